@@ -1,0 +1,41 @@
+# kiln — the two commands a new machine needs: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_MODULES := node_modules/.package-lock.json
+
+help:
+	@echo "make demo   bake-free tour: pack a small rootfs, check, list and inspect it"
+	@echo "make test   install what is needed, build, run unit then integration tests"
+	@echo "make unit   unit tests only (seconds, no root)"
+	@echo "make bench  benchmarks (ratios against the bare tools)"
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: $(NODE_MODULES)
+	bash scripts/install-deps.sh
+
+build: $(NODE_MODULES)
+	npx tsc -p tsconfig.json
+
+unit: build
+	npx vitest run --project unit
+
+integration: deps build
+	npx vitest run --project integration
+
+test: deps build
+	npx vitest run --project unit
+	npx vitest run --project integration
+
+demo: deps build
+	bash scripts/demo.sh
+
+bench: deps build
+	node dist/bench/pack.js
+
+clean:
+	rm -rf dist
+
+.PHONY: help deps build unit integration test demo bench clean

@@ -1,0 +1,66 @@
+// Project defaults: `kiln.toml` in the working directory, overridden by KILN_* variables, overridden by flags.
+import TOML from "@iarna/toml";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve, dirname } from "node:path";
+import { UserError } from "./errors.js";
+
+/** Resolved settings every command starts from. All paths are absolute. */
+export interface Config {
+  /** Directory kiln.toml was found in, or the working directory. */
+  readonly root: string;
+  /** Default recipe (may not exist; commands that need it say so). */
+  readonly recipe?: string;
+  /** Default pinned requirements file. */
+  readonly requirements?: string;
+  /** Content-addressed image store. */
+  readonly store: string;
+  /** Cache of fetched artifacts (debs, wheels, VCS mirrors). */
+  readonly cache: string;
+}
+
+/** Flags that override the file and the environment. */
+export interface ConfigOverrides {
+  readonly recipe?: string;
+  readonly requirements?: string;
+  readonly store?: string;
+  readonly cache?: string;
+}
+
+const KEYS = new Set(["recipe", "requirements", "store", "cache"]);
+
+/** Loads kiln.toml from `cwd` (if present) and applies KILN_* and flag overrides. */
+export function loadConfig(overrides: ConfigOverrides = {}, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Config {
+  const file = resolve(cwd, "kiln.toml");
+  let fromFile: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      fromFile = TOML.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch (e) {
+      const err = e as { line?: number; message: string };
+      throw new UserError({ file: "kiln.toml", line: typeof err.line === "number" ? err.line + 1 : undefined, message: `not valid TOML: ${err.message.split("\n")[0]}` });
+    }
+    const problems = Object.entries(fromFile).flatMap(([k, v]) =>
+      !KEYS.has(k)
+        ? [{ file: "kiln.toml", key: k, message: `unknown key (allowed: ${[...KEYS].join(", ")})` }]
+        : typeof v !== "string"
+          ? [{ file: "kiln.toml", key: k, message: `must be a string path, got ${typeof v}` }]
+          : [],
+    );
+    if (problems.length) throw new UserError(problems);
+  }
+  const root = dirname(file);
+  const pick = (flag: string | undefined, envName: string, key: string): string | undefined => {
+    if (flag) return resolve(cwd, flag);
+    const e = env[envName];
+    if (e) return resolve(cwd, e);
+    const f = fromFile[key];
+    return typeof f === "string" ? resolve(root, f) : undefined;
+  };
+  return {
+    root,
+    recipe: pick(overrides.recipe, "KILN_RECIPE", "recipe"),
+    requirements: pick(overrides.requirements, "KILN_REQUIREMENTS", "requirements"),
+    store: pick(overrides.store, "KILN_STORE", "store") ?? resolve(root, ".kiln/store"),
+    cache: pick(overrides.cache, "KILN_CACHE", "cache") ?? resolve(root, ".kiln/cache"),
+  };
+}

@@ -1,0 +1,171 @@
+// The one subprocess wrapper: every external tool kiln runs goes through run() (or spawnPiped()).
+// Argv arrays only (never a shell string), an explicit minimal environment, stdin closed unless
+// input is given, `+ argv` echoed in verbose mode, and failures that say what happened.
+import { execa, type ResultPromise } from "execa";
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+import { ToolError } from "../errors.js";
+import { debug, isVerbose } from "../log.js";
+
+export interface RunOptions {
+  readonly cwd?: string;
+  /** Extra environment on top of the minimal one (LANG, PATH, DEBIAN_FRONTEND). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Bytes or text for stdin; without it stdin is closed. */
+  readonly input?: string | Buffer;
+  /** Return stdout as a Buffer instead of text. */
+  readonly binary?: boolean;
+  /** Do not throw on a non-zero exit; the caller reads `exitCode`. */
+  readonly allowFailure?: boolean;
+  /** Kill after this many milliseconds (SIGKILL), failing with a clear message. */
+  readonly timeoutMs?: number;
+  /** Pass stdout/stderr through to ours (for long tools whose output the user wants to see). */
+  readonly inherit?: boolean;
+}
+
+export interface RunResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The environment every tool runs with: nothing from the caller leaks in except PATH. */
+export function baseEnv(extra?: Readonly<Record<string, string>>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    LANG: "C.UTF-8",
+    LC_ALL: "C.UTF-8",
+    DEBIAN_FRONTEND: "noninteractive",
+    HOME: process.env.HOME ?? "/root",
+    ...extra,
+  };
+}
+
+/** Shell-style rendering of argv, for logs and error messages only (never executed). */
+export function showArgv(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+/** Last few lines of a tool's stderr, to put in an error message. */
+function tail(text: string, lines = 15): string {
+  const all = text.trimEnd().split("\n");
+  return all.slice(-lines).join("\n");
+}
+
+/** Describes why a process failed: killed by signal, not found, timed out, or exit N. */
+export function describeFailure(argv: readonly string[], r: { exitCode?: number; signal?: string; timedOut?: boolean; stderr?: string; code?: string }): string {
+  const cmd = argv[0] ?? "?";
+  let why: string;
+  if (r.code === "ENOENT" || r.exitCode === 127) why = `not found (exit 127): is ${cmd} installed and on PATH?`;
+  else if (r.timedOut) why = "timed out and was killed";
+  else if (r.signal) why = `killed by signal ${r.signal}`;
+  else why = `exit ${r.exitCode}`;
+  const err = r.stderr ? `\n${tail(r.stderr)}` : "";
+  return `${showArgv(argv)}: ${why}${err}`;
+}
+
+/** Runs argv to completion and returns its output; throws ToolError on failure. */
+export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new ToolError("run: empty argv");
+  if (isVerbose()) process.stderr.write(`+ ${showArgv(argv)}\n`);
+  const r = await execa(file, args, {
+    cwd: opts.cwd,
+    env: baseEnv(opts.env),
+    extendEnv: false,
+    input: opts.input,
+    stdin: opts.input === undefined ? "ignore" : "pipe",
+    stdout: opts.inherit ? "inherit" : "pipe",
+    stderr: opts.inherit ? "inherit" : "pipe",
+    encoding: opts.binary ? "buffer" : "utf8",
+    reject: false,
+    stripFinalNewline: false,
+    timeout: opts.timeoutMs,
+    killSignal: "SIGKILL",
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+  const stdout = typeof r.stdout === "string" ? r.stdout : Buffer.from(r.stdout as Uint8Array).toString("latin1");
+  const stderr = typeof r.stderr === "string" ? r.stderr : Buffer.from((r.stderr ?? new Uint8Array()) as Uint8Array).toString("utf8");
+  const failed = r.failed && !(opts.allowFailure && r.exitCode !== undefined && !r.timedOut && !r.signal);
+  if (failed) {
+    throw new ToolError(
+      describeFailure(argv, { exitCode: r.exitCode, signal: r.signal ?? undefined, timedOut: r.timedOut, stderr, code: (r.cause as NodeJS.ErrnoException | undefined)?.code }),
+      { cause: r },
+    );
+  }
+  debug(`exit ${r.exitCode ?? "?"}: ${argv[0]}`);
+  return { exitCode: r.exitCode ?? -1, stdout, stderr };
+}
+
+/** Like run() but returns stdout as a Buffer. */
+export async function runBinary(argv: readonly string[], opts: Omit<RunOptions, "binary"> = {}): Promise<Buffer> {
+  const [file, ...args] = argv;
+  if (!file) throw new ToolError("run: empty argv");
+  if (isVerbose()) process.stderr.write(`+ ${showArgv(argv)}\n`);
+  const r = await execa(file, args, {
+    cwd: opts.cwd,
+    env: baseEnv(opts.env),
+    extendEnv: false,
+    input: opts.input,
+    stdin: opts.input === undefined ? "ignore" : "pipe",
+    encoding: "buffer",
+    reject: false,
+    timeout: opts.timeoutMs,
+    killSignal: "SIGKILL",
+    maxBuffer: 4 * 1024 * 1024 * 1024,
+  });
+  if (r.failed) {
+    const stderr = Buffer.from((r.stderr ?? new Uint8Array()) as Uint8Array).toString("utf8");
+    throw new ToolError(describeFailure(argv, { exitCode: r.exitCode, signal: r.signal ?? undefined, timedOut: r.timedOut, stderr, code: (r.cause as NodeJS.ErrnoException | undefined)?.code }), { cause: r });
+  }
+  return Buffer.from(r.stdout as Uint8Array);
+}
+
+/**
+ * Starts argv with piped stdin/stdout for streaming (e.g. `zstd -T0` fed by the tar writer).
+ * With `stdoutFile` the output goes straight to that file. The caller writes to `.stdin`, reads `.stdout`, and awaits the returned promise, which rejects
+ * with a ToolError on failure.
+ */
+export function spawnPiped(argv: readonly string[], opts: Pick<RunOptions, "cwd" | "env"> & { stdoutFile?: string } = {}): ResultPromise {
+  const [file, ...args] = argv;
+  if (!file) throw new ToolError("spawn: empty argv");
+  if (isVerbose()) process.stderr.write(`+ ${showArgv(argv)}\n`);
+  return execa(file, args, {
+    cwd: opts.cwd,
+    env: baseEnv(opts.env),
+    extendEnv: false,
+    stdin: "pipe",
+    stdout: opts.stdoutFile ? { file: opts.stdoutFile } : "pipe",
+    stderr: "pipe",
+    buffer: { stdout: false, stderr: true },
+    encoding: "buffer",
+    reject: true,
+  });
+}
+
+/** Finds an executable on PATH (plus the sbin dirs, which root tools live in); undefined if absent. */
+export function which(tool: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/sbin"];
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = join(d, tool);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Preflight: fails before any work with "could not find 'X', which is required to REASON" and a hint.
+ */
+export function checkTool(tool: string, reason: string, hint?: string): string {
+  const p = which(tool);
+  if (!p) {
+    throw new ToolError(`could not find '${tool}', which is required to ${reason}${hint ? `\nhint: ${hint}` : ""}`);
+  }
+  return p;
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// Entry point: declares the CLI, runs one command, maps error classes to exit codes.
+// Command modules are loaded lazily so `kiln --help` stays fast.
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { ExitCode, KilnError } from "./errors.js";
+import { setVerbose } from "./log.js";
+import { kilnVersion } from "./version.js";
+
+/** Options every command understands (declared on the program, merged into each command's options). */
+export interface GlobalOptions {
+  readonly store?: string;
+  readonly cache?: string;
+  readonly verbose?: boolean;
+}
+
+/** Parses a positive integer flag value, refusing anything else as bad input. */
+export function positiveInt(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got '${v}'`);
+  return Number(v);
+}
+
+/** Builds the whole command tree. `argv0` is "kiln" (or "bake" for the bake alias). */
+export function buildProgram(): Command {
+  const program = new Command("kiln")
+    .description("Immutable release-candidate factory: lock + recipe → bit-reproducible Proxmox LXC template")
+    .version(kilnVersion, "-V, --version")
+    .option("--store <dir>", "image store (default: kiln.toml 'store', $KILN_STORE, or .kiln/store)")
+    .option("--cache <dir>", "artifact cache (default: kiln.toml 'cache', $KILN_CACHE, or .kiln/cache)")
+    .option("-v, --verbose", "echo every command kiln runs and debug details")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  program.hook("preAction", (_p, cmd) => {
+    const v = cmd.optsWithGlobals<GlobalOptions>().verbose;
+    if (v) setVerbose(true);
+  });
+  // Merges the program-wide options into a command's own.
+  const all = <T>(cmd: Command): T & GlobalOptions => cmd.optsWithGlobals<T & GlobalOptions>();
+
+  program
+    .command("validate")
+    .description("check a recipe and its pinned requirements without building (what CI runs first)")
+    .option("-r, --recipe <file>", "recipe TOML (default: kiln.toml 'recipe')")
+    .option("--requirements <file>", "pinned requirements (pip-compile output)")
+    .option("--json", "print the result as JSON")
+    .action(async (_o, cmd: Command) => (await import("./cli/validate.js")).validate(all(cmd)));
+
+  program
+    .command("pack")
+    .description("pack an existing rootfs directory into the store as a template")
+    .argument("<dir>", "root filesystem directory")
+    .requiredOption("--name <name>", "template name, e.g. cam-node")
+    .requiredOption("--version <semver>", "template version, e.g. 1.0.0")
+    .option("--arch <arch>", "Debian architecture (default: read from the tree's /bin/sh)")
+    .option("--ostype <ostype>", "Proxmox ostype (default: from the tree's /etc/os-release)")
+    .option("--epoch <seconds>", "SOURCE_DATE_EPOCH to clamp mtimes to (default: $SOURCE_DATE_EPOCH or newest mtime in the tree)")
+    .option("--json", "print {image, template, manifest} as JSON")
+    .action(async (dir: string, _o, cmd: Command) => (await import("./cli/pack.js")).pack(dir, all(cmd)));
+
+  program
+    .command("images")
+    .description("list the images in the store")
+    .option("--json", "print as JSON")
+    .action(async (_o, cmd: Command) => (await import("./cli/images.js")).images(all(cmd)));
+
+  program
+    .command("inspect")
+    .description("show an image's manifest")
+    .argument("<ref>", "sha256:<hex>, a unique hex prefix (≥12), a tag, or a template path")
+    .option("--json", "print the manifest as JSON")
+    .action(async (ref: string, _o, cmd: Command) => (await import("./cli/inspect.js")).inspect(ref, all(cmd)));
+
+  program
+    .command("tag")
+    .description("give an image a name (moves the tag if it exists)")
+    .argument("<ref>", "image reference")
+    .argument("<name>", "tag name: letters, digits, '.', '_', '-'")
+    .option("--json", "print as JSON")
+    .action(async (ref: string, name: string, _o, cmd: Command) => (await import("./cli/tag.js")).tag(ref, name, all(cmd)));
+
+  program
+    .command("diff")
+    .description("what changed between two images: debs, Python packages, checkouts, files")
+    .argument("<a>", "older image reference")
+    .argument("<b>", "newer image reference")
+    .option("--json", "print as JSON")
+    .action(async (a: string, b: string, _o, cmd: Command) => (await import("./cli/diff.js")).diff(a, b, all(cmd)));
+
+  program
+    .command("gc")
+    .description("delete old untagged images, keeping the newest N")
+    .addOption(new Option("--keep <n>", "untagged images to keep").argParser(positiveInt).default(5))
+    .option("--dry-run", "only say what would be deleted")
+    .option("--json", "print as JSON")
+    .action(async (_o, cmd: Command) => (await import("./cli/gc.js")).gc(all(cmd)));
+
+  program
+    .command("check")
+    .description("apply Proxmox's template rules to an image or a template file (exit 1 on a failure)")
+    .argument("<ref>", "image reference or template file")
+    .option("--json", "print as JSON")
+    .action(async (ref: string, _o, cmd: Command) => (await import("./cli/check.js")).check(ref, all(cmd)));
+
+  return program;
+}
+
+/** Runs the CLI with argv and returns the exit code (never calls process.exit itself). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
+  } catch (e) {
+    return report(e);
+  }
+}
+
+/** Prints an error for a human and returns its exit code. */
+export function report(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // commander already printed help/version/usage errors.
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return ExitCode.ok;
+    return ExitCode.badInput;
+  }
+  if (e instanceof KilnError) {
+    process.stderr.write(`kiln: ${e.message}\n`);
+    if (process.env.KILN_VERBOSE === "1" && e.cause) process.stderr.write(`cause: ${String((e.cause as Error).stack ?? e.cause)}\n`);
+    return e.exitCode;
+  }
+  process.stderr.write(`kiln: internal error (a bug in kiln; please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
+  return 70;
+}
+
+// Run when executed directly (dist/src/main.js via the `kiln` bin).
+const invoked = process.argv[1] ?? "";
+if (/(?:^|\/)(?:main\.(?:js|ts)|kiln)$/.test(invoked)) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
