@@ -38,6 +38,18 @@ export interface FileSource {
   entries(): Promise<readonly TreeEntry[]>;
   /** Contents of a regular file. */
   open(path: string): Readable;
+  /**
+   * The root directory itself (path ""), written as the `./` entry. Optional: without it the packer
+   * writes `./` as 0755 root:root.
+   */
+  root?(): Promise<TreeEntry>;
+  /**
+   * Optional fast path: reads `path` from byte `position` into `target` until it is full or the file
+   * ends, synchronously, and returns the bytes read. A rootfs is thousands of small page-cached files,
+   * where a stream per file costs more than the read itself; the packer reads straight into its
+   * output buffer with this when the source has it.
+   */
+  readSync?(path: string, target: Uint8Array, position: number): number;
 }
 
 export type Compression = { readonly kind: "zstd"; readonly level?: number; readonly threads?: number } | { readonly kind: "gzip"; readonly level?: number } | { readonly kind: "none" };

@@ -1,0 +1,114 @@
+// Where the tar stream goes: zstd (multi-threaded, the zstd tool writing straight to the file),
+// gzip (in-process zlib) or a plain .tar file. One small Sink interface so the writer ignores which.
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import type { Writable } from "node:stream";
+import { createGzip } from "node:zlib";
+import { ToolError } from "../errors.js";
+import { checkTool, describeFailure, spawnPiped } from "../exec/run.js";
+import type { Compression } from "./types.js";
+
+/** A byte sink with backpressure: write() resolves when more may be written. */
+export interface Sink {
+  write(chunk: Buffer): Promise<void>;
+  /** Flushes everything and waits until the output file is complete. */
+  end(): Promise<void>;
+  /** Stops after a failure elsewhere; the partial output is the caller's to delete. */
+  abort(): void;
+}
+
+/** zstd's argv: -T threads (0 = one per core), quiet, level; --ultra unlocks levels above 19. */
+export function zstdArgv(c: { readonly level?: number; readonly threads?: number }): string[] {
+  const level = c.level ?? 3;
+  return ["zstd", `-T${c.threads ?? 0}`, "-q", ...(level > 19 ? ["--ultra"] : []), `-${level}`, "-c", "-"];
+}
+
+/** Writes to a Node stream, waiting for 'drain' when its buffer is full. */
+async function writeTo(stream: Writable, chunk: Buffer): Promise<void> {
+  if (!stream.write(chunk)) await once(stream, "drain");
+}
+
+/** Ends a Node stream and waits for `done` (the stream or its downstream) to finish. */
+async function endStream(stream: Writable, done: Writable): Promise<void> {
+  const finished = once(done, "close");
+  stream.end();
+  await finished;
+}
+
+/** Sink into `zstd`, whose stdout is the output file itself (no copy through Node). */
+function zstdSink(c: { readonly level?: number; readonly threads?: number }, out: string): Sink {
+  checkTool("zstd", "compress the template", "apt-get install zstd");
+  const argv = zstdArgv(c);
+  const proc = spawnPiped(argv, { stdoutFile: out });
+  const stdin = proc.stdin as Writable;
+  // A failed zstd surfaces through `proc`; the EPIPE that stdin would also raise adds nothing.
+  stdin.on("error", () => undefined);
+  const result = proc.then(
+    () => undefined,
+    (e: unknown) => {
+      const r = e as { exitCode?: number; signal?: string; stderr?: unknown; code?: string };
+      return new ToolError(describeFailure(argv, { exitCode: r.exitCode, signal: r.signal, stderr: typeof r.stderr === "string" ? r.stderr : Buffer.isBuffer(r.stderr) || r.stderr instanceof Uint8Array ? Buffer.from(r.stderr).toString("utf8") : "", code: r.code }), { cause: e });
+    },
+  );
+  return {
+    write: async (chunk) => {
+      await Promise.race([writeTo(stdin, chunk), result.then((err) => Promise.reject(err ?? new ToolError(`${argv[0]} exited before its input ended`)))]);
+    },
+    end: async () => {
+      stdin.end();
+      const err = await result;
+      if (err) throw err;
+    },
+    abort: () => {
+      proc.kill("SIGKILL");
+    },
+  };
+}
+
+/**
+ * Sink through zlib's gzip: its header carries no file name and mtime 0, so equal input gives equal
+ * bytes (what `gzip -n` does), without needing the gzip tool.
+ */
+function gzipSink(level: number | undefined, out: string): Sink {
+  const file = createWriteStream(out);
+  const gz = createGzip({ level: level ?? 6 });
+  gz.pipe(file);
+  const failed = new Promise<never>((_, reject) => {
+    const fail = (e: Error) => reject(new ToolError(`writing ${out}: ${e.message}`, { cause: e }));
+    gz.on("error", fail);
+    file.on("error", fail);
+  });
+  failed.catch(() => undefined);
+  return {
+    write: (chunk) => Promise.race([writeTo(gz, chunk), failed]),
+    end: () => Promise.race([endStream(gz, file), failed]),
+    abort: () => {
+      gz.destroy();
+      file.destroy();
+    },
+  };
+}
+
+/** Sink straight into a .tar file. */
+function plainSink(out: string): Sink {
+  const file = createWriteStream(out);
+  const failed = new Promise<never>((_, reject) => file.on("error", (e) => reject(new ToolError(`writing ${out}: ${e.message}`, { cause: e }))));
+  failed.catch(() => undefined);
+  return {
+    write: (chunk) => Promise.race([writeTo(file, chunk), failed]),
+    end: () => Promise.race([endStream(file, file), failed]),
+    abort: () => file.destroy(),
+  };
+}
+
+/** Opens the sink for a compression setting, writing `out`. */
+export function openSink(c: Compression, out: string): Sink {
+  switch (c.kind) {
+    case "zstd":
+      return zstdSink(c, out);
+    case "gzip":
+      return gzipSink(c.level, out);
+    case "none":
+      return plainSink(out);
+  }
+}

@@ -1,0 +1,117 @@
+// Turns a tree's entries into the exact list of tar entries to write: checked, filtered, sorted,
+// hard links resolved, mtimes clamped. Pure, so every rule here is unit-tested without a disk.
+import { UserError, type Problem } from "../errors.js";
+import type { TarHeader } from "./tar-format.js";
+import type { TreeEntry } from "./types.js";
+
+/** One tar entry to write; `source` is the tree path whose contents follow (files only). */
+export interface PlannedEntry {
+  readonly header: TarHeader;
+  /** Tree path ("." for the root). */
+  readonly path: string;
+  /** Set for regular files whose contents are written (not for hard links to them). */
+  readonly source?: string;
+}
+
+export interface ArchivePlan {
+  readonly entries: readonly PlannedEntry[];
+  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
+}
+
+/**
+ * Entry names carry a "./" prefix (root "./", directories end in "/"), as `tar -C rootfs .` and
+ * Proxmox's own templates do. It is not cosmetic: `pct create` extracts with
+ * `--anchored --exclude './dev/*'`, which only matches names that start with "./".
+ */
+export function tarName(path: string, type: TreeEntry["type"]): string {
+  if (path === "" || path === ".") return "./";
+  return type === "dir" ? `./${path}/` : `./${path}`;
+}
+
+/** Why device nodes under dev/ are left out (recorded in PackResult.skipped). */
+export const DEV_SKIP_REASON = "device node under dev/: Proxmox excludes ./dev/* when it extracts a template, and the container's /dev is populated at start";
+
+/**
+ * Sort key: the path's bytes with '/' as 0x00, so comparing keys compares path components bytewise
+ * one by one — the order of `tar --sort=name` (a directory's contents follow it contiguously).
+ */
+function sortKey(path: string): Buffer {
+  const b = Buffer.from(path, "utf8");
+  for (let i = 0; i < b.length; i++) if (b[i] === 0x2f) b[i] = 0;
+  return b;
+}
+
+/** Problems with the tree that make it unpackable, all at once (sockets, bad or duplicate paths). */
+function treeProblems(entries: readonly TreeEntry[]): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const e of entries) {
+    const parts = e.path.split("/");
+    if (e.path === "" || parts.some((p) => p === "" || p === "." || p === "..")) {
+      problems.push({ file: e.path, message: "not a clean relative path (empty, '.', '..' or doubled '/' component): fix the FileSource that produced it" });
+    } else if (seen.has(e.path)) {
+      problems.push({ file: e.path, message: "appears twice in the tree: fix the FileSource that produced it" });
+    }
+    seen.add(e.path);
+    if (e.type === "socket") {
+      problems.push({ file: e.path, message: "is a socket, which tar cannot archive: delete it from the tree before packing (its service recreates it at run time)" });
+    }
+  }
+  return problems;
+}
+
+/** mtime clamped to [0, epoch]: SOURCE_DATE_EPOCH caps it; ustar cannot hold negative times. */
+function clampMtime(mtime: number, epoch: number): number {
+  return Math.max(0, Math.min(Math.floor(mtime), Math.floor(epoch)));
+}
+
+/** Header for a tree entry, before hard-link resolution. */
+function headerFor(e: TreeEntry, epoch: number): TarHeader {
+  const base = { name: tarName(e.path, e.type), mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: clampMtime(e.mtime, epoch), xattrs: e.xattrs };
+  switch (e.type) {
+    case "file":
+      return { ...base, type: "file", size: e.size };
+    case "dir":
+      return { ...base, type: "dir", size: 0 };
+    case "symlink":
+      return { ...base, type: "symlink", size: 0, linkname: e.linkTarget ?? "" };
+    case "char":
+    case "block":
+      return { ...base, type: e.type, size: 0, devMajor: e.devMajor ?? 0, devMinor: e.devMinor ?? 0 };
+    case "fifo":
+      return { ...base, type: "fifo", size: 0 };
+    case "socket":
+      throw new Error("unreachable: sockets are refused before headers are made");
+  }
+}
+
+/** Plans the archive of a tree: validates, drops dev/ device nodes, sorts, links, clamps. */
+export function planArchive(opts: { readonly root?: TreeEntry; readonly entries: readonly TreeEntry[]; readonly epoch: number }): ArchivePlan {
+  const problems = treeProblems(opts.entries);
+  if (problems.length > 0) throw new UserError(problems, { hint: "nothing was written" });
+  const skipped: { path: string; reason: string }[] = [];
+  const kept: TreeEntry[] = [];
+  for (const e of opts.entries) {
+    if ((e.type === "char" || e.type === "block") && e.path.startsWith("dev/")) skipped.push({ path: e.path, reason: DEV_SKIP_REASON });
+    else kept.push(e);
+  }
+  const keyed = kept.map((e) => ({ e, key: sortKey(e.path) }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  const root = opts.root ?? { path: "", type: "dir", mode: 0o755, uid: 0, gid: 0, size: 0, mtime: opts.epoch };
+  const out: PlannedEntry[] = [{ path: ".", header: headerFor({ ...root, path: "", type: "dir" }, opts.epoch) }];
+  // The first path of an inode (in archive order) carries the data; later ones link to it.
+  const firstOfInode = new Map<string, string>();
+  for (const { e } of keyed) {
+    const h = headerFor(e, opts.epoch);
+    const inode = e.type !== "dir" && (e.nlink ?? 1) > 1 ? e.inode : undefined;
+    const first = inode === undefined ? undefined : firstOfInode.get(inode);
+    if (first !== undefined) {
+      // Hard-link entries carry no data and no xattrs: both belong to the inode written first.
+      out.push({ path: e.path, header: { name: h.name, type: "hardlink", mode: h.mode, uid: h.uid, gid: h.gid, size: 0, mtime: h.mtime, linkname: first } });
+      continue;
+    }
+    if (inode !== undefined) firstOfInode.set(inode, h.name);
+    out.push(e.type === "file" ? { path: e.path, header: h, source: e.path } : { path: e.path, header: h });
+  }
+  return { entries: out, skipped };
+}

@@ -1,0 +1,211 @@
+// The tar wire format kiln writes and reads: POSIX.1-2001 "pax" (ustar headers, plus a pax extended
+// header only for what ustar cannot hold). Encoding is ours rather than tar-stream's because
+// tar-stream writes pax values as UTF-8 text, which corrupts binary xattrs such as
+// security.capability, and it names every pax'd ustar header "PaxHeader".
+import { UserError } from "../errors.js";
+
+export const BLOCK = 512;
+
+/** The entry kinds kiln writes, as tar typeflags. */
+export type TarType = "file" | "hardlink" | "symlink" | "char" | "block" | "dir" | "fifo";
+
+const TYPEFLAG: Readonly<Record<TarType, string>> = { file: "0", hardlink: "1", symlink: "2", char: "3", block: "4", dir: "5", fifo: "6" };
+
+/** One entry's header, with names exactly as they go into the archive (e.g. "./etc/"). */
+export interface TarHeader {
+  readonly name: string;
+  readonly type: TarType;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly size: number;
+  readonly mtime: number;
+  readonly linkname?: string;
+  readonly devMajor?: number;
+  readonly devMinor?: number;
+  readonly xattrs?: Readonly<Record<string, Uint8Array>>;
+}
+
+/** Two zero blocks end an archive. */
+export const END_OF_ARCHIVE: Buffer = Buffer.alloc(2 * BLOCK);
+
+/** Zero bytes needed after `size` bytes of data to reach a block boundary. */
+export function padding(size: number): number {
+  const r = size % BLOCK;
+  return r === 0 ? 0 : BLOCK - r;
+}
+
+/** The largest value an ustar numeric field of `len` bytes holds in octal (len-1 digits + NUL). */
+function octalMax(len: number): number {
+  return 8 ** (len - 1) - 1;
+}
+
+/** Writes `value` as zero-padded octal + NUL, or as base-256 (GNU/star) when octal cannot hold it. */
+function writeNumber(buf: Buffer, off: number, len: number, value: number): void {
+  if (value <= octalMax(len)) {
+    buf.write(value.toString(8).padStart(len - 1, "0"), off, "latin1");
+    buf[off + len - 1] = 0;
+    return;
+  }
+  let v = BigInt(value);
+  for (let i = len - 1; i > 0; i--) {
+    buf[off + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  buf[off] = 0x80;
+}
+
+/** One pax record: "<len> <key>=<value>\n", where len counts the whole record including itself. */
+function paxRecord(key: string, value: Uint8Array): Buffer {
+  const body = Buffer.byteLength(key) + value.length + 3; // space, '=', '\n'
+  let len = body + String(body).length;
+  if (String(len).length !== String(body).length) len = body + String(len).length;
+  return Buffer.concat([Buffer.from(`${len} ${key}=`, "utf8"), value, Buffer.from("\n")]);
+}
+
+/** The longest prefix of `s` whose UTF-8 form fits in `max` bytes (never splitting a character). */
+function truncateUtf8(s: string, max: number): Buffer {
+  const b = Buffer.from(s, "utf8");
+  if (b.length <= max) return b;
+  let end = max;
+  while (end > 0 && ((b[end] ?? 0) & 0xc0) === 0x80) end--;
+  return b.subarray(0, end);
+}
+
+/** The pax records this header needs (empty when plain ustar holds everything). */
+function paxRecords(h: TarHeader): Buffer[] {
+  const out: Buffer[] = [];
+  if (Buffer.byteLength(h.name) > 100) out.push(paxRecord("path", Buffer.from(h.name, "utf8")));
+  if (h.linkname !== undefined && Buffer.byteLength(h.linkname) > 100) out.push(paxRecord("linkpath", Buffer.from(h.linkname, "utf8")));
+  if (h.size > octalMax(12)) out.push(paxRecord("size", Buffer.from(String(h.size))));
+  if (h.uid > octalMax(8)) out.push(paxRecord("uid", Buffer.from(String(h.uid))));
+  if (h.gid > octalMax(8)) out.push(paxRecord("gid", Buffer.from(String(h.gid))));
+  // SCHILY.xattr.<name> with the raw value bytes: the form GNU tar and bsdtar both read back.
+  const names = Object.keys(h.xattrs ?? {}).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  for (const n of names) out.push(paxRecord(`SCHILY.xattr.${n}`, h.xattrs?.[n] ?? new Uint8Array()));
+  return out;
+}
+
+/** Fills one 512-byte ustar header block. Empty uname/gname: owners are numeric only. */
+function ustarBlock(h: { name: Buffer; typeflag: string; mode: number; uid: number; gid: number; size: number; mtime: number; linkname: Buffer; devMajor: number; devMinor: number }): Buffer {
+  const b = Buffer.alloc(BLOCK);
+  h.name.copy(b, 0);
+  writeNumber(b, 100, 8, h.mode);
+  writeNumber(b, 108, 8, h.uid);
+  writeNumber(b, 116, 8, h.gid);
+  writeNumber(b, 124, 12, h.size);
+  writeNumber(b, 136, 12, h.mtime);
+  b.write(h.typeflag, 156, "latin1");
+  h.linkname.copy(b, 157);
+  b.write("ustar\u000000", 257, "latin1");
+  writeNumber(b, 329, 8, h.devMajor);
+  writeNumber(b, 337, 8, h.devMinor);
+  b.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += b[i] ?? 0;
+  b.write(`${sum.toString(8).padStart(6, "0")}\u0000 `, 148, "latin1");
+  return b;
+}
+
+/** Encodes an entry's header: a pax extended header when needed, then the ustar header. */
+export function encodeHeader(h: TarHeader): Buffer {
+  const common = { mode: h.mode & 0o7777, uid: h.uid, gid: h.gid, size: h.size, mtime: h.mtime, devMajor: h.devMajor ?? 0, devMinor: h.devMinor ?? 0 };
+  const main = ustarBlock({ ...common, name: truncateUtf8(h.name, 100), typeflag: TYPEFLAG[h.type], linkname: truncateUtf8(h.linkname ?? "", 100) });
+  const records = paxRecords(h);
+  if (records.length === 0) return main;
+  const data = Buffer.concat(records);
+  // The pax header's own name only matters to readers that do not know pax; GNU tar's pattern.
+  const base = h.name.replace(/\/$/, "").split("/").pop() ?? "";
+  const paxName = truncateUtf8(`./PaxHeaders/${base}`, 100);
+  const pax = ustarBlock({ ...common, mode: 0o644, uid: 0, gid: 0, size: data.length, name: paxName, typeflag: "x", linkname: Buffer.alloc(0), devMajor: 0, devMinor: 0 });
+  return Buffer.concat([pax, data, Buffer.alloc(padding(data.length)), main]);
+}
+
+/** A header as read from an archive: ustar fields, before pax records are applied. */
+export interface RawHeader {
+  readonly name: string;
+  readonly typeflag: string;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly size: number;
+  readonly mtime: number;
+  readonly linkname: string;
+  readonly uname: string;
+  readonly gname: string;
+  readonly devMajor: number;
+  readonly devMinor: number;
+}
+
+/** Reads a NUL-terminated string field. */
+function readString(b: Buffer, off: number, len: number): string {
+  const end = b.indexOf(0, off);
+  return b.toString("utf8", off, end === -1 || end > off + len ? off + len : end);
+}
+
+/** Reads an octal (space/NUL padded) or base-256 numeric field. */
+function readNumber(b: Buffer, off: number, len: number): number {
+  if (((b[off] ?? 0) & 0x80) !== 0) {
+    let v = BigInt((b[off] ?? 0) & 0x7f);
+    for (let i = 1; i < len; i++) v = (v << 8n) | BigInt(b[off + i] ?? 0);
+    return Number(v);
+  }
+  const text = b.toString("latin1", off, off + len).replace(/\0.*$/s, "").trim();
+  return text === "" ? 0 : parseInt(text, 8);
+}
+
+/** True when the block is all zeros (an end-of-archive marker). */
+export function isZeroBlock(b: Buffer): boolean {
+  for (let i = 0; i < BLOCK; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** Decodes a 512-byte header block, verifying its checksum; `where` names the archive in errors. */
+export function decodeHeader(b: Buffer, where: string): RawHeader {
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const v = i >= 148 && i < 156 ? 0x20 : (b[i] ?? 0);
+    unsigned += v;
+    signed += v > 127 ? v - 256 : v;
+  }
+  const stored = readNumber(b, 148, 8);
+  if (stored !== unsigned && stored !== signed) {
+    throw new UserError({ file: where, message: "not a valid tar archive (header checksum mismatch): is the file complete and uncorrupted?" });
+  }
+  let name = readString(b, 0, 100);
+  const ustar = b.toString("latin1", 257, 262) === "ustar";
+  const prefix = ustar ? readString(b, 345, 155) : "";
+  if (prefix) name = `${prefix}/${name}`;
+  return {
+    name,
+    typeflag: String.fromCharCode(b[156] || 0x30),
+    mode: readNumber(b, 100, 8),
+    uid: readNumber(b, 108, 8),
+    gid: readNumber(b, 116, 8),
+    size: readNumber(b, 124, 12),
+    mtime: readNumber(b, 136, 12),
+    linkname: readString(b, 157, 100),
+    uname: ustar ? readString(b, 265, 32) : "",
+    gname: ustar ? readString(b, 297, 32) : "",
+    devMajor: ustar ? readNumber(b, 329, 8) : 0,
+    devMinor: ustar ? readNumber(b, 337, 8) : 0,
+  };
+}
+
+/** Parses pax records into key → raw value bytes (values may be binary, e.g. capabilities). */
+export function parsePax(data: Buffer, where: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  let pos = 0;
+  while (pos < data.length) {
+    const space = data.indexOf(0x20, pos);
+    const len = space === -1 ? NaN : parseInt(data.toString("latin1", pos, space), 10);
+    const eq = space === -1 ? -1 : data.indexOf(0x3d, space);
+    if (!Number.isInteger(len) || len <= 0 || pos + len > data.length || eq === -1 || eq >= pos + len) {
+      throw new UserError({ file: where, message: `malformed pax extended header record at byte ${pos}: is the file complete and uncorrupted?` });
+    }
+    out.set(data.toString("utf8", space + 1, eq), data.subarray(eq + 1, pos + len - 1));
+    pos += len;
+  }
+  return out;
+}
