@@ -1,35 +1,27 @@
-// Checkout tarballs: a deterministic tar of an exported tree, and a safe extraction that refuses any
-// entry that could land outside the destination (absolute names, `..`, writing through a symlink).
-import { createReadStream } from "node:fs";
+// Checkout tarballs: a deterministic tar of an exported tree (the archive module's packer over a
+// normalising view of the directory), and a safe extraction that refuses any entry that could land
+// outside the destination (absolute names, `..`, writing through a symlink, devices).
 import { mkdir, readdir } from "node:fs/promises";
-import { pipeline } from "node:stream/promises";
-import tar from "tar-stream";
 import { UserError } from "../errors.js";
 import { run } from "../exec/run.js";
+import { diskSource, packTree, readTemplate, type FileSource, type TreeEntry } from "../archive/index.js";
 
-/** One tar member as the safety check needs it. */
+/** One tar member as the safety check needs it (types as the archive reader names them). */
 export interface TarMember {
   readonly name: string;
   readonly type: string;
-  readonly linkname?: string;
+  readonly linkTarget?: string;
 }
 
 /** Types a source checkout may contain; devices and fifos have no business in a source tree. */
-const ALLOWED = new Set(["file", "contiguous-file", "directory", "symlink", "link"]);
+const ALLOWED = new Set(["file", "dir", "symlink", "hardlink"]);
 
 /** Reads a tar's member list (pax and GNU long names applied) without writing anything. */
 export async function listTar(path: string): Promise<TarMember[]> {
   const out: TarMember[] = [];
-  const ex = tar.extract();
-  ex.on("entry", (h, stream, next) => {
-    out.push({ name: h.name, type: h.type ?? "file", linkname: h.linkname ?? undefined });
-    stream.on("end", () => next());
-    stream.resume();
-  });
-  await pipeline(createReadStream(path), ex);
+  for await (const { entry } of readTemplate(path)) out.push({ name: entry.name, type: entry.type, linkTarget: entry.linkTarget });
   return out;
 }
-
 /** A member name without `./` prefixes or trailing `/`; "" for the root itself. */
 export function normalizeMember(name: string): string {
   return name.replace(/^(\.\/)+/, "").replace(/\/+$/, "").replace(/^\.$/, "");
@@ -60,10 +52,10 @@ export function unsafeMembers(members: readonly TarMember[]): string[] {
     const name = normalizeMember(m.name);
     const bad = unsafeName(name) ?? (!ALLOWED.has(m.type) ? `${m.type} entries are not allowed in a checkout` : underSymlink(name) ? "lies below a symlink" : undefined);
     if (bad) problems.push(`${m.name}: ${bad}`);
-    if (m.type === "link" && m.linkname !== undefined) {
-      const target = normalizeMember(m.linkname);
+    if (m.type === "hardlink" && m.linkTarget !== undefined) {
+      const target = normalizeMember(m.linkTarget);
       const badLink = unsafeName(target) ?? (underSymlink(target) ? "lies below a symlink" : undefined);
-      if (badLink) problems.push(`${m.name}: hard-link target ${m.linkname} ${badLink}`);
+      if (badLink) problems.push(`${m.name}: hard-link target ${m.linkTarget} ${badLink}`);
     }
     if (m.type === "symlink") symlinks.add(name);
   }
@@ -81,24 +73,27 @@ export async function extractTarSafely(o: { readonly tarball: string; readonly d
 }
 
 /**
- * Packs `dir` into `out` deterministically with GNU tar: names sorted, every mtime = `mtime`, owner
- * 0:0 numeric, modes normalised to 0644/0755 (only the executable bit survives from disk, which is
- * what the VCS records), GNU format (no pax atime/ctime headers), no ACLs/xattrs/SELinux labels.
+ * A view of an exported tree with everything the exporter's machine could vary taken out: owner 0:0,
+ * every mtime = `mtime`, modes 0644/0755 (only "executable or not" survives, which is what the VCS
+ * records; the rest came from the umask), no xattrs, no hard-link identity.
  */
+export function normalizedSource(src: FileSource, mtime: number): FileSource {
+  const norm = ({ xattrs: _x, inode: _i, nlink: _n, ...e }: TreeEntry): TreeEntry => ({
+    ...e,
+    uid: 0,
+    gid: 0,
+    mtime,
+    mode: e.type === "symlink" ? 0o777 : e.type === "dir" || (e.mode & 0o111) !== 0 ? 0o755 : 0o644,
+  });
+  return {
+    entries: async () => (await src.entries()).map(norm),
+    root: async () => norm((await src.root?.()) ?? { path: "", type: "dir", mode: 0o755, uid: 0, gid: 0, size: 0, mtime }),
+    open: (path) => src.open(path),
+    ...(src.readSync ? { readSync: src.readSync.bind(src) } : {}),
+  };
+}
+
+/** Packs the directory `dir` into the plain tar `out` deterministically (see normalizedSource). */
 export async function packTreeDeterministic(o: { readonly dir: string; readonly out: string; readonly mtime: number }): Promise<void> {
-  await run([
-    "tar",
-    "--create",
-    "--file", o.out,
-    "--directory", o.dir,
-    "--sort=name",
-    `--mtime=@${o.mtime}`,
-    "--owner=0", "--group=0", "--numeric-owner",
-    // Permissions depend on the exporter's umask; keep only "executable or not".
-    "--mode=u=rwX,go=rX",
-    // GNU format has no atime/ctime fields (PAX would add them and break reproducibility).
-    "--format=gnu",
-    "--no-acls", "--no-xattrs", "--no-selinux",
-    ".",
-  ]);
+  await packTree(normalizedSource(diskSource(o.dir), o.mtime), { epoch: o.mtime, compression: { kind: "none" }, out: o.out });
 }

@@ -5,11 +5,11 @@ describe("unsafeMembers", () => {
   it("accepts an ordinary tree, with or without ./ prefixes, including symlinks that point anywhere", () => {
     expect(
       unsafeMembers([
-        { name: "./", type: "directory" },
-        { name: "./src/", type: "directory" },
+        { name: "./", type: "dir" },
+        { name: "./src/", type: "dir" },
         { name: "./src/a.py", type: "file" },
-        { name: "link", type: "symlink", linkname: "/etc/passwd" },
-        { name: "hard", type: "link", linkname: "./src/a.py" },
+        { name: "link", type: "symlink", linkTarget: "/etc/passwd" },
+        { name: "hard", type: "hardlink", linkTarget: "./src/a.py" },
       ]),
     ).toEqual([]);
   });
@@ -19,13 +19,13 @@ describe("unsafeMembers", () => {
       unsafeMembers([
         { name: "/etc/passwd", type: "file" },
         { name: "a/../../x", type: "file" },
-        { name: "dev/null", type: "character-device" },
-        { name: "h", type: "link", linkname: "../outside" },
+        { name: "dev/null", type: "char" },
+        { name: "h", type: "hardlink", linkTarget: "../outside" },
       ]),
     ).toEqual([
       "/etc/passwd: absolute path",
       "a/../../x: contains '..'",
-      "dev/null: character-device entries are not allowed in a checkout",
+      "dev/null: char entries are not allowed in a checkout",
       "h: hard-link target ../outside contains '..'",
     ]);
   });
@@ -33,9 +33,9 @@ describe("unsafeMembers", () => {
   it("refuses writing through a symlink the archive created earlier", () => {
     expect(
       unsafeMembers([
-        { name: "etc", type: "symlink", linkname: "/etc" },
+        { name: "etc", type: "symlink", linkTarget: "/etc" },
         { name: "etc/cron.d/evil", type: "file" },
-        { name: "h", type: "link", linkname: "etc/shadow" },
+        { name: "h", type: "hardlink", linkTarget: "etc/shadow" },
       ]),
     ).toEqual(["etc/cron.d/evil: lies below a symlink", "h: hard-link target etc/shadow lies below a symlink"]);
   });
