@@ -47,7 +47,10 @@ async function syncMirror(cache: string, url: string): Promise<string> {
   try {
     await git(["clone", "--mirror", "--quiet", "--", url, join(tmp, "m.git")]);
     await mkdir(join(cache, "git"), { recursive: true });
-    await rename(join(tmp, "m.git"), mirror);
+    await rename(join(tmp, "m.git"), mirror).catch(async (e: unknown) => {
+      // Another fetch cloned the same URL meanwhile: its mirror is as good as ours.
+      if (!(await isFile(join(mirror, "HEAD")))) throw e;
+    });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

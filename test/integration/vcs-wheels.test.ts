@@ -1,7 +1,9 @@
 // Real git, svn and pip against repositories and wheelhouses built in temp dirs.
 // The offline steps (checkoutFromCache, wheelhouseFromCache) run after the origins are deleted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../../src/exec/run.js";
@@ -10,7 +12,11 @@ import { exportGit, mirrorPath, resolveGit } from "../../src/sources/git.js";
 import { exportSvn, resolveSvn } from "../../src/sources/svn.js";
 import { checkoutFromCache, checkoutTarball } from "../../src/sources/checkouts.js";
 import { listTar } from "../../src/sources/tarball.js";
-import type { LockedCheckout } from "../../src/lock/types.js";
+import { fetchWheels, wheelhouseFromCache, wheelPath } from "../../src/sources/wheels.js";
+import { loadRequirements } from "../../src/requirements/index.js";
+import { sha256File } from "../../src/util/hash.js";
+import { startIndex } from "../support/pep503-server.js";
+import type { LockedCheckout, LockedWheel } from "../../src/lock/types.js";
 
 let root: string;
 const timings: Record<string, number> = {};
@@ -218,5 +224,166 @@ describe("svn", () => {
     expect((await lstat(join(dest, "setup.py"))).mode & 0o777).toBe(0o644);
     expect((await lstat(join(dest, "empty"))).isDirectory()).toBe(true);
     expect((await lstat(join(dest, "setup.py"))).mtimeMs / 1000).toBe(T1);
+  });
+});
+
+/** Writes a small valid wheel (METADATA, WHEEL, RECORD with real hashes) with python3's zipfile CLI. */
+async function makeWheel(o: { dir: string; name: string; version: string; tag?: string; requires?: readonly string[]; extras?: readonly string[]; salt?: string }): Promise<string> {
+  const dist = o.name.replace(/-/g, "_");
+  const stage = await mkdtemp(join(root, "wheel-src-"));
+  const info = `${dist}-${o.version}.dist-info`;
+  const files: Record<string, string> = {
+    [`${dist}/__init__.py`]: `VERSION = "${o.version}"${o.salt ? ` # ${o.salt}` : ""}\n`,
+    [`${info}/METADATA`]: ["Metadata-Version: 2.1", `Name: ${o.name}`, `Version: ${o.version}`, "Requires-Python: >=3.9", ...(o.extras ?? []).map((e) => `Provides-Extra: ${e}`), ...(o.requires ?? []).map((r) => `Requires-Dist: ${r}`), ""].join("\n"),
+    [`${info}/WHEEL`]: `Wheel-Version: 1.0\nGenerator: kiln-test\nRoot-Is-Purelib: true\nTag: ${o.tag ?? "py3-none-any"}\n`,
+  };
+  const b64 = (s: string) => createHash("sha256").update(s).digest("base64url");
+  files[`${info}/RECORD`] = [...Object.entries(files).map(([p, c]) => `${p},sha256=${b64(c)},${Buffer.byteLength(c)}`), `${info}/RECORD,,`, ""].join("\n");
+  for (const [p, c] of Object.entries(files)) {
+    await mkdir(join(stage, p, ".."), { recursive: true });
+    await writeFile(join(stage, p), c);
+  }
+  const file = `${dist}-${o.version}-${o.tag ?? "py3-none-any"}.whl`;
+  await mkdir(o.dir, { recursive: true });
+  await run(["python3", "-m", "zipfile", "-c", join(o.dir, file), join(stage, dist), join(stage, info)]);
+  await rm(stage, { recursive: true, force: true });
+  return join(o.dir, file);
+}
+
+/** `name==version --hash=…` lines for pinned wheel files, plus extra raw lines. */
+async function pinLines(entries: readonly { req: string; files: readonly string[] }[]): Promise<string> {
+  const lines = await Promise.all(entries.map(async (e) => [e.req, ...(await Promise.all(e.files.map(async (f) => `--hash=sha256:${await sha256File(f)}`)))].join(" \\\n    ")));
+  return `${lines.join("\n")}\n`;
+}
+
+describe("wheels", () => {
+  let house: string;
+  let pinned: string;
+  let expected: LockedWheel[];
+  let ids: Record<string, string>;
+
+  beforeAll(async () => {
+    house = join(root, "wheelhouse");
+    const app = await makeWheel({ dir: house, name: "kat-app", version: "1.0", requires: ["kat-lib>=1.0", 'kat-extra-dep; extra == "fast"', 'win-only; sys_platform == "win32"'], extras: ["fast"] });
+    const libPure = await makeWheel({ dir: house, name: "kat-lib", version: "1.0" });
+    const libBin = await makeWheel({ dir: house, name: "kat-lib", version: "1.0", tag: "cp311-cp311-manylinux_2_17_x86_64" });
+    await makeWheel({ dir: house, name: "kat-lib", version: "2.0" });
+    await makeWheel({ dir: house, name: "kat-lib", version: "1.0", tag: "cp312-cp312-manylinux_2_17_x86_64" });
+    const dep = await makeWheel({ dir: house, name: "kat-extra-dep", version: "0.1" });
+    pinned = join(root, "pinned.txt");
+    await writeFile(
+      pinned,
+      (await pinLines([
+        { req: "kat-app[fast]==1.0", files: [app] },
+        { req: "kat-extra-dep==0.1", files: [dep] },
+        { req: "kat-lib==1.0", files: [libPure, libBin] },
+      ])) + `win-only==3.0 ; sys_platform == "win32" --hash=sha256:${"0".repeat(64)}\n`,
+    );
+    ids = { app: await sha256File(app), dep: await sha256File(dep), libBin: await sha256File(libBin) };
+    expected = [
+      { name: "kat-app", version: "1.0", file: "kat_app-1.0-py3-none-any.whl", sha256: ids.app! },
+      { name: "kat-extra-dep", version: "0.1", file: "kat_extra_dep-0.1-py3-none-any.whl", sha256: ids.dep! },
+      { name: "kat-lib", version: "1.0", file: "kat_lib-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", sha256: ids.libBin! },
+    ];
+  });
+
+  it("takes exactly the pinned, best-matching wheel of each applicable pin from a wheelhouse, then reuses the cache", async () => {
+    const cache = join(root, "cache-wheels");
+    const requirements = await loadRequirements(pinned);
+    const got = await timed("wheels from wheelhouse (3 wheels)", () => fetchWheels({ requirements, from: { wheelhouse: house }, cache }));
+    expect(got).toEqual(expected);
+    for (const w of got) expect(await sha256File(wheelPath(cache, w))).toBe(w.sha256);
+    const mtimes = await Promise.all(got.map(async (w) => (await stat(wheelPath(cache, w))).mtimeMs));
+    // Nothing changed: the cache serves every pin, even with the wheelhouse gone, and nothing is rewritten.
+    const again = await timed("wheels, all cached", () => fetchWheels({ requirements, from: { wheelhouse: join(root, "no-such-house") }, cache }));
+    expect(again).toEqual(expected);
+    expect(await Promise.all(got.map(async (w) => (await stat(wheelPath(cache, w))).mtimeMs))).toEqual(mtimes);
+    expect(await readdir(join(cache, "wheels"))).toEqual([ids.app, ids.dep, ids.libBin].sort());
+  });
+
+  it("reports a hash mismatch with the pin's file:line", async () => {
+    const bad = join(root, "pinned-bad-hash.txt");
+    const text = (await readFile(pinned, "utf8")).replace(ids.app!, "a".repeat(64));
+    await writeFile(bad, text);
+    const e = await rejection(fetchWheels({ requirements: await loadRequirements(bad), from: { wheelhouse: house }, cache: join(root, "cache-bad") }));
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message.split("\n")[0]).toBe(`${bad}:1: kat-app==1.0: hash mismatch (expected ${"a".repeat(64)}, got ${ids.app} for kat_app-1.0-py3-none-any.whl)`);
+    expect(await readdir(join(root, "cache-bad", "wheels")).catch(() => [])).toEqual([]);
+  });
+
+  it("reports every missing or unrunnable wheel at once", async () => {
+    const house2 = join(root, "wheelhouse2");
+    const only312 = await makeWheel({ dir: house2, name: "fast-ext", version: "1.0", tag: "cp312-cp312-manylinux_2_17_x86_64" });
+    const f = join(root, "pinned-missing.txt");
+    await writeFile(f, (await pinLines([{ req: "fast-ext==1.0", files: [only312] }])) + `ghost==1.0 --hash=sha256:${"1".repeat(64)}\n`);
+    const e = await rejection(fetchWheels({ requirements: await loadRequirements(f), from: { wheelhouse: house2 }, cache: join(root, "cache-missing") }));
+    expect(e).toBeInstanceOf(UserError);
+    expect((e as UserError).problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
+      "1: fast-ext==1.0: no wheel in wheelhouse " + house2 + " runs on CPython 3.11 on x86_64 (glibc 2.36) (found fast_ext-1.0-cp312-cp312-manylinux_2_17_x86_64.whl); build one for the target",
+      `3: ghost==1.0: no wheel in wheelhouse ${house2}; add the pinned wheel there or change the pin`,
+    ]);
+  });
+
+  it("runs the closure check on METADATA and names the chain of a gap", async () => {
+    const house3 = join(root, "wheelhouse3");
+    const top = await makeWheel({ dir: house3, name: "kat-top", version: "2.0", requires: ["kat-mid==1.*"] });
+    const mid = await makeWheel({ dir: house3, name: "kat-mid", version: "1.2", requires: ["kat-unpinned>=0.5"] });
+    const f = join(root, "pinned-gap.txt");
+    await writeFile(f, await pinLines([{ req: "kat-top==2.0", files: [top] }, { req: "kat-mid==1.2", files: [mid] }]));
+    const e = await rejection(fetchWheels({ requirements: await loadRequirements(f), from: { wheelhouse: house3 }, cache: join(root, "cache-gap") }));
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message.split("\n")[0]).toBe(`${f}:3: kat-top==2.0 › kat-mid==1.2 needs kat-unpinned>=0.5: not pinned`);
+  });
+
+  it("fetches the same wheels from a PEP 503 index with one pip download, and refuses a mismatching file", async () => {
+    const index = await startIndex({ wheelhouse: house });
+    try {
+      const cache = join(root, "cache-index");
+      const requirements = await loadRequirements(pinned);
+      const got = await timed("wheels from PEP 503 index (pip download, 3 wheels)", () => fetchWheels({ requirements, from: { index: index.url }, cache }));
+      expect(got).toEqual(expected);
+      expect(index.requests.filter((r) => r.startsWith("/files/")).sort()).toEqual(expected.map((w) => `/files/${w.file}`).sort());
+      const before = index.requests.length;
+      expect(await fetchWheels({ requirements, from: { index: index.url }, cache })).toEqual(expected);
+      expect(index.requests.length).toBe(before);
+
+      const bad = join(root, "pinned-index-bad.txt");
+      await writeFile(bad, await pinLines([{ req: "kat-extra-dep==0.1", files: [join(house, "kat_app-1.0-py3-none-any.whl")] }]));
+      const e = await rejection(fetchWheels({ requirements: await loadRequirements(bad), from: { index: index.url }, cache: join(root, "cache-index-bad") }));
+      expect(e).toBeInstanceOf(UserError);
+      expect(e.message.split("\n")[0]).toBe(`${bad}:1: kat-extra-dep==0.1: hash mismatch (expected ${ids.app}, got ${ids.dep})`);
+
+      const gone = join(root, "pinned-index-gone.txt");
+      await writeFile(gone, `ghost==1.0 --hash=sha256:${"1".repeat(64)}\n`);
+      const g = await rejection(fetchWheels({ requirements: await loadRequirements(gone), from: { index: index.url }, cache: join(root, "cache-index-gone") }));
+      expect(g).toBeInstanceOf(UserError);
+      expect(g.message.split("\n")[0]).toBe(`${gone}:1: ghost==1.0: no wheel for the target on ${index.url}; publish one there, or fetch from a wheelhouse`);
+    } finally {
+      await index.close();
+    }
+  });
+
+  it("builds a wheelhouse for bake from the cache alone, and names every missing wheel", async () => {
+    const cache = join(root, "cache-wheels");
+    await rm(house, { recursive: true, force: true });
+    const dir = join(root, "bake-wheelhouse");
+    await timed("wheelhouseFromCache", () => wheelhouseFromCache({ cache, wheels: expected, dir }));
+    expect((await readdir(dir)).sort()).toEqual(expected.map((w) => w.file).sort());
+    for (const w of expected) {
+      expect(await sha256File(join(dir, w.file))).toBe(w.sha256);
+      expect((await stat(join(dir, w.file))).ino).toBe((await stat(wheelPath(cache, w))).ino);
+    }
+    const e = await rejection(wheelhouseFromCache({ cache: join(root, "empty-cache"), wheels: expected, dir: join(root, "bake-wh2") }));
+    expect(e).toBeInstanceOf(UserError);
+    expect((e as UserError).problems.map((p) => p.message)).toEqual(expected.map((w) => expect.stringMatching(new RegExp(`^wheel ${w.file.replace(/\./g, "\\.")} \\(${w.name}==${w.version}\\): missing from the cache .*run kiln fetch$`))));
+    expect(existsSync(join(root, "bake-wh2"))).toBe(false);
+  });
+
+  it("fetches the fixtures' wheelhouse against the committed pinned.txt (when the fixtures are built)", async () => {
+    const fixtureHouse = join(process.cwd(), "fixtures", "build", "wheelhouse");
+    if (!existsSync(fixtureHouse)) return;
+    const requirements = await loadRequirements(join(process.cwd(), "fixtures", "python", "pinned.txt"));
+    const got = await timed("fixtures wheelhouse (all pins)", () => fetchWheels({ requirements, from: { wheelhouse: fixtureHouse }, cache: join(root, "cache-fixtures") }));
+    expect(got.map((w) => w.name)).toEqual(requirements.pins.filter((p) => p.applies).map((p) => p.name).sort());
   });
 });
