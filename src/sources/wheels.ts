@@ -64,7 +64,8 @@ function applies(p: Pin, env: MarkerEnvironment): boolean {
 async function choose(pin: Pin, paths: readonly string[], target: WheelTarget, where: string): Promise<Found | Problem> {
   const rank = wheelRanker(target);
   const named = paths.map((path) => ({ path, wheel: parseWheelFilename(basename(path)) })).filter((c): c is { path: string; wheel: WheelName } => c.wheel?.name === pin.name);
-  const exact = named.filter((c) => pin.url !== undefined || c.wheel.version === pin.version);
+  // For a direct reference the pin's version is the one in its file name, so this holds for it too.
+  const exact = named.filter((c) => c.wheel.version === pin.version);
   const at = { file: pin.file, line: pin.line };
   if (!exact.length) {
     const others = [...new Set(named.map((c) => c.wheel.version))].join(", ");
