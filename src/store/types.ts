@@ -67,3 +67,19 @@ export interface ImageSummary {
   readonly template: string;
   readonly size: number;
 }
+
+/** What the caller knows about an image that the tree itself does not say (input to addImage). */
+export type ImageMeta = Pick<Manifest, "name" | "version" | "arch" | "ostype" | "origin" | "inputs" | "recipe" | "lockSha256" | "debs" | "python" | "checkouts" | "verify" | "sourceDateEpoch">;
+
+/** An image in the store, with the absolute paths of its files. */
+export interface StoredImage {
+  readonly id: string;
+  readonly dir: string;
+  readonly template: string;
+  readonly manifest: string;
+  readonly sbom: string;
+  readonly index: string;
+}
+
+/** What a REF names: an image in the store, or a template file the store does not hold. */
+export type ImageRef = ({ readonly kind: "stored" } & StoredImage) | { readonly kind: "file"; readonly path: string; readonly id: string };

@@ -1,0 +1,92 @@
+// Adding an image: pack into a temp dir inside the store, write manifest, SBOM and file index beside
+// the template, fsync, and rename the whole directory into images/<hex> in one step. A reader (or a
+// writer killed half-way) never leaves a half image under images/.
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { packTree } from "../archive/index.js";
+import type { Compression, FileSource } from "../archive/types.js";
+import { UserError } from "../errors.js";
+import { canonicalJson } from "../util/canonical-json.js";
+import { fsyncDir, writeFileAtomic } from "../util/fs.js";
+import { buildManifest } from "./manifest.js";
+import { buildSbom } from "./sbom.js";
+import { formatIndex } from "./files-index.js";
+import { ADDED_FILE, imageDir, imagesDir, INDEX_FILE, MANIFEST_FILE, SBOM_FILE, templateFileName } from "./layout.js";
+import { recordInputs } from "./inputs.js";
+import { imageNameProblems } from "./naming.js";
+import { hasImage, readManifest, storedImage } from "./read.js";
+import { cleanStaleTemps, newTempDir } from "./tmp.js";
+import type { ImageMeta, Manifest, StoredImage } from "./types.js";
+
+export interface AddImageOptions {
+  readonly source: FileSource;
+  readonly meta: ImageMeta;
+  /** Templates are compressed; compression never changes the image id. */
+  readonly compression: Exclude<Compression, { readonly kind: "none" }>;
+}
+
+export interface AddImageResult {
+  readonly image: StoredImage;
+  readonly manifest: Manifest;
+  /** True when the store already held this image (the new pack was discarded). */
+  readonly existed: boolean;
+}
+
+/** fsyncs a file written by someone else (the packer). */
+async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The existing entry for `id`, as addImage returns it. */
+async function existing(store: string, id: string): Promise<AddImageResult> {
+  const manifest = await readManifest(store, id);
+  return { image: storedImage(store, manifest), manifest, existed: true };
+}
+
+/** Packs `source` into the store as a new image (or returns the identical image already there). */
+export async function addImage(store: string, o: AddImageOptions): Promise<AddImageResult> {
+  const problems = imageNameProblems(o.meta);
+  if (problems.length) throw new UserError(problems);
+  await mkdir(imagesDir(store), { recursive: true });
+  await cleanStaleTemps(store);
+  const tmp = await newTempDir(store);
+  try {
+    const result = await publish(store, tmp, o);
+    if (o.meta.inputs) await recordInputs(store, o.meta.inputs, result.manifest.image);
+    return result;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Packs into `tmp`, completes the entry there and renames it into images/. */
+async function publish(store: string, tmp: string, o: AddImageOptions): Promise<AddImageResult> {
+  const partial = join(tmp, "template.partial");
+  const pack = await packTree(o.source, { epoch: o.meta.sourceDateEpoch, compression: o.compression, out: partial });
+  if (await hasImage(store, pack.id)) return existing(store, pack.id);
+  const ext = o.compression.kind === "zstd" ? "tar.zst" : "tar.gz";
+  const templateFile = templateFileName({ ...o.meta, id: pack.id, ext });
+  const manifest = buildManifest({ meta: o.meta, pack, templateFile, compression: o.compression.kind });
+  await fsyncFile(partial);
+  await rename(partial, join(tmp, templateFile));
+  await writeFileAtomic(join(tmp, MANIFEST_FILE), canonicalJson(manifest));
+  await writeFileAtomic(join(tmp, SBOM_FILE), canonicalJson(buildSbom(manifest)));
+  await writeFileAtomic(join(tmp, INDEX_FILE), formatIndex(pack.index));
+  await writeFileAtomic(join(tmp, ADDED_FILE), `${Date.now()}\n`);
+  await fsyncDir(tmp);
+  try {
+    await rename(tmp, imageDir(store, pack.id));
+  } catch (e) {
+    // Another writer published the same image first: theirs is identical, use it.
+    const code = (e as NodeJS.ErrnoException).code;
+    if ((code === "ENOTEMPTY" || code === "EEXIST") && (await hasImage(store, pack.id))) return existing(store, pack.id);
+    throw e;
+  }
+  await fsyncDir(imagesDir(store));
+  return { image: storedImage(store, manifest), manifest, existed: false };
+}

@@ -1,0 +1,41 @@
+// files.tsv: an image's file index (one IndexEntry per line), kept beside the manifest for `kiln diff`.
+// Columns: path, type, mode (octal), uid, gid, size, digest. Paths and digests are escaped so that
+// any byte sequence survives: backslash, tab, newline and carriage return as \\ \t \n \r.
+import type { EntryType, IndexEntry } from "../archive/types.js";
+import { ToolError } from "../errors.js";
+
+const HEADER = "# path\ttype\tmode\tuid\tgid\tsize\tdigest";
+const TYPES = new Set<IndexEntry["type"]>(["file", "dir", "symlink", "char", "block", "fifo", "socket", "hardlink"]);
+
+/** Escapes a field so it holds no tab or line break. */
+export function escapeField(s: string): string {
+  return s.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
+}
+
+/** Inverse of escapeField. */
+export function unescapeField(s: string): string {
+  return s.replace(/\\(.)/g, (_m, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c));
+}
+
+/** Renders the index as files.tsv text (header line first, one line per entry, trailing newline). */
+export function formatIndex(entries: readonly IndexEntry[]): string {
+  const lines = entries.map((e) => [escapeField(e.path), e.type, e.mode.toString(8).padStart(4, "0"), String(e.uid), String(e.gid), String(e.size), escapeField(e.digest)].join("\t"));
+  return `${[HEADER, ...lines].join("\n")}\n`;
+}
+
+/** Parses files.tsv text; `file` names it in the error if a line is malformed. */
+export function parseIndex(text: string, file: string): readonly IndexEntry[] {
+  const out: IndexEntry[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    if (line === "" || line.startsWith("#")) continue;
+    const f = line.split("\t");
+    const [path, type, mode, uid, gid, size, digest] = f;
+    if (f.length !== 7 || path === undefined || !TYPES.has(type as EntryType) || !/^[0-7]+$/.test(mode ?? "") || [uid, gid, size].some((n) => !/^\d+$/.test(n ?? ""))) {
+      throw new ToolError(`${file}:${i + 1}: not a valid files.tsv line (the store entry is damaged; re-pack or re-bake the image)`);
+    }
+    out.push({ path: unescapeField(path), type: type as IndexEntry["type"], mode: parseInt(mode as string, 8), uid: Number(uid), gid: Number(gid), size: Number(size), digest: unescapeField(digest ?? "") });
+  }
+  return out;
+}
