@@ -8,7 +8,7 @@ import { ToolError } from "../errors.js";
 import { checkTool, describeFailure, spawnPiped } from "../exec/run.js";
 import type { Compression } from "./types.js";
 
-/** A byte sink with backpressure: write() resolves when more may be written. */
+/** A byte sink. write() resolves once the chunk is consumed, so its buffer may be reused. */
 export interface Sink {
   write(chunk: Buffer): Promise<void>;
   /** Flushes everything and waits until the output file is complete. */
@@ -23,9 +23,11 @@ export function zstdArgv(c: { readonly level?: number; readonly threads?: number
   return ["zstd", `-T${c.threads ?? 0}`, "-q", ...(level > 19 ? ["--ultra"] : []), `-${level}`, "-c", "-"];
 }
 
-/** Writes to a Node stream, waiting for 'drain' when its buffer is full. */
-async function writeTo(stream: Writable, chunk: Buffer): Promise<void> {
-  if (!stream.write(chunk)) await once(stream, "drain");
+/** Writes to a Node stream; resolves when the stream has consumed the chunk (its write callback). */
+function writeTo(stream: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(chunk, (err) => (err ? reject(err) : resolve()));
+  });
 }
 
 /** Ends a Node stream and waits for `done` (the stream or its downstream) to finish. */

@@ -7,36 +7,51 @@ import { debug } from "../log.js";
 import { sha256File } from "../util/hash.js";
 import { openSink, type Sink } from "./compress.js";
 import { planArchive, type PlannedEntry } from "./plan.js";
-import { END_OF_ARCHIVE, encodeHeader, padding } from "./tar-format.js";
+import { BLOCK, END_OF_ARCHIVE, encodeHeader, padding, writeSimpleHeader, type TarHeader } from "./tar-format.js";
 import type { FileSource, IndexEntry, PackOptions, PackResult } from "./types.js";
 
 /** Output is handed to the compressor in chunks this big: few writes, few hash calls. */
 const CHUNK = 4 << 20;
-const ZEROS = Buffer.alloc(512);
+/** Chunks being written while the next fills: double buffering, with bounded memory. */
+const IN_FLIGHT = 2;
 
-/** Accumulates the tar stream into large chunks, hashing each and writing it to the sink. */
+/**
+ * Accumulates the tar stream into large chunks, hashing each and writing it to the sink. Chunks are
+ * recycled once the sink has consumed them, so packing allocates a few buffers, not one per chunk.
+ */
 class TarOut {
-  private buf = Buffer.allocUnsafe(CHUNK);
+  private buf: Buffer = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
+  private readonly spare: Buffer[] = [];
+  private readonly writing: Promise<Buffer>[] = [];
   readonly hash = createHash("sha256");
   size = 0;
 
   constructor(private readonly sink: Sink) {}
 
-  /** Hands the filled part of the chunk on and starts a new one (the sink may still hold the old). */
+  /** Hands the filled part of the chunk to the sink and continues in a free one. */
   async flush(): Promise<void> {
     if (this.pos === 0) return;
-    const full = this.buf.subarray(0, this.pos);
+    const chunk = this.buf;
+    const full = chunk.subarray(0, this.pos);
     this.hash.update(full);
     this.size += this.pos;
-    this.buf = Buffer.allocUnsafe(CHUNK);
+    const done = this.sink.write(full).then(() => chunk);
+    done.catch(() => undefined); // awaited below or in end(); this only keeps it from counting as unhandled
+    this.writing.push(done);
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK);
     this.pos = 0;
-    await this.sink.write(full);
+    if (this.writing.length >= IN_FLIGHT) this.spare.push(await (this.writing.shift() as Promise<Buffer>));
   }
 
-  /** A writable window of up to `max` bytes at the current position, flushing first if full. */
+  /** Makes sure `n` (≤ CHUNK) contiguous bytes are free at the current position. */
+  async reserve(n: number): Promise<void> {
+    if (this.buf.length - this.pos < n) await this.flush();
+  }
+
+  /** A writable window of up to `max` bytes at the current position (at least 1). */
   async window(max: number): Promise<Buffer> {
-    if (this.pos === this.buf.length) await this.flush();
+    await this.reserve(1);
     return this.buf.subarray(this.pos, this.pos + Math.min(max, this.buf.length - this.pos));
   }
 
@@ -53,6 +68,27 @@ class TarOut {
       this.advance(w.length);
       off += w.length;
     }
+  }
+
+  /** Writes an entry header, straight into the chunk when it is plain ustar. */
+  async header(h: TarHeader): Promise<void> {
+    await this.reserve(BLOCK);
+    if (writeSimpleHeader(this.buf, this.pos, h)) this.advance(BLOCK);
+    else await this.put(encodeHeader(h));
+  }
+
+  /** Zero bytes up to the next block boundary after `size` bytes of data. */
+  async pad(size: number): Promise<void> {
+    const n = padding(size);
+    await this.reserve(n);
+    this.buf.fill(0, this.pos, this.pos + n);
+    this.advance(n);
+  }
+
+  /** Flushes the rest and waits until the sink has taken every chunk. */
+  async end(): Promise<void> {
+    await this.flush();
+    await Promise.all(this.writing.splice(0));
   }
 }
 
@@ -89,13 +125,13 @@ async function copyStream(out: TarOut, source: FileSource, path: string, size: n
 /** Writes one planned entry (header, data, padding) and returns its index line. */
 async function writeEntry(out: TarOut, source: FileSource, p: PlannedEntry): Promise<IndexEntry> {
   const h = p.header;
-  await out.put(encodeHeader(h));
+  await out.header(h);
   let digest = h.linkname ?? "";
   if (p.source !== undefined) {
     const fileHash = createHash("sha256");
     if (source.readSync) await copySync(out, source.readSync.bind(source), p.source, h.size, fileHash);
     else await copyStream(out, source, p.source, h.size, fileHash);
-    await out.put(ZEROS.subarray(0, padding(h.size)));
+    await out.pad(h.size);
     digest = fileHash.digest("hex");
   }
   return { path: p.path, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, size: h.size, digest };
@@ -116,7 +152,7 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
   try {
     for (const p of plan.entries) index.push(await writeEntry(out, source, p));
     await out.put(END_OF_ARCHIVE);
-    await out.flush();
+    await out.end();
     await sink.end();
   } catch (e) {
     sink.abort();

@@ -72,6 +72,7 @@ async function decompressed(file: string): Promise<Decompressed> {
     stop: async () => {
       stopped = true;
       proc.kill("SIGKILL");
+      stdout.destroy(); // unread output would otherwise keep the process result pending
       await finished;
     },
   };

@@ -9,7 +9,8 @@ export const BLOCK = 512;
 /** The entry kinds kiln writes, as tar typeflags. */
 export type TarType = "file" | "hardlink" | "symlink" | "char" | "block" | "dir" | "fifo";
 
-const TYPEFLAG: Readonly<Record<TarType, string>> = { file: "0", hardlink: "1", symlink: "2", char: "3", block: "4", dir: "5", fifo: "6" };
+/** Typeflag bytes: '0' regular file … '6' fifo. */
+const TYPEFLAG: Readonly<Record<TarType, number>> = { file: 0x30, hardlink: 0x31, symlink: 0x32, char: 0x33, block: 0x34, dir: 0x35, fifo: 0x36 };
 
 /** One entry's header, with names exactly as they go into the archive (e.g. "./etc/"). */
 export interface TarHeader {
@@ -40,11 +41,18 @@ function octalMax(len: number): number {
   return 8 ** (len - 1) - 1;
 }
 
-/** Writes `value` as zero-padded octal + NUL, or as base-256 (GNU/star) when octal cannot hold it. */
-function writeNumber(buf: Buffer, off: number, len: number, value: number): void {
+/**
+ * Writes `value` as zero-padded octal + NUL, or as base-256 (GNU/star) when octal cannot hold it.
+ * Byte by byte, without strings: packing a rootfs encodes tens of thousands of headers.
+ */
+function writeNumber(buf: Uint8Array, off: number, len: number, value: number): void {
   if (value <= octalMax(len)) {
-    buf.write(value.toString(8).padStart(len - 1, "0"), off, "latin1");
+    let v = value;
     buf[off + len - 1] = 0;
+    for (let i = off + len - 2; i >= off; i--) {
+      buf[i] = 0x30 + (v % 8);
+      v = Math.floor(v / 8);
+    }
     return;
   }
   let v = BigInt(value);
@@ -72,11 +80,29 @@ function truncateUtf8(s: string, max: number): Buffer {
   return b.subarray(0, end);
 }
 
+/** Writes a string field cut to `max` bytes; plain ASCII, the usual case, needs no Buffer call. */
+function writeString(buf: Buffer, off: number, max: number, s: string): void {
+  const n = Math.min(s.length, max);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      buf.set(truncateUtf8(s, max), off);
+      return;
+    }
+    buf[off + i] = c;
+  }
+}
+
+/** True when the UTF-8 form of `s` fits in `max` bytes. */
+function fits(s: string, max: number): boolean {
+  return s.length * 3 <= max || Buffer.byteLength(s) <= max;
+}
+
 /** The pax records this header needs (empty when plain ustar holds everything). */
 function paxRecords(h: TarHeader): Buffer[] {
   const out: Buffer[] = [];
-  if (Buffer.byteLength(h.name) > 100) out.push(paxRecord("path", Buffer.from(h.name, "utf8")));
-  if (h.linkname !== undefined && Buffer.byteLength(h.linkname) > 100) out.push(paxRecord("linkpath", Buffer.from(h.linkname, "utf8")));
+  if (!fits(h.name, 100)) out.push(paxRecord("path", Buffer.from(h.name, "utf8")));
+  if (h.linkname !== undefined && !fits(h.linkname, 100)) out.push(paxRecord("linkpath", Buffer.from(h.linkname, "utf8")));
   if (h.size > octalMax(12)) out.push(paxRecord("size", Buffer.from(String(h.size))));
   if (h.uid > octalMax(8)) out.push(paxRecord("uid", Buffer.from(String(h.uid))));
   if (h.gid > octalMax(8)) out.push(paxRecord("gid", Buffer.from(String(h.gid))));
@@ -86,55 +112,88 @@ function paxRecords(h: TarHeader): Buffer[] {
   return out;
 }
 
-/** Fills one 512-byte ustar header block. Empty uname/gname: owners are numeric only. */
-function ustarBlock(h: { name: Buffer; typeflag: string; mode: number; uid: number; gid: number; size: number; mtime: number; linkname: Buffer; devMajor: number; devMinor: number }): Buffer {
-  const b = Buffer.alloc(BLOCK);
-  h.name.copy(b, 0);
-  writeNumber(b, 100, 8, h.mode);
-  writeNumber(b, 108, 8, h.uid);
-  writeNumber(b, 116, 8, h.gid);
-  writeNumber(b, 124, 12, h.size);
-  writeNumber(b, 136, 12, h.mtime);
-  b.write(h.typeflag, 156, "latin1");
-  h.linkname.copy(b, 157);
-  b.write("ustar\u000000", 257, "latin1");
-  writeNumber(b, 329, 8, h.devMajor);
-  writeNumber(b, 337, 8, h.devMinor);
-  b.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += b[i] ?? 0;
-  b.write(`${sum.toString(8).padStart(6, "0")}\u0000 `, 148, "latin1");
-  return b;
+/** True when the header fits plain ustar (the usual case), so no pax header is written. */
+function fitsUstar(h: TarHeader): boolean {
+  const noXattrs = h.xattrs === undefined || Object.keys(h.xattrs).length === 0;
+  return noXattrs && fits(h.name, 100) && (h.linkname === undefined || fits(h.linkname, 100)) && h.size <= octalMax(12) && h.uid <= octalMax(8) && h.gid <= octalMax(8);
 }
 
-/** Encodes an entry's header: a pax extended header when needed, then the ustar header. */
-export function encodeHeader(h: TarHeader): Buffer {
-  const common = { mode: h.mode & 0o7777, uid: h.uid, gid: h.gid, size: h.size, mtime: h.mtime, devMajor: h.devMajor ?? 0, devMinor: h.devMinor ?? 0 };
-  const main = ustarBlock({ ...common, name: truncateUtf8(h.name, 100), typeflag: TYPEFLAG[h.type], linkname: truncateUtf8(h.linkname ?? "", 100) });
-  const records = paxRecords(h);
-  if (records.length === 0) return main;
-  const data = Buffer.concat(records);
-  // The pax header's own name only matters to readers that do not know pax; GNU tar's pattern.
-  const base = h.name.replace(/\/$/, "").split("/").pop() ?? "";
-  const paxName = truncateUtf8(`./PaxHeaders/${base}`, 100);
-  const pax = ustarBlock({ ...common, mode: 0o644, uid: 0, gid: 0, size: data.length, name: paxName, typeflag: "x", linkname: Buffer.alloc(0), devMajor: 0, devMinor: 0 });
-  return Buffer.concat([pax, data, Buffer.alloc(padding(data.length)), main]);
-}
+const MAGIC = Buffer.from("ustar\u000000", "latin1");
 
-/** A header as read from an archive: ustar fields, before pax records are applied. */
-export interface RawHeader {
+/** Fields of one ustar header block (names are cut to their field size). */
+export interface UstarFields {
   readonly name: string;
-  readonly typeflag: string;
+  readonly typeflag: number;
   readonly mode: number;
   readonly uid: number;
   readonly gid: number;
   readonly size: number;
   readonly mtime: number;
   readonly linkname: string;
-  readonly uname: string;
-  readonly gname: string;
   readonly devMajor: number;
   readonly devMinor: number;
+}
+
+/** Fills the 512-byte ustar header block at `off`. Empty uname/gname: owners are numeric only. */
+function writeUstar(b: Buffer, off: number, h: UstarFields): void {
+  b.fill(0, off, off + BLOCK);
+  writeString(b, off, 100, h.name);
+  writeNumber(b, off + 100, 8, h.mode);
+  writeNumber(b, off + 108, 8, h.uid);
+  writeNumber(b, off + 116, 8, h.gid);
+  writeNumber(b, off + 124, 12, h.size);
+  writeNumber(b, off + 136, 12, h.mtime);
+  b[off + 156] = h.typeflag;
+  writeString(b, off + 157, 100, h.linkname);
+  b.set(MAGIC, off + 257);
+  writeNumber(b, off + 329, 8, h.devMajor);
+  writeNumber(b, off + 337, 8, h.devMinor);
+  // The checksum counts its own field as eight spaces; stored as 6 octal digits, NUL, space.
+  let sum = 8 * 0x20;
+  for (let i = off; i < off + 148; i++) sum += b[i] as number;
+  for (let i = off + 156; i < off + BLOCK; i++) sum += b[i] as number;
+  writeNumber(b, off + 148, 7, sum);
+  b[off + 155] = 0x20;
+}
+
+/** The main ustar block's fields for an entry. */
+function mainFields(h: TarHeader): UstarFields {
+  return { name: h.name, typeflag: TYPEFLAG[h.type], mode: h.mode & 0o7777, uid: h.uid, gid: h.gid, size: h.size, mtime: h.mtime, linkname: h.linkname ?? "", devMajor: h.devMajor ?? 0, devMinor: h.devMinor ?? 0 };
+}
+
+/**
+ * Writes the header straight into `target` at `off` when it fits plain ustar (512 bytes) and
+ * returns true; returns false, writing nothing, when it needs a pax header (use encodeHeader).
+ */
+export function writeSimpleHeader(target: Buffer, off: number, h: TarHeader): boolean {
+  if (!fitsUstar(h)) return false;
+  writeUstar(target, off, mainFields(h));
+  return true;
+}
+
+/** Encodes an entry's header: a pax extended header when needed, then the ustar header. */
+export function encodeHeader(h: TarHeader): Buffer {
+  const records = paxRecords(h);
+  if (records.length === 0) {
+    const out = Buffer.alloc(BLOCK);
+    writeUstar(out, 0, mainFields(h));
+    return out;
+  }
+  const data = Buffer.concat(records);
+  const mainAt = BLOCK + data.length + padding(data.length);
+  const out = Buffer.alloc(mainAt + BLOCK);
+  // The pax header's own name only matters to readers that do not know pax: GNU tar's pattern.
+  const base = h.name.replace(/\/$/, "").split("/").pop() ?? "";
+  writeUstar(out, 0, { name: `./PaxHeaders/${base}`, typeflag: 0x78 /* 'x' */, mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: h.mtime, linkname: "", devMajor: 0, devMinor: 0 });
+  data.copy(out, BLOCK);
+  writeUstar(out, mainAt, mainFields(h));
+  return out;
+}
+
+/** A header as read from an archive: ustar fields, before pax records are applied. */
+export interface RawHeader extends UstarFields {
+  readonly uname: string;
+  readonly gname: string;
 }
 
 /** Reads a NUL-terminated string field. */
@@ -179,7 +238,7 @@ export function decodeHeader(b: Buffer, where: string): RawHeader {
   if (prefix) name = `${prefix}/${name}`;
   return {
     name,
-    typeflag: String.fromCharCode(b[156] || 0x30),
+    typeflag: b[156] || 0x30, // NUL is an old-style regular file
     mode: readNumber(b, 100, 8),
     uid: readNumber(b, 108, 8),
     gid: readNumber(b, 116, 8),

@@ -118,8 +118,9 @@ function toEntry(h: RawHeader, ext: Extensions, global: Map<string, Buffer>, whe
     return v === undefined ? fallback : Math.floor(Number(v));
   };
   const name = text("path") ?? ext.longName ?? h.name;
-  const type = TYPES[h.typeflag];
-  if (!type) throw new UserError({ file: where, message: `${name}: unsupported tar entry type '${h.typeflag}'` });
+  const flag = String.fromCharCode(h.typeflag);
+  const type = TYPES[flag];
+  if (!type) throw new UserError({ file: where, message: `${name}: unsupported tar entry type '${flag}'` });
   const xattrs: Record<string, Buffer> = {};
   for (const [k, v] of pax) if (k.startsWith("SCHILY.xattr.")) xattrs[k.slice("SCHILY.xattr.".length)] = v;
   const link = text("linkpath") ?? ext.longLink ?? h.linkname;
@@ -154,13 +155,14 @@ export async function* parseTar(chunks: AsyncIterable<Uint8Array>, where: string
       break;
     }
     const h = decodeHeader(block, where);
-    if (h.typeflag === "x" || h.typeflag === "g" || h.typeflag === "L" || h.typeflag === "K") {
+    const flag = String.fromCharCode(h.typeflag);
+    if (flag === "x" || flag === "g" || flag === "L" || flag === "K") {
       const data = await r.exact(h.size + padding(h.size));
       if (!data) throw truncated();
       const body = data.subarray(0, h.size);
-      if (h.typeflag === "x") ext.pax = parsePax(body, where);
-      else if (h.typeflag === "g") for (const [k, v] of parsePax(body, where)) global.set(k, v);
-      else if (h.typeflag === "L") ext.longName = body.toString("utf8").replace(/\0+$/, "");
+      if (flag === "x") ext.pax = parsePax(body, where);
+      else if (flag === "g") for (const [k, v] of parsePax(body, where)) global.set(k, v);
+      else if (flag === "L") ext.longName = body.toString("utf8").replace(/\0+$/, "");
       else ext.longLink = body.toString("utf8").replace(/\0+$/, "");
       continue;
     }

@@ -1,0 +1,105 @@
+// Pack benchmark: kiln's packTree against `tar --sort=name ... | zstd -T0 -3` on the same real
+// Debian rootfs, in the same run, 3 runs each (alternating), medians and their ratio.
+// Target (issue 2): kiln ≤ 1.25× GNU tar's wall time.
+//
+//   npm run build && node dist/bench/pack.js          (root: mmdebstrap needs it the first time)
+//
+// The rootfs is made once with mmdebstrap from the host's own apt sources and kept in bench/out/
+// (gitignored); delete bench/out/ to rebuild it.
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Readable, Writable } from "node:stream";
+import { diskSource, packTree } from "../src/archive/index.js";
+import { checkTool, run, spawnPiped } from "../src/exec/run.js";
+
+const EPOCH = 1_700_000_000;
+const RUNS = 3;
+
+/** bench/out/ beside this script's source, whether run from bench/ or dist/bench/. */
+function outDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const project = here.split("/").includes("dist") ? resolve(here, "../..") : resolve(here, "..");
+  return join(project, "bench", "out");
+}
+
+/** Makes the rootfs once (~300 MB: variant important plus python3); reuses it afterwards. */
+async function ensureRootfs(dir: string): Promise<void> {
+  const done = `${dir}.done`;
+  if (existsSync(done)) return;
+  checkTool("mmdebstrap", "build the benchmark rootfs", "apt-get install mmdebstrap");
+  rmSync(dir, { recursive: true, force: true });
+  process.stderr.write(`making ${dir} with mmdebstrap (about a minute)…\n`);
+  // No mirror argument: mmdebstrap then uses the host's own apt sources.
+  await run(["mmdebstrap", "--variant=important", "--include=python3", "bookworm", dir], { inherit: true });
+  writeFileSync(done, "");
+}
+
+/** Runs tar | zstd with no shell: both spawned, tar's stdout piped into zstd's stdin here. */
+async function gnuTar(dir: string, out: string): Promise<void> {
+  const tar = spawnPiped(["tar", "--sort=name", "--numeric-owner", "--xattrs", `--mtime=@${EPOCH}`, "--clamp-mtime", "-C", dir, "-cf", "-", "."]);
+  const zstd = spawnPiped(["zstd", "-T0", "-q", "-3", "-c", "-"], { stdoutFile: out });
+  (tar.stdin as Writable).end();
+  (tar.stdout as Readable).pipe(zstd.stdin as Writable);
+  await Promise.all([tar, zstd]);
+}
+
+/** Wall time of fn in seconds. */
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+/** Sum of file sizes in the tree, as `du -sb` counts them. */
+async function treeBytes(dir: string): Promise<number> {
+  const r = await run(["du", "-sb", dir]);
+  return Number(r.stdout.split("\t")[0]);
+}
+
+async function main(): Promise<void> {
+  checkTool("zstd", "run the benchmark", "apt-get install zstd");
+  const out = outDir();
+  mkdirSync(out, { recursive: true });
+  const rootfs = join(out, "debian-rootfs");
+  await ensureRootfs(rootfs);
+  const kilnOut = join(out, "kiln.tar.zst");
+  const tarOut = join(out, "gnutar.tar.zst");
+  const mb = (await treeBytes(rootfs)) / 1e6;
+  process.stderr.write(`rootfs: ${rootfs} (${mb.toFixed(0)} MB); warming the page cache…\n`);
+  await gnuTar(rootfs, tarOut);
+  const kiln: number[] = [];
+  const gnu: number[] = [];
+  const ids = new Set<string>();
+  for (let i = 0; i < RUNS; i++) {
+    kiln.push(await timed(async () => ids.add((await packTree(diskSource(rootfs), { epoch: EPOCH, compression: { kind: "zstd", level: 3 }, out: kilnOut })).id)));
+    gnu.push(await timed(() => gnuTar(rootfs, tarOut)));
+    process.stderr.write(`run ${i + 1}: kiln ${kiln[i]?.toFixed(2)} s, tar|zstd ${gnu[i]?.toFixed(2)} s\n`);
+  }
+  const ratio = median(kiln) / median(gnu);
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const result = {
+    rootfsMB: Math.round(mb),
+    kilnMedianS: +median(kiln).toFixed(3),
+    gnuTarMedianS: +median(gnu).toFixed(3),
+    ratio: +ratio.toFixed(3),
+    target: 1.25,
+    kilnPeakRssMB: Math.round(peakRssMb),
+    kilnZstBytes: statSync(kilnOut).size,
+    gnuTarZstBytes: statSync(tarOut).size,
+    sameIdEveryRun: ids.size === 1,
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  rmSync(kilnOut, { force: true });
+  rmSync(tarOut, { force: true });
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench/pack: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
