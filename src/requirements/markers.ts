@@ -2,7 +2,7 @@
 import { parseMarker, type MarkerNode, type MarkerOp, type MarkerOperand } from "./marker-parse.js";
 import { canonicalizeName } from "./names.js";
 import { tryParseVersion } from "./pep440.js";
-import { parseSpecifier, specifierContains, type Specifier } from "./specifier.js";
+import { specifierContains, tryParseSpecifier, type Specifier } from "./specifier.js";
 
 export { parseMarker, formatMarker, InvalidMarker, MARKER_VARIABLES } from "./marker-parse.js";
 export type { MarkerNode, MarkerOp, MarkerOperand, MarkerVariable } from "./marker-parse.js";
@@ -65,12 +65,7 @@ export function targetEnvironment(opts: TargetOptions = { pythonVersion: "3.11.2
 
 /** Parses `op + rhs` as a specifier, or undefined when that is not one (then strings are compared). */
 function asSpecifier(op: MarkerOp, rhs: string): Specifier | undefined {
-  if (op === "in" || op === "not in") return undefined;
-  try {
-    return parseSpecifier(`${op}${rhs}`);
-  } catch {
-    return undefined;
-  }
+  return op === "in" || op === "not in" ? undefined : tryParseSpecifier(`${op}${rhs}`);
 }
 
 /** One comparison: as PEP 440 versions when the right side makes a specifier and the left parses; else as strings. */

@@ -41,11 +41,10 @@ function preTag(letter: string): PreTag {
   return "rc";
 }
 
-/** Parses a version; throws InvalidVersion when it is not PEP 440. */
-export function parseVersion(text: string): Version {
-  const m = VERSION_RE.exec(text);
-  const g = m?.groups;
-  if (!g || g.release === undefined) throw new InvalidVersion(text);
+/** Parses a version, or returns undefined when it is not PEP 440 (no exception: markers call this a lot). */
+export function tryParseVersion(text: string): Version | undefined {
+  const g = VERSION_RE.exec(text)?.groups;
+  if (!g || g.release === undefined) return undefined;
   const num = (s: string | undefined): bigint => BigInt(s ?? "0");
   const postNumber = g.post_n1 ?? g.post_n2;
   const hasPost = g.post_l !== undefined || g.post_n1 !== undefined;
@@ -59,13 +58,11 @@ export function parseVersion(text: string): Version {
   };
 }
 
-/** Parses a version, or returns undefined when it is not PEP 440. */
-export function tryParseVersion(text: string): Version | undefined {
-  try {
-    return parseVersion(text);
-  } catch {
-    return undefined;
-  }
+/** Parses a version; throws InvalidVersion when it is not PEP 440. */
+export function parseVersion(text: string): Version {
+  const v = tryParseVersion(text);
+  if (!v) throw new InvalidVersion(text);
+  return v;
 }
 
 /** True when `text` is a valid PEP 440 version. */

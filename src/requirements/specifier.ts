@@ -46,11 +46,18 @@ const VERSION_ALTERNATIVES = [
 ].join("|");
 const SPEC_RE = new RegExp(String.raw`^\s*(?<op>~=|==|!=|<=|>=|<|>|===)(?<version>${VERSION_ALTERNATIVES})\s*$`, "i");
 
+/** Parses one clause, or returns undefined (no exception: markers try this on every comparison). */
+export function tryParseSpecifier(text: string): Specifier | undefined {
+  const g = SPEC_RE.exec(text)?.groups;
+  if (!g || g.op === undefined || g.version === undefined) return undefined;
+  return { operator: g.op.trim() as SpecOperator, version: g.version.trim() };
+}
+
 /** Parses one clause; throws InvalidSpecifier. */
 export function parseSpecifier(text: string): Specifier {
-  const g = SPEC_RE.exec(text)?.groups;
-  if (!g || g.op === undefined || g.version === undefined) throw new InvalidSpecifier(text);
-  return { operator: g.op.trim() as SpecOperator, version: g.version.trim() };
+  const s = tryParseSpecifier(text);
+  if (!s) throw new InvalidSpecifier(text);
+  return s;
 }
 
 /** Parses `>=1.0, <2` into its clauses (empty text → empty set); throws InvalidSpecifier. */
