@@ -83,6 +83,8 @@ function unmet(w: Walk, req: Requirement): string | undefined {
     const off = w.inactive.get(name);
     return off ? `pinned ${off.name}==${off.version} only where ${off.marker ?? "?"}, which does not hold for the target` : "not pinned";
   }
+  // A direct-reference dependency is met by any pin of that name (its hash pins the file). Pre-releases
+  // match ranges here, as in pip's check of an already chosen candidate: an explicit pin is a decision.
   if (req.url !== undefined || specifierSetContains(req.specifier, pin.parsed, { prereleases: true })) return undefined;
   return `pinned ${pin.name}==${pin.version} does not match`;
 }
