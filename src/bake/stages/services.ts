@@ -1,0 +1,43 @@
+// services: enables/disables systemd units offline with `systemctl --root`, and installs kiln's
+// first-boot unit that creates SSH host keys (they are stripped from every template).
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "../../exec/run.js";
+import type { BakeContext } from "../context.js";
+import { bakeEnv } from "../context.js";
+
+export const HOSTKEY_UNIT = "kiln-ssh-hostkeys.service";
+
+// Proxmox's `pct create` writes host keys itself, so the condition is false there; plain LXC and the
+// nightly VM rely on this unit. ssh.service runs `sshd -t` first, which fails without keys.
+const HOSTKEY_UNIT_TEXT = `[Unit]
+Description=Generate SSH host keys on first boot (kiln)
+ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
+Before=ssh.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/ssh-keygen -A
+
+[Install]
+WantedBy=multi-user.target ssh.service
+`;
+
+/** argv for systemctl acting on an image tree without a running systemd. */
+export function systemctlArgv(root: string, verb: "enable" | "disable" | "mask", units: readonly string[]): string[] {
+  return ["systemctl", `--root=${root}`, verb, "--", ...units];
+}
+
+/** Applies [services] and the host-key unit. */
+export async function configureServices(ctx: Pick<BakeContext, "recipe" | "root" | "epoch">): Promise<void> {
+  const env = bakeEnv(ctx);
+  const enable = [...ctx.recipe.services.enable];
+  if (existsSync(join(ctx.root, "usr/sbin/sshd")) && existsSync(join(ctx.root, "usr/bin/ssh-keygen"))) {
+    const dir = join(ctx.root, "etc/systemd/system");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, HOSTKEY_UNIT), HOSTKEY_UNIT_TEXT, { mode: 0o644 });
+    enable.push(HOSTKEY_UNIT);
+  }
+  if (enable.length) await run(systemctlArgv(ctx.root, "enable", enable), { env });
+  if (ctx.recipe.services.disable.length) await run(systemctlArgv(ctx.root, "disable", ctx.recipe.services.disable), { env });
+}
