@@ -1,0 +1,101 @@
+// The shape of a lock file, as data, and the check that reports every deviation from it with its key
+// path (`debs[3].sha256: …`): wrong types, unknown or missing keys, bad digests, duplicate entries.
+import type { Problem } from "../errors.js";
+import { canonicalizeName } from "../requirements/names.js";
+import { isValidVersion } from "../requirements/pep440.js";
+import { isValidDebVersion } from "../sources/debversion.js";
+import { isSha256Hex } from "../util/hash.js";
+
+/** Returns a problem message for a bad value, or undefined. */
+type Rule = (v: unknown) => string | undefined;
+/** A JSON object: each allowed key with its rule or nested shape. */
+interface Shape {
+  readonly [key: string]: Rule | Shape;
+}
+
+/** A string matching `re`, described as `what`. */
+const str =
+  (re: RegExp, what: string): Rule =>
+  (v) =>
+    typeof v === "string" && re.test(v) ? undefined : `must be ${what}, got ${JSON.stringify(v)}`;
+
+const sha256: Rule = (v) => (typeof v === "string" && isSha256Hex(v) ? undefined : `must be a sha256 digest (64 lowercase hex), got ${JSON.stringify(v)}`);
+const nonEmpty = str(/^\S+$/, "a non-empty string without spaces");
+const packageName = str(/^[a-z0-9][a-z0-9+.-]+$/, "a Debian package name");
+const debVersion: Rule = (v) => (typeof v === "string" && isValidDebVersion(v) ? undefined : `must be a Debian version, got ${JSON.stringify(v)}`);
+const wheelName: Rule = (v) => (typeof v === "string" && v !== "" && canonicalizeName(v) === v ? undefined : `must be a PEP 503-normalised project name, got ${JSON.stringify(v)}`);
+const pep440: Rule = (v) => (typeof v === "string" && isValidVersion(v) ? undefined : `must be a PEP 440 version, got ${JSON.stringify(v)}`);
+const kind: Rule = (v) => (v === "git" || v === "svn" ? undefined : `must be "git" or "svn", got ${JSON.stringify(v)}`);
+
+const DEB: Shape = { name: packageName, version: debVersion, arch: str(/^[a-z0-9][a-z0-9-]*$/, "a Debian architecture (or \"all\")"), sha256 };
+const WHEEL: Shape = { name: wheelName, version: pep440, file: str(/^[^/\\\s]+\.whl$/, "a wheel file name (*.whl, no directory)"), sha256 };
+const CHECKOUT: Shape = {
+  name: str(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a checkout name"),
+  kind,
+  url: nonEmpty,
+  revision: str(/^([0-9a-f]{40}|[0-9a-f]{64}|[0-9]+)$/, "a full git commit id or an SVN revision number"),
+  sha256,
+};
+const LOCK: Shape = {
+  lockVersion: (v) => (v === 1 ? undefined : `must be 1 (the lock format this kiln reads), got ${JSON.stringify(v)}`),
+  base: { suite: nonEmpty, variant: nonEmpty, arch: nonEmpty },
+  sourceDateEpoch: (v) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? undefined : `must be a whole number of seconds ≥ 0, got ${JSON.stringify(v)}`),
+  recipeSha256: sha256,
+  requirementsSha256: (v) => (v === null ? undefined : sha256(v)),
+  debs: DEB,
+  wheels: WHEEL,
+  checkouts: CHECKOUT,
+};
+/** Arrays of entries, and what makes an entry unique within its array. */
+const LISTS: Readonly<Record<string, (e: Record<string, unknown>) => string>> = {
+  debs: (e) => `${String(e.name)}:${String(e.arch)}`,
+  wheels: (e) => String(e.name),
+  checkouts: (e) => String(e.name),
+};
+
+/** True for a JSON object. */
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Checks an object against a shape, appending problems with key paths below `path`. */
+function checkShape(v: unknown, shape: Shape, path: string, out: Problem[]): void {
+  if (!isObject(v)) {
+    out.push({ key: path || undefined, message: `must be an object, got ${Array.isArray(v) ? "an array" : JSON.stringify(v)}` });
+    return;
+  }
+  const at = (k: string): string => (path ? `${path}.${k}` : k);
+  for (const k of Object.keys(v)) if (!(k in shape)) out.push({ key: at(k), message: `unknown key (allowed: ${Object.keys(shape).join(", ")})` });
+  for (const [k, rule] of Object.entries(shape)) {
+    if (!(k in v)) out.push({ key: at(k), message: "missing" });
+    else if (typeof rule === "function") {
+      const msg = rule(v[k]);
+      if (msg) out.push({ key: at(k), message: msg });
+    } else if (k in LISTS) checkList(v[k], rule, at(k), LISTS[k] as (e: Record<string, unknown>) => string, out);
+    else checkShape(v[k], rule, at(k), out);
+  }
+}
+
+/** Checks an array of entries and that no two share an identity. */
+function checkList(v: unknown, shape: Shape, path: string, idOf: (e: Record<string, unknown>) => string, out: Problem[]): void {
+  if (!Array.isArray(v)) {
+    out.push({ key: path, message: "must be an array" });
+    return;
+  }
+  const seen = new Map<string, number>();
+  v.forEach((e, n) => {
+    checkShape(e, shape, `${path}[${n}]`, out);
+    if (!isObject(e)) return;
+    const id = idOf(e);
+    const prev = seen.get(id);
+    if (prev !== undefined) out.push({ key: `${path}[${n}]`, message: `${id} appears twice (also ${path}[${prev}])` });
+    else seen.set(id, n);
+  });
+}
+
+/** Every problem with a parsed lock document (empty when it is a valid Lock). */
+export function checkLock(v: unknown): Problem[] {
+  const out: Problem[] = [];
+  checkShape(v, LOCK, "", out);
+  return out;
+}
