@@ -6,7 +6,8 @@
 //
 // The rootfs is made once with mmdebstrap from the host's own apt sources and kept in bench/out/
 // (gitignored); delete bench/out/ to rebuild it.
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Readable, Writable } from "node:stream";
@@ -14,7 +15,8 @@ import { diskSource, packTree } from "../src/archive/index.js";
 import { checkTool, run, spawnPiped } from "../src/exec/run.js";
 
 const EPOCH = 1_700_000_000;
-const RUNS = 3;
+/** Runs of each side (alternating); BENCH_RUNS overrides, for a noisy machine. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 /** bench/out/ beside this script's source, whether run from bench/ or dist/bench/. */
 function outDir(): string {
@@ -44,11 +46,19 @@ async function gnuTar(dir: string, out: string): Promise<void> {
   await Promise.all([tar, zstd]);
 }
 
-/** Wall time of fn in seconds. */
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+/** CPU seconds used so far by this process and by its finished children (from /proc/self/stat). */
+function cpuSeconds(): number {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0); // utime stime cutime cstime
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** Wall and CPU (this process + children) seconds of fn. */
+async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
   const t0 = performance.now();
+  const c0 = cpuSeconds();
   await fn();
-  return (performance.now() - t0) / 1000;
+  return { wall: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0 };
 }
 
 function median(xs: readonly number[]): number {
@@ -73,21 +83,28 @@ async function main(): Promise<void> {
   const mb = (await treeBytes(rootfs)) / 1e6;
   process.stderr.write(`rootfs: ${rootfs} (${mb.toFixed(0)} MB); warming the page cache…\n`);
   await gnuTar(rootfs, tarOut);
-  const kiln: number[] = [];
-  const gnu: number[] = [];
+  const kiln: { wall: number; cpu: number }[] = [];
+  const gnu: { wall: number; cpu: number }[] = [];
   const ids = new Set<string>();
   for (let i = 0; i < RUNS; i++) {
-    kiln.push(await timed(async () => ids.add((await packTree(diskSource(rootfs), { epoch: EPOCH, compression: { kind: "zstd", level: 3 }, out: kilnOut })).id)));
-    gnu.push(await timed(() => gnuTar(rootfs, tarOut)));
-    process.stderr.write(`run ${i + 1}: kiln ${kiln[i]?.toFixed(2)} s, tar|zstd ${gnu[i]?.toFixed(2)} s\n`);
+    const k = await timed(async () => ids.add((await packTree(diskSource(rootfs), { epoch: EPOCH, compression: { kind: "zstd", level: 3 }, out: kilnOut })).id));
+    const g = await timed(() => gnuTar(rootfs, tarOut));
+    kiln.push(k);
+    gnu.push(g);
+    process.stderr.write(`run ${i + 1}: kiln ${k.wall.toFixed(2)} s (cpu ${k.cpu.toFixed(2)}), tar|zstd ${g.wall.toFixed(2)} s (cpu ${g.cpu.toFixed(2)}); load ${loadavg()[0]?.toFixed(1)}\n`);
   }
-  const ratio = median(kiln) / median(gnu);
+  const kilnWall = median(kiln.map((r) => r.wall));
+  const gnuWall = median(gnu.map((r) => r.wall));
+  const ratio = kilnWall / gnuWall;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const result = {
     rootfsMB: Math.round(mb),
-    kilnMedianS: +median(kiln).toFixed(3),
-    gnuTarMedianS: +median(gnu).toFixed(3),
+    kilnMedianS: +kilnWall.toFixed(3),
+    gnuTarMedianS: +gnuWall.toFixed(3),
     ratio: +ratio.toFixed(3),
+    kilnCpuMedianS: +median(kiln.map((r) => r.cpu)).toFixed(2),
+    gnuTarCpuMedianS: +median(gnu.map((r) => r.cpu)).toFixed(2),
+    cores: cpus().length,
     target: 1.25,
     kilnPeakRssMB: Math.round(peakRssMb),
     kilnZstBytes: statSync(kilnOut).size,

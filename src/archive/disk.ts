@@ -1,13 +1,13 @@
 // The production FileSource: a directory on disk, walked with lstat (symlinks are never followed),
 // with numeric owners, dev:ino hard-link identity and every xattr (security.capability included).
-import { closeSync, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync, type BigIntStats } from "node:fs";
+import { closeSync, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError, type Problem } from "../errors.js";
 import { readTreeXattrs, type TreeXattrs } from "./xattrs.js";
 import type { EntryType, FileSource, TreeEntry } from "./types.js";
 
 /** The entry type lstat reports. */
-function typeOf(st: BigIntStats): EntryType {
+function typeOf(st: Stats): EntryType {
   if (st.isFile()) return "file";
   if (st.isDirectory()) return "dir";
   if (st.isSymbolicLink()) return "symlink";
@@ -18,26 +18,36 @@ function typeOf(st: BigIntStats): EntryType {
 }
 
 /** glibc's major()/minor() split of a device number. */
-function devNumbers(rdev: bigint): { devMajor: number; devMinor: number } {
+function devNumbers(rdev: number): { devMajor: number; devMinor: number } {
+  const r = BigInt(rdev);
   return {
-    devMajor: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & 0xfffff000n)),
-    devMinor: Number((rdev & 0xffn) | ((rdev >> 12n) & 0xffffff00n)),
+    devMajor: Number(((r >> 8n) & 0xfffn) | ((r >> 32n) & 0xfffff000n)),
+    devMinor: Number((r & 0xffn) | ((r >> 12n) & 0xffffff00n)),
   };
 }
 
-/** A tree entry from lstat; bigint stats so 64-bit inode numbers keep hard-link identity exact. */
-function entryOf(abs: string, path: string, st: BigIntStats): TreeEntry {
+/**
+ * Hard-link identity. Plain (number) stats are much cheaper than bigint ones, but a 64-bit inode
+ * number above 2^53 would lose precision and could merge two inodes: only then ask again in bigint.
+ */
+function inodeKey(abs: string, st: Stats): string {
+  if (Number.isSafeInteger(st.ino) && Number.isSafeInteger(st.dev)) return `${st.dev}:${st.ino}`;
+  const big = lstatSync(abs, { bigint: true });
+  return `${big.dev}:${big.ino}`;
+}
+
+/** A tree entry from lstat. */
+function entryOf(abs: string, path: string, st: Stats): TreeEntry {
   const type = typeOf(st);
   return {
     path,
     type,
-    mode: Number(st.mode & 0o7777n),
-    uid: Number(st.uid),
-    gid: Number(st.gid),
-    size: type === "file" ? Number(st.size) : 0,
-    mtime: Math.floor(Number(st.mtimeMs) / 1000),
-    inode: `${st.dev}:${st.ino}`,
-    nlink: Number(st.nlink),
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    size: type === "file" ? st.size : 0,
+    mtime: Math.floor(st.mtimeMs / 1000),
+    ...(st.nlink > 1 && type !== "dir" ? { inode: inodeKey(abs, st), nlink: st.nlink } : {}),
     ...(type === "symlink" ? { linkTarget: readlinkSync(abs, "utf8") } : {}),
     ...(type === "char" || type === "block" ? devNumbers(st.rdev) : {}),
   };
@@ -61,8 +71,9 @@ function walk(root: string): TreeEntry[] {
   const out: TreeEntry[] = [];
   const problems: Problem[] = [];
   const dirs: string[] = [""];
+  const prefix = root.endsWith("/") ? root : `${root}/`;
   for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
-    for (const raw of readdirSync(join(root, dir), { encoding: "buffer" })) {
+    for (const raw of readdirSync(prefix + dir, { encoding: "buffer" })) {
       let name: string;
       try {
         name = utf8.decode(raw);
@@ -71,8 +82,8 @@ function walk(root: string): TreeEntry[] {
         continue;
       }
       const path = dir === "" ? name : `${dir}/${name}`;
-      const abs = join(root, path);
-      const e = entryOf(abs, path, lstatSync(abs, { bigint: true }));
+      const abs = prefix + path;
+      const e = entryOf(abs, path, lstatSync(abs));
       out.push(e);
       if (e.type === "dir") dirs.push(path);
     }
@@ -98,10 +109,10 @@ function readInto(abs: string, target: Uint8Array, position: number): number {
 }
 
 /** lstat of the root, refusing anything but a directory with a message naming it. */
-function rootStat(abs: string): BigIntStats {
-  let st: BigIntStats;
+function rootStat(abs: string): Stats {
+  let st: Stats;
   try {
-    st = lstatSync(abs, { bigint: true });
+    st = lstatSync(abs);
   } catch (e) {
     throw new UserError({ file: abs, message: `cannot read the tree to pack (${(e as NodeJS.ErrnoException).code ?? String(e)}): give an existing directory` });
   }

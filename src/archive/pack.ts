@@ -6,42 +6,42 @@ import { ToolError } from "../errors.js";
 import { debug } from "../log.js";
 import { sha256File } from "../util/hash.js";
 import { openSink, type Sink } from "./compress.js";
+import { sharedBuffer, streamHasher } from "./stream-hash.js";
 import { planArchive, type PlannedEntry } from "./plan.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, padding, writeSimpleHeader, type TarHeader } from "./tar-format.js";
 import type { FileSource, IndexEntry, PackOptions, PackResult } from "./types.js";
 
-/** Output is handed to the compressor in chunks this big: few writes, few hash calls. */
+/** Output is handed to the compressor (and the stream hash) in chunks this big: few writes. */
 const CHUNK = 4 << 20;
-/** Chunks being written while the next fills: double buffering, with bounded memory. */
-const IN_FLIGHT = 2;
+/** Chunks being written and hashed while the next fills: bounded memory, no waiting in lockstep. */
+const IN_FLIGHT = 3;
 
 /**
- * Accumulates the tar stream into large chunks, hashing each and writing it to the sink. Chunks are
- * recycled once the sink has consumed them, so packing allocates a few buffers, not one per chunk.
+ * Accumulates the tar stream into large shared-memory chunks; each full chunk goes to the sink and
+ * to the hashing worker at once, and is recycled when both are done with it.
  */
 class TarOut {
-  private buf: Buffer = Buffer.allocUnsafe(CHUNK);
+  private buf: Buffer = sharedBuffer(CHUNK);
   private pos = 0;
   private readonly spare: Buffer[] = [];
-  private readonly writing: Promise<Buffer>[] = [];
-  readonly hash = createHash("sha256");
+  private readonly busy: Promise<Buffer>[] = [];
+  readonly hasher = streamHasher();
   size = 0;
 
   constructor(private readonly sink: Sink) {}
 
-  /** Hands the filled part of the chunk to the sink and continues in a free one. */
+  /** Hands the filled part of the chunk on and continues in a free one. */
   async flush(): Promise<void> {
     if (this.pos === 0) return;
     const chunk = this.buf;
     const full = chunk.subarray(0, this.pos);
-    this.hash.update(full);
     this.size += this.pos;
-    const done = this.sink.write(full).then(() => chunk);
+    const done = Promise.all([this.hasher.update(full), this.sink.write(full)]).then(() => chunk);
     done.catch(() => undefined); // awaited below or in end(); this only keeps it from counting as unhandled
-    this.writing.push(done);
-    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK);
+    this.busy.push(done);
+    this.buf = this.spare.pop() ?? sharedBuffer(CHUNK);
     this.pos = 0;
-    if (this.writing.length >= IN_FLIGHT) this.spare.push(await (this.writing.shift() as Promise<Buffer>));
+    if (this.busy.length >= IN_FLIGHT) this.spare.push(await (this.busy.shift() as Promise<Buffer>));
   }
 
   /** Makes sure `n` (≤ CHUNK) contiguous bytes are free at the current position. */
@@ -85,10 +85,11 @@ class TarOut {
     this.advance(n);
   }
 
-  /** Flushes the rest and waits until the sink has taken every chunk. */
-  async end(): Promise<void> {
+  /** Flushes the rest, waits until the sink has taken every chunk, and returns the stream's digest. */
+  async end(): Promise<string> {
     await this.flush();
-    await Promise.all(this.writing.splice(0));
+    await Promise.all(this.busy.splice(0));
+    return this.hasher.digest();
   }
 }
 
@@ -149,17 +150,19 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
   const sink = openSink(opts.compression, opts.out);
   const out = new TarOut(sink);
   const index: IndexEntry[] = [];
+  let digest: string;
   try {
     for (const p of plan.entries) index.push(await writeEntry(out, source, p));
     await out.put(END_OF_ARCHIVE);
-    await out.end();
+    digest = await out.end();
     await sink.end();
   } catch (e) {
     sink.abort();
+    out.hasher.close();
     await rm(opts.out, { force: true });
     throw e;
   }
   debug(`pack: wrote ${out.size} bytes in ${(performance.now() - t0).toFixed(0)} ms`);
   const [fileSha256, st] = await Promise.all([sha256File(opts.out), stat(opts.out)]);
-  return { id: `sha256:${out.hash.digest("hex")}`, tarSize: out.size, fileSha256, fileSize: st.size, entries: plan.entries.length, skipped: plan.skipped, index };
+  return { id: `sha256:${digest}`, tarSize: out.size, fileSha256, fileSize: st.size, entries: plan.entries.length, skipped: plan.skipped, index };
 }
