@@ -1,0 +1,129 @@
+// Shared shapes of the deployer: inventory, observed state, plans, journal entries, and the
+// HostDriver/Transport seam between "what to do" (plan/apply) and "how, on this kind of host" (drivers).
+import type { RunOptions, RunResult } from "../exec/run.js";
+
+/** How kiln reaches a host: local processes, or OpenSSH. */
+export interface HostInventory {
+  readonly name: string;
+  /** "local" or an SSH target "user@host" / "host". */
+  readonly address: string;
+  readonly port?: number;
+  readonly driver: "lxc" | "proxmox";
+  /** lxc: the LXC path (lxc.lxcpath) on the host; proxmox: the storage id for templates (e.g. "local"). */
+  readonly storage: string;
+  /** Directory on the host where kiln keeps templates and per-node identity (keys) for the lxc driver. */
+  readonly stateDir: string;
+  /** A known_hosts line (or file path) the host's key must match (StrictHostKeyChecking=yes). */
+  readonly knownHosts?: string;
+  /** SSH private key to log in with. */
+  readonly identityFile?: string;
+  /** Most nodes swapped at once on this host. */
+  readonly parallel: number;
+}
+
+export interface Mount {
+  /** Absolute path on the host. */
+  readonly host: string;
+  /** Absolute path in the container. */
+  readonly path: string;
+  readonly readOnly: boolean;
+}
+
+export interface NodeInventory {
+  readonly name: string;
+  readonly host: string;
+  /** The two container ids (Proxmox vmids, 100..999999999) the node alternates between. */
+  readonly slots: readonly [number, number];
+  readonly hostname: string;
+  readonly cores: number;
+  /** MiB. */
+  readonly memory: number;
+  /** GiB. */
+  readonly disk: number;
+  readonly network: { readonly bridge: string; readonly ip: string /* CIDR or "dhcp" */; readonly gateway?: string; readonly mac: string };
+  readonly mounts: readonly Mount[];
+  readonly role?: string;
+}
+
+export interface Inventory {
+  /** Absolute path of the inventory file (the journal lives next to it). */
+  readonly path: string;
+  readonly hosts: readonly HostInventory[];
+  readonly nodes: readonly NodeInventory[];
+}
+
+/** What a host says about one slot. */
+export interface SlotState {
+  readonly vmid: number;
+  readonly exists: boolean;
+  readonly running: boolean;
+  /** "sha256:<hex>" the slot was created from (recorded by kiln on the container), when known. */
+  readonly image?: string;
+}
+
+/** One node's observed state: both slots. */
+export interface NodeState {
+  readonly node: string;
+  readonly slots: readonly [SlotState, SlotState];
+}
+
+export type Action =
+  | { readonly kind: "upload-template"; readonly image: string }
+  | { readonly kind: "create"; readonly vmid: number; readonly image: string }
+  | { readonly kind: "destroy"; readonly vmid: number }
+  | { readonly kind: "stop"; readonly vmid: number }
+  | { readonly kind: "start"; readonly vmid: number }
+  | { readonly kind: "health"; readonly vmid: number }
+  | { readonly kind: "none"; readonly reason: string };
+
+export interface NodePlan {
+  readonly node: string;
+  readonly host: string;
+  readonly running?: string;
+  readonly target: string;
+  /** Slot that will run the target. */
+  readonly toSlot: number;
+  readonly fromSlot?: number;
+  readonly actions: readonly Action[];
+}
+
+export interface SwapPlan {
+  readonly image: string;
+  readonly nodes: readonly NodePlan[];
+}
+
+/** One line of the append-only journal (JSON lines next to the inventory). */
+export interface JournalEntry {
+  readonly time: string;
+  readonly deploy: string;
+  readonly node: string;
+  readonly event: "begin" | "created" | "stopped-old" | "started-new" | "healthy" | "reverted" | "failed" | "done";
+  readonly image: string;
+  readonly previous?: string;
+  readonly fromSlot?: number;
+  readonly toSlot?: number;
+  readonly message?: string;
+}
+
+/** Runs commands on one host and moves files to it. Commands are argv arrays, quoted by one function for SSH. */
+export interface Transport {
+  readonly describe: string;
+  run(argv: readonly string[], opts?: Pick<RunOptions, "input" | "allowFailure" | "timeoutMs">): Promise<RunResult>;
+  /** Copies a local file to an absolute path on the host (atomically: temp name then rename). */
+  copyTo(localPath: string, remotePath: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What deploy needs from a kind of host. Every method is idempotent where it can be. */
+export interface HostDriver {
+  readonly kind: "lxc" | "proxmox";
+  /** Makes the template available on the host (copy only when missing), verifying its sha256 there. */
+  ensureTemplate(t: { readonly image: string; readonly file: string; readonly sha256: string }): Promise<void>;
+  slotState(vmid: number): Promise<SlotState>;
+  /** Creates a stopped container for `node` in slot `vmid` from the image, with the node's identity. */
+  create(node: NodeInventory, vmid: number, image: string): Promise<void>;
+  start(vmid: number): Promise<void>;
+  stop(vmid: number): Promise<void>;
+  destroy(vmid: number): Promise<void>;
+  exec(vmid: number, argv: readonly string[], opts?: { readonly timeoutMs?: number }): Promise<RunResult>;
+}
