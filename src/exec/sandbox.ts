@@ -1,0 +1,59 @@
+// The bake sandbox: every bake step runs in a new network namespace with nothing but loopback, and in
+// private mount and PID namespaces, so no mount and no process outlives the step, even when kiln is
+// killed. Built on run(); the argv itself comes from the pure builder in argv/unshare.ts.
+import { checkTool, run, type RunOptions, type RunResult } from "./run.js";
+import { unshareArgv } from "./argv/unshare.js";
+
+export interface SandboxOptions {
+  /** true keeps the host network (only `kiln fetch` may); the default cuts it off. */
+  readonly network?: boolean;
+}
+
+/** Wraps argv to run sandboxed: `unshare --mount --pid --net … -- sh -c 'ip link set lo up; exec …'`. */
+export function sandboxArgv(argv: readonly string[], o: SandboxOptions = {}): string[] {
+  const network = o.network === true;
+  const unshare = checkTool("unshare", "isolate bake steps from the network and the host's mounts", "apt-get install util-linux");
+  const ip = network ? "ip" : checkTool("ip", "bring up loopback inside the bake's network namespace", "apt-get install iproute2");
+  return unshareArgv(argv, { unshare, ip, network });
+}
+
+/** run() inside the sandbox. */
+export function runSandboxed(argv: readonly string[], opts: RunOptions & SandboxOptions = {}): Promise<RunResult> {
+  const { network, ...runOpts } = opts;
+  return run(sandboxArgv(argv, { network }), runOpts);
+}
+
+/**
+ * Mounts what programs in a chroot expect (/proc, a read-only /sys, a small /dev) INSIDE the sandbox's
+ * private mount namespace, so they vanish with it, then execs the command chrooted. Constant: the root
+ * arrives as $1 and the command as the rest; no caller string is parsed by the shell.
+ */
+export const CHROOT_SCRIPT = [
+  "set -eu",
+  'root="$1"; shift',
+  // A symlinked mount point in the image could redirect a mount onto a host path: refuse it.
+  'for d in proc sys dev; do if [ -L "$root/$d" ] || [ ! -d "$root/$d" ]; then echo "kiln-chroot: $root/$d is not a directory" >&2; exit 125; fi; done',
+  'mount -t proc -o nosuid,nodev,noexec proc "$root/proc"',
+  'mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"',
+  // A tmpfs over /dev: the image's own /dev stays untouched underneath, and only the harmless nodes appear.
+  'mount -t tmpfs -o nosuid,noexec,mode=0755,size=1m kiln-dev "$root/dev"',
+  'for n in null zero full random urandom tty; do : > "$root/dev/$n"; mount --bind "/dev/$n" "$root/dev/$n"; done',
+  'mkdir "$root/dev/shm" "$root/dev/pts"',
+  'mount -t tmpfs -o nosuid,nodev,mode=1777 kiln-shm "$root/dev/shm"',
+  'ln -s /proc/self/fd "$root/dev/fd"; ln -s /proc/self/fd/0 "$root/dev/stdin"; ln -s /proc/self/fd/1 "$root/dev/stdout"; ln -s /proc/self/fd/2 "$root/dev/stderr"',
+  // The host's PATH (e.g. ~/.pyenv/shims) means nothing inside the image.
+  "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  'exec chroot "$root" "$@"',
+].join("\n");
+
+/** Argv that runs `argv` chrooted into `root`, sandboxed (no network unless asked), with /proc, /sys, /dev. */
+export function chrootArgv(root: string, argv: readonly string[], o: SandboxOptions = {}): string[] {
+  if (argv.length === 0) throw new TypeError("chrootArgv: empty argv");
+  return sandboxArgv(["/bin/sh", "-c", CHROOT_SCRIPT, "kiln-chroot", root, ...argv], o);
+}
+
+/** run() of argv chrooted into `root` inside the sandbox. */
+export function runInChroot(root: string, argv: readonly string[], opts: RunOptions & SandboxOptions = {}): Promise<RunResult> {
+  const { network, ...runOpts } = opts;
+  return run(chrootArgv(root, argv, { network }), runOpts);
+}
