@@ -32,22 +32,26 @@ export function tarName(path: string, type: TreeEntry["type"]): string {
 export const DEV_SKIP_REASON = "device node under dev/: Proxmox excludes ./dev/* when it extracts a template, and the container's /dev is populated at start";
 
 /**
- * Sort key: the path's bytes with '/' as 0x00, so comparing keys compares path components bytewise
- * one by one — the order of `tar --sort=name` (a directory's contents follow it contiguously).
+ * Archive order: paths compared component by component, bytewise — the order of `tar --sort=name`
+ * (a directory's contents follow it contiguously). Keys replace '/' with U+0000, which sorts below
+ * every other character; JS compares strings by UTF-16 code unit, which matches UTF-8 byte order
+ * except for characters from U+D800 up, so keys holding those are compared as UTF-8 bytes instead.
  */
-function sortKey(path: string): Buffer {
-  const b = Buffer.from(path, "utf8");
-  for (let i = 0; i < b.length; i++) if (b[i] === 0x2f) b[i] = 0;
-  return b;
+function compareKeys(a: string, b: string): number {
+  if (HIGH.test(a) || HIGH.test(b)) return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  return a < b ? -1 : a > b ? 1 : 0;
 }
+const HIGH = /[\uD800-\uFFFF]/;
+
+/** An empty, "." or ".." component anywhere in a path (the empty path included). */
+const UNCLEAN = /(^|\/)\.{0,2}(\/|$)/;
 
 /** Problems with the tree that make it unpackable, all at once (sockets, bad or duplicate paths). */
 function treeProblems(entries: readonly TreeEntry[]): Problem[] {
   const problems: Problem[] = [];
   const seen = new Set<string>();
   for (const e of entries) {
-    const parts = e.path.split("/");
-    if (e.path === "" || parts.some((p) => p === "" || p === "." || p === "..")) {
+    if (UNCLEAN.test(e.path)) {
       problems.push({ file: e.path, message: "not a clean relative path (empty, '.', '..' or doubled '/' component): fix the FileSource that produced it" });
     } else if (seen.has(e.path)) {
       problems.push({ file: e.path, message: "appears twice in the tree: fix the FileSource that produced it" });
@@ -65,24 +69,26 @@ function clampMtime(mtime: number, epoch: number): number {
   return Math.max(0, Math.min(Math.floor(mtime), Math.floor(epoch)));
 }
 
-/** Header for a tree entry, before hard-link resolution. */
+/**
+ * Header for a tree entry, before hard-link resolution. One object shape for every type (absent
+ * fields undefined): a rootfs has tens of thousands of entries and uniform objects are cheap.
+ */
 function headerFor(e: TreeEntry, epoch: number): TarHeader {
-  const base = { name: tarName(e.path, e.type), mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: clampMtime(e.mtime, epoch), xattrs: e.xattrs };
-  switch (e.type) {
-    case "file":
-      return { ...base, type: "file", size: e.size };
-    case "dir":
-      return { ...base, type: "dir", size: 0 };
-    case "symlink":
-      return { ...base, type: "symlink", size: 0, linkname: e.linkTarget ?? "" };
-    case "char":
-    case "block":
-      return { ...base, type: e.type, size: 0, devMajor: e.devMajor ?? 0, devMinor: e.devMinor ?? 0 };
-    case "fifo":
-      return { ...base, type: "fifo", size: 0 };
-    case "socket":
-      throw new Error("unreachable: sockets are refused before headers are made");
-  }
+  if (e.type === "socket") throw new Error("unreachable: sockets are refused before headers are made");
+  const device = e.type === "char" || e.type === "block";
+  return {
+    name: tarName(e.path, e.type),
+    type: e.type,
+    mode: e.mode & 0o7777,
+    uid: e.uid,
+    gid: e.gid,
+    size: e.type === "file" ? e.size : 0,
+    mtime: clampMtime(e.mtime, epoch),
+    linkname: e.type === "symlink" ? (e.linkTarget ?? "") : undefined,
+    devMajor: device ? (e.devMajor ?? 0) : undefined,
+    devMinor: device ? (e.devMinor ?? 0) : undefined,
+    xattrs: e.xattrs,
+  };
 }
 
 /** Plans the archive of a tree: validates, drops dev/ device nodes, sorts, links, clamps. */
@@ -95,8 +101,8 @@ export function planArchive(opts: { readonly root?: TreeEntry; readonly entries:
     if ((e.type === "char" || e.type === "block") && e.path.startsWith("dev/")) skipped.push({ path: e.path, reason: DEV_SKIP_REASON });
     else kept.push(e);
   }
-  const keyed = kept.map((e) => ({ e, key: sortKey(e.path) }));
-  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  const keyed = kept.map((e) => ({ e, key: e.path.replaceAll("/", "\u0000") }));
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
   const root = opts.root ?? { path: "", type: "dir", mode: 0o755, uid: 0, gid: 0, size: 0, mtime: opts.epoch };
   const out: PlannedEntry[] = [{ path: ".", header: headerFor({ ...root, path: "", type: "dir" }, opts.epoch) }];
   // The first path of an inode (in archive order) carries the data; later ones link to it.
@@ -107,7 +113,7 @@ export function planArchive(opts: { readonly root?: TreeEntry; readonly entries:
     const first = inode === undefined ? undefined : firstOfInode.get(inode);
     if (first !== undefined) {
       // Hard-link entries carry no data and no xattrs: both belong to the inode written first.
-      out.push({ path: e.path, header: { name: h.name, type: "hardlink", mode: h.mode, uid: h.uid, gid: h.gid, size: 0, mtime: h.mtime, linkname: first } });
+      out.push({ path: e.path, header: { ...h, type: "hardlink", size: 0, linkname: first, devMajor: undefined, devMinor: undefined, xattrs: undefined } });
       continue;
     }
     if (inode !== undefined) firstOfInode.set(inode, h.name);

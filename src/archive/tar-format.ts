@@ -232,6 +232,8 @@ export function decodeHeader(b: Buffer, where: string): RawHeader {
   if (stored !== unsigned && stored !== signed) {
     throw new UserError({ file: where, message: "not a valid tar archive (header checksum mismatch): is the file complete and uncorrupted?" });
   }
+  const bad = [100, 108, 116, 124, 136].find((off) => !Number.isFinite(readNumber(b, off, off === 124 || off === 136 ? 12 : 8)));
+  if (bad !== undefined) throw new UserError({ file: where, message: `not a valid tar archive (unreadable number at header byte ${bad}): is the file complete and uncorrupted?` });
   let name = readString(b, 0, 100);
   const ustar = b.toString("latin1", 257, 262) === "ustar";
   const prefix = ustar ? readString(b, 345, 155) : "";

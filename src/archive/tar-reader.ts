@@ -96,6 +96,11 @@ class ByteReader {
     return true;
   }
 
+  /** Bytes buffered but not yet taken (non-zero after a failed exact() means a cut-off block). */
+  get leftover(): number {
+    return this.buffered;
+  }
+
   /** Reads and discards whatever remains (e.g. zero padding after the end marker). */
   async drain(): Promise<void> {
     while (await this.some(1 << 20));
@@ -149,7 +154,11 @@ export async function* parseTar(chunks: AsyncIterable<Uint8Array>, where: string
   let ext: Extensions = { pax: new Map() };
   for (;;) {
     const block = await r.exact(BLOCK);
-    if (!block) break; // no end marker: accepted, as GNU tar does
+    if (!block) {
+      if (r.leftover > 0) throw truncated();
+      if (r.offset === 0) throw new UserError({ file: where, message: "empty file: not a tar archive" });
+      break; // no end marker: accepted, as GNU tar does
+    }
     if (isZeroBlock(block)) {
       await r.drain();
       break;

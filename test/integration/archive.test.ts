@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diskSource, listTemplate, packTree, templateImageId, type PackResult } from "../../src/archive/index.js";
 import { parseGetfattr } from "../../src/archive/xattrs.js";
+import { memorySource } from "../../src/archive/memory.js";
 import { UserError } from "../../src/errors.js";
+import { GOLDEN_EPOCH, goldenNodes } from "../unit/archive/golden-tree.js";
 import { run } from "../../src/exec/run.js";
 import { sha256File } from "../../src/util/hash.js";
 
@@ -43,6 +45,7 @@ async function makeTree(root: string): Promise<void> {
   await file("usr/bin/ping", "\x7fELF ping\n", 0o755);
   await file("usr/bin/python3.11", "x".repeat(100_000), 0o755);
   await file("home/u/owned", "mine\n", 0o600);
+  await file("home/u/ünïcödé.txt", "utf-8 name\n");
   await file(LONG_FILE, "deep\n");
   await file("srv/odd\nname\\with=chars", "odd\n");
   await mkdir(join(root, "tmp"), { mode: 0o1777 });
@@ -213,6 +216,28 @@ describe.skipIf(!isRoot)("a tree with every awkward case", () => {
 
   it("refuses a missing directory with a UserError naming it", async () => {
     await expect(packTree(diskSource(join(tmp, "nope")), { epoch: EPOCH, compression: { kind: "none" }, out: join(tmp, "nope.tar") })).rejects.toThrow(/nope: cannot read the tree to pack \(ENOENT\)/);
+  });
+});
+
+describe.skipIf(!isRoot)("the golden tree (huge uids, devices, pax names) through both tools", () => {
+  it("extracts to the same tree with GNU tar and bsdtar, with the metadata the index records", async () => {
+    const file = join(tmp, "golden.tar");
+    const packed = await packTree(memorySource(goldenNodes), { epoch: GOLDEN_EPOCH, compression: { kind: "none" }, out: file });
+    const gnuDir = join(tmp, "golden-gnu");
+    const bsdDir = join(tmp, "golden-bsd");
+    await mkdir(gnuDir);
+    await mkdir(bsdDir);
+    await run(["tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-xpf", file, "-C", gnuDir]);
+    await run(["bsdtar", "--xattrs", "--numeric-owner", "-xpf", file, "-C", bsdDir]);
+    const gnu = await snapshot(gnuDir);
+    const bsd = await snapshot(bsdDir);
+    (bsd.nodes.get(".") as Node).mtime = (gnu.nodes.get(".") as Node).mtime; // bsdtar leaves "./" mtime alone
+    expect(bsd).toEqual(gnu);
+    for (const i of packed.index) {
+      expect(gnu.nodes.get(i.path), i.path).toMatchObject({ mode: i.mode, uid: i.uid, gid: i.gid });
+    }
+    expect(gnu.nodes.get("srv/big-uid")).toMatchObject({ uid: 3_000_000, gid: 3_000_001 });
+    expect((await run(["getcap", join(gnuDir, "usr/bin/ping")])).stdout).toMatch(/cap_net_raw=ep/);
   });
 });
 

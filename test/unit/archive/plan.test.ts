@@ -87,3 +87,11 @@ describe("planArchive", () => {
     expect(tarName("etc/hosts", "file")).toBe("./etc/hosts");
   });
 });
+
+describe("archive order beyond ASCII", () => {
+  it("orders by UTF-8 bytes even where UTF-16 code units disagree (astral vs U+E000–U+FFFF)", () => {
+    // U+1F600 is F0 9F 98 80 in UTF-8 (after EF BC A1 for U+FF21) but D83D… in UTF-16 (before FF21).
+    const tree = [e("\uFF21"), e("\u{1F600}"), e("\u00e9"), e("z"), e("dir/\u{1F600}"), e("dir/\uFF21"), e("dir", { type: "dir" })];
+    expect(names(tree)).toEqual(["./", "./dir/", "./dir/\uFF21", "./dir/\u{1F600}", "./z", "./\u00e9", "./\uFF21", "./\u{1F600}"]);
+  });
+});

@@ -98,6 +98,28 @@ describe("foreign and broken archives", () => {
     await expect(listTemplate(cut)).rejects.toThrow(/cut\.tar: archive ends in the middle/);
   });
 
+  it("refuses files that are not tar archives: empty, short, or text", async () => {
+    const cases: [string, string | Buffer, RegExp][] = [
+      ["empty.tar", "", /empty\.tar: empty file: not a tar archive/],
+      ["short.tar", "hello", /short\.tar: archive ends in the middle/],
+      ["text.tar", "x".repeat(2000), /text\.tar: not a valid tar archive/],
+    ];
+    for (const [name, bytes, message] of cases) {
+      await writeFile(join(dir, name), bytes);
+      await expect(listTemplate(join(dir, name))).rejects.toThrow(message);
+    }
+  });
+
+  it("overwrites an existing, longer output file", async () => {
+    const out = join(dir, "reused.tar");
+    await writeFile(out, Buffer.alloc(1 << 20, 0x41));
+    for (const compression of kinds) {
+      const r = await packTree(src(), { epoch: EPOCH, compression, out });
+      expect((await readFile(out)).length).toBe(r.fileSize);
+      expect(await templateImageId(out)).toBe(r.id);
+    }
+  });
+
   it.skipIf(!which("zstd"))("refuses a corrupt .tar.zst, naming the file", async () => {
     const good = await readFile(join(dir, "t.zstd"));
     const bad = join(dir, "bad.tar.zst");
