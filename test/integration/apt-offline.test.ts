@@ -168,6 +168,9 @@ describe("bootstrap (offline)", () => {
     const root2 = join(tmp, "root2");
     await timed("bootstrap (copied cache)", () => bootstrap({ recipe: recipeFor(), lock, cache: elsewhere, root: root2, work: join(tmp, "elsewhere", "work 2"), epoch: lock.sourceDateEpoch }));
     expect(await installedDebs(root2)).toEqual(await installedDebs(root1));
+    // Beyond the package set, the trees hold the same bytes (mtimes aside: the archive writer clamps
+    // those). /etc/shadow records the day of the bake (normalize clamps it); two bakes may straddle midnight.
+    expect(diffTrees(await treeDigest(root1), await treeDigest(root2)).filter((p) => p !== "./etc/shadow")).toEqual([]);
     await rm(root2, { recursive: true, force: true });
   });
 
@@ -180,6 +183,27 @@ describe("bootstrap (offline)", () => {
     expect(e.message).toContain("run kiln fetch");
   });
 });
+
+/** path → type, mode, owner and content digest (or link target) of every entry of a tree. */
+async function treeDigest(dir: string): Promise<Map<string, string>> {
+  const { stdout } = await run(["find", ".", "-printf", "%p\\t%y %m %U:%G %l\\n"], { cwd: dir });
+  const sums = await run(["sh", "-c", "find . -type f -print0 | xargs -0 -r sha256sum"], { cwd: dir });
+  const out = new Map<string, string>();
+  for (const l of stdout.split("\n").filter(Boolean)) {
+    const [p = "", meta = ""] = l.split("\t");
+    out.set(p, meta);
+  }
+  for (const l of sums.stdout.split("\n").filter(Boolean)) {
+    const p = l.slice(66);
+    out.set(p, `${out.get(p) ?? ""} ${l.slice(0, 64)}`);
+  }
+  return out;
+}
+
+/** Paths whose entries differ between two tree digests. */
+function diffTrees(a: Map<string, string>, b: Map<string, string>): string[] {
+  return [...new Set([...a.keys(), ...b.keys()])].filter((p) => a.get(p) !== b.get(p)).sort();
+}
 
 /** The ar header mtime of a .deb, read independently of the code under test. */
 async function debArMtime(path: string): Promise<number> {
