@@ -16,6 +16,10 @@ export interface Config {
   readonly store: string;
   /** Cache of fetched artifacts (debs, wheels, VCS mirrors). */
   readonly cache: string;
+  /** Where `kiln fetch` takes wheels from: a directory of wheels ... */
+  readonly findLinks?: string;
+  /** ... or a PEP 503 index URL. */
+  readonly indexUrl?: string;
 }
 
 /** Flags that override the file and the environment. */
@@ -24,9 +28,11 @@ export interface ConfigOverrides {
   readonly requirements?: string;
   readonly store?: string;
   readonly cache?: string;
+  readonly findLinks?: string;
+  readonly indexUrl?: string;
 }
 
-const KEYS = new Set(["recipe", "requirements", "store", "cache"]);
+const KEYS = new Set(["recipe", "requirements", "store", "cache", "find_links", "index_url"]);
 
 /** Loads kiln.toml from `cwd` (if present) and applies KILN_* and flag overrides. */
 export function loadConfig(overrides: ConfigOverrides = {}, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Config {
@@ -62,5 +68,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, cwd = process.cwd(),
     requirements: pick(overrides.requirements, "KILN_REQUIREMENTS", "requirements"),
     store: pick(overrides.store, "KILN_STORE", "store") ?? resolve(root, ".kiln/store"),
     cache: pick(overrides.cache, "KILN_CACHE", "cache") ?? resolve(root, ".kiln/cache"),
+    findLinks: pick(overrides.findLinks, "KILN_FIND_LINKS", "find_links"),
+    // A URL, not a path: taken as written.
+    indexUrl: overrides.indexUrl ?? env.KILN_INDEX_URL ?? (typeof fromFile.index_url === "string" ? fromFile.index_url : undefined),
   };
 }

@@ -28,6 +28,9 @@ export function buildProgram(): Command {
     .option("--cache <dir>", "artifact cache (default: kiln.toml 'cache', $KILN_CACHE, or .kiln/cache)")
     .option("-v, --verbose", "echo every command kiln runs and debug details")
     .showHelpAfterError("(run with --help for usage)")
+    // Program options are only read before the command name, so `kiln pack DIR --version 1.0.0`
+    // gives pack its --version instead of printing kiln's; each command re-declares the globals below.
+    .enablePositionalOptions()
     .exitOverride();
   program.hook("preAction", (_p, cmd) => {
     const v = cmd.optsWithGlobals<GlobalOptions>().verbose;
@@ -43,6 +46,26 @@ export function buildProgram(): Command {
     .option("--requirements <file>", "pinned requirements (pip-compile output)")
     .option("--json", "print the result as JSON")
     .action(async (_o, cmd: Command) => (await import("./cli/validate.js")).validate(all(cmd)));
+
+  program
+    .command("fetch")
+    .description("resolve and download every artifact (debs, wheels, checkouts) into the cache and write the lock; the only networked command")
+    .option("-r, --recipe <file>", "recipe TOML (default: kiln.toml 'recipe')")
+    .option("--requirements <file>", "pinned requirements (default: the recipe's [python].requirements)")
+    .option("--find-links <dir>", "take wheels from this directory (default: kiln.toml 'find_links')")
+    .option("--index-url <url>", "take wheels from this PEP 503 index (default: kiln.toml 'index_url')")
+    .option("--json", "print the result as JSON")
+    .action(async (_o, cmd: Command) => (await import("./cli/fetch.js")).fetch(all(cmd)));
+
+  program
+    .command("bake")
+    .description("bake the recipe offline from its lock into a template in the store")
+    .option("-r, --recipe <file>", "recipe TOML (default: kiln.toml 'recipe')")
+    .option("--requirements <file>", "pinned requirements (default: the recipe's [python].requirements)")
+    .option("--force", "bake even when the store has an image for these inputs")
+    .option("--check-reproducible", "bake twice under different conditions and compare; names differing files (exit 1)")
+    .option("--json", 'print {"image","template","manifest","inputs","cached"}')
+    .action(async (_o, cmd: Command) => (await import("./cli/bake.js")).bake(all(cmd)));
 
   program
     .command("pack")
@@ -100,7 +123,17 @@ export function buildProgram(): Command {
     .option("--json", "print as JSON")
     .action(async (ref: string, _o, cmd: Command) => (await import("./cli/check.js")).check(ref, all(cmd)));
 
+  for (const cmd of program.commands) addGlobalOptions(cmd);
   return program;
+}
+
+/** Lets the program-wide options also follow the command name (`kiln images --store DIR`). */
+function addGlobalOptions(cmd: Command): void {
+  cmd
+    .option("--store <dir>", "image store (default: kiln.toml 'store', $KILN_STORE, or .kiln/store)")
+    .option("--cache <dir>", "artifact cache (default: kiln.toml 'cache', $KILN_CACHE, or .kiln/cache)")
+    .option("-v, --verbose", "echo every command kiln runs and debug details")
+    .exitOverride();
 }
 
 /** Runs the CLI with argv and returns the exit code (never calls process.exit itself). */

@@ -108,7 +108,7 @@ export function requirementsFileOf(recipe: Recipe, explicit?: string): string | 
 }
 
 /** A `file://` URL as a path relative to `dir`, so digests do not depend on where the project lives. */
-function portableUrl(url: string, dir: string): string {
+export function portableUrl(url: string, dir: string): string {
   return url.startsWith("file://") ? `file:${relative(dir, fileURLToPath(url))}` : url;
 }
 

@@ -1,0 +1,125 @@
+// bake(): one lock + one recipe → one template in the store. Reads like a table of contents: each stage
+// is `verbNoun(ctx)`, runs offline in the sandbox, and returns early when its recipe section is empty.
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { diskSource } from "../archive/index.js";
+import { inStep } from "../errors.js";
+import { step } from "../log.js";
+import { lockDigest } from "../lock/lock.js";
+import type { Recipe } from "../recipe/types.js";
+import { cacheTemp } from "../sources/cache.js";
+import { addImage, findByInputs, readManifest } from "../store/index.js";
+import type { Manifest, StoredImage } from "../store/types.js";
+import { canonicalJson } from "../util/canonical-json.js";
+import { sha256Hex } from "../util/hash.js";
+import { kilnVersion } from "../version.js";
+import type { BakeContext } from "./context.js";
+import { preflight } from "./preflight.js";
+import { bootstrap } from "./stages/bootstrap.js";
+import { placeCheckouts } from "./stages/checkouts.js";
+import { copyFiles } from "./stages/files.js";
+import { normalize } from "./stages/normalize.js";
+import { installPython, venvDistributions } from "./stages/python.js";
+import { runSteps } from "./stages/run-steps.js";
+import { configureServices } from "./stages/services.js";
+
+export interface BakeOptions {
+  readonly recipe: Recipe;
+  /** Pinned requirements overriding the recipe's [python].requirements. */
+  readonly requirements?: string;
+  readonly store: string;
+  readonly cache: string;
+  /** Rebuild even when the store has an image for these inputs. */
+  readonly force?: boolean;
+  /** Keep the rootfs directory (for --check-reproducible's tree diff); the caller removes it. */
+  readonly keepRoot?: boolean;
+}
+
+export interface BakeResult {
+  readonly image: string;
+  readonly template: string;
+  readonly manifest: string;
+  readonly inputs: string;
+  readonly cached: boolean;
+  /** The rootfs directory when keepRoot was set. */
+  readonly root?: string;
+  /** Seconds per stage, in order (empty when cached). */
+  readonly stages: readonly { readonly name: string; readonly seconds: number }[];
+}
+
+/**
+ * The inputs hash: exactly what determines the image. The recipe digest covers the resolved recipe and
+ * its file sources; the lock digest covers every artifact's sha256 and SOURCE_DATE_EPOCH; kiln's version
+ * covers how they are put together. Left out on purpose: paths, clock, user, cache location.
+ */
+export function inputsHash(o: { readonly recipeSha256: string; readonly lockSha256: string }): string {
+  return `sha256:${sha256Hex(canonicalJson({ kiln: kilnVersion, recipe: o.recipeSha256, lock: o.lockSha256 }))}`;
+}
+
+/** Bakes the recipe offline from its lock; returns the stored image (at once when inputs are unchanged). */
+export async function bake(o: BakeOptions): Promise<BakeResult> {
+  const pre = await inStep("preflight", () => preflight(o));
+  const lockSha256 = lockDigest(pre.lock);
+  const inputs = inputsHash({ recipeSha256: pre.recipeSha256, lockSha256 });
+  const known = o.force ? undefined : await findByInputs(o.store, inputs);
+  if (known) return { ...result(known, inputs, true), stages: [] };
+
+  const work = await cacheTemp(o.cache, "bake");
+  const ctx: BakeContext = { recipe: o.recipe, lock: pre.lock, cache: o.cache, store: o.store, root: join(work, "rootfs"), work, epoch: pre.lock.sourceDateEpoch };
+  const stages: { name: string; seconds: number }[] = [];
+  const stage = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const v = await step(`bake › ${name}`, () => inStep(name, fn));
+    stages.push({ name, seconds: Math.round((performance.now() - t0) / 100) / 10 });
+    return v;
+  };
+  try {
+    const debs = await stage("bootstrap", () => bootstrap(ctx));
+    await stage("checkouts", () => placeCheckouts(ctx));
+    await stage("pip layer", () => installPython(ctx));
+    await stage("files", () => copyFiles(ctx));
+    await stage("services", () => configureServices(ctx));
+    await stage("run steps", () => runSteps(ctx));
+    const python = await venvDistributions(ctx.root, o.recipe.python?.venv);
+    await stage("normalize", () => normalize(ctx));
+    const added = await stage("pack", () =>
+      addImage(o.store, {
+        source: diskSource(ctx.root),
+        // zstd -3 with a thread per core: most of -19's size gain is not worth 20× the time on every bake.
+        compression: { kind: "zstd", level: 3, threads: 0 },
+        meta: {
+          name: o.recipe.image.name,
+          version: o.recipe.image.version,
+          arch: o.recipe.image.arch,
+          ostype: o.recipe.image.ostype,
+          origin: "bake",
+          inputs,
+          recipe: { name: o.recipe.image.name, sha256: pre.recipeSha256 },
+          lockSha256,
+          debs: debs.map((d) => ({ name: d.name, version: d.version, arch: d.arch })),
+          python,
+          checkouts: o.recipe.checkouts.map((c) => {
+            const l = pre.lock.checkouts.find((x) => x.name === c.name);
+            return { name: c.name, kind: c.kind, url: l?.url ?? c.url, revision: l?.revision ?? "", dest: c.dest };
+          }),
+          verify: o.recipe.verify,
+          sourceDateEpoch: ctx.epoch,
+        },
+      }),
+    );
+    return { ...result(added.image, inputs, false), stages, ...(o.keepRoot ? { root: ctx.root } : {}) };
+  } finally {
+    if (o.keepRoot) await rm(join(work, "apt-tmp"), { recursive: true, force: true });
+    else await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The JSON bake prints: {image, template, manifest, inputs, cached}. */
+function result(img: StoredImage, inputs: string, cached: boolean): Omit<BakeResult, "stages"> {
+  return { image: img.id, template: img.template, manifest: img.manifest, inputs, cached };
+}
+
+/** The manifest of a bake result (for callers that want the details). */
+export function manifestOf(store: string, r: Pick<BakeResult, "image">): Promise<Manifest> {
+  return readManifest(store, r.image);
+}
