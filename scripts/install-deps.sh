@@ -7,6 +7,7 @@ declare -A need=(
   [mmdebstrap]=mmdebstrap
   [bsdtar]=libarchive-tools
   [zstd]=zstd
+  [git]=git
   [svn]=subversion
   [svnadmin]=subversion
   [lxc-create]=lxc
@@ -28,8 +29,12 @@ missing=()
 for tool in "${!need[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("${need[$tool]}")
 done
-# Python's reference implementation of PEP 440/508, used by the agreement tests.
+# Python's reference implementation of PEP 440/508, used by the agreement tests; pip and venv for the
+# fixture and index tests (the host python3, not the image's).
 /usr/bin/python3 -c 'import packaging' 2>/dev/null || missing+=(python3-packaging)
+/usr/bin/python3 -c 'import pip' 2>/dev/null || missing+=(python3-pip)
+/usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+/usr/bin/python3 -c 'import apt_pkg' 2>/dev/null || missing+=(python3-apt)
 [ -f /usr/share/OVMF/OVMF_CODE.fd ] || [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || missing+=(ovmf)
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t uniq < <(printf '%s\n' "${missing[@]}" | sort -u)

@@ -14,7 +14,7 @@ import { canonicalJson } from "../util/canonical-json.js";
 import { sha256Hex } from "../util/hash.js";
 import { kilnVersion } from "../version.js";
 import type { BakeContext } from "./context.js";
-import { preflight } from "./preflight.js";
+import { checkCache, readInputs } from "./preflight.js";
 import { bootstrap } from "./stages/bootstrap.js";
 import { placeCheckouts } from "./stages/checkouts.js";
 import { copyFiles } from "./stages/files.js";
@@ -58,12 +58,17 @@ export function inputsHash(o: { readonly recipeSha256: string; readonly lockSha2
 
 /** Bakes the recipe offline from its lock; returns the stored image (at once when inputs are unchanged). */
 export async function bake(o: BakeOptions): Promise<BakeResult> {
-  const pre = await inStep("preflight", () => preflight(o));
+  const pre = await inStep("preflight", () => readInputs(o));
   const lockSha256 = lockDigest(pre.lock);
   const inputs = inputsHash({ recipeSha256: pre.recipeSha256, lockSha256 });
+  // Unchanged inputs: the stored image is the answer; no artifact needs reading.
   const known = o.force ? undefined : await findByInputs(o.store, inputs);
   if (known) return { ...result(known, inputs, true), stages: [] };
+  // Everything missing is named before the bootstrap starts.
+  await inStep("preflight", () => checkCache({ ...pre, cache: o.cache }));
 
+  // Every file the bake and its tools create gets its mode from this, not from the caller's umask.
+  const callerUmask = process.umask(0o022);
   const work = await cacheTemp(o.cache, "bake");
   const ctx: BakeContext = { recipe: o.recipe, lock: pre.lock, cache: o.cache, store: o.store, root: join(work, "rootfs"), work, epoch: pre.lock.sourceDateEpoch };
   const stages: { name: string; seconds: number }[] = [];
@@ -109,6 +114,7 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
     );
     return { ...result(added.image, inputs, false), stages, ...(o.keepRoot ? { root: ctx.root } : {}) };
   } finally {
+    process.umask(callerUmask);
     if (o.keepRoot) await rm(join(work, "apt-tmp"), { recursive: true, force: true });
     else await rm(work, { recursive: true, force: true });
   }

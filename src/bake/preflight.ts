@@ -8,7 +8,7 @@ import type { Lock } from "../lock/types.js";
 import { problemIn, recipeDigest, requirementsFileOf } from "../recipe/load.js";
 import type { Recipe } from "../recipe/types.js";
 import { displayPath } from "../recipe/layer.js";
-import { checkClosure, loadRequirements, readWheelMetadata, targetEnvironment } from "../requirements/index.js";
+import { checkClosure, loadRequirements, readWheelMetadata, targetEnvironment, type Requirements } from "../requirements/index.js";
 import { checkDebs } from "../sources/apt/deb-cache.js";
 import { checkCheckouts } from "../sources/checkouts.js";
 import { checkWheels, wheelPath } from "../sources/wheels.js";
@@ -19,11 +19,8 @@ export interface Preflighted {
   readonly recipeSha256: string;
 }
 
-/** Checks tools, lock, pins and cache; throws one UserError naming every problem. */
-export async function preflight(o: { readonly recipe: Recipe; readonly requirements?: string; readonly cache: string }): Promise<Preflighted> {
-  checkTool("mmdebstrap", "bootstrap the image from the locked debs", "apt-get install mmdebstrap");
-  checkTool("unshare", "run bake steps without network", "apt-get install util-linux");
-  checkTool("zstd", "compress the template", "apt-get install zstd");
+/** Checks pins and the lock (cheap: no artifact is read); throws one UserError naming every problem. */
+export async function readInputs(o: { readonly recipe: Recipe; readonly requirements?: string }): Promise<Preflighted & { readonly requirements?: Requirements }> {
   const { recipe } = o;
   const reqFile = requirementsFileOf(recipe, o.requirements);
   if (reqFile && !existsSync(reqFile)) throw new UserError(problemIn(recipe, "python.requirements", `${displayPath(reqFile)} does not exist`));
@@ -34,6 +31,15 @@ export async function preflight(o: { readonly recipe: Recipe; readonly requireme
   const lock = await readLock(lockFile);
   const recipeSha256 = recipeDigest(recipe);
   assertFresh(lock, { recipeSha256, requirementsSha256: requirements?.sha256 ?? null, lockFile: displayPath(lockFile) });
+  return { lock, lockFile, recipeSha256, requirements };
+}
+
+/** Checks tools and that every locked artifact is in the cache, intact, and closure-complete. */
+export async function checkCache(o: { readonly lock: Lock; readonly requirements?: Requirements; readonly cache: string }): Promise<void> {
+  checkTool("mmdebstrap", "bootstrap the image from the locked debs", "apt-get install mmdebstrap");
+  checkTool("unshare", "run bake steps without network", "apt-get install util-linux");
+  checkTool("zstd", "compress the template", "apt-get install zstd");
+  const { lock, requirements } = o;
   const missing: Problem[] = [
     ...(await checkDebs({ cache: o.cache, debs: lock.debs })),
     ...(await checkWheels({ cache: o.cache, wheels: lock.wheels })),
@@ -45,5 +51,4 @@ export async function preflight(o: { readonly recipe: Recipe; readonly requireme
     const metadata = await Promise.all(lock.wheels.map((w) => readWheelMetadata(wheelPath(o.cache, w))));
     checkClosure({ pins: requirements.pins, metadata, env: targetEnvironment() });
   }
-  return { lock, lockFile, recipeSha256 };
 }

@@ -33,8 +33,6 @@ async function storeFiles(): Promise<string[]> {
   return (await readdir(store, { recursive: true })).map(String).sort();
 }
 
-// `--version=V` rather than `--version V`: the program's own -V/--version flag would take the spaced form.
-const version = (v: string) => `--version=${v}`;
 
 beforeAll(async () => {
   if (!existsSync(cli)) await run(["npx", "tsc", "-p", "tsconfig.json"], { cwd: root });
@@ -53,7 +51,7 @@ afterAll(async () => {
 
 describe("kiln store commands on a real rootfs", () => {
   it("pack stores the tree and prints {image, template, manifest} with absolute paths", async () => {
-    const out = await kilnJson<{ image: string; template: string; manifest: string }>(0, "pack", rootfs, "--name", "cam-node", version("1.0.0"));
+    const out = await kilnJson<{ image: string; template: string; manifest: string }>(0, "pack", rootfs, "--name", "cam-node", "--version", "1.0.0");
     expect(out.image).toMatch(/^sha256:[0-9a-f]{64}$/);
     const hex = out.image.slice(7);
     expect(out.template).toBe(join(store, "images", hex, `debian-cam-node_1.0.0-${hex.slice(0, 12)}_amd64.tar.zst`));
@@ -63,7 +61,7 @@ describe("kiln store commands on a real rootfs", () => {
     expect(manifest.debs.find((d: { name: string }) => d.name === "ifupdown")).toBeDefined();
     ids.a = out.image;
     // Same tree, same epoch: the same image, already stored.
-    const again = await kilnJson<{ image: string }>(0, "pack", rootfs, "--name", "cam-node", version("1.0.0"));
+    const again = await kilnJson<{ image: string }>(0, "pack", rootfs, "--name", "cam-node", "--version", "1.0.0");
     expect(again.image).toBe(ids.a);
   });
 
@@ -83,7 +81,7 @@ describe("kiln store commands on a real rootfs", () => {
     await run(["mkdir", "-p", join(rootfs, "etc/ssh")]);
     await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", join(rootfs, "etc/ssh/ssh_host_ed25519_key")]);
     await writeFile(join(rootfs, "etc/motd"), "release 1.1.0\n");
-    const packed = await kilnJson<{ image: string }>(0, "pack", rootfs, "--name", "cam-node", version("1.1.0"));
+    const packed = await kilnJson<{ image: string }>(0, "pack", rootfs, "--name", "cam-node", "--version", "1.1.0");
     ids.b = packed.image;
     const r = await kilnJson<{ ok: boolean; failures: { rule: string; path: string }[] }>(1, "check", packed.image);
     expect(r.ok).toBe(false);
@@ -117,7 +115,7 @@ describe("kiln store commands on a real rootfs", () => {
 
   it("gc keeps tagged images and the newest untagged ones", async () => {
     await writeFile(join(rootfs, "etc/motd"), "release 1.2.0\n");
-    ids.c = (await kilnJson<{ image: string }>(0, "pack", rootfs, "--name", "cam-node", version("1.2.0"))).image;
+    ids.c = (await kilnJson<{ image: string }>(0, "pack", rootfs, "--name", "cam-node", "--version", "1.2.0")).image;
     const dry = await kilnJson<{ removed: string[]; dryRun: boolean }>(0, "gc", "--keep", "1", "--dry-run");
     expect(dry).toMatchObject({ dryRun: true, removed: [ids.b] });
     expect((await kilnJson<unknown[]>(0, "images")).length).toBe(3);
@@ -132,9 +130,9 @@ describe("kiln store commands on a real rootfs", () => {
       [["inspect", "no-such-image"], /no image matches 'no-such-image' \(kiln images lists them\)/],
       [["diff", "stable", "abc"], /too short an id prefix/],
       [["tag", "stable", "bad/name"], /not a valid tag/],
-      [["pack", rootfs, "--name", "cam-node", version("1.0")], /version: '1.0' is not a semantic version/],
-      [["pack", rootfs, "--name", "Bad_Name", version("2.0.0"), "--arch", "sparc"], /name: .*\n.*arch: 'sparc'/],
-      [["pack", join(tmp, "missing"), "--name", "x", version("1.0.0")], /not a directory/],
+      [["pack", rootfs, "--name", "cam-node", "--version", "1.0"], /version: '1.0' is not a semantic version/],
+      [["pack", rootfs, "--name", "Bad_Name", "--version", "2.0.0", "--arch", "sparc"], /name: .*\n.*arch: 'sparc'/],
+      [["pack", join(tmp, "missing"), "--name", "x", "--version", "1.0.0"], /not a directory/],
       [["check", join(tmp, "missing.tar.zst")], /no image matches/],
       [["gc", "--keep", "0"], /expected a whole number/],
     ];

@@ -1,0 +1,182 @@
+// The builder end to end with the real tools (issue 3): kiln fetch fills a cache and writes the lock;
+// kiln bake builds recipes/cam-node.toml offline from it; a second cold bake from another directory,
+// a copied cache, a later clock and another umask gives the same image id; the template passes
+// `kiln check` and its venv imports every pinned package; bad input is caught before the bootstrap.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "../../src/exec/run.js";
+import { runSteps } from "../../src/bake/stages/run-steps.js";
+import type { Recipe } from "../../src/recipe/types.js";
+import type { Lock } from "../../src/lock/types.js";
+import type { Manifest } from "../../src/store/types.js";
+import { ensureBuilt, kiln, repoRoot } from "../support/kiln.js";
+
+let tmp: string;
+let projA: string;
+let projB: string;
+let first: { image: string; template: string; manifest: string; inputs: string; cached: boolean };
+
+/** A project directory: the repo's recipes copied, fixtures linked, a kiln.toml with its own store and cache. */
+async function makeProject(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await cp(join(repoRoot, "recipes"), join(dir, "recipes"), { recursive: true, filter: (src) => !src.endsWith(".lock.json") });
+  await symlink(join(repoRoot, "fixtures"), join(dir, "fixtures"));
+  await writeFile(join(dir, "kiln.toml"), 'recipe = "recipes/cam-node.toml"\nfind_links = "fixtures/build/wheelhouse"\nstore = "store"\ncache = "cache"\n');
+}
+
+/** Every path below a directory (empty when it does not exist): proves a failed command wrote nothing. */
+async function tree(dir: string): Promise<string[]> {
+  return existsSync(dir) ? (await readdir(dir, { recursive: true })).map(String).sort() : [];
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+  await run(["bash", join(repoRoot, "fixtures/scripts/build-all.sh")], { timeoutMs: 300_000 });
+  tmp = await mkdtemp(join(tmpdir(), "kiln-bake-"));
+  projA = join(tmp, "a");
+  projB = join(tmp, "elsewhere", "b b");
+  await makeProject(projA);
+});
+
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe("kiln fetch", () => {
+  it("resolves every artifact into the cache and writes a canonical lock", async () => {
+    const r = await kiln(["fetch", "--json"], { cwd: projA });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { changed: boolean; debs: number; wheels: number; checkouts: number };
+    expect(out.changed).toBe(true);
+    expect(out.wheels).toBe(7);
+    expect(out.checkouts).toBe(2);
+    const lock = JSON.parse(await readFile(join(projA, "recipes/cam-node.lock.json"), "utf8")) as Lock;
+    expect(lock.debs.length).toBe(out.debs);
+    expect(lock.debs.map((d) => d.name)).toEqual(expect.arrayContaining(["openssh-server", "python3-venv", "ifupdown", "systemd"]));
+    // file: URLs are recorded relative to the recipe, so the lock does not depend on where the project lives.
+    expect(lock.checkouts.map((c) => c.url)).toEqual(["file:../fixtures/build/git/devsim.git", "file:../fixtures/build/svn/katpkg/trunk"]);
+    expect(lock.checkouts.find((c) => c.kind === "svn")?.revision).toMatch(/^\d+$/);
+    expect(lock.checkouts.find((c) => c.kind === "git")?.revision).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("re-run with nothing changed downloads nothing and rewrites nothing", async () => {
+    const lockFile = join(projA, "recipes/cam-node.lock.json");
+    const before = await stat(lockFile);
+    const cacheBefore = await tree(join(projA, "cache/debs"));
+    const r = await kiln(["fetch", "--json"], { cwd: projA });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { changed: boolean; downloaded: number };
+    expect(out).toMatchObject({ changed: false, downloaded: 0 });
+    expect((await stat(lockFile)).mtimeMs).toBe(before.mtimeMs);
+    expect(await tree(join(projA, "cache/debs"))).toEqual(cacheBefore);
+  });
+
+  it("refuses pins with a missing transitive dependency, naming the chain, and keeps the lock", async () => {
+    const pinned = await readFile(join(repoRoot, "fixtures/python/pinned.txt"), "utf8");
+    // Drop katcp-lite, which kat-sensors and kat-logging need.
+    const gap = pinned.replace(/^katcp-lite==[^\n]*\n(\s+--hash[^\n]*\n)+/m, "");
+    expect(gap).not.toContain("katcp-lite==");
+    await writeFile(join(projA, "gap.txt"), gap);
+    const lockBefore = await readFile(join(projA, "recipes/cam-node.lock.json"), "utf8");
+    const r = await kiln(["fetch", "--requirements", "gap.txt"], { cwd: projA });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/needs katcp-lite[^\n]*: not pinned/);
+    expect(await readFile(join(projA, "recipes/cam-node.lock.json"), "utf8")).toBe(lockBefore);
+  });
+});
+
+describe("kiln bake", () => {
+  it("with an empty cache names every missing artifact and says to run kiln fetch, writing nothing", async () => {
+    const empty = join(tmp, "empty-cache");
+    const r = await kiln(["bake", "--cache", empty, "--store", join(tmp, "nostore")], { cwd: projA });
+    expect(r.exitCode).toBe(2);
+    const lock = JSON.parse(await readFile(join(projA, "recipes/cam-node.lock.json"), "utf8")) as Lock;
+    const missing = r.stderr.split("\n").filter((l) => l.includes("missing from the cache"));
+    expect(missing.length).toBe(lock.debs.length + lock.wheels.length + lock.checkouts.length);
+    expect(r.stderr).toContain("run kiln fetch");
+    expect(await tree(join(tmp, "nostore"))).toEqual([]);
+  });
+
+  it("refuses unpinned requirements with file:line before anything is built", async () => {
+    await writeFile(join(projA, "loose.txt"), "kat-proxy>=0.9\nkatcp-lite\n");
+    const r = await kiln(["bake", "--requirements", "loose.txt"], { cwd: projA });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/loose\.txt:1: /);
+    expect(r.stderr).toMatch(/loose\.txt:2: /);
+    expect(await tree(join(projA, "store"))).toEqual([]);
+  });
+
+  it("bakes the CAM node offline and returns the stored image at once when nothing changed", async () => {
+    const r = await kiln(["bake", "--json"], { cwd: projA });
+    expect(r.exitCode, r.stderr).toBe(0);
+    first = JSON.parse(r.stdout) as typeof first;
+    expect(first.image).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(first.cached).toBe(false);
+    const again = await kiln(["bake", "--json"], { cwd: projA });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({ ...first, cached: true });
+    // `bake` is `kiln bake`; --requirements with the recipe's own pins is the same bake.
+    const viaBin = await run([process.execPath, join(repoRoot, "dist/src/bake-bin.js"), "--requirements", "fixtures/python/pinned.txt", "--json"], { cwd: projA });
+    expect(JSON.parse(viaBin.stdout)).toEqual({ ...first, cached: true });
+  });
+
+  it("gives the same image id from another directory, a copied cache, a later clock and umask 077", async () => {
+    await makeProject(projB);
+    await cp(join(projA, "recipes/cam-node.lock.json"), join(projB, "recipes/cam-node.lock.json"));
+    await cp(join(projA, "cache"), join(projB, "cache"), { recursive: true });
+    // faketime moves kiln's own clock 400 days on; the tools it runs see a later real clock anyway.
+    const r = await kiln(["bake", "--json"], { cwd: projB, wrap: ["faketime", "-f", "+400d", "sh", "-c", 'umask 077; exec "$@"', "sh"] });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const second = JSON.parse(r.stdout) as typeof first;
+    expect(second.cached).toBe(false);
+    expect(second.image).toBe(first.image);
+    // The manifest is reproducible too, byte for byte.
+    expect(await readFile(second.manifest, "utf8")).toBe(await readFile(first.manifest, "utf8"));
+  });
+
+  it("makes a template that passes kiln check, with a manifest tracing debs, wheels and checkouts", async () => {
+    const c = await kiln(["check", first.image], { cwd: projA });
+    expect(c.exitCode, c.stdout + c.stderr).toBe(0);
+    const m = JSON.parse(await readFile(first.manifest, "utf8")) as Manifest;
+    const lock = JSON.parse(await readFile(join(projA, "recipes/cam-node.lock.json"), "utf8")) as Lock;
+    expect(m.debs.map((d) => `${d.name}=${d.version}`).sort()).toEqual(lock.debs.map((d) => `${d.name}=${d.version}`).sort());
+    for (const w of lock.wheels) expect(m.python).toContainEqual({ name: w.name, version: w.version });
+    expect(m.python.map((p) => p.name)).toContain("katpkg");
+    expect(m.checkouts.map((x) => x.revision).sort()).toEqual(lock.checkouts.map((x) => x.revision).sort());
+    expect(m.sourceDateEpoch).toBe(lock.sourceDateEpoch);
+    expect(m.verify?.commands.length).toBeGreaterThan(0);
+  });
+
+  it("unpacks to a tree whose venv imports every pinned package, and whose [[run]] steps cannot reach the network", async () => {
+    const dir = join(tmp, "unpacked");
+    await mkdir(dir);
+    await run(["tar", "--zstd", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-xpf", first.template, "-C", dir]);
+    const imports = "import katcp_lite, kat_sensors, kat_config, kat_logging, kat_proxy, kat_ringbuffer, katpkg";
+    const r = await run(["chroot", dir, "/opt/kat/venv/bin/python", "-c", `${imports}; print('ok')`]);
+    expect(r.stdout.trim()).toBe("ok");
+    // No host identity baked in.
+    expect((await readdir(join(dir, "etc/ssh"))).filter((n) => n.startsWith("ssh_host_"))).toEqual([]);
+    expect(await readFile(join(dir, "etc/machine-id"), "utf8")).toBe("");
+    // The same stage code bake runs for [[run]]: a step that opens a TCP connection off the machine fails.
+    const recipe = { run: [{ argv: ["/usr/bin/python3", "-c", "import socket; socket.create_connection(('192.0.2.1', 80), timeout=5)"] }] } as unknown as Recipe;
+    await expect(runSteps({ recipe, root: dir, epoch: 0 })).rejects.toThrow(/Network is unreachable/);
+    const ok = { run: [{ argv: ["/usr/bin/python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()"] }] } as unknown as Recipe;
+    await expect(runSteps({ recipe: ok, root: dir, epoch: 0 })).resolves.toBeUndefined();
+  });
+
+  it("refuses a corrupt cached artifact before the bootstrap, naming it", async () => {
+    const lock = JSON.parse(await readFile(join(projB, "recipes/cam-node.lock.json"), "utf8")) as Lock;
+    const w = lock.wheels[0]!;
+    const path = join(projB, "cache/wheels", w.sha256, w.file);
+    // Replace rather than modify in place: the cached file may be a hard link of the fixture wheel.
+    await rm(path);
+    await writeFile(path, "not a wheel");
+    const r = await kiln(["bake", "--force"], { cwd: projB });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${w.file} (${w.name}==${w.version}): cache entry is corrupt`);
+    expect(r.stderr).not.toContain("bootstrap: ok");
+  });
+});
