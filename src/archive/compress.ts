@@ -1,7 +1,7 @@
 // Where the tar stream goes: zstd (multi-threaded, the zstd tool writing straight to the file),
 // gzip (in-process zlib) or a plain .tar file. One small Sink interface so the writer ignores which.
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
 import type { Writable } from "node:stream";
 import { createGzip } from "node:zlib";
 import { ToolError } from "../errors.js";
@@ -13,8 +13,8 @@ export interface Sink {
   write(chunk: Buffer): Promise<void>;
   /** Flushes everything and waits until the output file is complete. */
   end(): Promise<void>;
-  /** Stops after a failure elsewhere; the partial output is the caller's to delete. */
-  abort(): void;
+  /** Stops after a failure elsewhere; resolves once nothing writes the output any more (then delete it). */
+  abort(): Promise<void>;
 }
 
 /** zstd's argv: -T threads (0 = one per core), quiet, level; --ultra unlocks levels above 19. */
@@ -35,6 +35,14 @@ async function endStream(stream: Writable, done: Writable): Promise<void> {
   const finished = once(done, "close");
   stream.end();
   await finished;
+}
+
+/** Destroys a file stream and waits until its descriptor is closed (an open may still be pending). */
+async function closeStream(file: WriteStream): Promise<void> {
+  if (file.closed) return;
+  const closed = once(file, "close");
+  file.destroy();
+  await closed;
 }
 
 /** Sink into `zstd`, whose stdout is the output file itself (no copy through Node). */
@@ -61,8 +69,9 @@ function zstdSink(c: { readonly level?: number; readonly threads?: number }, out
       const err = await result;
       if (err) throw err;
     },
-    abort: () => {
+    abort: async () => {
       proc.kill("SIGKILL");
+      await result;
     },
   };
 }
@@ -84,9 +93,9 @@ function gzipSink(level: number | undefined, out: string): Sink {
   return {
     write: (chunk) => Promise.race([writeTo(gz, chunk), failed]),
     end: () => Promise.race([endStream(gz, file), failed]),
-    abort: () => {
+    abort: async () => {
       gz.destroy();
-      file.destroy();
+      await closeStream(file);
     },
   };
 }
@@ -99,7 +108,7 @@ function plainSink(out: string): Sink {
   return {
     write: (chunk) => Promise.race([writeTo(file, chunk), failed]),
     end: () => Promise.race([endStream(file, file), failed]),
-    abort: () => file.destroy(),
+    abort: () => closeStream(file),
   };
 }
 

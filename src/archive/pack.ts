@@ -1,95 +1,122 @@
-// packTree: writes a tree as a deterministic tar in one pass, hashing the uncompressed stream (the
-// image id) and every file's contents (the index) on the way, while the compressor runs beside it.
-import { createHash, type Hash } from "node:crypto";
+// packTree: writes a tree as a deterministic tar in one pass. The main thread only walks, reads and
+// feeds the compressor (as tar would); the sha256 of the stream (the image id) and of every file
+// (the index) are computed beside it by hashing workers reading the same shared chunks.
 import { rm, stat } from "node:fs/promises";
 import { ToolError } from "../errors.js";
 import { debug } from "../log.js";
 import { sha256File } from "../util/hash.js";
 import { openSink, type Sink } from "./compress.js";
-import { sharedBuffer, streamHasher } from "./stream-hash.js";
-import { planArchive, type PlannedEntry } from "./plan.js";
+import { sharedBuffer, startHashers } from "./hash-workers.js";
+import { planArchive, type ArchivePlan, type PlannedEntry } from "./plan.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, padding, writeSimpleHeader, type TarHeader } from "./tar-format.js";
 import type { FileSource, IndexEntry, PackOptions, PackResult } from "./types.js";
 
-/** Output is handed to the compressor (and the stream hash) in chunks this big: few writes. */
+/** Output goes to the compressor and the hashers in chunks this big: few writes, few messages. */
 const CHUNK = 4 << 20;
-/** Chunks being written and hashed while the next fills: bounded memory, no waiting in lockstep. */
-const IN_FLIGHT = 3;
+/** Chunks being written and hashed while the next fills: bounded memory, no lockstep waiting. */
+const IN_FLIGHT = 4;
 
 /**
- * Accumulates the tar stream into large shared-memory chunks; each full chunk goes to the sink and
- * to the hashing worker at once, and is recycled when both are done with it.
+ * Accumulates the tar stream in shared-memory chunks. A full chunk goes to the sink and to the
+ * hashers at once (with the file segments it holds) and is reused when all of them are done.
  */
 class TarOut {
   private buf: Buffer = sharedBuffer(CHUNK);
   private pos = 0;
+  /** File data in the current chunk, flat: [file, offset, length, last, ...]. */
+  private segments: number[] = [];
+  /** The file whose data is being written, or -1. */
+  private file = -1;
   private readonly spare: Buffer[] = [];
   private readonly busy: Promise<Buffer>[] = [];
-  readonly hasher = streamHasher();
+  readonly hashers = startHashers();
+  /** File digests by file number, filled in as the file hasher reports them. */
+  readonly digests: string[] = [];
   size = 0;
 
   constructor(private readonly sink: Sink) {}
 
   /** Hands the filled part of the chunk on and continues in a free one. */
   async flush(): Promise<void> {
-    if (this.pos === 0) return;
+    if (this.pos === 0 && this.segments.length === 0) return;
     const chunk = this.buf;
     const full = chunk.subarray(0, this.pos);
     this.size += this.pos;
-    const done = Promise.all([this.hasher.update(full), this.sink.write(full)]).then(() => chunk);
+    const hashed = this.hashers.chunk(full, this.segments).then((done) => {
+      for (let i = 0; i < done.length; i += 2) this.digests[done[i] as number] = done[i + 1] as string;
+    });
+    const done = Promise.all([hashed, this.sink.write(full)]).then(() => chunk);
     done.catch(() => undefined); // awaited below or in end(); this only keeps it from counting as unhandled
     this.busy.push(done);
     this.buf = this.spare.pop() ?? sharedBuffer(CHUNK);
     this.pos = 0;
+    this.segments = [];
     if (this.busy.length >= IN_FLIGHT) this.spare.push(await (this.busy.shift() as Promise<Buffer>));
   }
 
-  /** Makes sure `n` (≤ CHUNK) contiguous bytes are free at the current position. */
-  async reserve(n: number): Promise<void> {
-    if (this.buf.length - this.pos < n) await this.flush();
+  /** True when `n` contiguous bytes are free at the current position (else flush() first). */
+  fits(n: number): boolean {
+    return this.buf.length - this.pos >= n;
   }
 
-  /** A writable window of up to `max` bytes at the current position (at least 1). */
-  async window(max: number): Promise<Buffer> {
-    await this.reserve(1);
+  /** A writable window of up to `max` bytes at the current position; empty when the chunk is full. */
+  window(max: number): Buffer {
     return this.buf.subarray(this.pos, this.pos + Math.min(max, this.buf.length - this.pos));
   }
 
-  /** Marks `n` bytes of the last window as written. */
+  /** Marks `n` bytes of the last window as written (as data of the current file, if any). */
   advance(n: number): void {
+    if (this.file >= 0 && n > 0) this.segments.push(this.file, this.pos, n, 0);
     this.pos += n;
   }
 
   /** Copies bytes into the stream. */
   async put(bytes: Uint8Array): Promise<void> {
     for (let off = 0; off < bytes.length; ) {
-      const w = await this.window(bytes.length - off);
+      if (!this.fits(1)) await this.flush();
+      const w = this.window(bytes.length - off);
       w.set(bytes.subarray(off, off + w.length));
       this.advance(w.length);
       off += w.length;
     }
   }
 
-  /** Writes an entry header, straight into the chunk when it is plain ustar. */
-  async header(h: TarHeader): Promise<void> {
-    await this.reserve(BLOCK);
-    if (writeSimpleHeader(this.buf, this.pos, h)) this.advance(BLOCK);
-    else await this.put(encodeHeader(h));
+  /** Starts the data of file number `n`: bytes written until endFile() are hashed as its contents. */
+  beginFile(n: number): void {
+    this.file = n;
   }
 
-  /** Zero bytes up to the next block boundary after `size` bytes of data. */
-  async pad(size: number): Promise<void> {
+  /** Ends the current file's data (a zero-length segment marks it complete for the file hasher). */
+  endFile(): void {
+    this.segments.push(this.file, this.pos, 0, 1);
+    this.file = -1;
+  }
+
+  /**
+   * Writes a plain-ustar header straight into the chunk and returns true; returns false when the
+   * header needs pax records or the chunk has no room (then use put(encodeHeader(h)) or flush()).
+   * Synchronous on purpose: tens of thousands of entries, and an await costs more than the header.
+   */
+  simpleHeader(h: TarHeader): boolean {
+    if (!this.fits(BLOCK) || !writeSimpleHeader(this.buf, this.pos, h)) return false;
+    this.advance(BLOCK);
+    return true;
+  }
+
+  /** Zero bytes up to the next block boundary after `size` bytes of data; false if no room. */
+  pad(size: number): boolean {
     const n = padding(size);
-    await this.reserve(n);
+    if (!this.fits(n)) return false;
     this.buf.fill(0, this.pos, this.pos + n);
     this.advance(n);
+    return true;
   }
 
-  /** Flushes the rest, waits until the sink has taken every chunk, and returns the stream's digest. */
+  /** Flushes the rest, waits until sink and hashers have every chunk, returns the stream digest. */
   async end(): Promise<string> {
     await this.flush();
     await Promise.all(this.busy.splice(0));
-    return this.hasher.digest();
+    return this.hashers.finish();
   }
 }
 
@@ -99,43 +126,61 @@ function changed(path: string, expected: number, got: string): ToolError {
 }
 
 /** Copies a file with the source's synchronous reads, straight into the output chunk. */
-async function copySync(out: TarOut, read: NonNullable<FileSource["readSync"]>, path: string, size: number, h: Hash): Promise<void> {
+async function copySync(out: TarOut, read: NonNullable<FileSource["readSync"]>, path: string, size: number): Promise<void> {
   for (let done = 0; done < size; ) {
-    const w = await out.window(size - done);
+    if (!out.fits(1)) await out.flush();
+    const w = out.window(size - done);
     const n = read(path, w, done);
     if (n < w.length) throw changed(path, size, `read ended at ${done + n}`);
-    h.update(w);
     out.advance(n);
     done += n;
   }
 }
 
 /** Copies a file through the source's stream. */
-async function copyStream(out: TarOut, source: FileSource, path: string, size: number, h: Hash): Promise<void> {
+async function copyStream(out: TarOut, source: FileSource, path: string, size: number): Promise<void> {
   let total = 0;
   for await (const chunk of source.open(path)) {
     const b = chunk as Buffer;
     total += b.length;
     if (total > size) throw changed(path, size, "it has grown");
-    h.update(b);
     await out.put(b);
   }
   if (total !== size) throw changed(path, size, `read ${total}`);
 }
 
-/** Writes one planned entry (header, data, padding) and returns its index line. */
-async function writeEntry(out: TarOut, source: FileSource, p: PlannedEntry): Promise<IndexEntry> {
-  const h = p.header;
-  await out.header(h);
-  let digest = h.linkname ?? "";
-  if (p.source !== undefined) {
-    const fileHash = createHash("sha256");
-    if (source.readSync) await copySync(out, source.readSync.bind(source), p.source, h.size, fileHash);
-    else await copyStream(out, source, p.source, h.size, fileHash);
-    await out.pad(h.size);
-    digest = fileHash.digest("hex");
+/** Writes an entry's header: in place when it is plain ustar, else through a pax encoding. */
+async function writeHeader(out: TarOut, h: TarHeader): Promise<void> {
+  if (out.simpleHeader(h)) return;
+  if (!out.fits(BLOCK)) await out.flush();
+  if (!out.simpleHeader(h)) await out.put(encodeHeader(h));
+}
+
+/** How file contents are read: the source's synchronous fast path (bound once), else its streams. */
+interface Reader {
+  readonly source: FileSource;
+  readonly readSync?: NonNullable<FileSource["readSync"]>;
+}
+
+/** Writes entry number `n` (header, data, padding). */
+async function writeEntry(out: TarOut, reader: Reader, p: PlannedEntry, n: number): Promise<void> {
+  await writeHeader(out, p.header);
+  if (p.source === undefined) return;
+  out.beginFile(n);
+  if (reader.readSync) await copySync(out, reader.readSync, p.source, p.header.size);
+  else await copyStream(out, reader.source, p.source, p.header.size);
+  out.endFile();
+  if (!out.pad(p.header.size)) {
+    await out.flush();
+    out.pad(p.header.size);
   }
-  return { path: p.path, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, size: h.size, digest };
+}
+
+/** The index line of a written entry: contents digest for files, link target for links. */
+function indexEntry(p: PlannedEntry, digest: string | undefined): IndexEntry {
+  const h = p.header;
+  if (p.source !== undefined && digest === undefined) throw new Error(`internal: no digest for ${p.path}`);
+  return { path: p.path, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, size: h.size, digest: digest ?? h.linkname ?? "" };
 }
 
 /**
@@ -144,25 +189,32 @@ async function writeEntry(out: TarOut, source: FileSource, p: PlannedEntry): Pro
  */
 export async function packTree(source: FileSource, opts: PackOptions): Promise<PackResult> {
   const t0 = performance.now();
-  const [entries, root] = await Promise.all([source.entries(), source.root?.()]);
-  const plan = planArchive({ root, entries, epoch: opts.epoch });
-  debug(`pack: planned ${plan.entries.length} entries in ${(performance.now() - t0).toFixed(0)} ms`);
+  // The compressor and the hashing workers start while the tree is walked.
   const sink = openSink(opts.compression, opts.out);
   const out = new TarOut(sink);
-  const index: IndexEntry[] = [];
+  const reader: Reader = { source, readSync: source.readSync?.bind(source) };
   let digest: string;
+  let plan: ArchivePlan;
   try {
-    for (const p of plan.entries) index.push(await writeEntry(out, source, p));
+    const [entries, root] = await Promise.all([source.entries(), source.root?.()]);
+    plan = planArchive({ root, entries, epoch: opts.epoch });
+    debug(`pack: planned ${plan.entries.length} entries in ${(performance.now() - t0).toFixed(0)} ms`);
+    for (let i = 0; i < plan.entries.length; i++) {
+      const p = plan.entries[i] as PlannedEntry;
+      // Entries without data whose header fits in place need no await (most of a rootfs but files).
+      if (p.source !== undefined || !out.simpleHeader(p.header)) await writeEntry(out, reader, p, i);
+    }
     await out.put(END_OF_ARCHIVE);
     digest = await out.end();
     await sink.end();
   } catch (e) {
-    sink.abort();
-    out.hasher.close();
+    out.hashers.close();
+    await sink.abort();
     await rm(opts.out, { force: true });
     throw e;
   }
   debug(`pack: wrote ${out.size} bytes in ${(performance.now() - t0).toFixed(0)} ms`);
+  const index = plan.entries.map((p, i) => indexEntry(p, out.digests[i]));
   const [fileSha256, st] = await Promise.all([sha256File(opts.out), stat(opts.out)]);
   return { id: `sha256:${digest}`, tarSize: out.size, fileSha256, fileSize: st.size, entries: plan.entries.length, skipped: plan.skipped, index };
 }
