@@ -94,7 +94,7 @@ describe("kiln bake", () => {
     const r = await kiln(["bake", "--cache", empty, "--store", join(tmp, "nostore")], { cwd: projA });
     expect(r.exitCode).toBe(2);
     const lock = JSON.parse(await readFile(join(projA, "recipes/cam-node.lock.json"), "utf8")) as Lock;
-    const missing = r.stderr.split("\n").filter((l) => l.includes("missing from the cache"));
+    const missing = r.stderr.split("\n").filter((l) => l.includes(": missing from the cache ("));
     expect(missing.length).toBe(lock.debs.length + lock.wheels.length + lock.checkouts.length);
     expect(r.stderr).toContain("run kiln fetch");
     expect(await tree(join(tmp, "nostore"))).toEqual([]);
