@@ -1,0 +1,117 @@
+// The inventory loader on good input (values, defaults, paths) and the network helpers it relies on.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inventoryName, loadInventory, parseInventory, selectNodes } from "../../../src/deploy/inventory.js";
+import { HOST_TABLE, MOUNT_TABLE, NETWORK_TABLE, NODE_TABLE } from "../../../src/deploy/inventory-schema.js";
+import { gatewayProblem, macProblem, parseAddr, parseCidr } from "../../../src/deploy/net.js";
+import { UserError } from "../../../src/errors.js";
+import { readFileSync } from "node:fs";
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "kiln-inventory-"));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const minimal = `
+[hosts.h]
+address = "local"
+driver = "lxc"
+
+[nodes.n1]
+host = "h"
+slots = [101, 102]
+network = { bridge = "lxcbr0", ip = "dhcp", mac = "02:00:00:00:00:01" }
+`;
+
+describe("loadInventory", () => {
+  it("reads the two-host example with every value in place", async () => {
+    const inv = await loadInventory("fixtures/inventories/two-hosts.toml");
+    expect(inv.path).toBe(resolve("fixtures/inventories/two-hosts.toml"));
+    expect(inv.hosts.map((h) => h.name)).toEqual(["alpha", "beta"]);
+    const alpha = inv.hosts[0];
+    expect(alpha).toMatchObject({ address: "root@127.0.0.1", port: 2201, driver: "lxc", storage: "/var/lib/kiln-lab/alpha/lxc", stateDir: "/var/lib/kiln-lab/alpha/state", parallel: 2 });
+    // identity_file is taken relative to the inventory's directory.
+    expect(alpha?.identityFile).toBe(resolve("fixtures/inventories/keys/kiln_ed25519"));
+    expect(inv.nodes.map((n) => n.name)).toEqual(["cam1", "cam2", "proxy", "monitor"]);
+    const proxy = inv.nodes.find((n) => n.name === "proxy");
+    expect(proxy).toMatchObject({ host: "beta", slots: [2101, 2102], hostname: "proxy", memory: 256, disk: 2, cores: 1, role: "proxy" });
+    expect(proxy?.network).toEqual({ bridge: "kilnbr0", ip: "10.77.0.21/24", gateway: "10.77.0.1", mac: "02:4b:49:00:00:21" });
+    expect(proxy?.mounts).toEqual([
+      { host: "/var/lib/kiln-lab/data/proxy", path: "/var/lib/kat-proxy", readOnly: false },
+      { host: "/var/lib/kiln-lab/config", path: "/etc/kat", readOnly: true },
+    ]);
+    expect(inventoryName(inv)).toBe("two-hosts");
+  });
+
+  it("reads the 15-node bench site", async () => {
+    const inv = await loadInventory("fixtures/inventories/bench-15.toml");
+    expect(inv.hosts).toHaveLength(3);
+    expect(inv.nodes).toHaveLength(15);
+    expect(new Set(inv.nodes.flatMap((n) => n.slots)).size).toBe(30);
+  });
+
+  it("fills defaults: hostname from the name, port 22 over SSH, none locally, storage per driver", () => {
+    const inv = parseInventory(`${minimal}\n[hosts.p]\naddress = "kiln@pve1"\ndriver = "proxmox"\n`, join(tmp, "site.toml"));
+    expect(inv.hosts[0]).toMatchObject({ port: undefined, storage: "/var/lib/lxc", stateDir: "/var/lib/kiln", parallel: 2 });
+    expect(inv.hosts[1]).toMatchObject({ port: 22, storage: "local" });
+    expect(inv.nodes[0]).toMatchObject({ hostname: "n1", cores: 1, memory: 512, disk: 4, mounts: [] });
+    expect(inv.nodes[0]?.network.gateway).toBeUndefined();
+  });
+
+  it("says where a missing file is and what to pass", async () => {
+    const err = await loadInventory(join(tmp, "nope.toml")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/no such inventory file.*--inventory/);
+  });
+
+  it("selects nodes by name and refuses unknown ones", async () => {
+    const path = join(tmp, "sel.toml");
+    await writeFile(path, minimal);
+    const inv = await loadInventory(path);
+    expect(selectNodes(inv, ["n1"]).map((n) => n.name)).toEqual(["n1"]);
+    expect(selectNodes(inv).length).toBe(1);
+    expect(() => selectNodes(inv, ["n1", "n9"])).toThrow(/no node "n9".*it has n1/);
+  });
+});
+
+describe("network values", () => {
+  it("parses IPv4 and IPv6 (with :: and an IPv4 tail) to the same numbers", () => {
+    expect(parseAddr("10.0.0.1")).toEqual({ family: 4, value: 0x0a000001n });
+    expect(parseAddr("fd00::1")?.value).toBe(parseAddr("fd00:0:0:0:0:0:0:1")?.value);
+    expect(parseAddr("::ffff:10.0.0.1")?.value).toBe(0xffff0a000001n);
+    expect(parseAddr("10.0.0.256")).toBeUndefined();
+    expect(parseAddr("fe80::1%eth0")).toBeUndefined();
+  });
+
+  it("checks a gateway against the subnet, for both families", () => {
+    const v4 = parseCidr("192.168.7.20/22");
+    const v6 = parseCidr("fd00:4b:0:1::20/64");
+    if (typeof v4 === "string" || typeof v6 === "string") throw new Error("bad test CIDR");
+    expect(gatewayProblem("192.168.4.1", v4)).toBeUndefined();
+    expect(gatewayProblem("192.168.8.1", v4)).toMatch(/not inside the node's subnet 192\.168\.4\.0\/22/);
+    expect(gatewayProblem("fd00:4b:0:1::1", v6)).toBeUndefined();
+    expect(gatewayProblem("fd00:4b:0:2::1", v6)).toMatch(/fd00:4b:0:1::\/64/);
+    expect(parseCidr("fd00::1/129")).toMatch(/out of range for IPv6/);
+  });
+
+  it("accepts unicast MACs of either case and refuses multicast", () => {
+    expect(macProblem("BC:24:11:AB:CD:EF")).toBeUndefined();
+    expect(macProblem("02:4b:49:00:00:01")).toBeUndefined();
+    expect(macProblem("33:33:00:00:00:01")).toMatch(/multicast/);
+  });
+});
+
+describe("docs/inventory.md", () => {
+  it("documents every key of the schema", () => {
+    const doc = readFileSync("docs/inventory.md", "utf8");
+    for (const t of [HOST_TABLE, NODE_TABLE, NETWORK_TABLE, MOUNT_TABLE]) {
+      expect(doc).toContain(t.header);
+      for (const f of t.fields) expect(doc, `${t.header} ${f.key}`).toContain(`\`${f.key}\``);
+    }
+  });
+});
