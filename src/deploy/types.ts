@@ -85,10 +85,16 @@ export interface NodePlan {
   readonly toSlot: number;
   readonly fromSlot?: number;
   readonly actions: readonly Action[];
+  /** Image the node ran before this change (journaled as `previous`); differs from `running` when resuming. */
+  readonly previous?: string;
+  /** The plan puts the node back on its previous image (resuming a failed swap): it ends `reverted`, not `done`. */
+  readonly revert?: boolean;
 }
 
 export interface SwapPlan {
+  /** The target image; for a rollback without --to each node has its own (NodePlan.target) and this is "previous". */
   readonly image: string;
+  readonly kind?: "deploy" | "rollback" | "resume";
   readonly nodes: readonly NodePlan[];
 }
 
@@ -103,6 +109,8 @@ export interface JournalEntry {
   readonly fromSlot?: number;
   readonly toSlot?: number;
   readonly message?: string;
+  /** On `done`: milliseconds from stopping the old slot to the new one passing its health gate. */
+  readonly downtimeMs?: number;
 }
 
 /** Runs commands on one host and moves files to it. Commands are argv arrays, quoted by one function for SSH. */
@@ -119,6 +127,8 @@ export interface HostDriver {
   readonly kind: "lxc" | "proxmox";
   /** Makes the template available on the host (copy only when missing), verifying its sha256 there. */
   ensureTemplate(t: { readonly image: string; readonly file: string; readonly sha256: string }): Promise<void>;
+  /** Whether the host already has the template (plan shows an upload only when it does not); optional. */
+  hasTemplate?(t: { readonly image: string; readonly file: string; readonly sha256: string }): Promise<boolean>;
   slotState(vmid: number): Promise<SlotState>;
   /** Creates a stopped container for `node` in slot `vmid` from the image, with the node's identity. */
   create(node: NodeInventory, vmid: number, image: string): Promise<void>;

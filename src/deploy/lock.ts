@@ -1,0 +1,40 @@
+// One changing command per inventory at a time: `<inventory>.lock` holds the pid of the kiln that swaps.
+// Two deploys interleaving their stop/start steps on one node would leave it in no state either planned.
+// A lock whose process is gone (kill -9) is stale and taken over.
+import { open, readFile, rm } from "node:fs/promises";
+import { ToolError } from "../errors.js";
+import { warn } from "../log.js";
+import { displayPath } from "../recipe/layer.js";
+
+/** True while process `pid` exists (signal 0 only checks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Takes the inventory's lock; returns the function that releases it. */
+export async function lockInventory(inventoryPath: string): Promise<() => Promise<void>> {
+  const path = `${inventoryPath}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(path, "wx", 0o644);
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.sync();
+      await fh.close();
+      return () => rm(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const pid = Number((await readFile(path, "utf8").catch(() => "")).trim());
+    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+      throw new ToolError(`another kiln (pid ${pid}) is changing the hosts of this inventory (${displayPath(path)}); wait for it to finish`);
+    }
+    warn(`removing the stale lock ${displayPath(path)} of a kiln run that no longer exists (pid ${pid || "?"})`);
+    await rm(path, { force: true });
+  }
+  throw new ToolError(`could not take the lock ${displayPath(path)}: another kiln keeps taking it`);
+}
