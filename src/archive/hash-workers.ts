@@ -1,29 +1,24 @@
-// Hashing runs in two worker threads, off the thread that reads files and feeds the compressor:
-// one hashes the whole stream (the image id), one hashes each file's bytes (the index). SHA-256 is
-// the largest cost of packing after compression; this way the main thread keeps the compressor fed
-// as tar would, and the hashes run beside it. Chunks live in shared memory: nothing is copied.
+// Hashing runs in a worker thread, off the thread that reads files and feeds the compressor: it
+// hashes the whole stream (the image id) and each file's bytes (the index). SHA-256 is the largest
+// cost of packing after compression; this way the main thread keeps the compressor fed as tar
+// would, and the hashes run beside it. Chunks live in shared memory: nothing is copied. One worker
+// is enough: it needs less time than the main thread, and each worker costs a V8 isolate to start.
 import { Worker } from "node:worker_threads";
 import { ToolError } from "../errors.js";
 
-/** Stream hasher (inline source: no separate file to find from src/ under tests or from dist/). */
-const STREAM_WORKER = `
-const { parentPort } = require("node:worker_threads");
-const hash = require("node:crypto").createHash("sha256");
-parentPort.on("message", (m) => {
-  if (m.sab) hash.update(new Uint8Array(m.sab, m.offset, m.length));
-  parentPort.postMessage({ id: m.id, result: m.sab ? null : hash.digest("hex") });
-});
-`;
-
 /**
- * File hasher: `segments` is flat [file, offset, length, last, ...]; a file may span chunks, so its
- * hash carries over between messages until the segment marked last, whose digest is returned.
+ * The worker (inline source: no separate file to find from src/ under tests or from dist/). Per
+ * chunk: the file `segments`, flat [file, offset, length, last, ...] — a file may span chunks, so
+ * its hash carries over until the segment marked last — then the whole chunk into the stream hash.
+ * A message without a chunk asks for the stream digest.
  */
-const FILE_WORKER = `
+const WORKER = `
 const { parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
+const stream = createHash("sha256");
 let current = null;
 parentPort.on("message", (m) => {
+  if (!m.sab) return parentPort.postMessage({ id: m.id, result: stream.digest("hex") });
   const s = m.segments;
   const digests = [];
   for (let i = 0; i < s.length; i += 4) {
@@ -34,6 +29,7 @@ parentPort.on("message", (m) => {
       current = null;
     }
   }
+  stream.update(new Uint8Array(m.sab, m.offset, m.length));
   parentPort.postMessage({ id: m.id, result: digests });
 });
 `;
@@ -76,7 +72,7 @@ function startWorker(source: string): Rpc {
   };
 }
 
-/** A Buffer in shared memory, which the hashing workers read without a copy. */
+/** A Buffer in shared memory, which the hashing worker reads without a copy. */
 export function sharedBuffer(size: number): Buffer {
   return Buffer.from(new SharedArrayBuffer(size));
 }
@@ -87,40 +83,34 @@ function sab(bytes: Buffer): SharedArrayBuffer {
   return bytes.buffer;
 }
 
-/** The two hashing workers of one pack. */
+/** The hashing worker of one pack. */
 export interface Hashers {
   /**
    * Hashes a chunk: all of `bytes` into the stream hash, and the file `segments` (offsets relative
    * to `bytes`) into the file hashes. Resolves with the files completed in it as [file, hex, ...],
-   * once both workers are done with the chunk (it may then be overwritten).
+   * once the worker is done with the chunk (it may then be overwritten).
    */
   chunk(bytes: Buffer, segments: readonly number[]): Promise<readonly (number | string)[]>;
-  /** The stream's hex digest; stops the workers. */
+  /** The stream's hex digest; stops the worker. */
   finish(): Promise<string>;
-  /** Stops the workers after a failure elsewhere. */
+  /** Stops the worker after a failure elsewhere. */
   close(): void;
 }
 
-/** Starts the stream and file hashing workers. */
+/** Starts the hashing worker. */
 export function startHashers(): Hashers {
-  const stream = startWorker(STREAM_WORKER);
-  const files = startWorker(FILE_WORKER);
+  const worker = startWorker(WORKER);
   return {
     chunk: async (bytes, segments) => {
-      const shared = sab(bytes);
       const base = bytes.byteOffset;
       const shifted = segments.map((v, i) => (i % 4 === 1 ? v + base : v));
-      const [, digests] = await Promise.all([stream.call({ sab: shared, offset: base, length: bytes.length }), files.call({ sab: shared, segments: shifted })]);
-      return digests as (number | string)[];
+      return (await worker.call({ sab: sab(bytes), offset: base, length: bytes.length, segments: shifted })) as (number | string)[];
     },
     finish: async () => {
-      const digest = (await stream.call({})) as string;
-      await Promise.all([stream.close(), files.close()]);
+      const digest = (await worker.call({})) as string;
+      await worker.close();
       return digest;
     },
-    close: () => {
-      void stream.close();
-      void files.close();
-    },
+    close: () => void worker.close(),
   };
 }

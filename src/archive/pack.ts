@@ -1,6 +1,6 @@
 // packTree: writes a tree as a deterministic tar in one pass. The main thread only walks, reads and
 // feeds the compressor (as tar would); the sha256 of the stream (the image id) and of every file
-// (the index) are computed beside it by hashing workers reading the same shared chunks.
+// (the index) are computed beside it by a hashing worker reading the same shared chunks.
 import { rm, stat } from "node:fs/promises";
 import { ToolError } from "../errors.js";
 import { debug } from "../log.js";
@@ -189,7 +189,7 @@ function indexEntry(p: PlannedEntry, digest: string | undefined): IndexEntry {
  */
 export async function packTree(source: FileSource, opts: PackOptions): Promise<PackResult> {
   const t0 = performance.now();
-  // The compressor and the hashing workers start while the tree is walked.
+  // The compressor and the hashing worker start while the tree is walked.
   const sink = openSink(opts.compression, opts.out);
   const out = new TarOut(sink);
   const reader: Reader = { source, readSync: source.readSync?.bind(source) };
