@@ -6,19 +6,19 @@ import { ToolError } from "../errors.js";
 import { debug } from "../log.js";
 import { sha256File } from "../util/hash.js";
 import { openSink, type Sink } from "./compress.js";
-import { sharedBuffer, startHashers } from "./hash-workers.js";
+import { sharedBuffer, startHashWorker } from "./hash-worker.js";
 import { planArchive, type ArchivePlan, type PlannedEntry } from "./plan.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, padding, writeSimpleHeader, type TarHeader } from "./tar-format.js";
 import type { FileSource, IndexEntry, PackOptions, PackResult } from "./types.js";
 
-/** Output goes to the compressor and the hashers in chunks this big: few writes, few messages. */
+/** Output goes to the compressor and the hash worker in chunks this big: few writes, few messages. */
 const CHUNK = 4 << 20;
 /** Chunks being written and hashed while the next fills: bounded memory, no lockstep waiting. */
 const IN_FLIGHT = 4;
 
 /**
  * Accumulates the tar stream in shared-memory chunks. A full chunk goes to the sink and to the
- * hashers at once (with the file segments it holds) and is reused when all of them are done.
+ * hash worker at once (with the file segments it holds) and is reused when both are done.
  */
 class TarOut {
   private buf: Buffer = sharedBuffer(CHUNK);
@@ -29,8 +29,8 @@ class TarOut {
   private file = -1;
   private readonly spare: Buffer[] = [];
   private readonly busy: Promise<Buffer>[] = [];
-  readonly hashers = startHashers();
-  /** File digests by file number, filled in as the file hasher reports them. */
+  readonly hasher = startHashWorker();
+  /** File digests by file number, filled in as the hash worker reports them. */
   readonly digests: string[] = [];
   size = 0;
 
@@ -42,7 +42,7 @@ class TarOut {
     const chunk = this.buf;
     const full = chunk.subarray(0, this.pos);
     this.size += this.pos;
-    const hashed = this.hashers.chunk(full, this.segments).then((done) => {
+    const hashed = this.hasher.chunk(full, this.segments).then((done) => {
       for (let i = 0; i < done.length; i += 2) this.digests[done[i] as number] = done[i + 1] as string;
     });
     const done = Promise.all([hashed, this.sink.write(full)]).then(() => chunk);
@@ -86,7 +86,7 @@ class TarOut {
     this.file = n;
   }
 
-  /** Ends the current file's data (a zero-length segment marks it complete for the file hasher). */
+  /** Ends the current file's data (a zero-length segment marks it complete for the hash worker). */
   endFile(): void {
     this.segments.push(this.file, this.pos, 0, 1);
     this.file = -1;
@@ -112,11 +112,11 @@ class TarOut {
     return true;
   }
 
-  /** Flushes the rest, waits until sink and hashers have every chunk, returns the stream digest. */
+  /** Flushes the rest, waits until sink and hash worker have every chunk, returns the stream digest. */
   async end(): Promise<string> {
     await this.flush();
     await Promise.all(this.busy.splice(0));
-    return this.hashers.finish();
+    return this.hasher.finish();
   }
 }
 
@@ -208,7 +208,7 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
     digest = await out.end();
     await sink.end();
   } catch (e) {
-    out.hashers.close();
+    out.hasher.close();
     await sink.abort();
     await rm(opts.out, { force: true });
     throw e;

@@ -84,7 +84,7 @@ function sab(bytes: Buffer): SharedArrayBuffer {
 }
 
 /** The hashing worker of one pack. */
-export interface Hashers {
+export interface HashWorker {
   /**
    * Hashes a chunk: all of `bytes` into the stream hash, and the file `segments` (offsets relative
    * to `bytes`) into the file hashes. Resolves with the files completed in it as [file, hex, ...],
@@ -98,7 +98,7 @@ export interface Hashers {
 }
 
 /** Starts the hashing worker. */
-export function startHashers(): Hashers {
+export function startHashWorker(): HashWorker {
   const worker = startWorker(WORKER);
   return {
     chunk: async (bytes, segments) => {
