@@ -123,6 +123,51 @@ export function buildProgram(): Command {
     .option("--json", "print as JSON")
     .action(async (ref: string, _o, cmd: Command) => (await import("./cli/check.js")).check(ref, all(cmd)));
 
+  // Deployer: verify a candidate, swap it onto the inventory's hosts by A/B slots, roll back, report.
+  const nodeList = (v: string): string[] => v.split(",").map((x) => x.trim()).filter(Boolean);
+  program
+    .command("verify")
+    .description("boot an image in a throwaway LXC container, wait for systemd and run its [verify] checks (exit 1 on failure)")
+    .argument("<ref>", "image reference")
+    .option("--json", "print the result as JSON")
+    .action(async (ref: string, _o, cmd: Command) => (await import("./cli/verify.js")).verify(ref, all(cmd)));
+
+  program
+    .command("deploy")
+    .description("plan, print and apply an A/B swap of the inventory's nodes to an image (exit 1 if a node did not end on it)")
+    .argument("[ref]", "image reference (none with --resume)")
+    .requiredOption("--inventory <file>", "inventory TOML (docs/inventory.md)")
+    .option("--nodes <a,b>", "only these nodes", nodeList)
+    .option("--dry-run", "print the plan and stop")
+    .option("--all-or-nothing", "when one node fails, revert every node already swapped")
+    .option("--resume", "finish the deploy a kill or crash cut short, from the journal and the hosts' state")
+    .option("--json", "print {plan, result} as JSON")
+    .action(async (ref: string | undefined, _o, cmd: Command) => (await import("./cli/deploy.js")).deploy(ref, all(cmd)));
+
+  program
+    .command("rollback")
+    .description("return each node to the image it ran before (a flip when its stopped slot holds it), or to --to REF")
+    .requiredOption("--inventory <file>", "inventory TOML")
+    .option("--to <ref>", "any image in the store")
+    .option("--nodes <a,b>", "only these nodes", nodeList)
+    .option("--dry-run", "print the plan and stop")
+    .option("--json", "print {plan, result} as JSON")
+    .action(async (_o, cmd: Command) => (await import("./cli/rollback.js")).rollback(all(cmd)));
+
+  program
+    .command("status")
+    .description("what runs on each node, from the hosts: slot, image (id + tag), systemd health, standby slot")
+    .requiredOption("--inventory <file>", "inventory TOML")
+    .option("--json", "print as JSON")
+    .action(async (_o, cmd: Command) => (await import("./cli/status.js")).status(all(cmd)));
+
+  program
+    .command("history")
+    .description("the deploy journal of an inventory, newest first")
+    .requiredOption("--inventory <file>", "inventory TOML")
+    .option("--json", "print as JSON")
+    .action(async (_o, cmd: Command) => (await import("./cli/history.js")).history(all(cmd)));
+
   for (const cmd of program.commands) addGlobalOptions(cmd);
   return program;
 }

@@ -139,7 +139,7 @@ export class FakeHost implements HostDriver {
     if (!c?.running) throw new Error(`${this.name}: ${vmid} is not running`);
     const b = this.world.behaviour.get(c.image) ?? {};
     const cmd = argv.join(" ");
-    if (cmd === "systemctl is-system-running --wait") {
+    if (cmd === "systemctl is-system-running --wait" || cmd === "systemctl is-system-running") {
       const state = b.systemd ?? "running";
       return { exitCode: state === "running" ? 0 : 1, stdout: `${state}\n`, stderr: "" };
     }
