@@ -9,7 +9,7 @@ import { emit, table } from "./output.js";
 function human(r: StatusReport): string {
   const label = (id: string | undefined, tags: readonly string[]) => imageLabel(id, new Map(id ? [[id, tags]] : []));
   const rows = r.nodes.map((n) => [n.node, n.host, n.state, n.slot === undefined ? "-" : String(n.slot), label(n.image, n.tags), n.health ?? "-", n.standby ? `${n.standby.slot}: ${imageLabel(n.standby.image)}` : "-"]);
-  const notes = r.nodes.filter((n) => n.unfinished).map((n) => `${n.node}: ${n.unfinished}`);
+  const notes = r.nodes.flatMap((n) => [n.unfinished, n.error].filter(Boolean).map((x) => `${n.node}: ${x}`));
   return [table(["NODE", "HOST", "STATE", "SLOT", "IMAGE", "HEALTH", "STANDBY"], rows), ...notes].join("\n");
 }
 

@@ -13,8 +13,8 @@ export interface NodeStatusRow {
   readonly node: string;
   readonly host: string;
   readonly role?: string;
-  /** "running": one slot runs; "down": slots exist, none runs; "absent": never deployed; "both": two slots run. */
-  readonly state: "running" | "down" | "absent" | "both";
+  /** "running": one slot runs; "down": slots exist, none runs; "absent": never deployed; "both": two slots run; "unreachable": the host did not answer. */
+  readonly state: "running" | "down" | "absent" | "both" | "unreachable";
   readonly slot?: number;
   readonly image?: string;
   readonly tags: readonly string[];
@@ -24,6 +24,8 @@ export interface NodeStatusRow {
   readonly standby?: { readonly slot: number; readonly image?: string };
   /** An unfinished deploy on this node, with what finishes it. */
   readonly unfinished?: string;
+  /** Why the host could not be read. */
+  readonly error?: string;
 }
 
 export interface StatusReport {
@@ -40,11 +42,17 @@ export async function nodeStatus(o: { readonly inventory: string; readonly store
   const journal = await readJournal(journalPathFor(inventory.path));
   const hosts = await (deps.connect ?? connectHosts)(inventory, inventory.hosts.filter((h) => inventory.nodes.some((n) => n.host === h.name)).map((h) => h.name));
   try {
-    const observed = await observeNodes({ nodes: inventory.nodes, drivers: hosts.drivers });
     const tags = await tagsById(o.store);
     const limit = pLimit(8);
     const rows = await Promise.all(
-      inventory.nodes.map((n, i) => limit(() => row({ state: observed[i] as NodeState, driver: hosts.drivers.get(n.host) as HostDriver, journal, tags, host: n.host, role: n.role }))),
+      inventory.nodes.map((n) =>
+        limit(async (): Promise<NodeStatusRow> => {
+          // One host that does not answer must not hide what the others say.
+          const observed = await observeNodes({ nodes: [n], drivers: hosts.drivers }).catch((e: unknown) => e as Error);
+          if (observed instanceof Error) return { node: n.name, host: n.host, role: n.role, state: "unreachable", tags: [], error: observed.message };
+          return row({ state: observed[0] as NodeState, driver: hosts.drivers.get(n.host) as HostDriver, journal, tags, host: n.host, role: n.role });
+        }),
+      ),
     );
     return { inventory: inventory.path, nodes: rows };
   } finally {

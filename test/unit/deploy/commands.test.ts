@@ -132,6 +132,25 @@ describe("runDeploy", () => {
     expect(h2.containers.get(302)).toMatchObject({ running: true, image: ids[2] });
     expect((await nodeStatus({ inventory, store }, { connect })).nodes.every((n) => n.unfinished === undefined)).toBe(true);
   });
+
+  it("status still reports the other hosts when one does not answer", async () => {
+    const h1 = hosts.get("h1") as FakeHost;
+    const slotState = h1.slotState.bind(h1);
+    h1.slotState = async () => {
+      throw new Error("ssh: connect to host h1 port 22: Connection refused");
+    };
+    try {
+      const s = await nodeStatus({ inventory, store }, { connect });
+      expect(s.nodes.map((n) => [n.node, n.state])).toEqual([
+        ["n1", "unreachable"],
+        ["n2", "unreachable"],
+        ["n3", "running"],
+      ]);
+      expect(s.nodes[0]?.error).toMatch(/Connection refused/);
+    } finally {
+      h1.slotState = slotState;
+    }
+  });
 });
 
 describe("verifyImage", () => {
