@@ -86,7 +86,8 @@ allow_degraded = ["x.service"]
     expect(toy.extends).toEqual([cam.path]);
     expect(toy.apt.packages.slice(0, cam.apt.packages.length)).toEqual(cam.apt.packages);
     expect(toy.apt.packages.map((p) => p.name)).toContain("linux-image-amd64");
-    expect(toy.services.enable).toEqual([...cam.services.enable, "serial-getty@ttyS0.service"]);
+    expect(toy.services.enable).toEqual([...cam.services.enable, "serial-getty@ttyS0.service", "systemd-networkd.service"]);
+    expect(toy.files.map((f) => f.dest)).toEqual([...cam.files.map((f) => f.dest), "/etc/systemd/network/80-toy-kat-dhcp.network"]);
     expect(toy.checkouts).toEqual(cam.checkouts);
   });
 });
