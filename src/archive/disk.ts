@@ -135,6 +135,7 @@ export function diskSource(root: string): FileSource {
     },
     root: async () => withXattrs([entryOf(abs, "", rootStat(abs))], await treeXattrs())[0] as TreeEntry,
     open: (path) => createReadStream(join(abs, path), { highWaterMark: 1 << 20 }),
-    readSync: (path, target, position) => readInto(join(abs, path), target, position),
+    // Paths from entries() are clean and relative: plain concatenation, not join(), per file.
+    readSync: (path, target, position) => readInto(`${abs === "/" ? "" : abs}/${path}`, target, position),
   };
 }

@@ -176,6 +176,25 @@ async function writeEntry(out: TarOut, reader: Reader, p: PlannedEntry, n: numbe
   }
 }
 
+/**
+ * Writes an entry synchronously when it fits the current chunk whole (a plain-ustar header, and for
+ * files the data and padding, read with the source's readSync) and returns true; else writes
+ * nothing and returns false. A rootfs is mostly small files: awaiting each one costs more than it.
+ */
+function writeInPlace(out: TarOut, reader: Reader, p: PlannedEntry, n: number): boolean {
+  const size = p.header.size;
+  if (p.source === undefined) return out.simpleHeader(p.header);
+  if (!reader.readSync || !out.fits(BLOCK + size + padding(size)) || !out.simpleHeader(p.header)) return false;
+  out.beginFile(n);
+  const w = out.window(size);
+  const got = size === 0 ? 0 : reader.readSync(p.source, w, 0);
+  if (got < size) throw changed(p.source, size, `read ended at ${got}`);
+  out.advance(size);
+  out.endFile();
+  out.pad(size);
+  return true;
+}
+
 /** The index line of a written entry: contents digest for files, link target for links. */
 function indexEntry(p: PlannedEntry, digest: string | undefined): IndexEntry {
   const h = p.header;
@@ -201,8 +220,8 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
     debug(`pack: planned ${plan.entries.length} entries in ${(performance.now() - t0).toFixed(0)} ms`);
     for (let i = 0; i < plan.entries.length; i++) {
       const p = plan.entries[i] as PlannedEntry;
-      // Entries without data whose header fits in place need no await (most of a rootfs but files).
-      if (p.source !== undefined || !out.simpleHeader(p.header)) await writeEntry(out, reader, p, i);
+      // Most entries fit the current chunk whole and need no await; the rest take the general path.
+      if (!writeInPlace(out, reader, p, i)) await writeEntry(out, reader, p, i);
     }
     await out.put(END_OF_ARCHIVE);
     digest = await out.end();

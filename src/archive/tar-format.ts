@@ -42,25 +42,32 @@ function octalMax(len: number): number {
 }
 
 /**
- * Writes `value` as zero-padded octal + NUL, or as base-256 (GNU/star) when octal cannot hold it.
- * Byte by byte, without strings: packing a rootfs encodes tens of thousands of headers.
+ * Writes `value` as zero-padded octal + NUL, or as base-256 (GNU/star) when octal cannot hold it,
+ * and returns the sum of the bytes written (for the header checksum). Byte by byte, without
+ * strings: packing a rootfs encodes tens of thousands of headers.
  */
-function writeNumber(buf: Uint8Array, off: number, len: number, value: number): void {
+function writeNumber(buf: Uint8Array, off: number, len: number, value: number): number {
+  let sum = 0;
   if (value <= octalMax(len)) {
     let v = value;
     buf[off + len - 1] = 0;
     for (let i = off + len - 2; i >= off; i--) {
-      buf[i] = 0x30 + (v % 8);
+      const c = 0x30 + (v % 8);
+      buf[i] = c;
+      sum += c;
       v = Math.floor(v / 8);
     }
-    return;
+    return sum;
   }
   let v = BigInt(value);
   for (let i = len - 1; i > 0; i--) {
-    buf[off + i] = Number(v & 0xffn);
+    const c = Number(v & 0xffn);
+    buf[off + i] = c;
+    sum += c;
     v >>= 8n;
   }
   buf[off] = 0x80;
+  return sum + 0x80;
 }
 
 /** One pax record: "<len> <key>=<value>\n", where len counts the whole record including itself. */
@@ -80,17 +87,21 @@ function truncateUtf8(s: string, max: number): Buffer {
   return b.subarray(0, end);
 }
 
-/** Writes a string field cut to `max` bytes; plain ASCII, the usual case, needs no Buffer call. */
-function writeString(buf: Buffer, off: number, max: number, s: string): void {
+/** Writes a string field cut to `max` bytes and returns the sum of its bytes; ASCII needs no Buffer call. */
+function writeString(buf: Buffer, off: number, max: number, s: string): number {
   const n = Math.min(s.length, max);
+  let sum = 0;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x80) {
-      buf.set(truncateUtf8(s, max), off);
-      return;
+      const bytes = truncateUtf8(s, max);
+      buf.set(bytes, off);
+      return bytes.reduce((a, x) => a + x, 0);
     }
     buf[off + i] = c;
+    sum += c;
   }
+  return sum;
 }
 
 /** True when the UTF-8 form of `s` fits in `max` bytes. */
@@ -134,26 +145,30 @@ export interface UstarFields {
   readonly devMinor: number;
 }
 
-/** Fills the 512-byte ustar header block at `off`. Empty uname/gname: owners are numeric only. */
+/** Sum of the magic's bytes, counted into every checksum. */
+const MAGIC_SUM = MAGIC.reduce((a, x) => a + x, 0);
+
+/**
+ * Fills the 512-byte ustar header block at `off`. Empty uname/gname: owners are numeric only. The
+ * checksum (over the block with its own field as eight spaces) is summed from what each field
+ * wrote, since everything else in the block is zero.
+ */
 function writeUstar(b: Buffer, off: number, h: UstarFields): void {
   b.fill(0, off, off + BLOCK);
-  writeString(b, off, 100, h.name);
-  writeNumber(b, off + 100, 8, h.mode);
-  writeNumber(b, off + 108, 8, h.uid);
-  writeNumber(b, off + 116, 8, h.gid);
-  writeNumber(b, off + 124, 12, h.size);
-  writeNumber(b, off + 136, 12, h.mtime);
+  let sum = 8 * 0x20 + h.typeflag + MAGIC_SUM;
+  sum += writeString(b, off, 100, h.name);
+  sum += writeNumber(b, off + 100, 8, h.mode);
+  sum += writeNumber(b, off + 108, 8, h.uid);
+  sum += writeNumber(b, off + 116, 8, h.gid);
+  sum += writeNumber(b, off + 124, 12, h.size);
+  sum += writeNumber(b, off + 136, 12, h.mtime);
   b[off + 156] = h.typeflag;
-  writeString(b, off + 157, 100, h.linkname);
+  sum += writeString(b, off + 157, 100, h.linkname);
   b.set(MAGIC, off + 257);
-  writeNumber(b, off + 329, 8, h.devMajor);
-  writeNumber(b, off + 337, 8, h.devMinor);
-  // The checksum counts its own field as eight spaces; stored as 6 octal digits, NUL, space.
-  let sum = 8 * 0x20;
-  for (let i = off; i < off + 148; i++) sum += b[i] as number;
-  for (let i = off + 156; i < off + BLOCK; i++) sum += b[i] as number;
-  writeNumber(b, off + 148, 7, sum);
-  b[off + 155] = 0x20;
+  sum += writeNumber(b, off + 329, 8, h.devMajor);
+  sum += writeNumber(b, off + 337, 8, h.devMinor);
+  writeNumber(b, off + 148, 7, sum); // 6 octal digits and NUL...
+  b[off + 155] = 0x20; // ...then a space, as GNU tar writes it
 }
 
 /** The main ustar block's fields for an entry. */
