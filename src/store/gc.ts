@@ -44,7 +44,7 @@ export async function pinnedIds(store: string): Promise<ReadonlySet<string>> {
 }
 
 /** Removes an image directory so no reader sees it half-deleted: rename it out of images/ first. */
-async function removeImage(store: string, id: string): Promise<void> {
+export async function removeImage(store: string, id: string): Promise<void> {
   const trash = await newTempDir(store);
   await rename(imageDir(store, id), join(trash, hexOf(id)));
   await fsyncDir(imagesDir(store));

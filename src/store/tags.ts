@@ -1,5 +1,5 @@
 // Tags: <store>/tags/<name> holds one image id. Moving a tag is one atomic file replace.
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { UserError } from "../errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { listDir, tagFile, tagsDir } from "./layout.js";
@@ -34,4 +34,10 @@ export async function writeTag(store: string, name: string, id: string): Promise
   const problem = tagNameProblem(name);
   if (problem) throw new UserError({ key: "tag", message: problem });
   await writeFileAtomic(tagFile(store, name), `${id}\n`);
+}
+
+/** Removes tag `name` (no error if it is already gone). */
+export async function deleteTag(store: string, name: string): Promise<void> {
+  if (tagNameProblem(name)) return;
+  await rm(tagFile(store, name), { force: true });
 }

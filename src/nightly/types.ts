@@ -1,0 +1,35 @@
+// The nightly report: what one night's job did, as JSON (report.json) and as a static HTML page.
+import type { ImageDiff } from "../store/diff.js";
+
+export interface NightlyStage {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly seconds: number;
+  /** Log file of the stage (relative to the night's directory) when it wrote one. */
+  readonly log?: string;
+}
+
+export interface NightlyReport {
+  readonly reportVersion: 1;
+  /** YYYYMMDD (UTC) of the night. */
+  readonly night: string;
+  readonly recipe: string;
+  readonly ok: boolean;
+  /** The stage that failed, when one did. */
+  readonly failedStage?: string;
+  readonly error?: string;
+  readonly image?: string;
+  readonly tag?: string;
+  /** Bytes of the compressed template and of each VM output. */
+  readonly sizes: { readonly template?: number; readonly [format: string]: number | undefined };
+  readonly stages: readonly NightlyStage[];
+  /** Bake stages, for the per-stage chart. */
+  readonly bakeStages: readonly { readonly name: string; readonly seconds: number }[];
+  readonly totalSeconds: number;
+  /** Compared with the previous successful nightly. */
+  readonly previous?: { readonly night: string; readonly image: string };
+  readonly changes?: Pick<ImageDiff, "debs" | "python" | "checkouts"> & { readonly files: { readonly added: number; readonly removed: number; readonly changed: number } };
+  readonly bootTest?: { readonly ok: boolean; readonly stage: string; readonly seconds: number; readonly log: string; readonly accel: string };
+  /** Nightly tags (and their images) removed by retention this night. */
+  readonly retired: readonly string[];
+}
