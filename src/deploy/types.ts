@@ -11,6 +11,8 @@ export interface HostInventory {
   readonly driver: "lxc" | "proxmox";
   /** lxc: the LXC path (lxc.lxcpath) on the host; proxmox: the storage id for templates (e.g. "local"). */
   readonly storage: string;
+  /** proxmox: the storage for container root volumes (e.g. "local-lvm"); default: `storage`. */
+  readonly rootStorage?: string;
   /** Directory on the host where kiln keeps templates and per-node identity (keys) for the lxc driver. */
   readonly stateDir: string;
   /** A known_hosts line (or file path) the host's key must match (StrictHostKeyChecking=yes). */

@@ -1,0 +1,51 @@
+// Node identity that survives a swap: the SSH host keys live on the host, per hostname, under
+// `<stateDir>/identity/<hostname>/`, are made once with ssh-keygen, and are copied into every new slot
+// before it starts, so a client that knew the node never sees a changed key.
+import { ToolError } from "../../errors.js";
+import type { Transport } from "../types.js";
+import type { RootWrite } from "./host-files.js";
+
+/** The key types Proxmox generates for a new container (PVE::LXC::Setup::Base::ssh_host_key_types_to_generate). */
+export const HOST_KEY_TYPES = ["rsa", "ecdsa", "ed25519"] as const;
+
+// Makes each missing key pair under a temp name and renames it in, public key first (so a private key
+// present means both are whole). Constant text: $1 the directory, $2 the key comment, then key types.
+const KEYGEN_SCRIPT = [
+  "set -eu",
+  'dir=$1; comment=$2; shift 2',
+  'mkdir -p -m 0700 -- "$dir"',
+  'for type in "$@"; do',
+  '  key="$dir/ssh_host_${type}_key"',
+  '  if [ -f "$key" ] && [ -f "$key.pub" ]; then continue; fi',
+  '  tmp="$dir/.new-$type-$$"',
+  '  rm -f -- "$tmp" "$tmp.pub"',
+  '  ssh-keygen -q -t "$type" -N "" -C "$comment" -f "$tmp"',
+  '  mv -f -- "$tmp.pub" "$key.pub"',
+  '  mv -f -- "$tmp" "$key"',
+  "done",
+].join("\n");
+
+/** Directory of a node's saved keys on the host. */
+export function identityDir(stateDir: string, hostname: string): string {
+  // The inventory validates hostnames; this keeps a bad one from ever naming a path elsewhere.
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(hostname) || hostname.includes("..")) throw new ToolError(`not a hostname kiln can keep keys for: ${JSON.stringify(hostname)}`);
+  return `${stateDir}/identity/${hostname}`;
+}
+
+/** Makes the node's host keys on the host if any is missing (once per node, ever); one round trip. Returns their directory. */
+export async function ensureIdentity(t: Transport, o: { readonly stateDir: string; readonly hostname: string }): Promise<string> {
+  const dir = identityDir(o.stateDir, o.hostname);
+  await t.run(["sh", "-c", KEYGEN_SCRIPT, "sh", dir, `root@${o.hostname.replace(/\..*$/, "")}`, ...HOST_KEY_TYPES], { timeoutMs: 120_000 });
+  return dir;
+}
+
+/** The writes that put the saved keys into a rootfs's /etc/ssh (private 0600, public 0644), if it has one. */
+export function identityWrites(o: { readonly dir: string; readonly root: string }): RootWrite[] {
+  return HOST_KEY_TYPES.flatMap((type) => {
+    const name = `ssh_host_${type}_key`;
+    return [
+      { root: o.root, path: `etc/ssh/${name}`, mode: "0600", from: `${o.dir}/${name}`, ifDirExists: true },
+      { root: o.root, path: `etc/ssh/${name}.pub`, mode: "0644", from: `${o.dir}/${name}.pub`, ifDirExists: true },
+    ];
+  });
+}

@@ -1,0 +1,88 @@
+// Pure pct(1) / pvesm(1) argv for the proxmox driver, in pct's documented syntax, and parsers of what
+// pct prints (`pct status`, `pct config`, `pct mount`).
+import { isIPv6 } from "node:net";
+import { UserError } from "../../errors.js";
+import type { Mount, NodeInventory } from "../types.js";
+
+/** A value inside a property string must not carry its separators. */
+function plain(what: string, v: string): string {
+  if (/[,=\s]/.test(v)) throw new UserError({ key: what, message: `${JSON.stringify(v)} cannot be passed to pct: commas, '=' and spaces are separators in its property strings` });
+  return v;
+}
+
+/** --net0: name=eth0,bridge=…,hwaddr=…,ip=…/gw=… (or ip6/gw6 for an IPv6 address),type=veth */
+export function netSpec(net: NodeInventory["network"]): string {
+  const v6 = net.ip !== "dhcp" && isIPv6(net.ip.split("/")[0] ?? "");
+  const parts = [
+    "name=eth0",
+    `bridge=${plain("network.bridge", net.bridge)}`,
+    `hwaddr=${net.mac.toUpperCase()}`,
+    `${v6 ? "ip6" : "ip"}=${net.ip}`,
+    ...(net.gateway ? [`${v6 ? "gw6" : "gw"}=${net.gateway}`] : []),
+    "type=veth",
+  ];
+  return parts.join(",");
+}
+
+/** --mpN: a bind mount of a host directory: <host path>,mp=<path>[,ro=1] (backup=0: data is not the CT's). */
+export function mpSpec(m: Mount): string {
+  return `${plain("mounts.host", m.host)},mp=${plain("mounts.path", m.path)}${m.readOnly ? ",ro=1" : ""},backup=0`;
+}
+
+/** The description kiln records on a container: the image it was made from (or is being made from) and the node. */
+export function kilnDescription(o: { readonly image: string; readonly node: string; readonly creating?: boolean }): string {
+  return `${o.creating ? "kiln-creating" : "kiln-image"}=${o.image} kiln-node=${o.node}`;
+}
+
+/** `pct create` of a stopped, privileged container for `node` in slot `vmid` from template volume `volid`. */
+export function pctCreateArgv(o: { readonly vmid: number; readonly volid: string; readonly node: NodeInventory; readonly rootStorage: string; readonly image: string }): string[] {
+  const n = o.node;
+  return [
+    "pct", "create", String(o.vmid), o.volid,
+    "--hostname", n.hostname,
+    "--cores", String(n.cores),
+    "--memory", String(n.memory),
+    // The inventory's memory is the whole budget; Proxmox would add 512 MiB of swap by default.
+    "--swap", "0",
+    "--rootfs", `${o.rootStorage}:${n.disk}`,
+    "--net0", netSpec(n.network),
+    ...n.mounts.flatMap((m, i) => [`--mp${i}`, mpSpec(m)]),
+    // Privileged, like the lxc driver: data mounts keep their host owners (pct create defaults to unprivileged).
+    "--unprivileged", "0",
+    "--onboot", "0",
+    "--description", kilnDescription({ image: o.image, node: n.name, creating: true }),
+  ];
+}
+
+/** Parses `pct config` output ("key: value" lines) into a map. */
+export function parsePctConfig(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const kv = /^([a-z][\w.-]*):\s?(.*)$/.exec(line);
+    if (kv) m.set(kv[1] as string, kv[2] as string);
+  }
+  return m;
+}
+
+/** Decodes a description as `pct config` prints it (%XX encoded, PVE::Tools::encode_text). */
+export function decodeDescription(text: string): string {
+  return Buffer.from(text.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8");
+}
+
+/** The image and node kiln recorded in a description; `complete` is false while the slot was still being made. */
+export function parseKilnDescription(desc: string | undefined): { readonly image: string; readonly node?: string; readonly complete: boolean } | undefined {
+  const d = decodeDescription(desc ?? "");
+  const m = /\bkiln-(image|creating)=(sha256:[0-9a-f]{64})/.exec(d);
+  if (!m) return undefined;
+  return { image: m[2] as string, node: /\bkiln-node=(\S+)/.exec(d)?.[1], complete: m[1] === "image" };
+}
+
+/** Parses `pct status` ("status: running"). */
+export function parsePctStatus(text: string): string | undefined {
+  return /^status:\s*(\S+)/m.exec(text)?.[1];
+}
+
+/** The root directory `pct mount` reports ("mounted CT 101 in '/var/lib/lxc/101/rootfs'"). */
+export function parsePctMount(text: string): string | undefined {
+  return /mounted CT \d+ in '([^']+)'/.exec(text)?.[1];
+}

@@ -1,0 +1,67 @@
+// pct argv of the proxmox driver, in pct's documented syntax, and the parsers of what pct prints.
+import { describe, expect, it } from "vitest";
+import { UserError } from "../../../../src/errors.js";
+import type { NodeInventory } from "../../../../src/deploy/types.js";
+import { decodeDescription, kilnDescription, mpSpec, netSpec, parseKilnDescription, parsePctConfig, parsePctMount, parsePctStatus, pctCreateArgv } from "../../../../src/deploy/drivers/pct-args.js";
+
+const image = `sha256:${"ab".repeat(32)}`;
+const node: NodeInventory = {
+  name: "cam1",
+  host: "pve1",
+  slots: [1101, 1102],
+  hostname: "cam1",
+  cores: 2,
+  memory: 2048,
+  disk: 8,
+  network: { bridge: "vmbr0", ip: "10.0.0.11/24", gateway: "10.0.0.1", mac: "bc:24:11:00:00:01" },
+  mounts: [
+    { host: "/srv/cam1/data", path: "/srv/data", readOnly: false },
+    { host: "/srv/cam1/cfg", path: "/etc/cam", readOnly: true },
+  ],
+};
+
+describe("pct create argv", () => {
+  it("creates a stopped privileged CT with the node's names, resources, network, mounts and a kiln description", () => {
+    expect(pctCreateArgv({ vmid: 1101, volid: "local:vztmpl/debian-cam_1_amd64.tar.zst", node, rootStorage: "local-lvm", image })).toEqual([
+      "pct", "create", "1101", "local:vztmpl/debian-cam_1_amd64.tar.zst",
+      "--hostname", "cam1",
+      "--cores", "2",
+      "--memory", "2048",
+      "--swap", "0",
+      "--rootfs", "local-lvm:8",
+      "--net0", "name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:01,ip=10.0.0.11/24,gw=10.0.0.1,type=veth",
+      "--mp0", "/srv/cam1/data,mp=/srv/data,backup=0",
+      "--mp1", "/srv/cam1/cfg,mp=/etc/cam,ro=1,backup=0",
+      "--unprivileged", "0",
+      "--onboot", "0",
+      "--description", `kiln-creating=${image} kiln-node=cam1`,
+    ]);
+  });
+
+  it("uses ip6/gw6 for an IPv6 address and leaves out a missing gateway", () => {
+    expect(netSpec({ bridge: "vmbr1", ip: "fd00::11/64", gateway: "fd00::1", mac: "02:00:00:00:00:01" })).toBe("name=eth0,bridge=vmbr1,hwaddr=02:00:00:00:00:01,ip6=fd00::11/64,gw6=fd00::1,type=veth");
+    expect(netSpec({ bridge: "vmbr1", ip: "dhcp", mac: "02:00:00:00:00:01" })).toBe("name=eth0,bridge=vmbr1,hwaddr=02:00:00:00:00:01,ip=dhcp,type=veth");
+  });
+
+  it("refuses values that would break pct's property strings", () => {
+    expect(() => mpSpec({ host: "/srv/a,ro=0", path: "/x", readOnly: true })).toThrow(UserError);
+    expect(() => mpSpec({ host: "/srv/a b", path: "/x", readOnly: false })).toThrow(/separators/);
+  });
+});
+
+describe("reading pct's output", () => {
+  it("finds the image in the description pct config prints (encoded), complete or still being made", () => {
+    const conf = parsePctConfig(`arch: amd64\ndescription: kiln-image=sha256%3A${"ab".repeat(32)} kiln-node=cam1\nhostname: cam1\n`);
+    expect(conf.get("hostname")).toBe("cam1");
+    expect(parseKilnDescription(conf.get("description"))).toEqual({ image, node: "cam1", complete: true });
+    expect(parseKilnDescription(kilnDescription({ image, node: "cam1", creating: true }))).toEqual({ image, node: "cam1", complete: false });
+    expect(parseKilnDescription("hand-made container")).toBeUndefined();
+    expect(decodeDescription("caf%C3%A9%3A")).toBe("café:");
+  });
+
+  it("reads status and the mount point", () => {
+    expect(parsePctStatus("status: running\n")).toBe("running");
+    expect(parsePctStatus("")).toBeUndefined();
+    expect(parsePctMount("mounted CT 1101 in '/var/lib/lxc/1101/rootfs'\n")).toBe("/var/lib/lxc/1101/rootfs");
+  });
+});
