@@ -1,0 +1,128 @@
+// `pct create <vmid> <ostemplate> [OPTIONS]` on real LXC, following PVE::API2::LXC::create_vm: refuse a
+// vmid in use ("CT <vmid> already exists on node '<node>'"), check the template volume and the root
+// storage, write the config locked ("lock: create"), allocate the root volume, unpack the template
+// (PVE::LXC::Create::restore_tar_archive), run the Debian post-create setup (network, hostname, DNS,
+// machine-id, fresh SSH host keys), unlock; on any failure remove what was made and report
+// "unable to create CT <vmid> - <why>".
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { proxmoxOstype, treeArch, treeOsRelease } from "../../src/check/index.js";
+import { writeRootFiles } from "../../src/deploy/drivers/host-files.js";
+import { ensureIdentity, identityWrites } from "../../src/deploy/drivers/identity.js";
+import { extractArgv } from "../../src/deploy/drivers/lxc-config.js";
+import { run } from "../../src/exec/run.js";
+import { loadConf, writeConf, removeConf, type Conf } from "./conf.js";
+import { usageLine } from "./getopt.js";
+import { parseParams, refuseUnsimulated, type Command, type Params } from "./params.js";
+import { printPropertyString } from "./property-string.js";
+import { die, paramError, PveError } from "./pve-error.js";
+import { local, setupInside } from "./runtime.js";
+import { CREATE_OPTIONS, MP_FORMAT, NET_FORMAT } from "./schema.js";
+import { startCt } from "./lifecycle.js";
+import { parseVolume, storage, type World } from "./world.js";
+import type { Io } from "./io.js";
+
+export const CREATE: Command = { prefix: "pct create", args: ["vmid", "ostemplate"], options: CREATE_OPTIONS };
+
+/** Keys copied from the parameters into the config as given. */
+const PLAIN_KEYS = ["arch", "cores", "hostname", "memory", "swap", "ostype", "onboot", "tags", "tty", "nameserver", "searchdomain", "description"];
+
+/** A random MAC in Proxmox's OUI, as PVE::Tools::random_ether_addr gives (BC:24:11 prefix). */
+function randomMac(): string {
+  return `BC:24:11:${[...randomBytes(3)].map((b) => b.toString(16).toUpperCase().padStart(2, "0")).join(":")}`;
+}
+
+/** Checks of create's arguments beyond their syntax, before anything is written. */
+function checkCreate(w: World, p: Params): { template: string; rootStorage: string; size: string } {
+  const v = p.values;
+  const vmid = v.vmid as string;
+  if (v.unprivileged !== "0") throw die("pct-sim: unprivileged containers (pct create's default) are not simulated: pass --unprivileged 0");
+  for (const k of Object.keys(v)) if (/^net([1-9]\d*)$/.test(k)) throw die(`pct-sim: --${k} is valid pct syntax, but only net0 is simulated`);
+  if (existsSync(w.confPath(vmid))) throw die(`CT ${vmid} already exists on node '${w.node}'`);
+  const defaultStorage = v.storage ?? "local";
+  storage(w, defaultStorage);
+  const ostemplate = v.ostemplate as string;
+  const vol = parseVolume(w, ostemplate);
+  if (vol && vol.vtype !== "vztmpl") throw die(`unable to use volume ${ostemplate} - content type needs to be 'vztmpl'`);
+  if (!vol && !ostemplate.startsWith("/")) throw die(`unable to parse volume ID '${ostemplate}'`);
+  const rootfs = p.parsed.rootfs?.volume ?? `${defaultStorage}:4`;
+  const m = /^([a-z][a-z0-9\-_.]*[a-z0-9]):(\d+(\.\d+)?)$/i.exec(/^\d+(\.\d+)?$/.test(rootfs) ? `${defaultStorage}:${rootfs}` : rootfs);
+  if (!m) throw die("pct-sim: only new root volumes (--rootfs <storage>:<size in GiB>) are simulated");
+  const rs = storage(w, m[1] as string);
+  if (!rs.content.includes("rootdir")) throw paramError({ msg: "Parameter verification failed.", errors: { storage: `storage '${rs.id}' does not support container directories` }, usage: usageLine(CREATE) });
+  for (const [k, mp] of Object.entries(p.parsed)) {
+    if (/^mp\d+$/.test(k) && !(mp.volume ?? "").startsWith("/")) throw die(`pct-sim: --${k}: only bind mounts of host directories are simulated`);
+  }
+  return { template: vol ? w.at(vol.path) : ostemplate, rootStorage: rs.id, size: m[2] as string };
+}
+
+/** The config create writes, from the parameters. */
+function configFrom(p: Params, rootVolume: string, size: string): Conf {
+  const conf: Conf = { memory: "512", swap: "512", hostname: `CT${p.values.vmid}` };
+  for (const k of PLAIN_KEYS) if (p.values[k] !== undefined) conf[k] = p.values[k] as string;
+  conf.rootfs = `${rootVolume},size=${size}G`;
+  if (p.parsed.net0) conf.net0 = printPropertyString(NET_FORMAT, { type: "veth", ...p.parsed.net0, hwaddr: p.parsed.net0.hwaddr ?? randomMac() });
+  for (const [k, mp] of Object.entries(p.parsed)) if (/^mp\d+$/.test(k)) conf[k] = printPropertyString(MP_FORMAT, mp);
+  return conf;
+}
+
+/** resolv.conf from the parameters, or from the host's when neither is given (PVE::LXC::Setup::Base::set_dns). */
+function resolvConf(conf: Conf): string {
+  let search = conf.searchdomain;
+  let ns = conf.nameserver;
+  if (search === undefined && ns === undefined) {
+    const host = existsSync("/etc/resolv.conf") ? readFileSync("/etc/resolv.conf", "utf8") : "";
+    search = /^search\s+(.*)$/m.exec(host)?.[1];
+    ns = [...host.matchAll(/^nameserver\s+(\S+)/gm)].map((x) => x[1]).join(" ");
+  }
+  const lines = [...(search ? [`search ${search.split(/[\s,;]+/).join(" ")}`] : []), ...(ns ?? "").split(/[\s,;]+/).filter(Boolean).map((n) => `nameserver ${n}`)];
+  return `${lines.join("\n")}\n`;
+}
+
+/** Post-create setup inside the new rootfs (PVE::LXC::Setup::Base::post_create_hook for Debian). */
+async function postCreate(w: World, vmid: string, conf: Conf, root: string, io: Io): Promise<void> {
+  for (const id of ["etc/machine-id", "var/lib/dbus/machine-id"]) await unlink(join(root, id)).catch(() => undefined);
+  await setupInside(w, vmid, conf);
+  // Fresh host keys for every new container (PVE::LXC::Setup::rewrite_ssh_host_keys).
+  const keys = await mkdtemp(join(tmpdir(), "pct-sim-keys-"));
+  try {
+    io.out("Creating SSH host keys (rsa, ecdsa, ed25519) ...\n");
+    const dir = await ensureIdentity(local, { stateDir: keys, hostname: conf.hostname ?? `CT${vmid}` });
+    await writeRootFiles(local, [...identityWrites({ dir, root }), { root, path: "etc/resolv.conf", mode: "0644", content: resolvConf(conf) }]);
+  } finally {
+    await rm(keys, { recursive: true, force: true });
+  }
+}
+
+/** pct create. */
+export async function create(w: World, argv: readonly string[], io: Io): Promise<void> {
+  const p = parseParams(CREATE, argv);
+  refuseUnsimulated(CREATE, p);
+  const { template, rootStorage, size } = checkCreate(w, p);
+  const vmid = p.values.vmid as string;
+  const rootVolume = `${rootStorage}:${vmid}/subvol-${vmid}-disk-0`;
+  const conf = configFrom(p, rootVolume, size);
+  await writeConf(w, vmid, { ...conf, lock: "create" });
+  const root = w.at(parseVolume(w, rootVolume)?.path as string);
+  try {
+    if (!existsSync(template)) throw die(`volume '${p.values.ostemplate}' does not exist`);
+    if (existsSync(root)) throw die(`volume '${rootVolume}' already exists`);
+    await mkdir(root, { recursive: true, mode: 0o755 });
+    io.out(`extracting archive '${template}'\n`);
+    await run(extractArgv(template, root), { timeoutMs: 20 * 60_000 });
+    conf.arch ??= (await treeArch(root)) ?? "amd64";
+    const osId = (await treeOsRelease(root))?.ID;
+    conf.ostype ??= (osId ? proxmoxOstype(osId) : undefined) ?? "unmanaged";
+    io.out(`Detected OS distribution as '${conf.ostype}'\n`);
+    await postCreate(w, vmid, conf, root, io);
+    await writeConf(w, vmid, conf);
+  } catch (e) {
+    removeConf(w, vmid);
+    await rm(root, { recursive: true, force: true });
+    throw die(`unable to create CT ${vmid} - ${(e instanceof PveError ? e.message : (e as Error).message).trimEnd()}`);
+  }
+  if (p.values.start === "1") await startCt(w, vmid, loadConf(w, vmid));
+}

@@ -1,0 +1,100 @@
+// The simulated Proxmox node: everything lives under $PCT_SIM_ROOT, laid out as on a PVE host:
+// /etc/pve/lxc/<vmid>.conf (pct.conf(5)), /etc/pve/storage.cfg, storage "dir" paths such as /var/lib/vz
+// (template/cache for vztmpl, images/<vmid>/ for container volumes), and /var/lib/lxc as LXC's path.
+import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { die } from "./pve-error.js";
+
+/** A "dir" storage from storage.cfg. */
+export interface Storage {
+  readonly id: string;
+  readonly type: string;
+  /** Path as configured (a PVE path); real location is under the sim root. */
+  readonly path: string;
+  readonly content: readonly string[];
+}
+
+export interface World {
+  readonly root: string;
+  readonly node: string;
+  /** A PVE path ("/var/lib/vz") as a real path under the sim root. */
+  at(pvePath: string): string;
+  readonly lxcpath: string;
+  confPath(vmid: string): string;
+  storages(): readonly Storage[];
+}
+
+/** Storage used when the sim root has no storage.cfg: PVE's "local" dir storage, also holding rootdirs. */
+const DEFAULT_STORAGE_CFG = "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup,rootdir\n";
+
+/** The world named by PCT_SIM_ROOT (required: the simulator never touches the real /etc/pve). */
+export function world(env: NodeJS.ProcessEnv = process.env): World {
+  const root = env.PCT_SIM_ROOT;
+  if (!root || !root.startsWith("/")) throw die("pct-sim: set PCT_SIM_ROOT to the absolute directory that plays the Proxmox node's /");
+  const at = (p: string) => join(root, p);
+  return {
+    root,
+    node: env.PCT_SIM_NODE ?? hostname().replace(/\..*$/, ""),
+    at,
+    lxcpath: at("/var/lib/lxc"),
+    confPath: (vmid) => at(`/etc/pve/lxc/${vmid}.conf`),
+    storages: () => parseStorageCfg(existsSync(at("/etc/pve/storage.cfg")) ? readFileSync(at("/etc/pve/storage.cfg"), "utf8") : DEFAULT_STORAGE_CFG),
+  };
+}
+
+/** Parses storage.cfg sections ("<type>: <id>" then tab-indented "key value" lines). */
+export function parseStorageCfg(text: string): Storage[] {
+  const out: Storage[] = [];
+  let cur: { type: string; id: string; kv: Record<string, string> } | undefined;
+  const flush = () => {
+    if (cur) out.push({ id: cur.id, type: cur.type, path: cur.kv.path ?? "", content: (cur.kv.content ?? "").split(",").filter(Boolean) });
+  };
+  for (const line of text.split("\n")) {
+    const head = /^(\w+):\s*(\S+)\s*$/.exec(line);
+    if (head) {
+      flush();
+      cur = { type: head[1] as string, id: head[2] as string, kv: {} };
+      continue;
+    }
+    const kv = /^\s+(\S+)\s+(.*)$/.exec(line);
+    if (kv && cur) cur.kv[kv[1] as string] = (kv[2] as string).trim();
+  }
+  flush();
+  return out;
+}
+
+/** A storage by id, or pct's error. */
+export function storage(w: World, id: string): Storage {
+  const s = w.storages().find((x) => x.id === id);
+  if (!s) throw die(`storage '${id}' does not exist`);
+  if (s.type !== "dir") throw die(`pct-sim: storage '${id}' is of type '${s.type}'; only 'dir' storages are simulated`);
+  return s;
+}
+
+export interface Volume {
+  readonly storage: Storage;
+  readonly vtype: "vztmpl" | "iso" | "images" | "backup";
+  readonly name: string;
+  /** PVE path of the volume. */
+  readonly path: string;
+}
+
+/** Parses "<storage>:<volname>" for a dir storage (PVE::Storage::Plugin::parse_volname); undefined for a plain path. */
+export function parseVolume(w: World, volid: string): Volume | undefined {
+  const m = /^([a-z][a-z0-9\-_.]*[a-z0-9]):(.+)$/i.exec(volid);
+  if (!m) return undefined;
+  const s = storage(w, m[1] as string);
+  const name = m[2] as string;
+  const sub: Array<[RegExp, Volume["vtype"], string]> = [
+    [/^vztmpl\/([^/]+)$/, "vztmpl", "template/cache"],
+    [/^iso\/([^/]+)$/, "iso", "template/iso"],
+    [/^backup\/([^/]+)$/, "backup", "dump"],
+    [/^(\d+\/[^/]+)$/, "images", "images"],
+  ];
+  for (const [re, vtype, dir] of sub) {
+    const x = re.exec(name);
+    if (x) return { storage: s, vtype, name: x[1] as string, path: `${s.path}/${dir}/${x[1]}` };
+  }
+  throw die(`unable to parse directory volume name '${name}'`);
+}
