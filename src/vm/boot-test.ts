@@ -1,0 +1,184 @@
+// The boot smoke test: boots a throwaway overlay of the qcow2 (the output stays pristine) in qemu with
+// OVMF, watches the serial console until systemd reaches multi-user, then asks the device simulator
+// `?watchdog` through the forwarded loopback port and expects `!watchdog ok`. Bounded in time; the VM is
+// always killed (in `finally`, and by the kernel via PDEATHSIG should kiln itself die); the serial log is
+// kept where the caller says.
+import { access, copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ToolError } from "../errors.js";
+import { checkTool, run, spawnPiped, which } from "../exec/run.js";
+import { freePort, OVMF_CODE, OVMF_VARS, pickAccel, qemuArgv, type Accel } from "./qemu.js";
+import { BOOT_STAGES, type BootStage, type BootTestResult } from "./types.js";
+
+export interface BootTestOptions {
+  readonly qcow2: string;
+  /** Where the serial console log is written (and kept). */
+  readonly log: string;
+  /** Guest port the simulator listens on (default 7147). */
+  readonly guestPort?: number;
+  /** Whole test, boot included (default 300 s). */
+  readonly timeoutSec?: number;
+}
+
+/** Serial-console lines that mark each boot stage (the last match wins). */
+const MARKS: readonly (readonly [BootStage, RegExp])[] = [
+  ["firmware", /BdsDxe|UEFI|EFI stub/],
+  ["kernel", /Linux version \d/],
+  // getty's prompt ("<hostname> login: ") may come before systemd's own "Reached target" line, and kernel
+  // messages may follow it on the same line.
+  ["multi-user", /Reached target .*Multi-User System|^\S+ login: /m],
+];
+
+/** Lines that mean the boot cannot succeed, so the test stops early with the reason. */
+const FATAL = /Kernel panic|You are in emergency mode|Give root password for maintenance|Cannot open access to console/;
+
+/** The furthest stage the serial log shows. */
+export function stageFromLog(log: string): BootStage {
+  let stage: BootStage = "started";
+  for (const [s, re] of MARKS) if (re.test(log)) stage = s;
+  return stage;
+}
+
+/** Sends one request line to host:port and resolves the first reply line ("" if the peer closed first). */
+export function askLine(o: { readonly port: number; readonly request: string; readonly timeoutMs: number }): Promise<string> {
+  return new Promise((done) => {
+    const sock = connect({ host: "127.0.0.1", port: o.port });
+    let buf = "";
+    const finish = (v: string) => {
+      clearTimeout(timer);
+      sock.destroy();
+      done(v);
+    };
+    const timer = setTimeout(() => finish(""), o.timeoutMs);
+    sock.setEncoding("utf8");
+    sock.on("connect", () => sock.write(`${o.request}\n`));
+    sock.on("data", (d: string) => {
+      buf += d;
+      // Informs (#…) may come first: the reply is the first line starting with '!'.
+      const reply = buf.split("\n").find((l, i, all) => i < all.length - 1 && l.startsWith("!"));
+      if (reply !== undefined) finish(reply.trim());
+    });
+    sock.on("error", () => finish(""));
+    sock.on("close", () => finish(""));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The wrapper that makes the kernel kill qemu if kiln dies first (util-linux setpriv), when available. */
+function deathSignalPrefix(): string[] {
+  return which("setpriv") ? ["setpriv", "--pdeathsig", "KILL", "--"] : [];
+}
+
+/** Under KVM, a guest that printed nothing by then is taken for a KVM that opens but does not run guests. */
+const KVM_SILENT_SEC = 60;
+
+/** Fails before any work when qemu, qemu-img or the OVMF firmware is missing. */
+async function checkBootTools(): Promise<void> {
+  checkTool("qemu-system-x86_64", "boot the VM for the smoke test", "apt-get install qemu-system-x86");
+  checkTool("qemu-img", "make the throwaway overlay the VM boots from", "apt-get install qemu-utils");
+  for (const f of [OVMF_CODE, OVMF_VARS]) {
+    await access(f).catch(() => {
+      throw new ToolError(`could not find ${f}, the UEFI firmware the boot test boots with\nhint: apt-get install ovmf`);
+    });
+  }
+}
+
+/**
+ * Runs the boot test; never throws for a failed boot (that is `ok: false`), only for a broken environment.
+ * When KVM was picked but the guest stays silent, it boots once more under TCG in the time that is left.
+ */
+export async function bootTest(o: BootTestOptions): Promise<BootTestResult> {
+  await checkBootTools();
+  const t0 = performance.now();
+  const seconds = () => Math.round((performance.now() - t0) / 100) / 10;
+  const timeoutSec = o.timeoutSec ?? 300;
+  const first = await pickAccel();
+  const r = await bootOnce({ ...o, accel: first, timeoutSec, silentSec: first === "kvm" ? KVM_SILENT_SEC : undefined, seconds });
+  if (r.ok || first !== "kvm" || r.stage !== "started" || !r.error?.startsWith(SILENT)) return r;
+  return bootOnce({ ...o, accel: "tcg", timeoutSec: Math.max(1, timeoutSec - seconds()), seconds });
+}
+
+const SILENT = "no serial output";
+
+/** One boot in a fresh overlay and a fresh copy of the firmware's variables. */
+async function bootOnce(o: BootTestOptions & { readonly accel: Accel; readonly timeoutSec: number; readonly silentSec?: number; readonly seconds: () => number }): Promise<BootTestResult> {
+  const work = await mkdtemp(join(tmpdir(), "kiln-boot-"));
+  try {
+    const overlay = join(work, "overlay.qcow2");
+    // The overlay takes every write; the qcow2 it is backed by is only read.
+    await run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", resolve(o.qcow2), "-F", "qcow2", overlay]);
+    const vars = join(work, "OVMF_VARS.fd");
+    await copyFile(OVMF_VARS, vars);
+    await writeFile(o.log, "");
+    const hostPort = await freePort();
+    const argv = qemuArgv({ disk: overlay, vars, serialLog: o.log, hostPort, guestPort: o.guestPort ?? 7147, accel: o.accel });
+    return await watch({ argv, hostPort, log: o.log, timeoutSec: o.timeoutSec, silentSec: o.silentSec, seconds: o.seconds, accel: o.accel });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** What watch() follows. */
+interface WatchOptions {
+  readonly argv: readonly string[];
+  readonly hostPort: number;
+  readonly log: string;
+  readonly timeoutSec: number;
+  /** Give up early when the serial log is still empty after this many seconds. */
+  readonly silentSec?: number;
+  readonly seconds: () => number;
+  readonly accel: Accel;
+}
+
+/** Starts qemu, follows the serial log and the simulator until success, a fatal sign, qemu's exit or the deadline; always kills qemu. */
+async function watch(o: WatchOptions): Promise<BootTestResult> {
+  const proc = spawnPiped([...deathSignalPrefix(), ...o.argv]);
+  proc.stdin?.end();
+  proc.stdout?.resume();
+  let exit: string | undefined;
+  const exited = proc.then(
+    () => void (exit = "qemu exited"),
+    (e: unknown) => void (exit = `qemu exited: ${String((e as { shortMessage?: string }).shortMessage ?? e).split("\n")[0]}${tailOf((e as { stderr?: unknown }).stderr)}`),
+  );
+  let stage: BootStage = "started";
+  const result = (ok: boolean, error?: string): BootTestResult => ({ ok, stage, seconds: o.seconds(), log: o.log, accel: o.accel, ...(error ? { error } : {}) });
+  try {
+    const begin = performance.now();
+    while (performance.now() < begin + o.timeoutSec * 1000) {
+      const log = await readFile(o.log, "utf8").catch(() => "");
+      stage = later(stage, stageFromLog(log));
+      const fatal = FATAL.exec(log)?.[0];
+      if (fatal) return result(false, `the guest failed to boot: "${fatal}" on the serial console`);
+      if (exit) return result(false, exit);
+      if (o.silentSec !== undefined && !log && performance.now() > begin + o.silentSec * 1000) return result(false, `${SILENT} after ${o.silentSec}s under ${o.accel}`);
+      if (stage === "multi-user") {
+        const reply = await askLine({ port: o.hostPort, request: "?watchdog", timeoutMs: 5000 });
+        if (reply === "!watchdog ok") {
+          stage = "watchdog";
+          return result(true);
+        }
+        if (reply) return result(false, `?watchdog answered '${reply}', expected '!watchdog ok'`);
+      }
+      await sleep(1000);
+    }
+    return result(false, `timed out after ${o.timeoutSec}s at stage '${stage}'${stage === "multi-user" ? ": nothing answered ?watchdog on the forwarded port" : ""}`);
+  } finally {
+    proc.kill("SIGKILL");
+    await exited;
+  }
+}
+
+/** The later of two stages. */
+function later(a: BootStage, b: BootStage): BootStage {
+  return BOOT_STAGES.indexOf(b) > BOOT_STAGES.indexOf(a) ? b : a;
+}
+
+/** The last lines of a process's captured stderr, for an error message. */
+function tailOf(stderr: unknown): string {
+  const text = stderr instanceof Uint8Array ? Buffer.from(stderr).toString("utf8") : typeof stderr === "string" ? stderr : "";
+  const lines = text.trim().split("\n").filter(Boolean).slice(-5);
+  return lines.length ? `\n${lines.join("\n")}` : "";
+}

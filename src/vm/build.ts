@@ -1,0 +1,126 @@
+// `kiln vm`: a stored image → a bootable UEFI disk (raw, qcow2, streamOptimized VMDK, OVA), without loop
+// devices or mounts. Reads as its table of contents; each stage lives in its own file.
+import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { inStep } from "../errors.js";
+import { step } from "../log.js";
+import { canonicalJson } from "../util/canonical-json.js";
+import { tempDirIn, writeFileAtomic } from "../util/fs.js";
+import { sha256File } from "../util/hash.js";
+import { bootTest } from "./boot-test.js";
+import { toQcow2, toVmdk } from "./convert.js";
+import { makeDisk } from "./disk.js";
+import { kernelOptions } from "./esp.js";
+import { SECTOR } from "./geometry.js";
+import { makeOva } from "./ova.js";
+import { planVm } from "./plan.js";
+import { REPRODUCIBILITY } from "./reproducible.js";
+import { checkVmTools, toolVersions } from "./tools.js";
+import { addVmPieces, clampMtimes, extractTemplate } from "./tree.js";
+import type { BootTestResult, VmFormat, VmOptions, VmOutput, VmPlan, VmResult } from "./types.js";
+
+/** The record kept beside the outputs. */
+export const VM_JSON = "vm.json";
+export const BOOT_JSON = "boot-test.json";
+
+/** Runs one reported stage and records its wall time (seconds, one decimal) under `name`. */
+async function timed<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await step(`vm › ${name}`, () => inStep(name, fn));
+  } finally {
+    timings[name] = Math.round((performance.now() - t0) / 100) / 10;
+  }
+}
+
+/** Builds every requested format from the raw disk in `staging`; returns format → file. */
+async function convert(plan: VmPlan, raw: string, timings: Record<string, number>): Promise<Map<VmFormat, string>> {
+  const files = new Map<VmFormat, string>();
+  const dir = dirname(raw);
+  if (plan.formats.includes("raw")) files.set("raw", raw);
+  if (plan.formats.includes("qcow2")) {
+    const qcow2 = join(dir, `${plan.stem}.qcow2`);
+    await timed(timings, "qcow2", () => toQcow2(raw, qcow2));
+    files.set("qcow2", qcow2);
+  }
+  if (plan.formats.includes("vmdk") || plan.formats.includes("ova")) {
+    const vmdk = join(dir, `${plan.stem}.vmdk`);
+    await timed(timings, "vmdk", () => toVmdk(raw, vmdk, plan.ids.vmdkCid));
+    if (plan.formats.includes("vmdk")) files.set("vmdk", vmdk);
+    if (plan.formats.includes("ova")) files.set("ova", await timed(timings, "ova", () => makeOva(plan, vmdk)));
+  }
+  return files;
+}
+
+/** Size, digest and reproducibility of each output, in format order. */
+async function describe(files: ReadonlyMap<VmFormat, string>, out: string): Promise<VmOutput[]> {
+  const outputs: VmOutput[] = [];
+  for (const [format, file] of files) {
+    outputs.push({ format, path: join(out, basename(file)), size: (await stat(file)).size, sha256: await sha256File(file), ...REPRODUCIBILITY[format] });
+  }
+  return outputs;
+}
+
+/** vm.json: reproducible itself (file names, not paths; no timings), so two builds of one image give the same record. */
+function record(plan: VmPlan, outputs: readonly VmOutput[], tools: Readonly<Record<string, string>>): string {
+  return canonicalJson({
+    image: plan.imageId,
+    name: plan.name,
+    version: plan.version,
+    kernel: plan.boot.release,
+    cmdline: kernelOptions(plan.ids.rootPartUuid),
+    cpus: plan.cpus,
+    memoryMiB: plan.memoryMiB,
+    disk: { bytes: plan.layout.totalSectors * SECTOR, layout: plan.layout, ids: plan.ids },
+    outputs: outputs.map(({ path, ...o }) => ({ ...o, file: basename(path) })),
+    tools,
+  });
+}
+
+/** Moves the finished files from the staging directory into the output directory (each rename is atomic). */
+async function publish(files: ReadonlyMap<VmFormat, string>, out: string): Promise<void> {
+  for (const file of files.values()) await rename(file, join(out, basename(file)));
+}
+
+/** Makes the disk and its formats; runs the boot test when asked. Bad input fails before anything is written. */
+export async function buildVm(o: VmOptions): Promise<VmResult> {
+  const plan = await planVm(o);
+  checkVmTools(plan.formats, plan.bootTest !== undefined);
+  const timings: Record<string, number> = {};
+  const work = await mkdtemp(join(tmpdir(), "kiln-vm-"));
+  let staging: string | undefined;
+  try {
+    const tree = join(work, "tree");
+    await mkdir(tree);
+    await timed(timings, "extract", () => extractTemplate(plan.template, tree));
+    await timed(timings, "prepare", async () => {
+      await addVmPieces(plan, tree);
+      await clampMtimes(tree, plan.sourceDateEpoch);
+    });
+    // Staged inside the output directory, so publishing is a rename on one file system.
+    staging = await tempDirIn(plan.out, "kiln-vm");
+    const raw = join(staging, `${plan.stem}.raw`);
+    await timed(timings, "disk", () => makeDisk({ plan, disk: raw, tree, work }));
+    await rm(tree, { recursive: true, force: true });
+    const files = await convert(plan, raw, timings);
+    const outputs = await describe(files, plan.out);
+    await publish(files, plan.out);
+    await writeFileAtomic(join(plan.out, VM_JSON), record(plan, outputs, await toolVersions()));
+    const result: VmResult = { image: plan.imageId, out: plan.out, diskBytes: plan.layout.totalSectors * SECTOR, outputs, timings };
+    if (!plan.bootTest) return result;
+    const qcow2 = outputs.find((x) => x.format === "qcow2")?.path as string;
+    const boot = await timed(timings, "boot-test", () => runBootTest(plan, qcow2));
+    return { ...result, timings, bootTest: boot };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    if (staging) await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Boots the published qcow2; the serial log and boot-test.json stay in the output directory. */
+async function runBootTest(plan: VmPlan, qcow2: string): Promise<BootTestResult> {
+  const r = await bootTest({ qcow2, log: join(plan.out, `${plan.stem}.boot.log`), guestPort: plan.bootTest?.guestPort, timeoutSec: plan.bootTest?.timeoutSec });
+  await writeFileAtomic(join(plan.out, BOOT_JSON), `${JSON.stringify(r, null, 2)}\n`);
+  return r;
+}
