@@ -168,6 +168,21 @@ export function buildProgram(): Command {
     .option("--json", "print as JSON")
     .action(async (_o, cmd: Command) => (await import("./cli/history.js")).history(all(cmd)));
 
+  program
+    .command("vm")
+    .description("turn a stored image into a bootable UEFI disk (qcow2, streamOptimized VMDK, OVA), optionally boot-tested in qemu")
+    .argument("<ref>", "image reference")
+    .option("--formats <list>", "comma-separated: raw, qcow2, vmdk, ova", "qcow2,vmdk,ova")
+    .option("--size <size>", "whole-disk size, e.g. 4G (default: tree × 1.3 + 300M)")
+    .option("--out <dir>", "output directory (default: ./vm-<name>-<12 hex>)")
+    .addOption(new Option("--cpus <n>", "virtual CPUs written into the OVF").argParser(positiveInt))
+    .addOption(new Option("--memory <mib>", "memory (MiB) written into the OVF").argParser(positiveInt))
+    .option("--boot-test", "boot the qcow2 in qemu (OVMF) and ask the simulator ?watchdog; exit 1 if it fails")
+    .addOption(new Option("--guest-port <port>", "guest TCP port the simulator listens on").argParser(positiveInt).default(7147))
+    .addOption(new Option("--boot-timeout <seconds>", "give up the boot test after this long").argParser(positiveInt).default(300))
+    .option("--json", "print {image, out, outputs, timings, bootTest} as JSON")
+    .action(async (ref: string, _o, cmd: Command) => (await import("./cli/vm.js")).vm(ref, all(cmd)));
+
   for (const cmd of program.commands) addGlobalOptions(cmd);
   return program;
 }
