@@ -183,6 +183,17 @@ export function buildProgram(): Command {
     .option("--json", "print {image, out, outputs, timings, bootTest} as JSON")
     .action(async (ref: string, _o, cmd: Command) => (await import("./cli/vm.js")).vm(ref, all(cmd)));
 
+  program
+    .command("nightly")
+    .description("the nightly job: bake Toy-KAT offline → VM (qcow2, VMDK, OVA) → boot test → tag → keep the last N → report")
+    .option("-r, --recipe <file>", "recipe (default: recipes/toy-kat.toml in the project)")
+    .option("--requirements <file>", "pinned requirements (default: the recipe's)")
+    .addOption(new Option("--keep <n>", "nightly tags (and their images, unless tagged otherwise or deployed) to keep").argParser(positiveInt).default(7))
+    .option("--out <dir>", "where nights are kept (default: .kiln/nightly)")
+    .addOption(new Option("--boot-timeout <seconds>", "seconds the boot test may take").argParser(positiveInt))
+    .option("--json", "print the report as JSON")
+    .action(async (_o, cmd: Command) => (await import("./cli/nightly.js")).nightly(all(cmd)));
+
   for (const cmd of program.commands) addGlobalOptions(cmd);
   return program;
 }

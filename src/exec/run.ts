@@ -84,8 +84,9 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     killSignal: "SIGKILL",
     maxBuffer: 1024 * 1024 * 1024,
   });
-  const stdout = typeof r.stdout === "string" ? r.stdout : Buffer.from(r.stdout as Uint8Array).toString("latin1");
-  const stderr = typeof r.stderr === "string" ? r.stderr : Buffer.from((r.stderr ?? new Uint8Array()) as Uint8Array).toString("utf8");
+  // With `inherit` there is no captured output at all.
+  const stdout = r.stdout === undefined ? "" : typeof r.stdout === "string" ? r.stdout : Buffer.from(r.stdout as Uint8Array).toString("latin1");
+  const stderr = r.stderr === undefined ? "" : typeof r.stderr === "string" ? r.stderr : Buffer.from(r.stderr as Uint8Array).toString("utf8");
   const failed = r.failed && !(opts.allowFailure && r.exitCode !== undefined && !r.timedOut && !r.signal);
   if (failed) {
     throw new ToolError(
