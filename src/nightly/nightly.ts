@@ -53,7 +53,7 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyReport> {
       return v;
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
-      const log = `${name}.log`;
+      const log = `${name.replace(/\s+/g, "-")}.log`;
       await writeFile(join(dir, log), `${error}\n${e instanceof KilnError || !(e instanceof Error) ? "" : (e.stack ?? "")}`);
       stages.push({ name, ok: false, seconds: secs(s0), log });
       failed = { stage: name, error };

@@ -3,7 +3,7 @@
 // a copied cache, a later clock and another umask gives the same image id; the template passes
 // `kiln check` and its venv imports every pinned package; bad input is caught before the bootstrap.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,19 +13,12 @@ import type { Recipe } from "../../src/recipe/types.js";
 import type { Lock } from "../../src/lock/types.js";
 import type { Manifest } from "../../src/store/types.js";
 import { ensureBuilt, kiln, repoRoot } from "../support/kiln.js";
+import { makeProject } from "../support/project.js";
 
 let tmp: string;
 let projA: string;
 let projB: string;
 let first: { image: string; template: string; manifest: string; inputs: string; cached: boolean };
-
-/** A project directory: the repo's recipes copied, fixtures linked, a kiln.toml with its own store and cache. */
-async function makeProject(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await cp(join(repoRoot, "recipes"), join(dir, "recipes"), { recursive: true, filter: (src) => !src.endsWith(".lock.json") });
-  await symlink(join(repoRoot, "fixtures"), join(dir, "fixtures"));
-  await writeFile(join(dir, "kiln.toml"), 'recipe = "recipes/cam-node.toml"\nfind_links = "fixtures/build/wheelhouse"\nstore = "store"\ncache = "cache"\n');
-}
 
 /** Every path below a directory (empty when it does not exist): proves a failed command wrote nothing. */
 async function tree(dir: string): Promise<string[]> {
