@@ -2,7 +2,8 @@
 # make demo: kiln's main job end to end on local defaults (kiln.toml in the repository root):
 # build the fixture sources (wheels, SVN and git repositories), validate the CAM node recipe,
 # fetch (the only networked step), bake offline, bake again (unchanged inputs: instant),
-# check the template against Proxmox's rules, list and inspect it.
+# check the template against Proxmox's rules, boot it in a throwaway LXC container and run its
+# [verify] checks, list and inspect it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kiln() { node dist/src/main.js "$@"; }
@@ -26,6 +27,9 @@ time kiln bake --json
 
 say "kiln check $image (Proxmox template rules)"
 kiln check "$image"
+
+say "kiln verify $image (boot it in a throwaway LXC container, run the recipe's [verify] checks)"
+kiln verify "$image"
 
 say "kiln tag / images / inspect"
 kiln tag "$image" demo

@@ -143,6 +143,17 @@ describe("kiln bake", () => {
     expect(m.verify?.commands.length).toBeGreaterThan(0);
   });
 
+  it("boots in a real LXC container to a running systemd, its services up and the simulator answering", async () => {
+    // kiln verify: a throwaway container from the template, systemd state, then the recipe's [verify]
+    // commands from the manifest (the last one asks the simulator `?watchdog` on 7147).
+    const r = await kiln(["verify", first.image, "--json"], { cwd: projA });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { ok: boolean; checks: { argv: string[]; ok: boolean }[] };
+    expect(out.ok).toBe(true);
+    expect(out.checks.map((c) => c.argv.at(-1))).toContain("?watchdog");
+    expect(out.checks.every((c) => c.ok)).toBe(true);
+  });
+
   it("unpacks to a tree whose venv imports every pinned package, and whose [[run]] steps cannot reach the network", async () => {
     const dir = join(tmp, "unpacked");
     await mkdir(dir);
