@@ -32,8 +32,13 @@ test: deps build
 demo: deps build
 	bash scripts/demo.sh
 
+# Benchmarks print ratios against the bare tools measured in the same run (see each file's header).
 bench: deps build
+	node dist/bench/closure.js
 	node dist/bench/pack.js
+	node dist/bench/bake.js
+	node dist/bench/deploy.js
+	node dist/bench/nightly.js
 
 clean:
 	rm -rf dist

@@ -1,0 +1,32 @@
+// Nightly benchmark: the whole `kiln nightly` (Toy-KAT) with a warm artifact cache but a cold image
+// store, so the bake really runs; prints the wall time of every stage and of the bake's own stages.
+// Target (issue 5): the whole nightly under 3 minutes on a 2-core machine.
+//
+//   make build && node dist/bench/nightly.js      (needs `kiln fetch --recipe recipes/toy-kat.toml` first)
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
+import { join, resolve } from "node:path";
+import { loadConfig } from "../src/config.js";
+import { runNightly } from "../src/nightly/nightly.js";
+import { loadRecipe } from "../src/recipe/load.js";
+
+const TARGET_S = 180;
+
+/** Runs one nightly into bench/out/nightly and prints its stage times. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const out = resolve("bench/out/nightly");
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  const before = loadavg()[0] ?? 0;
+  const recipe = await loadRecipe(resolve(config.root, "recipes/toy-kat.toml"));
+  const r = await runNightly({ recipe, store: join(out, "store"), cache: config.cache, out: join(out, "nights"), keep: 3 });
+  const rows = [...r.stages.map((s) => [s.name, s.seconds] as const), ...r.bakeStages.map((s) => [`  bake › ${s.name}`, s.seconds] as const)];
+  for (const [name, s] of rows) console.log(`${name.padEnd(24)} ${s.toFixed(1).padStart(7)} s`);
+  console.log(`${"total".padEnd(24)} ${r.totalSeconds.toFixed(1).padStart(7)} s  (target ≤ ${TARGET_S} s: ${r.totalSeconds <= TARGET_S ? "met" : "NOT met"})`);
+  console.log(`load average before/after: ${before.toFixed(1)} / ${(loadavg()[0] ?? 0).toFixed(1)} on a 2-core machine`);
+  await writeFile(join(out, "nightly.json"), `${JSON.stringify({ ok: r.ok, totalSeconds: r.totalSeconds, stages: r.stages, bakeStages: r.bakeStages }, null, 2)}\n`);
+  if (!r.ok) process.exitCode = 1;
+}
+
+await main();
