@@ -13,8 +13,6 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Bytes or text for stdin; without it stdin is closed. */
   readonly input?: string | Buffer;
-  /** Return stdout as a Buffer instead of text. */
-  readonly binary?: boolean;
   /** Do not throw on a non-zero exit; the caller reads `exitCode`. */
   readonly allowFailure?: boolean;
   /** Kill after this many milliseconds (SIGKILL), failing with a clear message. */
@@ -64,8 +62,14 @@ export function describeFailure(argv: readonly string[], r: { exitCode?: number;
   return `${showArgv(argv)}: ${why}${err}`;
 }
 
-/** Runs argv to completion and returns its output; throws ToolError on failure. */
-export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+/** Text of captured output (absent with `inherit`). */
+function text(v: unknown, encoding: BufferEncoding): string {
+  if (v === undefined) return "";
+  return typeof v === "string" ? v : Buffer.from(v as Uint8Array).toString(encoding);
+}
+
+/** Runs argv with run()'s rules, stdout decoded as `encoding` ("buffer" keeps bytes); throws ToolError on failure. */
+async function execute(argv: readonly string[], opts: RunOptions, encoding: "utf8" | "buffer") {
   const [file, ...args] = argv;
   if (!file) throw new ToolError("run: empty argv");
   if (isVerbose()) process.stderr.write(`+ ${showArgv(argv)}\n`);
@@ -77,16 +81,15 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     stdin: opts.input === undefined ? "ignore" : "pipe",
     stdout: opts.inherit ? "inherit" : "pipe",
     stderr: opts.inherit ? "inherit" : "pipe",
-    encoding: opts.binary ? "buffer" : "utf8",
+    encoding,
     reject: false,
     stripFinalNewline: false,
     timeout: opts.timeoutMs,
     killSignal: "SIGKILL",
-    maxBuffer: 1024 * 1024 * 1024,
+    maxBuffer: 4 * 1024 * 1024 * 1024,
   });
-  // With `inherit` there is no captured output at all.
-  const stdout = r.stdout === undefined ? "" : typeof r.stdout === "string" ? r.stdout : Buffer.from(r.stdout as Uint8Array).toString("latin1");
-  const stderr = r.stderr === undefined ? "" : typeof r.stderr === "string" ? r.stderr : Buffer.from(r.stderr as Uint8Array).toString("utf8");
+  const stderr = text(r.stderr, "utf8");
+  // allowFailure covers a plain non-zero exit only: a signal, a timeout or a missing binary still throw.
   const failed = r.failed && !(opts.allowFailure && r.exitCode !== undefined && !r.timedOut && !r.signal);
   if (failed) {
     throw new ToolError(
@@ -95,31 +98,19 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     );
   }
   debug(`exit ${r.exitCode ?? "?"}: ${argv[0]}`);
-  return { exitCode: r.exitCode ?? -1, stdout, stderr };
+  return { exitCode: r.exitCode ?? -1, stdout: r.stdout as unknown, stderr };
 }
 
-/** Like run() but returns stdout as a Buffer. */
-export async function runBinary(argv: readonly string[], opts: Omit<RunOptions, "binary"> = {}): Promise<Buffer> {
-  const [file, ...args] = argv;
-  if (!file) throw new ToolError("run: empty argv");
-  if (isVerbose()) process.stderr.write(`+ ${showArgv(argv)}\n`);
-  const r = await execa(file, args, {
-    cwd: opts.cwd,
-    env: baseEnv(opts.env),
-    extendEnv: false,
-    input: opts.input,
-    stdin: opts.input === undefined ? "ignore" : "pipe",
-    encoding: "buffer",
-    reject: false,
-    timeout: opts.timeoutMs,
-    killSignal: "SIGKILL",
-    maxBuffer: 4 * 1024 * 1024 * 1024,
-  });
-  if (r.failed) {
-    const stderr = Buffer.from((r.stderr ?? new Uint8Array()) as Uint8Array).toString("utf8");
-    throw new ToolError(describeFailure(argv, { exitCode: r.exitCode, signal: r.signal ?? undefined, timedOut: r.timedOut, stderr, code: (r.cause as NodeJS.ErrnoException | undefined)?.code }), { cause: r });
-  }
-  return Buffer.from(r.stdout as Uint8Array);
+/** Runs argv to completion and returns its output as text; throws ToolError on failure. */
+export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const r = await execute(argv, opts, "utf8");
+  return { ...r, stdout: text(r.stdout, "utf8") };
+}
+
+/** Like run() but returns stdout as bytes. */
+export async function runBinary(argv: readonly string[], opts: RunOptions = {}): Promise<Buffer> {
+  const r = await execute(argv, opts, "buffer");
+  return r.stdout === undefined ? Buffer.alloc(0) : Buffer.from(r.stdout as Uint8Array);
 }
 
 /**

@@ -12,7 +12,7 @@ import { parseGetfattr } from "../../src/archive/xattrs.js";
 import { memorySource } from "../../src/archive/memory.js";
 import { UserError } from "../../src/errors.js";
 import { GOLDEN_EPOCH, goldenNodes } from "../unit/archive/golden-tree.js";
-import { run } from "../../src/exec/run.js";
+import { run, runBinary } from "../../src/exec/run.js";
 import { sha256File } from "../../src/util/hash.js";
 
 const EPOCH = 1_700_000_000;
@@ -104,7 +104,7 @@ async function snapshot(root: string): Promise<{ nodes: Map<string, Node>; links
     if (type === "dir") for (const name of (await readdir(abs)).sort()) await visit(rel === "." ? name : `${rel}/${name}`);
   };
   await visit(".");
-  const x = parseGetfattr(Buffer.from((await run(["getfattr", "--absolute-names", "-R", "-P", "-h", "-d", "-m", "-", "-e", "hex", root], { binary: true })).stdout, "latin1"), root);
+  const x = parseGetfattr(await runBinary(["getfattr", "--absolute-names", "-R", "-P", "-h", "-d", "-m", "-", "-e", "hex", root]), root);
   for (const [p, attrs] of x) {
     const n = nodes.get(p === "" ? "." : p);
     if (n) n.xattrs = Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, v.toString("hex")]));
@@ -194,8 +194,7 @@ describe.skipIf(!isRoot)("a tree with every awkward case", () => {
     expect(gnu.filter(skipOdd).map((l) => listingLine(l, "gnu"))).toEqual(bsd.filter(skipOdd).map((l) => listingLine(l, "bsd")));
     expect(gnu.length).toBe(packed.entries);
     const ours = (await run(["tar", "--zstd", "-tf", template])).stdout.trimEnd().split("\n");
-    const theirs = (await run(["tar", "--sort=name", "-C", src, "-cf", "-", "--exclude=./dev/null", "."], { binary: true })).stdout;
-    await writeFile(join(tmp, "gnu-sorted.tar"), Buffer.from(theirs, "latin1"));
+    await writeFile(join(tmp, "gnu-sorted.tar"), await runBinary(["tar", "--sort=name", "-C", src, "-cf", "-", "--exclude=./dev/null", "."]));
     expect(ours).toEqual((await run(["tar", "-tf", join(tmp, "gnu-sorted.tar")])).stdout.trimEnd().split("\n"));
   });
 

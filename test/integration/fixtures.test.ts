@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run, spawnPiped } from "../../src/exec/run.js";
+import { run, runBinary, spawnPiped } from "../../src/exec/run.js";
 import { sha256File } from "../../src/util/hash.js";
 import { startIndex } from "../support/pep503-server.js";
 
@@ -124,7 +124,7 @@ describe("fixtures", () => {
     expect(await version("2", "trunk/katpkg/__init__.py")).toContain('__version__ = "1.0.0"');
     expect(await version("HEAD", "tags/1.0.0/pyproject.toml")).toContain('version = "1.0.0"');
     const dump = async (out: string): Promise<string> =>
-      (await run(["svnadmin", "dump", "--quiet", join(out, "svn/katpkg")], { binary: true })).stdout;
+      (await runBinary(["svnadmin", "dump", "--quiet", join(out, "svn/katpkg")])).toString("latin1");
     expect(await dump(outB)).toBe(await dump(outA));
   });
 

@@ -7,7 +7,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { wheelMetadata } from "./zip.js";
+import { readWheelMetadataFromBuffer } from "../../src/requirements/metadata.js";
 
 export interface IndexOptions {
   /** Directory of *.whl files; read on every request, so wheels added later are served too. */
@@ -49,7 +49,7 @@ async function describe(dir: string, file: string): Promise<WheelFile> {
   const hit = cache.get(key);
   if (hit) return hit;
   const bytes = await readFile(path);
-  const requiresPython = /^Requires-Python:\s*(.+?)\s*$/im.exec(wheelMetadata(bytes))?.[1];
+  const requiresPython = readWheelMetadataFromBuffer(bytes, path).requiresPython;
   const w: WheelFile = {
     file,
     project: normalizeName(file.split("-")[0] ?? file),
