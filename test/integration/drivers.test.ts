@@ -18,6 +18,7 @@ import { sshTransport } from "../../src/deploy/transport/ssh.js";
 import type { HostDriver, HostInventory, NodeInventory, Transport } from "../../src/deploy/types.js";
 import { startSshd, type LoopbackSshd } from "../support/sshd.js";
 import { timings } from "../support/timed.js";
+import { buildPctSim, scannedKey, stopContainers } from "../support/lxc-lab.js";
 
 const root = resolve(__dirname, "../..");
 const t = timings();
@@ -71,17 +72,6 @@ async function systemdUp(d: HostDriver, vmid: number, ms = 90_000): Promise<stri
   }
 }
 
-/** The ed25519 host key a client sees at `ip` (ssh-keyscan from the host, retried while sshd starts). */
-async function scannedKey(ip: string): Promise<string> {
-  for (let i = 0; i < 50; i++) {
-    const r = await run(["ssh-keyscan", "-T", "2", "-t", "ed25519", ip], { allowFailure: true });
-    const line = r.stdout.split("\n").find((l) => l.startsWith(ip));
-    if (line) return line.split(" ").slice(1, 3).join(" ");
-    await new Promise((r2) => setTimeout(r2, 200));
-  }
-  throw new Error(`no ssh host key from ${ip}`);
-}
-
 /** The saved public key of a node on the host (type and base64, no comment). */
 async function savedKey(h: HostInventory, n: NodeInventory): Promise<string> {
   return (await readFile(join(h.stateDir, "identity", n.hostname, "ssh_host_ed25519_key.pub"), "utf8")).split(" ").slice(0, 2).join(" ");
@@ -90,11 +80,7 @@ async function savedKey(h: HostInventory, n: NodeInventory): Promise<string> {
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "kiln-drivers-"));
   // The pct simulator runs from dist/ (it is an executable on the "Proxmox host"): build it.
-  // Only its entry points (and what they import), so other modules' work in progress cannot get in the way.
-  const tsconfig = join(tmp, "tsconfig.sim.json");
-  const files = ["scripts/pct-sim/pct.ts", "scripts/pct-sim/pvesm.ts"].map((f) => join(root, f));
-  await writeFile(tsconfig, JSON.stringify({ extends: join(root, "tsconfig.json"), compilerOptions: { outDir: join(root, "dist"), rootDir: root, typeRoots: [join(root, "node_modules/@types")], types: ["node"] }, files, include: [] }));
-  await run(["npx", "tsc", "-p", tsconfig], { cwd: root, timeoutMs: 300_000 });
+  await buildPctSim(tmp);
   const rootfs = join(tmp, "rootfs");
   await t.timed("mmdebstrap", () =>
     run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=systemd-sysv,ifupdown,openssh-server,iproute2", "bookworm", rootfs, "/etc/apt/sources.list.d/debian.sources"], { timeoutMs: 900_000 }),
@@ -120,12 +106,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const tr of transports) await tr.close().catch(() => undefined);
   // Whatever a failed test left: stop every container under the temp dir, undo pct mounts.
-  for (const lxcpath of [join(tmp ?? "/nonexistent", "lxc"), join(tmp ?? "/nonexistent", "simroot/var/lib/lxc")]) {
-    for (const name of await readdir(lxcpath).catch(() => [] as string[])) {
-      await run(["lxc-stop", "-n", name, "-P", lxcpath, "-k"], { allowFailure: true });
-      await run(["umount", join(lxcpath, name, "rootfs")], { allowFailure: true });
-    }
-  }
+  await stopContainers([join(tmp ?? "/nonexistent", "lxc"), join(tmp ?? "/nonexistent", "simroot/var/lib/lxc")]);
   await sshd?.stop();
   if (bridge) await run(["ip", "link", "del", bridge], { allowFailure: true });
   if (tmp) await rm(tmp, { recursive: true, force: true });
