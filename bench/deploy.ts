@@ -13,7 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import { checkTool, run } from "../src/exec/run.js";
-import { addImage, packDirectory } from "../src/store/index.js";
+import { addImage, packDirectory, type Manifest } from "../src/store/index.js";
 import { diskSource } from "../src/archive/index.js";
 import { journalPathFor } from "../src/deploy/journal.js";
 
@@ -43,15 +43,16 @@ async function ensureRootfs(dir: string): Promise<void> {
   writeFileSync(`${dir}.done`, "");
 }
 
-/** Stores the rootfs with /etc/kiln-variant = v and a [verify] that reads it; returns the image id. */
-async function storeVariant(o: { readonly store: string; readonly dir: string; readonly v: string }): Promise<string> {
+/**
+ * Stores the rootfs with /etc/kiln-variant = v and a [verify] that reads it; returns the image id. The
+ * packed image `like` (same packages) gives arch, ostype and debs; `kiln pack` itself records no [verify].
+ */
+async function storeVariant(o: { readonly store: string; readonly dir: string; readonly v: string; readonly like: Manifest }): Promise<string> {
   writeFileSync(join(o.dir, "etc/kiln-variant"), `${o.v}\n`);
-  const m = (await packDirectory(o.store, { dir: o.dir, name: "bench-deploy", version: `0.0.${o.v.charCodeAt(0)}` })).manifest;
+  const m = o.like;
   const verify = { allowDegraded: [], commands: [["grep", "-qx", o.v, "/etc/kiln-variant"]], timeout: 60 };
-  // packDirectory records no [verify] (the default gate); store the same tree again with one, as bake would.
   const meta = { name: m.name, version: `1.0.${o.v.charCodeAt(0)}`, arch: m.arch, ostype: m.ostype, origin: m.origin, inputs: null, recipe: null, lockSha256: null, debs: m.debs, python: [], checkouts: [], verify, sourceDateEpoch: m.sourceDateEpoch };
-  const r = await addImage(o.store, { source: diskSource(o.dir), compression: { kind: "zstd" }, meta });
-  return r.manifest.image;
+  return (await addImage(o.store, { source: diskSource(o.dir), compression: { kind: "zstd" }, meta })).manifest.image;
 }
 
 /** The generated inventory: 3 local hosts (own LXC path and state dir), 5 nodes each, 3 at a time. */
@@ -94,8 +95,10 @@ async function main(): Promise<void> {
   const rootfs = join(out, "deploy-rootfs");
   await ensureRootfs(rootfs);
   const store = join(out, "deploy-store");
-  const A = await storeVariant({ store, dir: rootfs, v: "A" });
-  const B = await storeVariant({ store, dir: rootfs, v: "B" });
+  writeFileSync(join(rootfs, "etc/kiln-variant"), "packed\n");
+  const like = (await packDirectory(store, { dir: rootfs, name: "bench-deploy", version: "0.0.1" })).manifest;
+  const A = await storeVariant({ store, dir: rootfs, v: "A", like });
+  const B = await storeVariant({ store, dir: rootfs, v: "B", like });
   const site = join(out, `deploy-site-${randomBytes(3).toString("hex")}`);
   const net = 1 + ((randomBytes(1)[0] as number) % 250);
   const bridge = `kilnbb${randomBytes(3).toString("hex")}`;

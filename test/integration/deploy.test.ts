@@ -80,11 +80,12 @@ beforeAll(async () => {
   await t.timed("mmdebstrap", () => systemdRootfs(rootfs));
   const variant = join(rootfs, "etc/kiln-variant");
   await writeFile(variant, "P\n");
-  img.P = (await t.timed("pack P", () => packDirectory(store, { dir: rootfs, name: "deploy-test", version: "0.1.0" }))).manifest.image;
+  const packed = await t.timed("pack P", () => packDirectory(store, { dir: rootfs, name: "deploy-test", version: "0.1.0" }));
+  img.P = packed.manifest.image;
   const check = (v: string) => ["grep", "-qx", v, "/etc/kiln-variant"];
   for (const [v, cmds] of [["A", [check("A")]], ["B", [check("B"), ["test", "-d", "/srv/data"]]], ["C", [["sh", "-c", "echo candidate broken >&2; exit 1"]]]] as const) {
     await writeFile(variant, `${v}\n`);
-    img[v] = (await t.timed(`store ${v}`, () => storeWithVerify(store, { dir: rootfs, name: "deploy-test", version: `1.0.${v.charCodeAt(0)}`, verify: { allowDegraded: [], commands: cmds, timeout: 90 } }))).manifest.image;
+    img[v] = (await t.timed(`store ${v}`, () => storeWithVerify(store, { dir: rootfs, like: packed.manifest, version: `1.0.${v.charCodeAt(0)}`, verify: { allowDegraded: [], commands: cmds, timeout: 90 } }))).manifest.image;
   }
   await rm(rootfs, { recursive: true, force: true });
   bridge = await testBridge();

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { diskSource } from "../../src/archive/index.js";
 import { run } from "../../src/exec/run.js";
-import { addImage, packDirectory, type AddImageResult } from "../../src/store/index.js";
+import { addImage, type AddImageResult, type Manifest } from "../../src/store/index.js";
 import type { VerifySection } from "../../src/recipe/types.js";
 import { repoRoot } from "./kiln.js";
 
@@ -17,15 +17,17 @@ export async function systemdRootfs(dir: string): Promise<void> {
   await truncate(join(dir, "etc/machine-id"));
 }
 
-/** Stores `dir` as an image whose manifest carries `verify` (what bake records; `kiln pack` records none). */
-export async function storeWithVerify(store: string, o: { readonly dir: string; readonly name: string; readonly version: string; readonly verify: VerifySection }): Promise<AddImageResult> {
-  // packDirectory reads arch, ostype and debs from the tree; reuse its manifest for the meta.
-  const packed = await packDirectory(store, { dir: o.dir, name: o.name, version: o.version });
-  const m = packed.manifest;
+/**
+ * Stores `dir` as an image whose manifest carries `verify` (what bake records; `kiln pack` records none).
+ * `like` is a packed image of a tree with the same packages (arch, ostype, debs are taken from it). The
+ * image id covers the template, not [verify]: trees stored this way must differ from `like`'s in a file.
+ */
+export async function storeWithVerify(store: string, o: { readonly dir: string; readonly like: Manifest; readonly version: string; readonly verify: VerifySection }): Promise<AddImageResult> {
+  const m = o.like;
   return addImage(store, {
     source: diskSource(o.dir),
     compression: { kind: "zstd" },
-    meta: { name: m.name, version: m.version, arch: m.arch, ostype: m.ostype, origin: m.origin, inputs: null, recipe: null, lockSha256: null, debs: m.debs, python: [], checkouts: [], verify: o.verify, sourceDateEpoch: m.sourceDateEpoch },
+    meta: { name: m.name, version: o.version, arch: m.arch, ostype: m.ostype, origin: m.origin, inputs: null, recipe: null, lockSha256: null, debs: m.debs, python: [], checkouts: [], verify: o.verify, sourceDateEpoch: m.sourceDateEpoch },
   });
 }
 
