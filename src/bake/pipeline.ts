@@ -21,6 +21,7 @@ import { copyFiles } from "./stages/files.js";
 import { normalize } from "./stages/normalize.js";
 import { installPython, venvDistributions } from "./stages/python.js";
 import { runSteps } from "./stages/run-steps.js";
+import { writeImageInfo } from "./stages/image-info.js";
 import { configureServices } from "./stages/services.js";
 
 export interface BakeOptions {
@@ -85,6 +86,7 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
     await stage("files", () => copyFiles(ctx));
     await stage("services", () => configureServices(ctx));
     await stage("run steps", () => runSteps(ctx));
+    await stage("image info", () => writeImageInfo(ctx));
     const python = await venvDistributions(ctx.root, o.recipe.python?.venv);
     await stage("normalize", () => normalize(ctx));
     const added = await stage("pack", () =>

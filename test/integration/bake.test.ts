@@ -164,6 +164,9 @@ describe("kiln bake", () => {
     // No host identity baked in.
     expect((await readdir(join(dir, "etc/ssh"))).filter((n) => n.startsWith("ssh_host_"))).toEqual([]);
     expect(await readFile(join(dir, "etc/machine-id"), "utf8")).toBe("");
+    // The [verify] checks travel inside the image, so they are part of its id.
+    const m = JSON.parse(await readFile(first.manifest, "utf8")) as Manifest;
+    expect(JSON.parse(await readFile(join(dir, "usr/lib/kiln/verify.json"), "utf8"))).toEqual(m.verify);
     // The same stage code bake runs for [[run]]: a step that opens a TCP connection off the machine fails.
     const recipe = { run: [{ argv: ["/usr/bin/python3", "-c", "import socket; socket.create_connection(('192.0.2.1', 80), timeout=5)"] }] } as unknown as Recipe;
     await expect(runSteps({ recipe, root: dir, epoch: 0 })).rejects.toThrow(/Network is unreachable/);
