@@ -50,7 +50,8 @@ async function journal(inv: string): Promise<Array<Record<string, unknown>>> {
 
 /** Runs kiln with --json and the test store; returns exit code and the parsed document (if any). */
 async function kj(args: readonly string[]): Promise<{ code: number; doc: any; out: string; err: string }> {
-  const r = await kiln([...args, "--store", store, "--json"], { cwd: tmp });
+  // TMPDIR inside the test dir: what a killed kiln cannot remove (its SSH control dir) goes with it.
+  const r = await kiln([...args, "--store", store, "--json"], { cwd: tmp, env: { TMPDIR: tmp } });
   let doc: unknown;
   try { doc = JSON.parse(r.stdout); } catch { doc = undefined; }
   return { code: r.exitCode, doc, out: r.stdout, err: r.stderr };
@@ -172,7 +173,7 @@ describe("deploy over SSH to two LXC hosts on loopback (4 nodes)", () => {
 
   it("deploy B again: nothing changes, and kiln says so", async () => {
     const lines = (await journal(inv())).length;
-    const r = await kiln(["deploy", img.B, "--inventory", inv(), "--store", store], { cwd: tmp });
+    const r = await kiln(["deploy", img.B, "--inventory", inv(), "--store", store], { cwd: tmp, env: { TMPDIR: tmp } });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/already running/);
     expect((await journal(inv())).length).toBe(lines);
@@ -206,7 +207,7 @@ describe("deploy over SSH to two LXC hosts on loopback (4 nodes)", () => {
 
   it("kill -9 of kiln deploy mid-run, then kiln status shows the truth and kiln deploy --resume finishes", async () => {
     const before = (await journal(inv())).length;
-    const proc = spawnPiped([process.execPath, cliPath, "deploy", img.B, "--inventory", inv(), "--store", store], { cwd: tmp });
+    const proc = spawnPiped([process.execPath, cliPath, "deploy", img.B, "--inventory", inv(), "--store", store], { cwd: tmp, env: { TMPDIR: tmp } });
     proc.catch(() => undefined);
     const end = Date.now() + 120_000;
     while (!(await journal(inv())).slice(before).some((l) => l.event === "created")) {
