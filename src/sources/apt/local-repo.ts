@@ -2,11 +2,10 @@
 // and a Release naming the suite, served to mmdebstrap as `deb [trusted=yes] copy:///DIR ./`.
 import { stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import pLimit from "p-limit";
 import { UserError } from "../../errors.js";
 import type { LockedDeb } from "../../lock/types.js";
 import { sha256Hex } from "../../util/hash.js";
-import { compareDebIds, describeDeb, readDebControl, type DebControl } from "./deb-file.js";
+import { compareDebIds, describeDeb, readDebControls, type DebControl } from "./deb-file.js";
 import { flatRelease } from "./release.js";
 
 /** One deb as the repository lists it. */
@@ -40,10 +39,9 @@ export function localRepoSource(dir: string): string {
 
 /** Writes Packages and Release for staged debs (`<dir>/<sha256>.deb`) and returns the sources line. */
 export async function writeLocalRepo(o: { readonly dir: string; readonly debs: readonly (LockedDeb & { readonly path: string })[]; readonly suite: string; readonly arch: string }): Promise<string> {
-  const limit = pLimit(4);
-  const listed = await Promise.all(
-    o.debs.map((d) => limit(async (): Promise<RepoDeb> => ({ control: await readDebControl(d.path), file: basename(d.path), size: (await stat(d.path)).size, sha256: d.sha256 }))),
-  );
+  // All control files in a few dpkg-deb batches: one spawn per deb cost more than dpkg-deb itself.
+  const controls = await readDebControls(o.debs.map((d) => d.path));
+  const listed = await Promise.all(o.debs.map(async (d, i): Promise<RepoDeb> => ({ control: controls[i] as DebControl, file: basename(d.path), size: (await stat(d.path)).size, sha256: d.sha256 })));
   // The sha256 ties each file to its lock entry; a lock edited by hand could still name it wrongly.
   const wrong = o.debs.flatMap((d, i) => {
     const c = listed[i]?.control;
