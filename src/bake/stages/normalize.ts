@@ -1,7 +1,7 @@
 // normalize: remove or fix everything in a rootfs that would differ between two bakes of the same
 // inputs (clock, host, randomness) or that must never ship in a template (host keys, machine-id).
 // mtimes are not touched here: the archive writer clamps them to SOURCE_DATE_EPOCH.
-import { lstatSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, type Dirent } from "node:fs";
 import { join } from "node:path";
 import type { BakeContext } from "../context.js";
 
@@ -126,25 +126,22 @@ export function clampShadowDates(shadowPath: string, epoch: number): void {
  */
 function removePythonBytecode(root: string): void {
   const walk = (dir: string): void => {
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(dir);
+      // Entry types come with the listing (lstat only where the file system gives none): one
+      // syscall per directory instead of one per entry, over the ~15k entries of a rootfs.
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       return;
     }
-    for (const n of names) {
-      const p = join(dir, n);
-      let st;
-      try {
-        st = lstatSync(p);
-      } catch {
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      // Symlinks are neither directories nor files here: never followed, never removed.
+      if (!e.isDirectory()) {
+        if (e.name.endsWith(".pyc") && e.isFile()) rmSync(p, { force: true });
         continue;
       }
-      if (!st.isDirectory()) {
-        if (n.endsWith(".pyc") && st.isFile()) rmSync(p, { force: true });
-        continue;
-      }
-      if (n === "__pycache__") rmSync(p, { recursive: true, force: true });
+      if (e.name === "__pycache__") rmSync(p, { recursive: true, force: true });
       else walk(p);
     }
   };
