@@ -54,8 +54,15 @@ export interface BakeResult {
  * covers how they are put together. Left out on purpose: paths, clock, user, cache location.
  */
 export function inputsHash(o: { readonly recipeSha256: string; readonly lockSha256: string }): string {
-  return `sha256:${sha256Hex(canonicalJson({ kiln: kilnVersion, recipe: o.recipeSha256, lock: o.lockSha256 }))}`;
+  return `sha256:${sha256Hex(canonicalJson({ kiln: kilnVersion, bakeFormat: BAKE_FORMAT, recipe: o.recipeSha256, lock: o.lockSha256 }))}`;
 }
+
+/**
+ * Bumped whenever a change to the stages changes what a bake produces from the same inputs, so a
+ * store filled by an older kiln of the same version never answers for the new one.
+ * 2: [verify] written into the image (/usr/lib/kiln/verify.json).
+ */
+export const BAKE_FORMAT = 2;
 
 /** Bakes the recipe offline from its lock; returns the stored image (at once when inputs are unchanged). */
 export async function bake(o: BakeOptions): Promise<BakeResult> {
