@@ -29,7 +29,7 @@ export interface MmdebstrapOptions {
 
 /** Builds the mmdebstrap command line. */
 export function mmdebstrapArgv(o: MmdebstrapOptions): string[] {
-  if (o.mirrors.length === 0) throw new TypeError("mmdebstrapArgv: no mirror (without one mmdebstrap silently uses mirror.example)");
+  if (o.mirrors.length === 0) throw new TypeError("mmdebstrapArgv: no mirror (without one mmdebstrap silently uses Debian's public default mirror)");
   const hooks = (["setup", "extract", "essential", "customize"] as const).flatMap((stage) => (o.hooks?.[stage] ?? []).map((h) => `--${stage}-hook=${h}`));
   return [
     "mmdebstrap",

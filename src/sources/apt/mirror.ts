@@ -14,7 +14,7 @@ export interface ImageFile {
  * mmdebstrap's MIRROR arguments for fetch. "host": the host's sources files themselves (mmdebstrap
  * pastes an existing file's contents, deb822 or one-line, into the chroot), so apt resolves against
  * exactly what the host's apt would, with the keyrings those entries name. Passing no mirror would
- * NOT mean "host": mmdebstrap then falls back to mirror.example.
+ * NOT mean "host": mmdebstrap then falls back to Debian's public default mirror.
  */
 export function fetchMirrors(recipe: Recipe, etcApt = "/etc/apt"): string[] {
   const base = recipe.base;
