@@ -8,8 +8,8 @@ import { step } from "../log.js";
 import { lockDigest } from "../lock/lock.js";
 import type { Recipe } from "../recipe/types.js";
 import { cacheTemp } from "../sources/cache.js";
-import { addImage, findByInputs, readManifest } from "../store/index.js";
-import type { Manifest, StoredImage } from "../store/types.js";
+import { addImage, findByInputs } from "../store/index.js";
+import type { StoredImage } from "../store/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { sha256Hex } from "../util/hash.js";
 import { kilnVersion } from "../version.js";
@@ -32,8 +32,6 @@ export interface BakeOptions {
   readonly cache: string;
   /** Rebuild even when the store has an image for these inputs. */
   readonly force?: boolean;
-  /** Keep the rootfs directory (for --check-reproducible's tree diff); the caller removes it. */
-  readonly keepRoot?: boolean;
 }
 
 export interface BakeResult {
@@ -42,8 +40,6 @@ export interface BakeResult {
   readonly manifest: string;
   readonly inputs: string;
   readonly cached: boolean;
-  /** The rootfs directory when keepRoot was set. */
-  readonly root?: string;
   /** Seconds per stage, in order (empty when cached). */
   readonly stages: readonly { readonly name: string; readonly seconds: number }[];
 }
@@ -121,20 +117,14 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
         },
       }),
     );
-    return { ...result(added.image, inputs, false), stages, ...(o.keepRoot ? { root: ctx.root } : {}) };
+    return { ...result(added.image, inputs, false), stages };
   } finally {
     process.umask(callerUmask);
-    if (o.keepRoot) await rm(join(work, "apt-tmp"), { recursive: true, force: true });
-    else await rm(work, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
   }
 }
 
 /** The JSON bake prints: {image, template, manifest, inputs, cached}. */
 function result(img: StoredImage, inputs: string, cached: boolean): Omit<BakeResult, "stages"> {
   return { image: img.id, template: img.template, manifest: img.manifest, inputs, cached };
-}
-
-/** The manifest of a bake result (for callers that want the details). */
-export function manifestOf(store: string, r: Pick<BakeResult, "image">): Promise<Manifest> {
-  return readManifest(store, r.image);
 }

@@ -28,6 +28,6 @@ export async function bake(opts: BakeCliOptions): Promise<void> {
     return;
   }
   const r = await runBake(o);
-  const { stages: _stages, root: _root, ...out } = r;
+  const { stages: _stages, ...out } = r;
   emit(opts.json, out, (x) => `${x.cached ? "unchanged inputs, stored image" : "baked"} ${x.image}\n  template ${x.template}\n  manifest ${x.manifest}`);
 }
