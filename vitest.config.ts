@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 // and `integration` (root + real tools: mmdebstrap, tar, bsdtar, svn, lxc, ...; minutes).
 export default defineConfig({
   test: {
+    // The default output, then the ten slowest files (test/support/slowest-reporter.ts).
+    reporters: ["default", "./test/support/slowest-reporter.ts"],
     projects: [
       {
         test: {
