@@ -4,10 +4,11 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
 help:
-	@echo "make demo   bake-free tour: pack a small rootfs, check, list and inspect it"
-	@echo "make test   install what is needed, build, run unit then integration tests"
+	@echo "make demo   fixtures → validate → fetch → bake offline → bake again (instant) → check → verify in LXC → tag/inspect"
+	@echo "make test   install what is needed (npm ci, Debian tools), build, run unit then integration tests (root)"
 	@echo "make unit   unit tests only (seconds, no root)"
-	@echo "make bench  benchmarks (ratios against the bare tools)"
+	@echo "make bench  benchmarks (ratios against the bare tools in the same run)"
+	@echo "make clean  remove dist/"
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
