@@ -17,6 +17,8 @@ export default defineConfig({
       {
         test: {
           name: "integration",
+          // One run directory for set-ups shared between files (a mmdebstrap rootfs): test/support/shared.ts.
+          globalSetup: ["./test/support/global-setup.ts"],
           include: ["test/integration/**/*.test.ts"],
           testTimeout: 900_000,
           hookTimeout: 900_000,

@@ -6,7 +6,7 @@
 // Needs root, LXC, mmdebstrap and the Debian mirror. Cleans up containers, bridge, sshd and temp dirs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -18,7 +18,7 @@ import { sshTransport } from "../../src/deploy/transport/ssh.js";
 import type { HostDriver, HostInventory, NodeInventory, Transport } from "../../src/deploy/types.js";
 import { startSshd, type LoopbackSshd } from "../support/sshd.js";
 import { timings } from "../support/timed.js";
-import { buildPctSim, scannedKey, stopContainers } from "../support/lxc-lab.js";
+import { buildPctSim, scannedKey, stopContainers, systemdRootfs } from "../support/lxc-lab.js";
 
 const root = resolve(__dirname, "../..");
 const t = timings();
@@ -82,12 +82,8 @@ beforeAll(async () => {
   // The pct simulator runs from dist/ (it is an executable on the "Proxmox host"): build it.
   await buildPctSim(tmp);
   const rootfs = join(tmp, "rootfs");
-  await t.timed("mmdebstrap", () =>
-    run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=systemd-sysv,ifupdown,openssh-server,iproute2", "bookworm", rootfs, "/etc/apt/sources.list.d/debian.sources"], { timeoutMs: 900_000 }),
-  );
-  // What a bake's normalize stage does: no host identity in a template.
-  for (const n of await readdir(join(rootfs, "etc/ssh"))) if (n.startsWith("ssh_host_")) await rm(join(rootfs, "etc/ssh", n));
-  await truncate(join(rootfs, "etc/machine-id"));
+  // The systemd rootfs the deploy test boots too (made once per run), without host identity.
+  await t.timed("mmdebstrap", () => systemdRootfs(rootfs));
   const packed = await t.timed("pack", () => packDirectory(join(tmp, "store"), { dir: rootfs, name: "drivers-test", version: "1.0.0" }));
   template = { image: packed.manifest.image, file: packed.image.template, sha256: packed.manifest.template.sha256 };
   await rm(rootfs, { recursive: true, force: true });

@@ -7,6 +7,8 @@ import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/pro
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { run, type RunResult } from "../../src/exec/run.js";
+import { SYSTEMD_ROOTFS } from "../support/lxc-lab.js";
+import { sharedMmdebstrap } from "../support/shared.js";
 
 const root = resolve(__dirname, "../..");
 const cli = join(root, "dist/src/main.js");
@@ -39,7 +41,8 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "kiln-store-cli-"));
   rootfs = join(tmp, "rootfs");
   store = join(tmp, "store");
-  await run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=ifupdown", "bookworm", rootfs, "/etc/apt/sources.list.d/debian.sources"], { timeoutMs: 600_000 });
+  // The systemd rootfs the LXC tests use (made once per run; shared.ts).
+  await sharedMmdebstrap(rootfs, SYSTEMD_ROOTFS);
   // What a bake's normalize stage does: no host identity in a template.
   for (const n of await readdir(join(rootfs, "etc/ssh")).catch(() => [])) if (n.startsWith("ssh_host_")) await rm(join(rootfs, "etc/ssh", n));
   if (existsSync(join(rootfs, "etc/machine-id"))) await truncate(join(rootfs, "etc/machine-id"));

@@ -9,10 +9,14 @@ import { run } from "../../src/exec/run.js";
 import { addImage, type AddImageResult, type Manifest } from "../../src/store/index.js";
 import type { VerifySection } from "../../src/recipe/types.js";
 import { repoRoot } from "./kiln.js";
+import { sharedMmdebstrap } from "./shared.js";
+
+/** mmdebstrap arguments of the systemd rootfs that the LXC tests boot (shared by the run: shared.ts). */
+export const SYSTEMD_ROOTFS = ["--variant=minbase", "--include=systemd-sysv,ifupdown,openssh-server,iproute2"] as const;
 
 /** Builds a minimal bookworm rootfs with systemd and sshd, without host identity (as bake's normalize). */
 export async function systemdRootfs(dir: string): Promise<void> {
-  await run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=systemd-sysv,ifupdown,openssh-server,iproute2", "bookworm", dir, "/etc/apt/sources.list.d/debian.sources"], { timeoutMs: 900_000 });
+  await sharedMmdebstrap(dir, SYSTEMD_ROOTFS);
   for (const n of await readdir(join(dir, "etc/ssh"))) if (n.startsWith("ssh_host_")) await rm(join(dir, "etc/ssh", n));
   await truncate(join(dir, "etc/machine-id"));
 }
