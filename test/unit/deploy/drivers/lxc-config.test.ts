@@ -2,7 +2,7 @@
 // write them for a Debian container.
 import { describe, expect, it } from "vitest";
 import type { NodeInventory } from "../../../../src/deploy/types.js";
-import { InternalError } from "../../../../src/errors.js";
+import { InternalError, inStep } from "../../../../src/errors.js";
 import { extractArgv, fstabEscape, hostnameText, hostsText, interfacesText, lxcConfigText, mountEntry, templateNameParts, type HostFacts } from "../../../../src/deploy/drivers/lxc-config.js";
 
 const node: NodeInventory = {
@@ -69,6 +69,12 @@ describe("control characters", () => {
     expect(() => config({ ...node, name: "cam1\u0085" })).toThrow(InternalError);
     expect(() => lxcConfigText({ node, vmid: 1101, rootfs: `/var/lib/lxc${hook}/1101/rootfs`, arch: "amd64", facts: v2 })).toThrow(InternalError);
     expect(() => lxcConfigText({ node, vmid: 1101, rootfs: "/r", arch: "amd64\u0000", facts: v2 })).toThrow(InternalError);
+  });
+
+  it("stays an internal error (a bug in kiln, exit 70) through a driver step, not a tool failure", async () => {
+    const step = inStep("create 1101 (cam1)", async () => config({ ...node, hostname: "cam1\n" }));
+    await expect(step).rejects.toThrow(InternalError);
+    await expect(step).rejects.toThrow(/^create 1101 \(cam1\) › internal: refusing to write the LXC config line "lxc.uts.name = cam1\\n"/);
   });
 
   it("a mount path is refused before fstab escaping could hide it", () => {
