@@ -61,6 +61,17 @@ export class ToolError extends KilnError {
 }
 
 /**
+ * A bug in kiln, caught before it did harm: e.g. a config writer handed a value the input checks should
+ * have refused. Not a KilnError on purpose: main.ts reports it as an internal error.
+ */
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(`internal: ${message}`);
+    this.name = "InternalError";
+  }
+}
+
+/**
  * Prefixes an error's message with a step name on the way up, keeping its class and exit code:
  * `bake › pip layer › installing katcp==0.9.3: hash mismatch`.
  */
@@ -72,7 +83,8 @@ export function inStep<T>(step: string, fn: () => Promise<T>): Promise<T> {
 
 /** Same as inStep, for an error already caught. */
 export function withStep(step: string, e: unknown): unknown {
-  if (e instanceof KilnError) {
+  // An internal error stays one (exit 70, "a bug in kiln"), not a tool failure.
+  if (e instanceof KilnError || e instanceof InternalError) {
     e.message = `${step} › ${e.message}`;
     return e;
   }

@@ -2,6 +2,7 @@
 // Problems are collected (key path + message); the caller adds file and line.
 import { describeValue } from "../recipe/kinds.js";
 import { closest } from "../recipe/suggest.js";
+import { escapeControls, firstControl, quoteInput } from "../util/quote.js";
 import { VMID_MAX, VMID_MIN, type InvField, type InvTable, type InvValue } from "./inventory-schema.js";
 
 /** A problem before it is placed in the file. */
@@ -45,6 +46,20 @@ function checkSlots(v: unknown, path: string, out: KeyProblem[]): readonly [numb
   return ok ? [v[0] as number, v[1] as number] : undefined;
 }
 
+/** Longest string any inventory key takes (a few known_hosts lines fit; a runaway value does not). */
+export const STRING_MAX = 65_536;
+
+/**
+ * Checks what every string must be: not huge, no control characters (C0, DEL, C1, bidi overrides; a
+ * multi-line field may hold newlines and tabs). A newline in a value would start a new line in the
+ * LXC or pct config it is written to.
+ */
+export function textProblem(v: string, multiline = false): string | undefined {
+  if (v.length > STRING_MAX) return `is too long (at most ${STRING_MAX} characters), got ${quoteInput(v)}`;
+  const c = firstControl(multiline ? v.replace(/[\n\t]/g, "") : v);
+  return c === undefined ? undefined : `must not contain control characters (found ${escapeControls(c)}), got ${quoteInput(v)}`;
+}
+
 /** Checks one value against its field; pushes problems and returns the value when good. */
 function checkValue(f: InvField, v: unknown, path: string, out: KeyProblem[]): Fields[string] {
   const bad = (message: string) => {
@@ -70,8 +85,7 @@ function checkValue(f: InvField, v: unknown, path: string, out: KeyProblem[]): F
       return v;
     case "string": {
       if (typeof v !== "string") return bad(`must be a string, got ${describeValue(v)}`);
-      if (v.includes("\0")) return bad("must not contain a NUL character");
-      const msg = f.check?.(v);
+      const msg = textProblem(v, f.multiline) ?? f.check?.(v);
       return msg ? bad(msg) : v;
     }
   }

@@ -5,6 +5,7 @@ import { closest } from "../recipe/suggest.js";
 import type { KeyProblem } from "./inventory-fields.js";
 import { cidrHostProblem, gatewayProblem, macProblem, normalizeMac, parseAddr, parseCidr } from "./net.js";
 import type { HostInventory, Mount, NodeInventory } from "./types.js";
+import { quoteInput } from "../util/quote.js";
 
 /** A value as read: fields with a problem are undefined. */
 type Draft<T> = { readonly [K in keyof T]?: T[K] } & { readonly name: string };
@@ -105,7 +106,7 @@ export function crossCheck(inv: { readonly hosts: readonly Draft<HostInventory>[
   for (const n of inv.nodes) {
     if (n.host !== undefined && !hostNames.includes(n.host)) {
       const near = closest(n.host, hostNames);
-      out.push({ key: `nodes.${n.name}.host`, message: `no host ${JSON.stringify(n.host)} in this inventory${near ? ` (did you mean "${near}"?)` : ""}; hosts are: ${hostNames.join(", ") || "none"}` });
+      out.push({ key: `nodes.${n.name}.host`, message: `no host ${quoteInput(n.host)} in this inventory${near ? ` (did you mean "${near}"?)` : ""}; hosts are: ${hostNames.join(", ") || "none"}` });
     }
   }
   out.push(...slotClashes(inv.nodes));

@@ -1,6 +1,7 @@
 // The inventory schema, described once as data: the loader checks values against it, fills defaults
 // from it, refuses keys it does not list, and docs/inventory.md is checked against it by a test.
 import { isAbsolute, posix } from "node:path";
+import { quoteInput } from "../util/quote.js";
 import { isHostname, parseAddr } from "./net.js";
 
 export type InvValue = string | number | boolean;
@@ -16,6 +17,8 @@ export interface InvField {
   readonly values?: readonly string[];
   readonly min?: number;
   readonly max?: number;
+  /** A string that may span lines: newlines and tabs are allowed (other control characters never are). */
+  readonly multiline?: boolean;
   /** Further rule for a string: a message saying what is wrong, or undefined. */
   readonly check?: (v: string) => string | undefined;
   readonly description: string;
@@ -35,13 +38,29 @@ export const VMID_MAX = 999_999_999;
 /** Names of hosts and nodes: they appear in key paths, journal lines and container names. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
-/** Checks an absolute, normalized path (no `.`/`..`, no trailing `/`, not `/`). */
+/** Longest path the kernel takes (PATH_MAX counts the terminating NUL). */
+export const PATH_MAX = 4095;
+
+/** Checks an absolute, normalized path (no `.`/`..`, no trailing `/`, not `/`) of at most PATH_MAX characters. */
 export function absPathProblem(s: string): string | undefined {
-  if (!isAbsolute(s)) return `must be an absolute path, got ${JSON.stringify(s)}`;
-  if (s.split("/").some((seg) => seg === "." || seg === "..")) return `must not contain '.' or '..' segments, got ${JSON.stringify(s)}`;
+  if (s.length > PATH_MAX) return `is too long for a path (at most ${PATH_MAX} characters), got ${quoteInput(s)}`;
+  if (!isAbsolute(s)) return `must be an absolute path, got ${quoteInput(s)}`;
+  if (s.split("/").some((seg) => seg === "." || seg === "..")) return `must not contain '.' or '..' segments, got ${quoteInput(s)}`;
   if (s === "/") return "must not be '/'";
   const norm = posix.normalize(s).replace(/\/$/, "");
-  return norm === s ? undefined : `must be normalized: write ${JSON.stringify(norm)}`;
+  return norm === s ? undefined : `must be normalized: write ${quoteInput(norm)}`;
+}
+
+/**
+ * Checks a path that is written into an LXC config line or a pct property string (`mp0: /host,mp=/data`):
+ * only characters neither format gives a meaning (',' adds a pct option, '=' a key, ':' names a volume,
+ * spaces split fstab fields).
+ */
+export function configPathProblem(s: string): string | undefined {
+  const p = absPathProblem(s);
+  if (p) return p;
+  const bad = /[^A-Za-z0-9/._+@-]/.exec(s)?.[0];
+  return bad === undefined ? undefined : `may only hold letters, digits and '/', '.', '_', '-', '+', '@' (it goes into LXC and pct config lines, where ${quoteInput(bad)} is not plain text), got ${quoteInput(s)}`;
 }
 
 /** Checks an SSH target `[user@]host` or `local`; a leading '-' would be read by ssh as an option. */
@@ -50,29 +69,30 @@ function addressProblem(s: string): string | undefined {
   const m = /^(?:([a-z_][a-z0-9_.-]{0,31})@)?(.+)$/.exec(s);
   const host = m?.[2] ?? "";
   if (s.startsWith("-") || !m || (!isHostname(host) && !parseAddr(host)))
-    return `must be "local" or an SSH target "[user@]host" (host name, IPv4 or IPv6 address), got ${JSON.stringify(s)}`;
+    return `must be "local" or an SSH target "[user@]host" (host name, IPv4 or IPv6 address), got ${quoteInput(s)}`;
   return undefined;
 }
 
 /** Checks a known_hosts value: an absolute file path, or known_hosts lines `host keytype base64`. */
 function knownHostsProblem(s: string): string | undefined {
-  if (s.startsWith("/")) return absPathProblem(s);
+  // The field may span lines (several keys); a path may not.
+  if (s.startsWith("/")) return /[\n\t]/.test(s) ? `must be a path without newlines or tabs, or known_hosts lines; got ${quoteInput(s)}` : absPathProblem(s);
   const bad = s
     .split("\n")
     .filter((l) => l.trim() !== "")
     .find((l) => !/^(?:@(?:cert-authority|revoked)\s+)?\S+\s+(?:ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+)\s+[A-Za-z0-9+/]+=*(?:\s.*)?$/.test(l.trim()));
-  if (bad !== undefined || s.trim() === "") return `must be an absolute path to a known_hosts file or known_hosts lines "HOST KEYTYPE BASE64" (ssh-keyscan prints them); could not read ${JSON.stringify(bad ?? s)}`;
+  if (bad !== undefined || s.trim() === "") return `must be an absolute path to a known_hosts file or known_hosts lines "HOST KEYTYPE BASE64" (ssh-keyscan prints them); could not read ${quoteInput(bad ?? s)}`;
   return undefined;
 }
 
 /** Checks a Proxmox storage id (pvesm's format). */
 function storageIdProblem(s: string): string | undefined {
-  return /^[a-z][a-z0-9._-]*[a-z0-9]$|^[a-z]$/.test(s) ? undefined : `must be a Proxmox storage id such as "local" (lowercase letters, digits, '-', '_', '.'), got ${JSON.stringify(s)}`;
+  return /^[a-z][a-z0-9._-]*[a-z0-9]$|^[a-z]$/.test(s) ? undefined : `must be a Proxmox storage id such as "local" (lowercase letters, digits, '-', '_', '.'), got ${quoteInput(s)}`;
 }
 
 /** Checks a Linux bridge name (at most 15 bytes, no '/' or spaces). */
 function bridgeProblem(s: string): string | undefined {
-  return /^[A-Za-z0-9_.-]{1,15}$/.test(s) && s !== "." && s !== ".." ? undefined : `must be a network bridge name of 1..15 letters, digits, '_', '.', '-' (e.g. "vmbr0"), got ${JSON.stringify(s)}`;
+  return /^[A-Za-z0-9_.-]{1,15}$/.test(s) && s !== "." && s !== ".." ? undefined : `must be a network bridge name of 1..15 letters, digits, '_', '.', '-' (e.g. "vmbr0"), got ${quoteInput(s)}`;
 }
 
 export const HOST_TABLE: InvTable = {
@@ -88,7 +108,7 @@ export const HOST_TABLE: InvTable = {
       description: 'lxc: the LXC path (lxc.lxcpath) containers live in, default `"/var/lib/lxc"`; proxmox: the storage id templates are uploaded to, default `"local"`.',
     },
     { key: "state_dir", prop: "stateDir", kind: "string", default: "/var/lib/kiln", check: absPathProblem, description: "Directory on the host where kiln keeps templates and per-node identity (SSH host keys)." },
-    { key: "known_hosts", prop: "knownHosts", kind: "string", check: knownHostsProblem, description: "The host's SSH key: known_hosts lines (`ssh-keyscan` output) or an absolute path to a known_hosts file. ssh runs with StrictHostKeyChecking=yes against it." },
+    { key: "known_hosts", prop: "knownHosts", kind: "string", multiline: true, check: knownHostsProblem, description: "The host's SSH key: known_hosts lines (`ssh-keyscan` output) or an absolute path to a known_hosts file. ssh runs with StrictHostKeyChecking=yes against it." },
     { key: "identity_file", prop: "identityFile", kind: "string", description: "SSH private key to log in with; relative paths are taken from the inventory's directory." },
     { key: "parallel", kind: "int", default: 2, min: 1, max: 64, description: "Most nodes swapped at the same time on this host (hosts always run in parallel)." },
   ],
@@ -100,11 +120,11 @@ export const NODE_TABLE: InvTable = {
   fields: [
     { key: "host", kind: "string", required: true, description: "Name of the `[hosts.<name>]` table it runs on." },
     { key: "slots", kind: "slots", required: true, description: `Two different container ids (vmids, ${VMID_MIN}..${VMID_MAX}) the node alternates between; the stopped one keeps the previous image for a rollback flip.` },
-    { key: "hostname", kind: "string", check: (s) => (isHostname(s) ? undefined : `must be an RFC 1123 host name (labels of letters, digits and inner '-', at most 63 each), got ${JSON.stringify(s)}`), description: "The container's host name (default: the node's name)." },
+    { key: "hostname", kind: "string", check: (s) => (isHostname(s) ? undefined : `must be an RFC 1123 host name (labels of letters, digits and inner '-', at most 63 each), got ${quoteInput(s)}`), description: "The container's host name (default: the node's name)." },
     { key: "cores", kind: "int", default: 1, min: 1, max: 8192, description: "CPU cores." },
     { key: "memory", kind: "int", default: 512, min: 16, max: 4_194_304, description: "Memory in MiB (pct's minimum is 16)." },
     { key: "disk", kind: "int", default: 4, min: 1, max: 131_072, description: "Root disk size in GiB." },
-    { key: "role", kind: "string", check: (s) => (/^[A-Za-z0-9_.-]{1,63}$/.test(s) ? undefined : `must be a short word (letters, digits, '_', '.', '-'), got ${JSON.stringify(s)}`), description: "Free label for reports (e.g. `camera`, `proxy`)." },
+    { key: "role", kind: "string", check: (s) => (/^[A-Za-z0-9_.-]{1,63}$/.test(s) ? undefined : `must be a short word (letters, digits, '_', '.', '-'), got ${quoteInput(s)}`), description: "Free label for reports (e.g. `camera`, `proxy`)." },
   ],
 };
 
@@ -123,8 +143,8 @@ export const MOUNT_TABLE: InvTable = {
   header: "[[nodes.<name>.mount]]",
   description: "A data directory bind-mounted from the host; it is the same directory in both slots, so data survives every swap.",
   fields: [
-    { key: "host", kind: "string", required: true, check: absPathProblem, description: "Absolute path on the host." },
-    { key: "path", kind: "string", required: true, check: absPathProblem, description: "Absolute path in the container." },
+    { key: "host", kind: "string", required: true, check: configPathProblem, description: "Absolute path on the host." },
+    { key: "path", kind: "string", required: true, check: configPathProblem, description: "Absolute path in the container." },
     { key: "read_only", prop: "readOnly", kind: "bool", default: false, description: "Mount read-only." },
   ],
 };
@@ -137,7 +157,7 @@ export const NODE_SUBTABLES = ["network", "mount"] as const;
 /** Default `storage` per driver. */
 export const DEFAULT_STORAGE: Readonly<Record<"lxc" | "proxmox", string>> = { lxc: "/var/lib/lxc", proxmox: "local" };
 
-/** Storage check per driver: an LXC path is a directory, a Proxmox storage is an id. */
+/** Storage check per driver: an LXC path is a directory (written into lxc.rootfs.path), a Proxmox storage is an id. */
 export function storageProblem(driver: "lxc" | "proxmox", s: string): string | undefined {
-  return driver === "lxc" ? absPathProblem(s) : storageIdProblem(s);
+  return driver === "lxc" ? configPathProblem(s) : storageIdProblem(s);
 }

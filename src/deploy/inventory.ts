@@ -11,6 +11,7 @@ import { isTable, readFields, unknownKey, type Fields, type KeyProblem } from ".
 import { crossCheck, networkProblems, type NodeDraft } from "./inventory-rules.js";
 import { DEFAULT_STORAGE, HOST_TABLE, MOUNT_TABLE, NAME_PATTERN, NETWORK_TABLE, NODE_SUBTABLES, NODE_TABLE, TOP_KEYS, storageProblem } from "./inventory-schema.js";
 import type { HostInventory, Inventory, Mount, NodeInventory } from "./types.js";
+import { escapeControls, quoteInput } from "../util/quote.js";
 
 /** Reads and validates the inventory at `path`. */
 export async function loadInventory(path: string): Promise<Inventory> {
@@ -42,7 +43,8 @@ export function parseInventory(text: string, file: string): Inventory {
   out.push(...crossCheck({ hosts, nodes }));
   if (out.length) {
     const line = lineOf(doc, locator(text));
-    const problems: Problem[] = out.map((p) => ({ file: displayPath(file), line: line(p.key), key: p.key, message: p.message }));
+    // A key path holds TOML keys as written, which may carry control characters: escaped for the terminal.
+    const problems: Problem[] = out.map((p) => ({ file: displayPath(file), line: line(p.key), key: escapeControls(p.key), message: p.message }));
     throw new UserError([...problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
   }
   return { path: file, hosts: hosts as HostInventory[], nodes: nodes as NodeInventory[] };
@@ -79,7 +81,7 @@ function entries(doc: Record<string, unknown>, key: "hosts" | "nodes", out: KeyP
     return [];
   }
   return Object.entries(v).flatMap(([name, t]): [string, Record<string, unknown>][] => {
-    if (!NAME_PATTERN.test(name)) out.push({ key: `${key}.${name}`, message: `name must be 1..63 letters, digits, '_' or '-' starting with a letter or digit, got ${JSON.stringify(name)}` });
+    if (!NAME_PATTERN.test(name)) out.push({ key: `${key}.${name}`, message: `name must be 1..63 letters, digits, '_' or '-' starting with a letter or digit, got ${quoteInput(name)}` });
     if (!isTable(t)) {
       out.push({ key: `${key}.${name}`, message: `must be a table (${example} followed by its keys)` });
       return [];
@@ -120,7 +122,7 @@ function readNode(name: string, t: Record<string, unknown>, out: KeyProblem[]): 
   if (t.hostname === undefined && NAME_PATTERN.test(name)) {
     hostname = name;
     if (!/^[A-Za-z0-9-]+$/.test(name) || name.startsWith("-") || name.endsWith("-")) {
-      out.push({ key: `${path}.hostname`, message: `the node name ${JSON.stringify(name)} is not a valid host name; set hostname = "…" explicitly` });
+      out.push({ key: `${path}.hostname`, message: `the node name ${quoteInput(name)} is not a valid host name; set hostname = "…" explicitly` });
       hostname = undefined;
     }
   }
@@ -182,6 +184,6 @@ export function inventoryName(inv: Pick<Inventory, "path">): string {
 export function selectNodes(inv: Inventory, names?: readonly string[]): readonly NodeInventory[] {
   if (!names || names.length === 0) return inv.nodes;
   const unknown = names.filter((n) => !inv.nodes.some((x) => x.name === n));
-  if (unknown.length) throw new UserError(unknown.map((n) => ({ key: "--nodes", message: `no node ${JSON.stringify(n)} in ${displayPath(inv.path)} (it has ${inv.nodes.map((x) => x.name).join(", ")})` })));
+  if (unknown.length) throw new UserError(unknown.map((n) => ({ key: "--nodes", message: `no node ${quoteInput(n)} in ${displayPath(inv.path)} (it has ${inv.nodes.map((x) => x.name).join(", ")})` })));
   return inv.nodes.filter((n) => names.includes(n.name));
 }

@@ -1,6 +1,7 @@
 // Network value checks for the inventory: IPv4/IPv6 addresses as numbers, CIDRs, "inside the subnet",
 // MAC syntax and kind, hostnames. Each check returns a message (what is wrong and what to write) or undefined.
 import { isIPv4, isIPv6 } from "node:net";
+import { quoteInput } from "../util/quote.js";
 
 /** An address as a number with its family, so subnets can be compared. */
 export interface Addr {
@@ -47,9 +48,9 @@ export function parseAddr(s: string): Addr | undefined {
 /** Parses `address/prefix` (prefix ≤ 32 for IPv4, ≤ 128 for IPv6). */
 export function parseCidr(s: string): Cidr | string {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(s);
-  if (!m) return `must be an address with a prefix length (CIDR) such as "10.0.0.11/24" or "fd00::11/64", or "dhcp"; got ${JSON.stringify(s)}`;
+  if (!m) return `must be an address with a prefix length (CIDR) such as "10.0.0.11/24" or "fd00::11/64", or "dhcp"; got ${quoteInput(s)}`;
   const addr = parseAddr(m[1] ?? "");
-  if (!addr) return `${JSON.stringify(m[1])} is not an IPv4 or IPv6 address`;
+  if (!addr) return `${quoteInput(m[1])} is not an IPv4 or IPv6 address`;
   const prefix = Number(m[2]);
   const max = addr.family === 4 ? 32 : 128;
   if (prefix < 1 || prefix > max) return `prefix length /${prefix} is out of range for IPv${addr.family} (1..${max})`;
@@ -76,7 +77,7 @@ export function cidrHostProblem(c: Cidr): string | undefined {
 /** Checks that a gateway is an address of the same family, inside the node's subnet, and not the node itself. */
 export function gatewayProblem(gateway: string, ip: Cidr): string | undefined {
   const g = parseAddr(gateway);
-  if (!g) return `must be an IPv4 or IPv6 address, got ${JSON.stringify(gateway)}`;
+  if (!g) return `must be an IPv4 or IPv6 address, got ${quoteInput(gateway)}`;
   if (g.family !== ip.addr.family) return `is IPv${g.family} but network.ip is IPv${ip.addr.family}; use a gateway of the same family`;
   if (network(g, ip.prefix) !== network(ip.addr, ip.prefix)) return `${gateway} is not inside the node's subnet ${formatNet(ip)}; a gateway must be directly reachable`;
   if (g.value === ip.addr.value) return `is the node's own address; name the router of the subnet`;
@@ -106,7 +107,7 @@ function compressV6(groups: readonly string[]): string {
 
 /** Checks a MAC address: six colon-separated hex octets, unicast, not all zeros. */
 export function macProblem(mac: string): string | undefined {
-  if (!/^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$/.test(mac)) return `must be six hex octets separated by ':' (e.g. "02:4b:49:4c:4e:01"), got ${JSON.stringify(mac)}`;
+  if (!/^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$/.test(mac)) return `must be six hex octets separated by ':' (e.g. "02:4b:49:4c:4e:01"), got ${quoteInput(mac)}`;
   const first = parseInt(mac.slice(0, 2), 16);
   if (first & 1) return `${mac} is a multicast address (lowest bit of the first octet set); a node needs a unicast MAC such as a locally administered "02:…" one, as Proxmox generates`;
   if (/^(?:00:){5}00$/.test(mac)) return "must not be all zeros; give the node a fixed unicast MAC such as a locally administered \"02:…\" one";

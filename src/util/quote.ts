@@ -8,6 +8,11 @@ export const QUOTE_MAX = 80;
 // C0 controls, DEL, C1 controls, and the bidi overrides/isolates that reorder what a terminal shows.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
+/** The first character of `s` that escapeControls would escape (a control or bidi character), or undefined. */
+export function firstControl(s: string): string | undefined {
+  return new RegExp(UNSAFE.source).exec(s)?.[0];
+}
+
 /** Escapes what a terminal would interpret: `\n`, `\r`, `\t`, `\\`, others as `\xNN` / `\uNNNN`. */
 export function escapeControls(s: string): string {
   return s.replace(/\\/g, "\\\\").replace(UNSAFE, (c) => {

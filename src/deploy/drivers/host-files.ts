@@ -4,6 +4,7 @@
 // against the host's /, which is exactly what is refused). Many files go in one round trip: a remote
 // command can cost a login shell's start-up.
 import { ToolError } from "../../errors.js";
+import { noControls } from "../config-safe.js";
 import type { Transport } from "../types.js";
 
 // Constant script; the files arrive as groups of four positional parameters: root, path inside it, octal
@@ -61,10 +62,10 @@ export interface RootWrite {
 /** Arguments are one string on the remote side: keep each call well under Linux's 128 KiB per argument. */
 const MAX_BATCH = 48 * 1024;
 
-/** The four positional parameters of one write. */
+/** The four positional parameters of one write; names with a control character are refused (a bug upstream). */
 function groupOf(w: RootWrite): string[] {
-  const src = w.from !== undefined ? `file:${w.from}` : `data:${Buffer.from(w.content ?? "").toString("base64")}`;
-  return [w.root, w.path, w.mode, `${w.ifDirExists ? "if-dir:" : ""}${src}`];
+  const src = w.from !== undefined ? `file:${noControls("the source file", w.from)}` : `data:${Buffer.from(w.content ?? "").toString("base64")}`;
+  return [noControls("the root", w.root), noControls("the path", w.path), noControls("the mode", w.mode), `${w.ifDirExists ? "if-dir:" : ""}${src}`];
 }
 
 /** Writes files into roots, in order, each atomically (temp name, then rename); few round trips. */

@@ -4,6 +4,7 @@
 import { ToolError } from "../../errors.js";
 import type { Transport } from "../types.js";
 import type { RootWrite } from "./host-files.js";
+import { quoteInput } from "../../util/quote.js";
 
 /** The key types Proxmox generates for a new container (PVE::LXC::Setup::Base::ssh_host_key_types_to_generate). */
 export const HOST_KEY_TYPES = ["rsa", "ecdsa", "ed25519"] as const;
@@ -28,7 +29,7 @@ const KEYGEN_SCRIPT = [
 /** Directory of a node's saved keys on the host. */
 export function identityDir(stateDir: string, hostname: string): string {
   // The inventory validates hostnames; this keeps a bad one from ever naming a path elsewhere.
-  if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(hostname) || hostname.includes("..")) throw new ToolError(`not a hostname kiln can keep keys for: ${JSON.stringify(hostname)}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(hostname) || hostname.includes("..")) throw new ToolError(`not a hostname kiln can keep keys for: ${quoteInput(hostname)}`);
   return `${stateDir}/identity/${hostname}`;
 }
 

@@ -3,6 +3,7 @@
 // /etc/hostname and /etc/hosts (PVE::LXC::Setup::Debian::setup_network, Base::set_hostname).
 import { isIPv6 } from "node:net";
 import type { Mount, NodeInventory } from "../types.js";
+import { noControls } from "../config-safe.js";
 
 /** What the host offers that the config depends on (probed once per host). */
 export interface HostFacts {
@@ -31,6 +32,9 @@ export function fstabEscape(path: string): string {
 
 /** One bind mount of host data, created in the container if missing (what Proxmox's `mpN: /host,mp=/path` gives). */
 export function mountEntry(m: Mount): string {
+  // Checked before escaping: fstabEscape would turn a newline into \012 and hide a bug upstream.
+  noControls("the mount source", m.host);
+  noControls("the mount target", m.path);
   const target = m.path.replace(/^\/+/, "");
   return `lxc.mount.entry = ${fstabEscape(m.host)} ${fstabEscape(target)} none bind,create=dir${m.readOnly ? ",ro" : ""} 0 0`;
 }
@@ -52,11 +56,11 @@ function cpuLines(cores: number, facts: HostFacts): string[] {
   return [facts.cgroup === "v2" ? `lxc.cgroup2.cpuset.cpus = ${set}` : `lxc.cgroup.cpuset.cpus = ${set}`];
 }
 
-/** The container's LXC config file. */
+/** The container's LXC config file; every line is refused if it holds a control character (one line per key). */
 export function lxcConfigText(i: LxcConfigInput): string {
   const n = i.node;
   const mounts = [...n.mounts].sort((a, b) => a.path.split("/").length - b.path.split("/").length || a.path.localeCompare(b.path));
-  return [
+  const lines = [
     `# kiln: node ${n.name}, slot ${i.vmid} (the image it was created from is in kiln.json beside this file)`,
     `lxc.include = ${i.facts.include}`,
     `lxc.arch = ${i.arch}`,
@@ -75,13 +79,15 @@ export function lxcConfigText(i: LxcConfigInput): string {
     // The fixed MAC is part of the node's identity: DHCP reservations and switches see the same node.
     `lxc.net.0.hwaddr = ${n.network.mac.toLowerCase()}`,
     ...mounts.map(mountEntry),
-    "",
-  ].join("\n");
+  ];
+  return `${lines.map((l) => noControls("the LXC config line", l)).join("\n")}\n`;
 }
 
 /** /etc/network/interfaces for ifupdown: loopback plus eth0, static (v4 or v6) or DHCP. */
 export function interfacesText(net: NodeInventory["network"]): string {
   const head = ["# Written by kiln from the inventory; changes here are lost on the next deploy.", "source /etc/network/interfaces.d/*", "", "auto lo", "iface lo inet loopback", "", "auto eth0"];
+  noControls("the address", net.ip);
+  if (net.gateway !== undefined) noControls("the gateway", net.gateway);
   if (net.ip === "dhcp") return [...head, "iface eth0 inet dhcp", ""].join("\n");
   const family = isIPv6(net.ip.split("/")[0] ?? "") ? "inet6" : "inet";
   // Debian ≥ 10 takes the address in CIDR form (as Proxmox writes it for such containers).
@@ -90,6 +96,7 @@ export function interfacesText(net: NodeInventory["network"]): string {
 
 /** /etc/hostname: the first label, as Proxmox writes it. */
 export function hostnameText(hostname: string): string {
+  noControls("the hostname", hostname);
   return `${hostname.replace(/\..*$/, "")}\n`;
 }
 
@@ -101,6 +108,8 @@ const END = "# --- END KILN ---";
  * template's file kept; localhost lines added when the template has none (PVE::LXC::Setup::Base::update_etc_hosts).
  */
 export function hostsText(existing: string | undefined, o: { readonly hostname: string; readonly ip: string }): string {
+  noControls("the hostname", o.hostname);
+  noControls("the address", o.ip);
   const kept = (existing ?? "").replace(new RegExp(`${BEGIN}\\n[\\s\\S]*?${END}\\n?`, "g"), "");
   const short = o.hostname.replace(/\..*$/, "");
   const names = o.hostname.includes(".") ? `${o.hostname} ${short}` : o.hostname;

@@ -1,12 +1,19 @@
 // Pure pct(1) / pvesm(1) argv for the proxmox driver, in pct's documented syntax, and parsers of what
 // pct prints (`pct status`, `pct config`, `pct mount`).
 import { isIPv6 } from "node:net";
-import { UserError } from "../../errors.js";
+import { InternalError } from "../../errors.js";
+import { quoteInput } from "../../util/quote.js";
 import type { Mount, NodeInventory } from "../types.js";
+import { noControls } from "../config-safe.js";
 
-/** A value inside a property string must not carry its separators. */
+/**
+ * A value inside a property string must not carry its separators (a ',' would add an option, '=' a key)
+ * nor a control character (pct writes the string into a config file line). The inventory refuses such
+ * values, so one arriving here is a bug.
+ */
 function plain(what: string, v: string): string {
-  if (/[,=\s]/.test(v)) throw new UserError({ key: what, message: `${JSON.stringify(v)} cannot be passed to pct: commas, '=' and spaces are separators in its property strings` });
+  noControls(what, v);
+  if (/[,=\s]/.test(v)) throw new InternalError(`refusing to pass ${what} ${quoteInput(v)} to pct: commas, '=' and spaces are separators in its property strings`);
   return v;
 }
 
@@ -16,9 +23,9 @@ export function netSpec(net: NodeInventory["network"]): string {
   const parts = [
     "name=eth0",
     `bridge=${plain("network.bridge", net.bridge)}`,
-    `hwaddr=${net.mac.toUpperCase()}`,
-    `${v6 ? "ip6" : "ip"}=${net.ip}`,
-    ...(net.gateway ? [`${v6 ? "gw6" : "gw"}=${net.gateway}`] : []),
+    `hwaddr=${plain("network.mac", net.mac).toUpperCase()}`,
+    `${v6 ? "ip6" : "ip"}=${plain("network.ip", net.ip)}`,
+    ...(net.gateway ? [`${v6 ? "gw6" : "gw"}=${plain("network.gateway", net.gateway)}`] : []),
     "type=veth",
   ];
   return parts.join(",");
@@ -37,6 +44,7 @@ export function kilnDescription(o: { readonly image: string; readonly node: stri
 /** `pct create` of a stopped, privileged container for `node` in slot `vmid` from template volume `volid`. */
 export function pctCreateArgv(o: { readonly vmid: number; readonly volid: string; readonly node: NodeInventory; readonly rootStorage: string; readonly image: string }): string[] {
   const n = o.node;
+  // pct writes these into the container's config file, one "key: value" line each.
   return [
     "pct", "create", String(o.vmid), o.volid,
     "--hostname", n.hostname,
@@ -51,7 +59,7 @@ export function pctCreateArgv(o: { readonly vmid: number; readonly volid: string
     "--unprivileged", "0",
     "--onboot", "0",
     "--description", kilnDescription({ image: o.image, node: n.name, creating: true }),
-  ];
+  ].map((a) => noControls("the pct create argument", a));
 }
 
 /** Parses `pct config` output ("key: value" lines) into a map. */

@@ -4,6 +4,7 @@
 import { basename, dirname } from "node:path";
 import { ToolError } from "../../errors.js";
 import type { Transport } from "../types.js";
+import { quoteInput } from "../../util/quote.js";
 
 /** What ensureTemplate is given: the image id, the local template file, its sha256. */
 export interface TemplateRef {
@@ -15,7 +16,7 @@ export interface TemplateRef {
 /** Hex of "sha256:<hex>", refusing anything else (it names a path on the host). */
 export function imageHex(image: string): string {
   const m = /^sha256:([0-9a-f]{64})$/.exec(image);
-  if (!m?.[1]) throw new ToolError(`not an image id: ${JSON.stringify(image)} (expected sha256:<64 hex>)`);
+  if (!m?.[1]) throw new ToolError(`not an image id: ${quoteInput(image)} (expected sha256:<64 hex>)`);
   return m[1];
 }
 
@@ -27,7 +28,7 @@ export function imageRecord(stateDir: string, image: string): string {
 /** The host file name of a template: the store's name for it (Proxmox naming). */
 export function templateFileName(t: TemplateRef): string {
   const name = basename(t.file);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.tar(\.(zst|gz|xz))?$/.test(name)) throw new ToolError(`template file name ${JSON.stringify(name)} is not one a storage accepts (<ostype>-<name>_<version>_<arch>.tar.zst)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.tar(\.(zst|gz|xz))?$/.test(name)) throw new ToolError(`template file name ${quoteInput(name)} is not one a storage accepts (<ostype>-<name>_<version>_<arch>.tar.zst)`);
   return name;
 }
 

@@ -1,6 +1,7 @@
 // Pure pieces of the SSH transport: the ssh(1) options kiln always passes, the destination, and the
 // known_hosts line the host key is pinned to. Kept apart from running ssh so unit tests can read argv.
 import { UserError } from "../../errors.js";
+import { noControls } from "../config-safe.js";
 import type { HostInventory } from "../types.js";
 
 /** Where the transport's private files live (a fresh 0700 temp dir per transport). */
@@ -38,7 +39,9 @@ export function knownHostsLine(host: Pick<HostInventory, "name" | "address" | "p
       { hint: `hint: add the line \`ssh-keyscan${host.port ? ` -p ${host.port}` : ""} ${hostOfAddress(host.address)}\` prints (after checking it out of band) as knownHosts` },
     );
   }
+  // One entry per line: a CR or other control inside a line is refused (tabs separate fields).
   const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  for (const l of lines) noControls("the known_hosts line", l.replace(/\t/g, " "));
   return `${lines.map((l) => (KEY_TYPE.test(l.split(/\s+/)[0] ?? "") ? `${knownHostsPattern(host)} ${l}` : l)).join("\n")}\n`;
 }
 

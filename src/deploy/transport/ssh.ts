@@ -8,6 +8,7 @@ import { pipeline } from "node:stream/promises";
 import pLimit from "p-limit";
 import { ToolError, UserError } from "../../errors.js";
 import { describeFailure, run, showArgv, spawnPiped, type RunResult } from "../../exec/run.js";
+import { quoteInput } from "../../util/quote.js";
 import type { HostInventory, Transport } from "../types.js";
 import { quoteArgv } from "./quote.js";
 import { knownHostsLine, sshOptions, type SshFiles } from "./ssh-args.js";
@@ -67,7 +68,7 @@ async function knownHostsText(host: HostInventory): Promise<string> {
   if (!/^(\/|~\/)\S*$/.test(k)) return knownHostsLine(host);
   const path = k.startsWith("~/") ? join(process.env.HOME ?? "/root", k.slice(2)) : k;
   const text = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
-    throw new UserError({ key: `hosts.${host.name}.knownHosts`, message: `cannot read the known-hosts file ${path}: ${e.code ?? e.message}` });
+    throw new UserError({ key: `hosts.${host.name}.knownHosts`, message: `cannot read the known-hosts file ${quoteInput(path)}: ${e.code ?? e.message}` });
   });
   return knownHostsLine({ ...host, knownHosts: text });
 }

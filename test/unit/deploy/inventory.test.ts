@@ -79,6 +79,33 @@ describe("loadInventory", () => {
   });
 });
 
+describe("hostile values", () => {
+  const big = "a".repeat(400 * 1024);
+  const site = (host: string, node: string, mount: string) => `[hosts.h]\naddress = "local"\ndriver = "lxc"\n${host}\n[nodes.n1]\nhost = "h"\nslots = [101, 102]\n${node}\nnetwork = { bridge = "lxcbr0", ip = "dhcp", mac = "02:00:00:00:00:01" }\n[[nodes.n1.mount]]\n${mount}\n`;
+
+  it("keeps messages short for a 400 KB value in any key", () => {
+    const text = site(`storage = "/${big}"\nidentity_file = "${big}"\nknown_hosts = "h ssh-ed25519 ${big}"`, `role = "${big}"\nhostname = "${big}"`, `host = "/srv/${big}"\npath = "/${big},x"`);
+    const err = (() => {
+      try {
+        parseInventory(text, join(tmp, "big.toml"));
+      } catch (e) {
+        return e as UserError;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(UserError);
+    expect(err?.problems.map((p) => p.key)).toEqual(["hosts.h.storage", "hosts.h.identity_file", "hosts.h.known_hosts", "nodes.n1.role", "nodes.n1.hostname", "nodes.n1.mount[0].host", "nodes.n1.mount[0].path"]);
+    for (const p of err?.problems ?? []) expect(p.message.length).toBeLessThan(200);
+    expect(err?.message).toContain(`(${400 * 1024 + 1} characters)`);
+  });
+
+  it("still accepts plain paths and names", () => {
+    const inv = parseInventory(site('storage = "/var/lib/lxc-2/a_b.c+d@e"\nknown_hosts = "h ssh-ed25519 AAAA\\nh2\\tssh-rsa AAAA"', 'role = "cam-1.x_y"', 'host = "/srv/kiln/cam_1.d"\npath = "/data+x@y"'), join(tmp, "ok.toml"));
+    expect(inv.hosts[0]?.storage).toBe("/var/lib/lxc-2/a_b.c+d@e");
+    expect(inv.nodes[0]?.mounts).toEqual([{ host: "/srv/kiln/cam_1.d", path: "/data+x@y", readOnly: false }]);
+  });
+});
+
 describe("network values", () => {
   it("parses IPv4 and IPv6 (with :: and an IPv4 tail) to the same numbers", () => {
     expect(parseAddr("10.0.0.1")).toEqual({ family: 4, value: 0x0a000001n });

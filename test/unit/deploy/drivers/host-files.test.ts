@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { localTransport } from "../../../../src/deploy/transport/local.js";
 import { readRootFile, writeRootFiles } from "../../../../src/deploy/drivers/host-files.js";
+import { InternalError } from "../../../../src/errors.js";
 
 const t = localTransport();
 let tmp: string;
@@ -39,6 +40,14 @@ describe("writeRootFiles", () => {
     expect((await lstat(join(root, "etc/ssh/ssh_host_ed25519_key"))).mode & 0o777).toBe(0o600);
     expect(await readFile(join(root, "etc/binary"))).toEqual(Buffer.from([0, 1, 2, 255, 10]));
     expect((await readdir(join(root, "etc"))).sort()).toEqual(["binary", "hostname", "ssh"]); // no network dir made, no temp left
+  });
+
+  it("refuses a root, path, mode or source with a control character before writing anything", async () => {
+    const ok = { root, path: "etc/ok", mode: "0644", content: "x" };
+    for (const bad of [{ ...ok, path: "etc/x\ny" }, { ...ok, root: `${root}\r` }, { ...ok, mode: "0644\u0000" }, { path: "etc/k", root, mode: "0600", from: `${tmp}/key\u0085` }]) {
+      await expect(writeRootFiles(t, [ok, bad])).rejects.toThrow(InternalError);
+    }
+    await expect(lstat(join(root, "etc/ok"))).rejects.toThrow(/ENOENT/);
   });
 
   it("refuses a parent directory that is a symlink out of the root", async () => {

@@ -2,6 +2,7 @@
 // write them for a Debian container.
 import { describe, expect, it } from "vitest";
 import type { NodeInventory } from "../../../../src/deploy/types.js";
+import { InternalError, inStep } from "../../../../src/errors.js";
 import { extractArgv, fstabEscape, hostnameText, hostsText, interfacesText, lxcConfigText, mountEntry, templateNameParts, type HostFacts } from "../../../../src/deploy/drivers/lxc-config.js";
 
 const node: NodeInventory = {
@@ -55,6 +56,37 @@ describe("lxc config", () => {
     ]);
     expect(fstabEscape("a\\b\tc\nd")).toBe("a\\134b\\011c\\012d");
     expect(mountEntry({ host: "/h", path: "/p", readOnly: false })).toBe("lxc.mount.entry = /h p none bind,create=dir 0 0");
+  });
+});
+
+describe("control characters", () => {
+  const config = (n: NodeInventory) => lxcConfigText({ node: n, vmid: 1101, rootfs: "/var/lib/lxc/1101/rootfs", arch: "amd64", facts: v2 });
+  const hook = "\nlxc.hook.pre-start = /bin/sh -c id";
+
+  it("the LXC config writer refuses any line with one, whatever the caller checked", () => {
+    expect(() => config({ ...node, network: { ...node.network, bridge: `vmbr0${hook}` } })).toThrow(InternalError);
+    expect(() => config({ ...node, hostname: "cam1\r" })).toThrow(/control character \\r/);
+    expect(() => config({ ...node, name: "cam1\u0085" })).toThrow(InternalError);
+    expect(() => lxcConfigText({ node, vmid: 1101, rootfs: `/var/lib/lxc${hook}/1101/rootfs`, arch: "amd64", facts: v2 })).toThrow(InternalError);
+    expect(() => lxcConfigText({ node, vmid: 1101, rootfs: "/r", arch: "amd64\u0000", facts: v2 })).toThrow(InternalError);
+  });
+
+  it("stays an internal error (a bug in kiln, exit 70) through a driver step, not a tool failure", async () => {
+    const step = inStep("create 1101 (cam1)", async () => config({ ...node, hostname: "cam1\n" }));
+    await expect(step).rejects.toThrow(InternalError);
+    await expect(step).rejects.toThrow(/^create 1101 \(cam1\) › internal: refusing to write the LXC config line "lxc.uts.name = cam1\\n"/);
+  });
+
+  it("a mount path is refused before fstab escaping could hide it", () => {
+    expect(() => mountEntry({ host: `/srv/a${hook}`, path: "/data", readOnly: false })).toThrow(InternalError);
+    expect(() => mountEntry({ host: "/srv/a", path: "/data\t", readOnly: false })).toThrow(InternalError);
+  });
+
+  it("the rootfs files refuse them too", () => {
+    expect(() => interfacesText({ ...node.network, ip: "10.0.0.11/24\naddress 10.9.9.9" })).toThrow(InternalError);
+    expect(() => interfacesText({ ...node.network, gateway: "10.0.0.1\u001b" })).toThrow(InternalError);
+    expect(() => hostnameText("cam1\u0000")).toThrow(InternalError);
+    expect(() => hostsText(undefined, { hostname: "cam1\n10.6.6.6 evil", ip: "dhcp" })).toThrow(InternalError);
   });
 });
 

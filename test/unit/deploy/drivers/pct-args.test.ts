@@ -1,6 +1,6 @@
 // pct argv of the proxmox driver, in pct's documented syntax, and the parsers of what pct prints.
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../../../src/errors.js";
+import { InternalError } from "../../../../src/errors.js";
 import type { NodeInventory } from "../../../../src/deploy/types.js";
 import { decodeDescription, kilnDescription, mpSpec, netSpec, parseKilnDescription, parsePctConfig, parsePctMount, parsePctStatus, pctCreateArgv } from "../../../../src/deploy/drivers/pct-args.js";
 
@@ -43,9 +43,22 @@ describe("pct create argv", () => {
     expect(netSpec({ bridge: "vmbr1", ip: "dhcp", mac: "02:00:00:00:00:01" })).toBe("name=eth0,bridge=vmbr1,hwaddr=02:00:00:00:00:01,ip=dhcp,type=veth");
   });
 
-  it("refuses values that would break pct's property strings", () => {
-    expect(() => mpSpec({ host: "/srv/a,ro=0", path: "/x", readOnly: true })).toThrow(UserError);
+  it("refuses values that would break pct's property strings (a bug: the inventory refuses them)", () => {
+    expect(() => mpSpec({ host: "/srv/a,ro=0", path: "/x", readOnly: true })).toThrow(InternalError);
     expect(() => mpSpec({ host: "/srv/a b", path: "/x", readOnly: false })).toThrow(/separators/);
+    expect(() => mpSpec({ host: "/srv/a", path: "/x,mp=/etc", readOnly: false })).toThrow(InternalError);
+  });
+
+  it("refuses control characters in every value, whatever the caller checked", () => {
+    const net = node.network;
+    expect(() => mpSpec({ host: "/srv/a\u0000", path: "/x", readOnly: false })).toThrow(InternalError);
+    expect(() => mpSpec({ host: "/srv/a", path: "/x\u001b[2J", readOnly: false })).toThrow(InternalError);
+    expect(() => netSpec({ ...net, mac: "02:00:00:00:00:01\u0085" })).toThrow(InternalError);
+    expect(() => netSpec({ ...net, ip: "dhcp\u007f" })).toThrow(InternalError);
+    expect(() => netSpec({ ...net, gateway: "10.0.0.1\u0000" })).toThrow(InternalError);
+    const create = (n: NodeInventory) => pctCreateArgv({ vmid: 1101, volid: "local:vztmpl/x.tar.zst", node: n, rootStorage: "local", image });
+    expect(() => create({ ...node, hostname: "cam1\nlxc.hook.pre-start: /bin/sh" })).toThrow(/control character \\n/);
+    expect(() => create({ ...node, name: "cam1\r" })).toThrow(InternalError);
   });
 });
 

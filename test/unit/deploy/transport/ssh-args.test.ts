@@ -1,7 +1,7 @@
 // The pure half of the SSH transport: options that pin the host key and share one connection, and the
 // known_hosts line made from the inventory's entry.
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../../../src/errors.js";
+import { InternalError, UserError } from "../../../../src/errors.js";
 import { hostOfAddress, knownHostsLine, knownHostsPattern, sshOptions } from "../../../../src/deploy/transport/ssh-args.js";
 
 const files = { knownHosts: "/tmp/x/known_hosts", controlPath: "/tmp/x/cm" };
@@ -35,6 +35,12 @@ describe("known_hosts line", () => {
   it("adds the pattern to a bare public key and keeps a full line as written", () => {
     expect(knownHostsLine({ ...host, knownHosts: "ssh-ed25519 AAAAC3Nza root@pve" })).toBe("[10.0.0.5]:2222 ssh-ed25519 AAAAC3Nza root@pve\n");
     expect(knownHostsLine({ ...host, knownHosts: "pve1,10.0.0.5 ecdsa-sha2-nistp256 AAAAE2" })).toBe("pve1,10.0.0.5 ecdsa-sha2-nistp256 AAAAE2\n");
+  });
+
+  it("refuses a control character inside a line (tabs separate fields)", () => {
+    expect(() => knownHostsLine({ ...host, knownHosts: "ssh-ed25519 AAAA\rx" })).toThrow(InternalError);
+    expect(() => knownHostsLine({ ...host, knownHosts: "h ssh-ed25519 AAAA \u001b[2Jcomment" })).toThrow(InternalError);
+    expect(knownHostsLine({ ...host, knownHosts: "h\tssh-ed25519\tAAAA" })).toBe("h\tssh-ed25519\tAAAA\n");
   });
 
   it("refuses a host without a pinned key, saying how to get one", () => {
