@@ -7,7 +7,7 @@ import { inStep } from "../errors.js";
 import { step } from "../log.js";
 import { lockDigest } from "../lock/lock.js";
 import type { Recipe } from "../recipe/types.js";
-import { cacheTemp } from "../sources/cache.js";
+import { cacheTemp, sweepCacheTemps } from "../sources/cache.js";
 import { addImage, findByInputs } from "../store/index.js";
 import type { StoredImage } from "../store/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
@@ -73,6 +73,8 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
 
   // Every file the bake and its tools create gets its mode from this, not from the caller's umask.
   const callerUmask = process.umask(0o022);
+  // A bake or fetch killed earlier left its scratch dir (a whole rootfs): remove it first.
+  await sweepCacheTemps(o.cache);
   const work = await cacheTemp(o.cache, "bake");
   const ctx: BakeContext = { recipe: o.recipe, lock: pre.lock, cache: o.cache, store: o.store, root: join(work, "rootfs"), work, epoch: pre.lock.sourceDateEpoch };
   const stages: { name: string; seconds: number }[] = [];
