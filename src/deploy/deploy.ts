@@ -3,7 +3,7 @@
 // touched, then apply, journaling every step, and pin the images in use so gc keeps them.
 import { UserError } from "../errors.js";
 import { info } from "../log.js";
-import { hasImage, readManifest, resolveStored, storedImage } from "../store/index.js";
+import { hasImage, resolveStored, verifiedImage } from "../store/index.js";
 import { tagsById } from "../store/tags.js";
 import { apply, type ApplyResult, type ImageInfo } from "./apply.js";
 import { connectHosts, type Connect, type Hosts } from "./hosts.js";
@@ -55,6 +55,8 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps = {}): Prom
   const nodes = selectNodes(inventory, req.nodes);
   const image = req.mode === "deploy" ? (await resolveStored(req.store, required(req.ref, "an image REF"))).id : undefined;
   const to = req.to === undefined ? undefined : (await resolveStored(req.store, req.to)).id;
+  // A damaged store entry is refused before any host is touched (dry runs too).
+  for (const id of [image, to]) if (id !== undefined) await verifiedImage(req.store, id);
   const release = req.dryRun ? async () => undefined : await lockInventory(inventory.path);
   let hosts: Hosts | undefined;
   try {
@@ -100,8 +102,9 @@ async function imageInfos(store: string, ids: readonly string[]): Promise<Map<st
   const out = new Map<string, ImageInfo>();
   for (const id of ids) {
     if (!(await hasImage(store, id))) continue;
-    const m = await readManifest(store, id);
-    out.set(id, { image: id, file: storedImage(store, m).template, sha256: m.template.sha256, verify: m.verify });
+    // Verified against the manifest before it can be uploaded (the host checks its copy against this sha256).
+    const { image, manifest: m } = await verifiedImage(store, id);
+    out.set(id, { image: id, file: image.template, sha256: m.template.sha256, verify: m.verify });
   }
   return out;
 }
