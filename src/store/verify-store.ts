@@ -21,7 +21,7 @@ async function verifyEntry(store: string, id: string): Promise<EntryVerdict> {
     m = await readManifest(store, id);
   } catch (e) {
     if (!(e instanceof KilnError)) throw e;
-    return { id, ok: false, problems: ["manifest.json cannot be read or is not a kiln manifest"] };
+    return { id, ok: false, problems: [`manifest.json: ${e.message.split("; the store entry")[0]}`] };
   }
   const problems = manifestProblems(hexOf(id), m);
   // A manifest whose paths leave the directory is not followed: nothing outside the store is read.
