@@ -65,6 +65,8 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   const pre = await inStep("preflight", () => readInputs(o));
   const lockSha256 = lockDigest(pre.lock);
   const inputs = inputsHash({ recipeSha256: pre.recipeSha256, lockSha256 });
+  // A bake or fetch killed earlier left its scratch dir (a whole rootfs): remove it, cached or not.
+  await sweepCacheTemps(o.cache);
   // Unchanged inputs: the stored image is the answer; no artifact needs reading.
   const known = o.force ? undefined : await findByInputs(o.store, inputs);
   if (known) return { ...result(known, inputs, true), stages: [] };
@@ -73,8 +75,6 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
 
   // Every file the bake and its tools create gets its mode from this, not from the caller's umask.
   const callerUmask = process.umask(0o022);
-  // A bake or fetch killed earlier left its scratch dir (a whole rootfs): remove it first.
-  await sweepCacheTemps(o.cache);
   const work = await cacheTemp(o.cache, "bake");
   const ctx: BakeContext = { recipe: o.recipe, lock: pre.lock, cache: o.cache, store: o.store, root: join(work, "rootfs"), work, epoch: pre.lock.sourceDateEpoch };
   const stages: { name: string; seconds: number }[] = [];
