@@ -116,6 +116,20 @@ export function buildProgram(): Command {
     .option("--json", "print as JSON")
     .action(async (_o, cmd: Command) => (await import("./cli/gc.js")).gc(all(cmd)));
 
+  const storeCmd = program.command("store").description("store maintenance");
+  storeCmd
+    .command("verify")
+    .description("re-verify store entries: manifest, paths, template sha256, image id (exit 1 if one is damaged)")
+    .argument("[refs...]", "image references (default: every image)")
+    .option("--json", "print one verdict per image as JSON")
+    .action(async (refs: string[], _o, cmd: Command) => (await import("./cli/store.js")).storeVerify(refs, all(cmd)));
+  program
+    .command("fsck")
+    .description("same as kiln store verify")
+    .argument("[refs...]", "image references (default: every image)")
+    .option("--json", "print one verdict per image as JSON")
+    .action(async (refs: string[], _o, cmd: Command) => (await import("./cli/store.js")).storeVerify(refs, all(cmd)));
+
   program
     .command("check")
     .description("apply Proxmox's template rules to an image or a template file (exit 1 on a failure)")
@@ -194,7 +208,7 @@ export function buildProgram(): Command {
     .option("--json", "print the report as JSON")
     .action(async (_o, cmd: Command) => (await import("./cli/nightly.js")).nightly(all(cmd)));
 
-  for (const cmd of program.commands) addGlobalOptions(cmd);
+  for (const cmd of [...program.commands, ...storeCmd.commands]) addGlobalOptions(cmd);
   return program;
 }
 

@@ -1,9 +1,10 @@
 // Where the tar stream goes: zstd (multi-threaded, the zstd tool writing straight to the file),
 // gzip (in-process zlib) or a plain .tar file. One small Sink interface so the writer ignores which.
+// And back: a decompressor fed by the caller, for reading a template once while hashing it.
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import type { Writable } from "node:stream";
-import { createGzip } from "node:zlib";
+import { Duplex, type Readable, type Writable } from "node:stream";
+import { createGunzip, createGzip } from "node:zlib";
 import { ToolError } from "../errors.js";
 import { checkTool, describeFailure, spawnPiped } from "../exec/run.js";
 import type { Compression } from "./types.js";
@@ -122,4 +123,50 @@ export function openSink(c: Compression, out: string): Sink {
     case "none":
       return plainSink(out);
   }
+}
+
+/** A streaming decompressor: compressed bytes are piped into `stream`, plain bytes read from it. */
+export interface Decompressor {
+  readonly stream: Duplex;
+  /** Settles when the decompressor is done; rejects (ToolError) when it failed, e.g. on corrupt input. */
+  readonly done: Promise<void>;
+  /** Ends it early (kills the zstd process). */
+  stop(): void;
+}
+
+/** Opens a decompressor fed by the caller (so one read of a file can also hash it): zstd -d or zlib. */
+export function openDecompressor(kind: "zstd" | "gzip"): Decompressor {
+  if (kind === "gzip") {
+    const gz = createGunzip();
+    const done = new Promise<void>((resolve, reject) => {
+      gz.on("end", resolve).on("close", resolve);
+      gz.on("error", (e) => reject(new ToolError(`gunzip: ${e.message}`, { cause: e })));
+    });
+    done.catch(() => undefined);
+    return { stream: gz, done, stop: () => void gz.destroy() };
+  }
+  checkTool("zstd", "read a .tar.zst template", "apt-get install zstd");
+  const argv = ["zstd", "-dcq"];
+  const proc = spawnPiped(argv);
+  (proc.stdin as Writable).on("error", () => undefined); // a failed zstd surfaces through `proc`
+  let stopped = false;
+  const done = proc.then(
+    () => undefined,
+    (e: unknown) => {
+      if (stopped) return;
+      const r = e as { exitCode?: number; signal?: string; stderr?: Uint8Array };
+      throw new ToolError(describeFailure(argv, { exitCode: r.exitCode, signal: r.signal, stderr: r.stderr ? Buffer.from(r.stderr).toString("utf8") : "" }), { cause: e });
+    },
+  );
+  done.catch(() => undefined);
+  const stream = Duplex.from({ writable: proc.stdin as Writable, readable: proc.stdout as Readable });
+  return {
+    stream,
+    done,
+    stop: () => {
+      stopped = true;
+      proc.kill("SIGKILL");
+      stream.destroy();
+    },
+  };
 }

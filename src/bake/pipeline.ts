@@ -7,7 +7,7 @@ import { inStep } from "../errors.js";
 import { step } from "../log.js";
 import { lockDigest } from "../lock/lock.js";
 import type { Recipe } from "../recipe/types.js";
-import { cacheTemp } from "../sources/cache.js";
+import { cacheTemp, sweepCacheTemps } from "../sources/cache.js";
 import { addImage, findByInputs } from "../store/index.js";
 import type { StoredImage } from "../store/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
@@ -65,6 +65,8 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   const pre = await inStep("preflight", () => readInputs(o));
   const lockSha256 = lockDigest(pre.lock);
   const inputs = inputsHash({ recipeSha256: pre.recipeSha256, lockSha256 });
+  // A bake or fetch killed earlier left its scratch dir (a whole rootfs): remove it, cached or not.
+  await sweepCacheTemps(o.cache);
   // Unchanged inputs: the stored image is the answer; no artifact needs reading.
   const known = o.force ? undefined : await findByInputs(o.store, inputs);
   if (known) return { ...result(known, inputs, true), stages: [] };

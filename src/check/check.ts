@@ -38,8 +38,11 @@ export function applyRules(facts: ArchiveFacts): CheckReport {
   };
 }
 
-/** Checks a template file. An unreadable archive is a failed check, not a crash; a missing file is bad input. */
-export async function checkTemplate(file: string): Promise<CheckReport> {
+/**
+ * Checks a template file (read from `tar`, its uncompressed stream, when given). An unreadable archive
+ * is a failed check, not a crash; a missing file is bad input.
+ */
+export async function checkTemplate(file: string, tar?: AsyncIterable<Buffer>): Promise<CheckReport> {
   try {
     if (!(await stat(file)).isFile()) throw new Error("not a regular file");
   } catch (e) {
@@ -47,7 +50,7 @@ export async function checkTemplate(file: string): Promise<CheckReport> {
   }
   let facts: ArchiveFacts;
   try {
-    facts = await collectFacts(file);
+    facts = await collectFacts(file, tar);
   } catch (e) {
     if (!(e instanceof KilnError)) throw e;
     const failure = { rule: "readable", path: file, message: `cannot read the archive (kiln reads .tar.zst, .tar.gz and plain .tar): ${e.message}` };

@@ -1,6 +1,7 @@
 // One streamed pass over a template: every member's metadata, the head of every regular file, and the
 // whole contents of the few small files the rules read. Nothing is extracted to disk.
 import { readTemplate, type TemplateBody, type TemplateEntry } from "../archive/index.js";
+import { parseTar } from "../archive/tar-reader.js";
 import { normalizeName } from "./resolve.js";
 import type { ArchiveFacts, FactEntry, FactType } from "./types.js";
 
@@ -31,13 +32,13 @@ async function readHead(body: TemplateBody, limit: number): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** Collects the facts of `file` in one read. */
-export async function collectFacts(file: string): Promise<ArchiveFacts> {
+/** Collects the facts of `file` in one read (of `tar`, its uncompressed stream, when the caller has it open). */
+export async function collectFacts(file: string, tar?: AsyncIterable<Buffer>): Promise<ArchiveFacts> {
   const members: FactEntry[] = [];
   const byPath = new Map<string, FactEntry>();
   const heads = new Map<string, Buffer>();
   const contents = new Map<string, Buffer>();
-  for await (const { entry, body } of readTemplate(file)) {
+  for await (const { entry, body } of tar ? parseTar(tar, file) : readTemplate(file)) {
     const fact: FactEntry = { name: entry.name, path: normalizeName(entry.name), type: factType(entry.type), size: entry.size, ...(entry.linkTarget !== undefined ? { linkTarget: entry.linkTarget } : {}) };
     members.push(fact);
     if (fact.path !== "") byPath.set(fact.path, fact);

@@ -2,6 +2,7 @@
 import { loadConfig } from "../config.js";
 import type { GlobalOptions } from "../main.js";
 import { gc as collect, type GcResult } from "../store/index.js";
+import { sweepCacheTemps } from "../sources/cache.js";
 import { emit } from "./output.js";
 
 /** What gc did (or would do), for a person. */
@@ -14,6 +15,9 @@ function human(r: GcResult): string {
 
 /** Runs gc on the store. */
 export async function gc(o: GlobalOptions & { readonly keep: number; readonly dryRun?: boolean; readonly json?: boolean }): Promise<void> {
-  const { store } = loadConfig({ store: o.store, cache: o.cache });
-  emit(o.json, await collect(store, { keep: o.keep, dryRun: o.dryRun }), human);
+  const { store, cache } = loadConfig({ store: o.store, cache: o.cache });
+  const r = await collect(store, { keep: o.keep, dryRun: o.dryRun });
+  // The cache's scratch dirs of killed bakes and fetches are leftovers too.
+  const cacheTemps = await sweepCacheTemps(cache, { dryRun: o.dryRun });
+  emit(o.json, { ...r, temps: [...r.temps, ...cacheTemps] }, human);
 }

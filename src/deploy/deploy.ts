@@ -3,7 +3,7 @@
 // touched, then apply, journaling every step, and pin the images in use so gc keeps them.
 import { UserError } from "../errors.js";
 import { info } from "../log.js";
-import { hasImage, readManifest, resolveStored, storedImage } from "../store/index.js";
+import { hasImage, resolveStored, verifiedImage } from "../store/index.js";
 import { tagsById } from "../store/tags.js";
 import { apply, type ApplyResult, type ImageInfo } from "./apply.js";
 import { connectHosts, type Connect, type Hosts } from "./hosts.js";
@@ -14,6 +14,9 @@ import { observeNodes, observeTemplates } from "./observe.js";
 import { pinnedImages, readPins, writePins } from "./pins.js";
 import { plan, planResume, planRollback, type PlanInput } from "./plan.js";
 import type { Inventory, JournalEntry, NodeInventory, SwapPlan } from "./types.js";
+
+/** A stored image whose template was checked against its manifest. */
+type Verified = Awaited<ReturnType<typeof verifiedImage>>;
 
 export interface DeployRequest {
   readonly mode: "deploy" | "rollback" | "resume";
@@ -55,6 +58,9 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps = {}): Prom
   const nodes = selectNodes(inventory, req.nodes);
   const image = req.mode === "deploy" ? (await resolveStored(req.store, required(req.ref, "an image REF"))).id : undefined;
   const to = req.to === undefined ? undefined : (await resolveStored(req.store, req.to)).id;
+  // A damaged store entry is refused before any host is touched (dry runs too); each is hashed once.
+  const verified = new Map<string, Verified>();
+  for (const id of [image, to]) if (id !== undefined) verified.set(id, await verifiedImage(req.store, id));
   const release = req.dryRun ? async () => undefined : await lockInventory(inventory.path);
   let hosts: Hosts | undefined;
   try {
@@ -65,7 +71,7 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps = {}): Prom
     const make = (templates?: PlanInput["templates"]): SwapPlan =>
       req.mode === "deploy" ? plan({ ...input, templates, image: image as string }) : req.mode === "resume" ? planResume({ ...input, templates }) : planRollback({ ...input, templates, to });
     // Plan once to learn the targets, ask the hosts which of them they have, then plan for real.
-    const images = await imageInfos(req.store, targetsOf(make()));
+    const images = await imageInfos(req.store, targetsOf(make()), verified);
     const templates = await observeTemplates({ hosts: [...hosts.drivers.keys()], drivers: hosts.drivers, templates: [...images.values()] });
     const swap = make(templates);
     const tags = await tagsById(req.store);
@@ -96,12 +102,13 @@ function targetsOf(swap: SwapPlan): string[] {
 }
 
 /** Template file, digest and [verify] of each target the store has (one it lacks may still be a flip). */
-async function imageInfos(store: string, ids: readonly string[]): Promise<Map<string, ImageInfo>> {
+async function imageInfos(store: string, ids: readonly string[], verified: ReadonlyMap<string, Verified>): Promise<Map<string, ImageInfo>> {
   const out = new Map<string, ImageInfo>();
   for (const id of ids) {
     if (!(await hasImage(store, id))) continue;
-    const m = await readManifest(store, id);
-    out.set(id, { image: id, file: storedImage(store, m).template, sha256: m.template.sha256, verify: m.verify });
+    // Verified against the manifest before it can be uploaded (the host checks its copy against this sha256).
+    const { image, manifest: m } = verified.get(id) ?? (await verifiedImage(store, id));
+    out.set(id, { image: id, file: image.template, sha256: m.template.sha256, verify: m.verify });
   }
   return out;
 }

@@ -5,16 +5,7 @@ import { open, readFile, rm } from "node:fs/promises";
 import { ToolError } from "../errors.js";
 import { warn } from "../log.js";
 import { displayPath } from "../recipe/layer.js";
-
-/** True while process `pid` exists (signal 0 only checks). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { pidAlive } from "../util/process.js";
 
 /** Takes the inventory's lock; returns the function that releases it. */
 export async function lockInventory(inventoryPath: string): Promise<() => Promise<void>> {
@@ -30,7 +21,7 @@ export async function lockInventory(inventoryPath: string): Promise<() => Promis
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
     const pid = Number((await readFile(path, "utf8").catch(() => "")).trim());
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) {
       throw new ToolError(`another kiln (pid ${pid}) is changing the hosts of this inventory (${displayPath(path)}); wait for it to finish`);
     }
     warn(`removing the stale lock ${displayPath(path)} of a kiln run that no longer exists (pid ${pid || "?"})`);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkTool, run } from "../exec/run.js";
 import { warn } from "../log.js";
-import { readManifest, resolveStored } from "../store/index.js";
+import { resolveStored, verifiedImage } from "../store/index.js";
 import { DEFAULT_VERIFY, healthGate, type GateResult } from "./health.js";
 import type { HostDriver, HostInventory, NodeInventory } from "./types.js";
 
@@ -29,8 +29,8 @@ export interface VerifyDeps {
 
 /** Verifies the stored image REF names. */
 export async function verifyImage(o: { readonly store: string; readonly ref: string }, deps: VerifyDeps = {}): Promise<VerifyReport> {
-  const img = await resolveStored(o.store, o.ref);
-  const m = await readManifest(o.store, img.id);
+  // The template is verified against its manifest before a container is made from it.
+  const { image: img, manifest: m } = await verifiedImage(o.store, (await resolveStored(o.store, o.ref)).id);
   if (!deps.driver) preflight();
   const tmp = await mkdtemp(join(tmpdir(), "kiln-verify-"));
   const bridge = deps.bridge ?? isolatedBridge;

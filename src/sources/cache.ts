@@ -6,6 +6,8 @@ import { copyFile, chmod, mkdir, open, rename, rm, stat } from "node:fs/promises
 import { basename, dirname, join } from "node:path";
 import { UserError, type Problem } from "../errors.js";
 import { fsyncDir, tempDirIn } from "../util/fs.js";
+import { ownerToken } from "../util/process.js";
+import { ownerInName, sweepTemps } from "../util/sweep.js";
 import { isSha256Hex, sha256File } from "../util/hash.js";
 
 /** Where one content-addressed entry lives. */
@@ -142,7 +144,18 @@ export async function addFile(o: { readonly cache: string; readonly kind: string
   return storeFile({ src: o.src, dest, sha256, move: o.move, what: o.what });
 }
 
-/** A private scratch directory inside the cache (same file system, so finished files rename into place). */
+/**
+ * A private scratch directory inside the cache (same file system, so finished files rename into place),
+ * named `.<prefix>-<pid>.<start>-<random>` so a later sweep knows whether its owner still runs.
+ */
 export async function cacheTemp(cache: string, prefix: string): Promise<string> {
-  return tempDirIn(join(cache, "tmp"), prefix);
+  return tempDirIn(join(cache, "tmp"), `${prefix}-${ownerToken()}`);
+}
+
+/** Entries without an owner in their name (made by kilns before names carried one) go after a day. */
+const UNOWNED_AFTER_MS = 24 * 3600_000;
+
+/** Removes the scratch dirs of killed bakes and fetches (owner gone); returns their paths. */
+export function sweepCacheTemps(cache: string, o: { readonly dryRun?: boolean } = {}): Promise<readonly string[]> {
+  return sweepTemps(join(cache, "tmp"), { classify: (name) => ownerInName(name) ?? "keep", unownedAfterMs: UNOWNED_AFTER_MS, dryRun: o.dryRun });
 }

@@ -11,6 +11,7 @@ import { portableUrl, problemIn, recipeDigest, requirementsFileOf } from "../rec
 import type { Recipe } from "../recipe/types.js";
 import { loadRequirements } from "../requirements/index.js";
 import { resolveAndFetchDebs } from "./apt.js";
+import { sweepCacheTemps } from "./cache.js";
 import { exportGit, resolveGit } from "./git.js";
 import { exportSvn, resolveSvn } from "./svn.js";
 import { fetchWheels, type WheelSource } from "./wheels.js";
@@ -42,6 +43,8 @@ export async function fetchAll(o: FetchOptions): Promise<FetchResult> {
   const requirements = reqFile ? await loadRequirements(reqFile) : undefined;
   const lockFile = lockPathFor(recipe.path);
   const previous = existsSync(lockFile) ? await readLock(lockFile).catch(() => undefined) : undefined;
+  // A fetch killed earlier left its scratch dir: remove it before making a new one.
+  await sweepCacheTemps(o.cache);
 
   let wheels: LockedWheel[] = [];
   if (requirements && requirements.pins.length) {

@@ -3,7 +3,7 @@ export type { ImageMeta, ImageRef, ImageSummary, Manifest, ManifestCheckout, Man
 export { addImage, type AddImageOptions, type AddImageResult } from "./add.js";
 export { findByInputs, recordInputs } from "./inputs.js";
 export { listImages, readManifest, readIndex, hasImage, imageIds, storedImage } from "./read.js";
-export { resolveRef, resolveStored, MIN_PREFIX } from "./refs.js";
+export { resolveRef, resolveRefId, resolveStored, MIN_PREFIX } from "./refs.js";
 export { listTags, readTag, writeTag, deleteTag, tagsById } from "./tags.js";
 export { tagImage } from "./tag-image.js";
 export { gc, pinnedIds, removeImage, type GcOptions, type GcResult } from "./gc.js";
@@ -15,3 +15,6 @@ export { buildSbom } from "./sbom.js";
 export { templateFileName, pinsDir } from "./layout.js";
 export { imageNameProblems, tagNameProblem, ARCHES } from "./naming.js";
 export { cleanStaleTemps } from "./tmp.js";
+export { openVerifiedTemplate, verifiedImage, verifyTemplate, type VerifiedTemplate } from "./verify.js";
+export { assertManifestSound, manifestProblems, DAMAGE_FIX, DAMAGE_HINT, DamagedEntry } from "./integrity.js";
+export { verifyStore, type EntryVerdict } from "./verify-store.js";

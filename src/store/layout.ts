@@ -3,7 +3,7 @@
 //   <store>/tags/<name>        one line: the image id
 //   <store>/inputs/<hex>       one line: the image id an inputs hash baked to
 //   <store>/pins/<anything>    image ids (one per line) that gc must keep: written by the deployer
-//   <store>/tmp/<pid>-<rand>/  a writer's work in progress, renamed into images/ when complete
+//   <store>/tmp/<pid>.<start>-<rand>/  a writer's work in progress, renamed into images/ when complete
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 

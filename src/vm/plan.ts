@@ -4,7 +4,7 @@
 import { resolve } from "node:path";
 import type { IndexEntry } from "../archive/types.js";
 import { UserError, type Problem } from "../errors.js";
-import { readIndex, readManifest, resolveStored } from "../store/index.js";
+import { readIndex, resolveStored, verifiedImage } from "../store/index.js";
 import { hexOf } from "../store/layout.js";
 import { cleanPath, findBootFiles } from "./boot-files.js";
 import { layoutDisk, partitionBytes } from "./geometry.js";
@@ -74,7 +74,8 @@ export async function planVm(o: VmOptions): Promise<VmPlan> {
     if (!(e instanceof UserError)) throw e;
     throw new UserError([...problems, ...e.problems], { hint: NOTHING_WRITTEN });
   });
-  const manifest = await readManifest(o.store, image.id);
+  // The template is verified against its manifest before it is extracted into a disk.
+  const { manifest } = await verifiedImage(o.store, image.id);
   if (manifest.arch !== "amd64") problems.push({ key: "arch", message: `image ${image.id} is ${manifest.arch}: kiln vm makes x86-64 UEFI disks from amd64 images only` });
   const index = await readIndex(o.store, image.id);
   const found = findBootFiles(index);

@@ -40,7 +40,7 @@ describe("atomic add", () => {
     // Mid-pack: the work is in tmp/<child pid>-…, images/ has nothing.
     const temps = await readdir(join(store, "tmp"));
     expect(temps).toHaveLength(1);
-    expect(temps[0]).toMatch(new RegExp(`^${child.pid}-`));
+    expect(temps[0]).toMatch(new RegExp(`^${child.pid}\\.\\d+-`));
     expect(await readdir(join(store, "tmp", temps[0] as string))).toEqual(["template.partial"]);
     expect(await listImages(store)).toEqual([]);
 
