@@ -199,13 +199,14 @@ export function buildProgram(): Command {
 
   program
     .command("nightly")
-    .description("the nightly job: bake Toy-KAT offline → VM (qcow2, VMDK, OVA) → boot test → tag → keep the last N → report")
+    .description("the nightly job: bake Toy-KAT offline → VM (qcow2, VMDK, OVA; boot test alongside) → tag → keep the last N → report; an unchanged image reuses the last tested night")
     .option("-r, --recipe <file>", "recipe (default: recipes/toy-kat.toml in the project)")
     .option("--requirements <file>", "pinned requirements (default: the recipe's)")
     .addOption(new Option("--keep <n>", "nightly tags (and their images, unless tagged otherwise or deployed) to keep").argParser(positiveInt).default(7))
     .option("--out <dir>", "where nights are kept (default: .kiln/nightly)")
     .addOption(new Option("--boot-timeout <seconds>", "seconds the boot test may take").argParser(positiveInt))
-    .option("--json", "print the report as JSON")
+    .option("--force", "build and boot the VM even when the last tested night had the same image")
+    .option("--json", "print the report as JSON (with `files`: every file the night made, as absolute paths)")
     .action(async (_o, cmd: Command) => (await import("./cli/nightly.js")).nightly(all(cmd)));
 
   for (const cmd of [...program.commands, ...storeCmd.commands]) addGlobalOptions(cmd);

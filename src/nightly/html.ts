@@ -47,10 +47,17 @@ export function lineChart(o: { readonly title: string; readonly points: readonly
   return `<figure><figcaption>${esc(o.title)} (${esc(o.unit)})</figcaption><svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(o.title)}"><path d="${path}" fill="none" stroke="#2563eb" stroke-width="2"/>${dots}</svg></figure>`;
 }
 
+/** Links to every file of the night (relative, so the directory can be served or archived as it is). */
+function fileList(r: NightlyReport): string {
+  const files = Object.entries(r.files ?? {}).filter(([k]) => k !== "report.html");
+  const reused = r.reusedFrom ? ` <span class=muted>(unchanged image: reused from ${esc(r.reusedFrom)})</span>` : "";
+  return files.length ? `<h2>Files${reused}</h2><ul>${files.map(([k, f]) => `<li>${esc(k)}: <a href="${esc(f)}">${esc(f)}</a></li>`).join("")}</ul>` : "";
+}
+
 /** Renders this night's report plus the history (oldest first, this night included). */
 export function renderReport(r: NightlyReport, history: readonly NightlyReport[]): string {
   const status = r.ok ? `<span class=ok>passed</span>` : `<span class=fail>FAILED at ${esc(r.failedStage ?? "?")}</span>`;
-  const stageRows = r.stages.map((s) => [esc(s.name), s.ok ? "ok" : "<b>failed</b>", `${s.seconds.toFixed(1)} s`, s.log ? `<a href="${esc(s.log)}">${esc(s.log)}</a>` : ""]);
+  const stageRows = r.stages.map((s) => [esc(s.name), s.ok ? (s.reused ? `reused (${esc(s.reused)})` : "ok") : "<b>failed</b>", `${s.seconds.toFixed(1)} s`, s.log ? `<a href="${esc(s.log)}">${esc(s.log)}</a>` : ""]);
   const bakeRows = r.bakeStages.map((s) => [esc(s.name), `${s.seconds.toFixed(1)} s`]);
   const sizeRows = Object.entries(r.sizes).map(([k, v]) => [esc(k), mib(v)]);
   const ch = r.changes;
@@ -83,6 +90,7 @@ ${boot}
 <h2>Stages</h2>${table(["stage", "result", "time", "log"], stageRows)}
 <h3>Bake stages</h3>${table(["stage", "time"], bakeRows)}
 <h2>Sizes</h2>${table(["output", "size"], sizeRows)}
+${fileList(r)}
 ${changes}
 <h2>Last ${history.length} nights</h2>${charts}
 ${r.retired.length ? `<p class=muted>Retired: ${r.retired.map(esc).join(", ")}</p>` : ""}

@@ -1,18 +1,24 @@
-// kiln nightly: the job a timer runs. bake (offline, from the committed lock) → vm (qcow2, VMDK, OVA)
-// → boot test → tag <name>-nightly-YYYYMMDD → retention → report (JSON + static HTML).
-// Every stage is timed; the first failure stops the job, is named in the report, and its log is kept.
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+// kiln nightly: the job a timer runs. bake (offline, from the committed lock) → vm (qcow2, VMDK, OVA; the
+// boot test runs on the qcow2 while the VMDK and OVA are converted) → tag <name>-nightly-YYYYMMDD →
+// retention → report (JSON + static HTML). An image the last tested night already booted is not built
+// or booted again: its disks and result are reused. Every stage is timed; the first failure stops the
+// job, is named in the report, and its log is kept.
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { bake, type BakeResult } from "../bake/pipeline.js";
 import { KilnError } from "../errors.js";
 import { info } from "../log.js";
 import type { Recipe } from "../recipe/types.js";
 import { diffRefs, hasImage, readManifest, writeTag } from "../store/index.js";
 import { canonicalJson } from "../util/canonical-json.js";
-import { bootTest, buildVm, type BootTestResult, type VmResult } from "../vm/index.js";
+import { bootTest, buildVm, VM_JSON, type BootTestResult, type VmResult } from "../vm/index.js";
+import { readHistory } from "./history.js";
 import { renderReport } from "./html.js";
 import { applyRetention, nightlyTag, nightOf } from "./retention.js";
+import { lastTested, reuseNight } from "./reuse.js";
 import type { NightlyReport, NightlyStage } from "./types.js";
+
+export { readHistory } from "./history.js";
 
 export interface NightlyOptions {
   readonly recipe: Recipe;
@@ -27,29 +33,45 @@ export interface NightlyOptions {
   readonly now?: Date;
   /** Seconds the boot test may take. */
   readonly bootTimeoutSec?: number;
+  /** Build and boot the VM even when the last tested night had the same image. */
+  readonly force?: boolean;
 }
 
 /** Runs the nightly job; returns its report (ok=false when a stage failed). */
 export async function runNightly(o: NightlyOptions): Promise<NightlyReport> {
-  const t0 = performance.now();
   const night = nightOf(o.now ?? new Date());
   const dir = join(o.out, night);
-  // A second run in one night replaces that night's results.
-  await rm(dir, { recursive: true, force: true });
+  // A second run in one night replaces that night's results; the earlier run is kept aside until the
+  // end, so that an unchanged image can still reuse its disks.
+  const earlier = join(o.out, `.${night}-earlier-${process.pid}`);
+  await rm(earlier, { recursive: true, force: true });
+  const hadEarlier = await rename(dir, earlier).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") return false;
+      throw e;
+    },
+  );
   await mkdir(dir, { recursive: true });
+  try {
+    return await job(o, { night, dir, earlier: hadEarlier ? earlier : undefined });
+  } finally {
+    await rm(earlier, { recursive: true, force: true });
+  }
+}
+
+/** Stages run in order; the first failure is recorded with its message in <stage>.log and skips the rest. */
+function stageRunner(dir: string) {
   const stages: NightlyStage[] = [];
   let failed: { stage: string; error: string } | undefined;
-  // Kept even when the boot test fails, for the report.
-  let bootResult: BootTestResult | undefined;
-
-  /** Runs one stage, timing it; a failure is recorded with its message in <stage>.log, and later stages are skipped. */
-  const stage = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
+  /** Runs one stage, timing it (or recording `seconds` it took elsewhere, as the overlapped boot test). */
+  const stage = async <T>(name: string, fn: () => Promise<T>, o: { readonly seconds?: number; readonly reused?: string } = {}): Promise<T | undefined> => {
     if (failed) return undefined;
-    const s0 = performance.now();
+    const s0 = performance.now() - (o.seconds ?? 0) * 1000;
     info(`nightly › ${name}`);
     try {
       const v = await fn();
-      stages.push({ name, ok: true, seconds: secs(s0) });
+      stages.push({ name, ok: true, seconds: secs(s0), ...(o.reused ? { reused: o.reused } : {}) });
       return v;
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
@@ -60,38 +82,78 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyReport> {
       return undefined;
     }
   };
+  return { stage, stages, failed: () => failed };
+}
+
+/** What a boot test that ran alongside the conversions came to. */
+type Booted = { readonly result?: BootTestResult; readonly seconds: number; readonly error?: unknown };
+
+/** Boots the qcow2 (the night's boot test); never throws: the outcome is recorded as a stage afterwards. */
+async function bootAlongside(qcow2: string, dir: string, timeoutSec: number | undefined): Promise<Booted> {
+  const b0 = performance.now();
+  try {
+    const r = await bootTest({ qcow2, log: join(dir, "boot.log"), timeoutSec });
+    const error = r.ok ? undefined : new Error(`boot test failed at '${r.stage}' after ${r.seconds}s: ${r.error ?? "?"} (serial log boot.log)`);
+    return { result: r, seconds: secs(b0), error };
+  } catch (error) {
+    return { seconds: secs(b0), error };
+  }
+}
+
+/** The night's job in its fresh directory. */
+async function job(o: NightlyOptions, at: { readonly night: string; readonly dir: string; readonly earlier?: string }): Promise<NightlyReport> {
+  const t0 = performance.now();
+  const { night, dir } = at;
+  const { stage, stages, failed } = stageRunner(dir);
 
   const baked: BakeResult | undefined = await stage("bake", () => bake({ recipe: o.recipe, requirements: o.requirements, store: o.store, cache: o.cache }));
-  const vm: VmResult | undefined = await stage("vm", () => buildVm({ store: o.store, ref: (baked as BakeResult).image, formats: ["qcow2", "vmdk", "ova"], out: join(dir, "vm") }));
-  const qcow2 = vm?.outputs.find((x) => x.format === "qcow2")?.path;
-  await stage("boot test", async () => {
-    const r = await bootTest({ qcow2: qcow2 as string, log: join(dir, "boot.log"), timeoutSec: o.bootTimeoutSec });
-    bootResult = r;
-    if (!r.ok) throw new Error(`boot test failed at '${r.stage}' after ${r.seconds}s: ${r.error ?? "?"} (serial log boot.log)`);
-    return r;
-  });
+  const tested = baked && !o.force ? await lastTested({ out: o.out, night, earlier: at.earlier, image: baked.image }) : undefined;
+  let vm: VmResult | undefined;
+  let boot: BootTestResult | undefined;
+  if (tested) {
+    await stage("vm", () => reuseNight(tested, dir), { reused: tested.report.night });
+    await stage("boot test", async () => undefined, { reused: tested.report.night });
+  } else if (baked) {
+    let booted: Booted | undefined;
+    vm = await stage("vm", () =>
+      buildVm({ store: o.store, ref: baked.image, formats: ["qcow2", "vmdk", "ova"], out: join(dir, "vm"), alongside: async (q) => (booted = await bootAlongside(q, dir, o.bootTimeoutSec)) }),
+    );
+    boot = booted?.result;
+    const b = booted;
+    if (b) await stage("boot test", () => (b.error === undefined ? Promise.resolve() : Promise.reject(b.error)), { seconds: b.seconds });
+  }
   const tag = nightlyTag(o.recipe.image.name, night);
   await stage("tag", () => writeTag(o.store, tag, (baked as BakeResult).image));
-  const previous = failed ? undefined : await previousNight(o.store, o.out, night);
+  const previous = failed() ? undefined : await previousNight(o.store, o.out, night);
   const changes = previous && baked ? await stage("diff", () => diffRefs(o.store, previous.image, baked.image)) : undefined;
-  const retired = failed ? [] : ((await stage("retention", () => applyRetention({ store: o.store, out: o.out, name: o.recipe.image.name, keep: o.keep }))) ?? []);
+  const retired = failed() ? [] : ((await stage("retention", () => applyRetention({ store: o.store, out: o.out, name: o.recipe.image.name, keep: o.keep }))) ?? []);
 
+  const fail = failed();
   const template = baked ? (await readManifest(o.store, baked.image)).template.size : undefined;
+  const outputs = vm?.outputs.map((x) => ({ format: x.format, size: x.size, file: relative(dir, x.path) }));
+  const files: Record<string, string> = tested
+    ? { ...(tested.report.files ?? {}) }
+    : { ...Object.fromEntries((outputs ?? []).map((x) => [x.format, x.file])), ...(vm ? { "vm.json": join("vm", VM_JSON) } : {}), ...(boot ? { "boot.log": "boot.log" } : {}) };
+  files["report.json"] = "report.json";
+  files["report.html"] = "report.html";
+  const bootTestRecord = tested ? tested.report.bootTest : boot ? { ok: boot.ok, stage: boot.stage, seconds: boot.seconds, log: "boot.log", accel: boot.accel } : undefined;
   const report: NightlyReport = {
     reportVersion: 1,
     night,
     recipe: o.recipe.image.name,
-    ok: !failed,
-    ...(failed ? { failedStage: failed.stage, error: failed.error } : {}),
+    ok: !fail,
+    ...(fail ? { failedStage: fail.stage, error: fail.error } : {}),
     ...(baked ? { image: baked.image } : {}),
-    ...(!failed ? { tag } : {}),
-    sizes: { template, ...Object.fromEntries((vm?.outputs ?? []).map((x) => [x.format, x.size])) },
+    ...(!fail ? { tag } : {}),
+    ...(tested ? { reusedFrom: tested.report.night } : {}),
+    sizes: { template, ...(tested ? Object.fromEntries(Object.entries(tested.report.sizes).filter(([k]) => k !== "template")) : Object.fromEntries((outputs ?? []).map((x) => [x.format, x.size]))) },
+    files,
     stages,
     bakeStages: baked?.stages ?? [],
     totalSeconds: secs(t0),
     ...(previous ? { previous } : {}),
     ...(changes ? { changes: { debs: changes.debs, python: changes.python, checkouts: changes.checkouts, files: { added: changes.files.added.length, removed: changes.files.removed.length, changed: changes.files.changed.length } } } : {}),
-    ...(bootResult ? { bootTest: { ok: bootResult.ok, stage: bootResult.stage, seconds: bootResult.seconds, log: "boot.log", accel: bootResult.accel } } : {}),
+    ...(bootTestRecord ? { bootTest: bootTestRecord } : {}),
     retired,
   };
   await writeFile(join(dir, "report.json"), canonicalJson(report));
@@ -103,13 +165,6 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyReport> {
 /** Seconds since `t0`, one decimal. */
 function secs(t0: number): number {
   return Math.round((performance.now() - t0) / 100) / 10;
-}
-
-/** Every night's report under `out`, oldest first (nights without a readable report are skipped). */
-export async function readHistory(out: string): Promise<NightlyReport[]> {
-  const nights = (await readdir(out).catch(() => [] as string[])).filter((n) => /^\d{8}$/.test(n)).sort();
-  const reports = await Promise.all(nights.map((n) => readFile(join(out, n, "report.json"), "utf8").then((t) => JSON.parse(t) as NightlyReport, () => undefined)));
-  return reports.filter((r): r is NightlyReport => r !== undefined);
 }
 
 /** The newest successful night before `night` whose image is still in the store (retention may have removed it). */

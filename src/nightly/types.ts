@@ -7,6 +7,8 @@ export interface NightlyStage {
   readonly seconds: number;
   /** Log file of the stage (relative to the night's directory) when it wrote one. */
   readonly log?: string;
+  /** The night whose result this stage reused (the image was unchanged), when it did. */
+  readonly reused?: string;
 }
 
 export interface NightlyReport {
@@ -20,8 +22,13 @@ export interface NightlyReport {
   readonly error?: string;
   readonly image?: string;
   readonly tag?: string;
+  /** The night whose disks and boot result this one reused (same image), when nothing was rebuilt. */
+  readonly reusedFrom?: string;
   /** Bytes of the compressed template and of each VM output. */
   readonly sizes: { readonly template?: number; readonly [format: string]: number | undefined };
+  /** Every file the night made or reused, by what it is (qcow2, vmdk, ova, vm.json, boot.log, report.json,
+   * report.html), relative to the night's directory. */
+  readonly files?: Readonly<Record<string, string>>;
   readonly stages: readonly NightlyStage[];
   /** Bake stages, for the per-stage chart. */
   readonly bakeStages: readonly { readonly name: string; readonly seconds: number }[];

@@ -1,6 +1,6 @@
 // `kiln vm`: a stored image → a bootable UEFI disk (raw, qcow2, streamOptimized VMDK, OVA), without loop
 // devices or mounts. Reads as its table of contents; each stage lives in its own file.
-import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { link, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { inStep } from "../errors.js";
@@ -34,22 +34,37 @@ async function timed<T>(timings: Record<string, number>, name: string, fn: () =>
   }
 }
 
-/** Builds every requested format from the raw disk in `staging`; returns format → file. */
-async function convert(plan: VmPlan, raw: string, timings: Record<string, number>): Promise<Map<VmFormat, string>> {
+/**
+ * Builds every requested format from the raw disk in `staging`; returns format → file. `alongside` runs
+ * on the qcow2 (a hard link in staging that publishing does not move) while the VMDK and OVA are made.
+ */
+async function convert(plan: VmPlan, raw: string, timings: Record<string, number>, alongside?: (qcow2: string) => Promise<unknown>): Promise<Map<VmFormat, string>> {
   const files = new Map<VmFormat, string>();
   const dir = dirname(raw);
   if (plan.formats.includes("raw")) files.set("raw", raw);
+  let side: Promise<unknown> = Promise.resolve();
   if (plan.formats.includes("qcow2")) {
     const qcow2 = join(dir, `${plan.stem}.qcow2`);
     await timed(timings, "qcow2", () => toQcow2(raw, qcow2));
     files.set("qcow2", qcow2);
+    if (alongside) {
+      const pinned = join(dir, "alongside.qcow2");
+      await link(qcow2, pinned);
+      side = alongside(pinned);
+      side.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    }
   }
-  if (plan.formats.includes("vmdk") || plan.formats.includes("ova")) {
-    const vmdk = join(dir, `${plan.stem}.vmdk`);
-    await timed(timings, "vmdk", () => toVmdk(raw, vmdk, plan.ids.vmdkCid));
-    if (plan.formats.includes("vmdk")) files.set("vmdk", vmdk);
-    if (plan.formats.includes("ova")) files.set("ova", await timed(timings, "ova", () => makeOva(plan, vmdk)));
+  try {
+    if (plan.formats.includes("vmdk") || plan.formats.includes("ova")) {
+      const vmdk = join(dir, `${plan.stem}.vmdk`);
+      await timed(timings, "vmdk", () => toVmdk(raw, vmdk, plan.ids.vmdkCid));
+      if (plan.formats.includes("vmdk")) files.set("vmdk", vmdk);
+      if (plan.formats.includes("ova")) files.set("ova", await timed(timings, "ova", () => makeOva(plan, vmdk)));
+    }
+  } finally {
+    await side.catch(() => undefined);
   }
+  await side;
   return files;
 }
 
@@ -103,7 +118,7 @@ export async function buildVm(o: VmOptions): Promise<VmResult> {
     const raw = join(staging, `${plan.stem}.raw`);
     await timed(timings, "disk", () => makeDisk({ plan, disk: raw, tree, work }));
     await rm(tree, { recursive: true, force: true });
-    const files = await convert(plan, raw, timings);
+    const files = await convert(plan, raw, timings, o.alongside);
     const outputs = await describe(files, plan.out);
     await publish(files, plan.out);
     await writeFileAtomic(join(plan.out, VM_JSON), record(plan, outputs, await toolVersions()));

@@ -25,6 +25,12 @@ export interface VmOptions {
   readonly guestPort?: number;
   /** Seconds the boot test may take before it fails (default 300). */
   readonly bootTimeoutSec?: number;
+  /**
+   * Work to run on the finished qcow2 while the slower VMDK and OVA are converted (the nightly's boot
+   * test: TCG keeps one core busy, the conversions the other). It gets a path that stays valid until it
+   * settles; buildVm waits for it and fails with it.
+   */
+  readonly alongside?: (qcow2: string) => Promise<unknown>;
 }
 
 /** The kernel and initrd that will boot, as paths inside the image tree (no leading '/'). */

@@ -37,6 +37,12 @@ describe("kiln nightly", () => {
     report = JSON.parse(r.stdout) as typeof report;
     expect(report.ok).toBe(true);
     expect(report.stages.map((s) => s.name)).toEqual(["bake", "vm", "boot test", "tag", "retention"]);
+    // The boot test ran on the qcow2 while the VMDK and OVA were converted: inside the vm stage's time.
+    const secs = (n: string): number => report.stages.find((s) => s.name === n)?.seconds ?? NaN;
+    expect(secs("boot test")).toBeLessThanOrEqual(secs("vm"));
+    // --json names every file the night made, absolute, for a CI job to archive.
+    expect(Object.keys(report.files ?? {}).sort()).toEqual(["boot.log", "ova", "qcow2", "report.html", "report.json", "vm.json", "vmdk"]);
+    for (const f of Object.values(report.files ?? {})) expect(existsSync(f), f).toBe(true);
     expect(report.bootTest).toMatchObject({ ok: true, stage: "watchdog" });
     expect(report.tag).toBe(`toy-kat-nightly-${report.night}`);
     const tagged = await kiln(["inspect", report.tag as string, "--json"], { cwd: proj });
@@ -53,8 +59,23 @@ describe("kiln nightly", () => {
     expect(JSON.parse(await readFile(join(night, "report.json"), "utf8"))).toMatchObject({ ok: true, image: report.image });
   });
 
+  it("reuses the tested night's disks and boot result when the image is unchanged", async () => {
+    const t0 = Date.now();
+    const r = await kiln(["nightly", "--keep", "2", "--json"], { cwd: proj });
+    const seconds = (Date.now() - t0) / 1000;
+    expect(r.exitCode, r.stderr).toBe(0);
+    const again = JSON.parse(r.stdout) as typeof report;
+    expect(again).toMatchObject({ ok: true, image: report.image, reusedFrom: report.night, bootTest: report.bootTest });
+    expect(again.stages.filter((s) => s.reused).map((s) => s.name)).toEqual(["vm", "boot test"]);
+    // The same night ran again: its files are back in place, the same bytes.
+    expect(again.files).toEqual(report.files);
+    for (const f of Object.values(again.files ?? {})) expect(existsSync(f), f).toBe(true);
+    expect(seconds).toBeLessThan(60); // no VM was built or booted (a TCG boot alone takes minutes)
+  });
+
   it("fails with exit 1 when the boot test cannot pass, naming the stage and keeping its log", async () => {
-    const r = await kiln(["nightly", "--keep", "2", "--boot-timeout", "3", "--json"], { cwd: proj });
+    // --force: the image is unchanged, so without it the tested night's result would be reused.
+    const r = await kiln(["nightly", "--keep", "2", "--boot-timeout", "3", "--force", "--json"], { cwd: proj });
     expect(r.exitCode).toBe(1);
     const failed = JSON.parse(r.stdout) as NightlyReport;
     expect(failed).toMatchObject({ ok: false, failedStage: "boot test" });
