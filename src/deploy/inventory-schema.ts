@@ -87,6 +87,13 @@ export const HOST_TABLE: InvTable = {
       kind: "string",
       description: 'lxc: the LXC path (lxc.lxcpath) containers live in, default `"/var/lib/lxc"`; proxmox: the storage id templates are uploaded to, default `"local"`.',
     },
+    {
+      key: "root_storage",
+      prop: "rootStorage",
+      kind: "string",
+      check: storageIdProblem,
+      description: 'proxmox only: the storage id container root volumes are made on, one with content `rootdir` (default `"local-lvm"`; `"local-zfs"` on a ZFS install). A stock `local` holds templates, not root volumes.',
+    },
     { key: "state_dir", prop: "stateDir", kind: "string", default: "/var/lib/kiln", check: absPathProblem, description: "Directory on the host where kiln keeps templates and per-node identity (SSH host keys)." },
     { key: "known_hosts", prop: "knownHosts", kind: "string", check: knownHostsProblem, description: "The host's SSH key: known_hosts lines (`ssh-keyscan` output) or an absolute path to a known_hosts file. ssh runs with StrictHostKeyChecking=yes against it." },
     { key: "identity_file", prop: "identityFile", kind: "string", description: "SSH private key to log in with; relative paths are taken from the inventory's directory." },
@@ -136,6 +143,9 @@ export const NODE_SUBTABLES = ["network", "mount"] as const;
 
 /** Default `storage` per driver. */
 export const DEFAULT_STORAGE: Readonly<Record<"lxc" | "proxmox", string>> = { lxc: "/var/lib/lxc", proxmox: "local" };
+
+/** Default `root_storage` of a proxmox host: the LVM-thin pool a stock install makes. */
+export const DEFAULT_ROOT_STORAGE = "local-lvm";
 
 /** Storage check per driver: an LXC path is a directory, a Proxmox storage is an id. */
 export function storageProblem(driver: "lxc" | "proxmox", s: string): string | undefined {
