@@ -2,10 +2,12 @@
 // command syntax (pct(1), https://pve.proxmox.com/pve-docs/pct.1.html; pve-docs generated/pct.1-synopsis.adoc)
 // on real LXC, with pct's refusals and messages (pve-common PVE::JSONSchema / PVE::CLIHandler,
 // pve-container PVE::API2::LXC, PVE::CLI::pct). State lives under $PCT_SIM_ROOT laid out like a PVE
-// node. Commands: create, start, stop, shutdown, destroy, status, exec, push, mount, unmount, unlock,
-// list, config, set; only root may run it ("please run as root"). Known simplifications: only "dir" storages; every root volume is a directory
-// (subvol-<vmid>-disk-0, size recorded, not enforced); only net0; privileged containers only; paths
-// that pct prints (pct mount) are real paths under the sim root.
+// node, at the versions PCT_SIM_VERSIONS names (default: PVE 9; see world.ts). Commands: create, start,
+// stop, shutdown, destroy, status, exec, push, mount, unmount, unlock, list, config, set; only root may
+// run it ("please run as root"). Known simplifications: dir, lvmthin, lvm and zfspool storages only, and
+// every root volume is a directory (its size checked once after unpacking, not enforced later); only net0;
+// privileged containers only; features are stored, not applied; paths that pct prints (pct mount) are
+// real paths under the sim root.
 import { pathToFileURL } from "node:url";
 import { processIo, type Io } from "./io.js";
 import { DIE, PveError, die } from "./pve-error.js";
