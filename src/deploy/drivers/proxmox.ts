@@ -105,6 +105,7 @@ export function proxmoxDriver(o: ProxmoxDriverOptions): HostDriver & { hasTempla
     slotState,
     create: (node, vmid, image) =>
       inStep(`${t.describe}: create ${vmid} (${node.name})`, async () => {
+        await ready();
         const conf = await config(vmid);
         if (conf) {
           const rec = parseKilnDescription(conf.get("description"));
@@ -128,6 +129,7 @@ export function proxmoxDriver(o: ProxmoxDriverOptions): HostDriver & { hasTempla
       }),
     start: (vmid) =>
       inStep(`${t.describe}: start ${vmid}`, async () => {
+        await ready();
         const r = await t.run(pct("start", String(vmid)), { allowFailure: true, timeoutMs: 180_000 });
         if (r.exitCode === 0 || /already running/.test(r.stderr)) return;
         throw new ToolError(`pct start ${vmid}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
