@@ -50,13 +50,14 @@ export function pveFacts(versions: ReadonlyMap<string, string>): PveFacts | stri
   return { manager, keepEnv: versionAtLeast(container, KEEP_ENV_SINCE) };
 }
 
-/** Storage ids `pvesm status --content rootdir` lists (first column after the header). */
+/** Active storage ids `pvesm status --content rootdir` lists (rows "Name Type Status …" after the header). */
 export function parseStorageIds(text: string): string[] {
   return text
     .split("\n")
     .slice(1)
-    .map((l) => l.trim().split(/\s+/)[0] ?? "")
-    .filter(Boolean);
+    .map((l) => l.trim().split(/\s+/))
+    .filter((cols) => cols[2] === "active")
+    .map((cols) => cols[0] as string);
 }
 
 /** Runs the checks; throws a UserError naming the host key to fix. */

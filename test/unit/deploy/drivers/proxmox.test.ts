@@ -10,7 +10,7 @@ import { pctMain } from "../../../../scripts/pct-sim/pct.js";
 import { pvesmMain } from "../../../../scripts/pct-sim/pvesm.js";
 import { pveversionMain } from "../../../../scripts/pct-sim/pveversion.js";
 import { proxmoxDriver } from "../../../../src/deploy/drivers/proxmox.js";
-import { parsePveVersions, pveFacts, versionAtLeast } from "../../../../src/deploy/drivers/pve-preflight.js";
+import { parsePveVersions, parseStorageIds, pveFacts, versionAtLeast } from "../../../../src/deploy/drivers/pve-preflight.js";
 import type { HostInventory, NodeInventory, Transport } from "../../../../src/deploy/types.js";
 import { ToolError } from "../../../../src/errors.js";
 import { run } from "../../../../src/exec/run.js";
@@ -73,6 +73,11 @@ describe("proxmox driver preflight", () => {
     expect(pveFacts(new Map([["pve-manager", "9.0.3"], ["pve-container", "6.0.9"]]))).toEqual({ manager: "9.0.3", keepEnv: true });
     expect(versionAtLeast("5.0.10", "5.0.9")).toBe(true);
     expect(versionAtLeast("5.0.8-1", "5.0.9")).toBe(false);
+  });
+
+  it("takes only active storages from pvesm status", () => {
+    const out = "Name             Type     Status           Total            Used       Available        %\nlocal-lvm     lvmthin     active       367558656        12345678       355212978    3.36%\nnas               nfs   inactive               0               0               0    0.00%\n";
+    expect(parseStorageIds(out)).toEqual(["local-lvm"]);
   });
 });
 
