@@ -2,6 +2,7 @@
 // root (pct and pvesm die with "please run as root" otherwise, and only root@pam may bind-mount host
 // directories and make privileged containers), which Proxmox VE it is (`pveversion -v`), and that the
 // root storage takes container root volumes (content `rootdir`).
+import semver from "semver";
 import { UserError } from "../../errors.js";
 import { quoteInput } from "../../util/quote.js";
 import type { HostInventory, Transport } from "../types.js";
@@ -29,15 +30,11 @@ export function parsePveVersions(text: string): Map<string, string> {
   return out;
 }
 
-/** True when Debian version `v` is at least `min` (numeric parts compared; "-1" revisions ignored). */
+/** True when package version `v` ("5.0.8", "8.2.4-1") is at least `min` (semver on its x.y.z; the Debian revision ignored). */
 export function versionAtLeast(v: string, min: string): boolean {
-  const parts = (s: string) => (s.split(/[-~+]/)[0] ?? "").split(".").map((x) => Number.parseInt(x, 10) || 0);
-  const [a, b] = [parts(v), parts(min)];
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d > 0;
-  }
-  return true;
+  const a = semver.coerce(v);
+  const b = semver.coerce(min);
+  return a !== null && b !== null && semver.gte(a, b);
 }
 
 /** Reads what the driver needs from `pveversion -v`, or says why this host is not supported. */
