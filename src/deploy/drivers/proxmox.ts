@@ -13,7 +13,7 @@ import type { HostDriver, HostInventory, NodeInventory, SlotState, Transport } f
 import { writeRootFiles } from "./host-files.js";
 import { ensureIdentity, identityWrites } from "./identity.js";
 import { parseKilnDescription, parsePctConfig, parsePctMount, parsePctStatus, pctCreateArgv, pctExecArgv, pctFinishArgv } from "./pct-args.js";
-import { pvePreflight, type PveFacts } from "./pve-preflight.js";
+import { PLAIN_TAR_SINCE, pvePreflight, type PveFacts } from "./pve-preflight.js";
 import { ensureTemplateAt, hasTemplateAt, templateFileName, templatePathOf, type TemplateRef } from "./template.js";
 
 export interface ProxmoxDriverOptions {
@@ -96,8 +96,11 @@ export function proxmoxDriver(o: ProxmoxDriverOptions): HostDriver & { hasTempla
     kind: "proxmox",
     ensureTemplate: (ref) =>
       inStep(`${t.describe}: template ${ref.image}`, async () => {
-        await ready();
-        const hostPath = (await t.run(["pvesm", "path", `${storage}:vztmpl/${templateFileName(ref)}`])).stdout.trim();
+        const name = templateFileName(ref);
+        if (name.endsWith(".tar") && !(await ready()).plainTar) {
+          throw new ToolError(`${name} is an uncompressed .tar, which Proxmox VE takes only from libpve-storage-perl ${PLAIN_TAR_SINCE} (PVE 9) on: pack the image with zstd or gzip, or upgrade the node`);
+        }
+        const hostPath = (await t.run(["pvesm", "path", `${storage}:vztmpl/${name}`])).stdout.trim();
         if (!hostPath.startsWith("/")) throw new ToolError(`pvesm path printed ${JSON.stringify(hostPath)}, not a path: is storage '${storage}' a file storage with content vztmpl?`);
         await ensureTemplateAt(t, { ref, hostPath, stateDir });
       }),

@@ -13,12 +13,16 @@ export interface PveFacts {
   readonly manager: string;
   /** `pct exec --keep-env` exists (pve-container >= 5.0.9). */
   readonly keepEnv: boolean;
+  /** The storage code takes an uncompressed `.tar` as a template (libpve-storage-perl >= 9.0.15). */
+  readonly plainTar: boolean;
 }
 
 /** Proxmox VE major versions kiln supports. */
 export const SUPPORTED_PVE = [8, 9] as const;
 /** The pve-container release that added `pct exec --keep-env`. */
 export const KEEP_ENV_SINCE = "5.0.9";
+/** The libpve-storage-perl release that accepts plain `.tar` templates. */
+export const PLAIN_TAR_SINCE = "9.0.15";
 
 /** Package versions from `pveversion -v` ("pve-manager: 8.2.4 (running version: …)", "pve-container: 5.1.12"). */
 export function parsePveVersions(text: string): Map<string, string> {
@@ -44,7 +48,7 @@ export function pveFacts(versions: ReadonlyMap<string, string>): PveFacts | stri
   if (!manager || !container) return "`pveversion -v` names no pve-manager or pve-container: is this a Proxmox VE node?";
   const major = Number.parseInt(manager, 10);
   if (!SUPPORTED_PVE.includes(major as 8 | 9)) return `Proxmox VE ${quoteInput(manager)} is not supported; kiln supports Proxmox VE ${SUPPORTED_PVE.join(".x and ")}.x: upgrade the node`;
-  return { manager, keepEnv: versionAtLeast(container, KEEP_ENV_SINCE) };
+  return { manager, keepEnv: versionAtLeast(container, KEEP_ENV_SINCE), plainTar: versionAtLeast(versions.get("libpve-storage-perl") ?? "0", PLAIN_TAR_SINCE) };
 }
 
 /** Active storage ids `pvesm status --content rootdir` lists (rows "Name Type Status …" after the header). */

@@ -69,8 +69,8 @@ describe("proxmox driver preflight", () => {
 
   it("reads pveversion -v and knows which pct has --keep-env", () => {
     const v = parsePveVersions("proxmox-ve: 8.1.0 (running kernel: 6.5.11-4-pve)\npve-manager: 8.1.3 (running version: 8.1.3/b46aac3b42da5d15)\npve-container: 5.0.8\n");
-    expect(pveFacts(v)).toEqual({ manager: "8.1.3", keepEnv: false });
-    expect(pveFacts(new Map([["pve-manager", "9.0.3"], ["pve-container", "6.0.9"]]))).toEqual({ manager: "9.0.3", keepEnv: true });
+    expect(pveFacts(v)).toEqual({ manager: "8.1.3", keepEnv: false, plainTar: false });
+    expect(pveFacts(new Map([["pve-manager", "9.0.3"], ["pve-container", "6.0.9"], ["libpve-storage-perl", "9.0.15"]]))).toEqual({ manager: "9.0.3", keepEnv: true, plainTar: true });
     expect(versionAtLeast("5.0.10", "5.0.9")).toBe(true);
     expect(versionAtLeast("5.0.8-1", "5.0.9")).toBe(false);
   });
@@ -78,6 +78,13 @@ describe("proxmox driver preflight", () => {
   it("takes only active storages from pvesm status", () => {
     const out = "Name             Type     Status           Total            Used       Available        %\nlocal-lvm     lvmthin     active       367558656        12345678       355212978    3.36%\nnas               nfs   inactive               0               0               0    0.00%\n";
     expect(parseStorageIds(out)).toEqual(["local-lvm"]);
+  });
+});
+
+describe("proxmox driver templates", () => {
+  it("refuses a plain .tar template on a node whose storage code predates it, before copying anything", async () => {
+    const d = proxmoxDriver({ transport: simHost({ versions: "pve-manager=8.4.1,pve-container=5.2.7,libpve-storage-perl=8.3.6" }), host: host() });
+    await expect(d.ensureTemplate({ image, file: "/store/debian-x_1_amd64.tar", sha256: "0".repeat(64) })).rejects.toThrow(/debian-x_1_amd64\.tar is an uncompressed \.tar, which Proxmox VE takes only from libpve-storage-perl 9\.0\.15 \(PVE 9\) on/);
   });
 });
 
