@@ -123,6 +123,7 @@ export const NETWORK_TABLE: InvTable = {
     { key: "ip", kind: "string", required: true, description: '`"dhcp"` or an address with prefix length: `"10.0.0.11/24"`, `"fd00::11/64"`.' },
     { key: "gateway", kind: "string", description: "Default route; must lie inside the subnet of `ip`. Not allowed with `ip = \"dhcp\"`." },
     { key: "mac", kind: "string", required: true, description: 'Fixed unicast MAC, e.g. a locally administered `"02:4b:49:4c:4e:01"`; unique in the inventory.' },
+    { key: "ipam", kind: "bool", default: false, description: "proxmox: `true` when `bridge` is an SDN vnet whose zone has IPAM. `pct destroy` there deletes the address entries of the slot's MAC, which the running slot shares, so kiln refuses every plan that destroys a slot of the node." },
   ],
 };
 

@@ -152,7 +152,7 @@ function readNetwork(v: unknown, path: string, out: KeyProblem[]): NodeInventory
     return undefined;
   }
   const f = readFields({ table: v, spec: NETWORK_TABLE, path, out });
-  const net = { bridge: f.bridge as string, ip: f.ip as string, gateway: f.gateway as string | undefined, mac: f.mac as string };
+  const net = { bridge: f.bridge as string, ip: f.ip as string, gateway: f.gateway as string | undefined, mac: f.mac as string, ...(f.ipam === true ? { ipam: true } : {}) };
   const more = networkProblems(net, path);
   out.push(...more);
   return f.bridge !== undefined && f.ip !== undefined && f.mac !== undefined && !more.length ? net : undefined;

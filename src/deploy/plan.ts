@@ -104,8 +104,11 @@ function planGoals(i: PlanInput, goals: readonly Goal[]): NodePlan[] {
   const problems: Problem[] = [];
   const plans = goals.map((g) => planNode({ goal: g, state: stateOf(i.observed, g.node), journal: i.journal, hasTemplate: i.templates?.get(g.node.host)?.has(g.target) === true, problems, file: i.inventory.path }));
   if (problems.length) throw new UserError(problems, { hint: "kiln only destroys containers it created; nothing was changed" });
-  const small = plans.flatMap((p) => diskProblem(i, goals.find((g) => g.node.name === p.node)?.node, p));
+  const nodeOf = (p: NodePlan) => goals.find((g) => g.node.name === p.node)?.node;
+  const small = plans.flatMap((p) => diskProblem(i, nodeOf(p), p));
   if (small.length) throw new UserError(small, { hint: "raise disk (GiB) for these nodes; nothing was changed" });
+  const ipam = plans.flatMap((p) => ipamProblem(i, nodeOf(p), p));
+  if (ipam.length) throw new UserError(ipam, { hint: "attach these nodes to a bridge or vnet without IPAM (docs/deploy.md, SDN caveat); nothing was changed" });
   return plans;
 }
 
@@ -117,6 +120,13 @@ function diskProblem(i: PlanInput, node: NodeInventory | undefined, p: NodePlan)
   if (need <= node.disk * GiB) return [];
   const mib = (n: number) => `${Math.ceil(n / 1024 ** 2)} MiB`;
   return [{ file: displayPath(i.inventory.path), key: `nodes.${node.name}.disk`, message: `image ${short(p.target)} unpacks to ${mib(bytes)} (${mib(need)} with ${FS_OVERHEAD * 100}% for the filesystem), more than disk = ${node.disk} GiB; set disk = ${Math.ceil(need / GiB)} or more` }];
+}
+
+/** A destroy on an SDN vnet with IPAM: it would delete the address entries of the MAC the running slot shares. */
+function ipamProblem(i: PlanInput, node: NodeInventory | undefined, p: NodePlan): Problem[] {
+  const d = p.actions.find((a) => a.kind === "destroy");
+  if (!node?.network.ipam || !d || d.kind !== "destroy") return [];
+  return [{ file: displayPath(i.inventory.path), key: `nodes.${node.name}.network.ipam`, message: `the plan destroys container ${d.vmid}, and on an SDN vnet with IPAM pct destroy deletes the IPAM entries of MAC ${node.network.mac}, which the node's other slot uses` }];
 }
 
 /** The observed state of a node's slots (the caller observes every planned node). */

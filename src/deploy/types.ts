@@ -42,7 +42,8 @@ export interface NodeInventory {
   readonly memory: number;
   /** GiB. */
   readonly disk: number;
-  readonly network: { readonly bridge: string; readonly ip: string /* CIDR or "dhcp" */; readonly gateway?: string; readonly mac: string };
+  /** `ipam`: the bridge is a Proxmox SDN vnet with IPAM (destroying a slot would drop the shared MAC's address entries). */
+  readonly network: { readonly bridge: string; readonly ip: string /* CIDR or "dhcp" */; readonly gateway?: string; readonly mac: string; readonly ipam?: boolean };
   readonly mounts: readonly Mount[];
   readonly role?: string;
 }

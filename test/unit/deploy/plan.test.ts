@@ -239,6 +239,14 @@ describe("plan checks for real Proxmox storage (issue #12)", () => {
     expect(nodeN1(p)?.actions.map((a) => a.kind)).toEqual(["stop", "start", "health"]);
   });
 
+  it("refuses a plan that destroys a slot of a node on an SDN vnet with IPAM (its MAC's entries would go), but allows a flip", () => {
+    const onIpam = { ...inventory, nodes: inventory.nodes.map((n) => (n.name === "n1" ? { ...n, network: { ...n.network, ipam: true } } : n)) };
+    const journal = [...run("d1", A, { to: 101 }, ...FULL), ...run("d2", B, { previous: A, from: 101, to: 102 }, ...FULL)];
+    const deploy = (image: string) => plan({ inventory: onIpam, image, observed: n1(slot(101, A), slot(102, B, true)), journal, nodes: ["n1"] });
+    expect(() => deploy(C)).toThrow(/nodes\.n1\.network\.ipam: the plan destroys container 101, and on an SDN vnet with IPAM pct destroy deletes the IPAM entries of MAC/);
+    expect(nodeN1(deploy(A))?.actions.map((a) => a.kind)).toEqual(["stop", "start", "health"]);
+  });
+
   it("lets destroy clear a lock only on a slot the journal shows kiln was creating", () => {
     const half: SlotState = { vmid: 102, exists: true, running: false };
     const history = run("d1", A, { to: 101 }, ...FULL);
