@@ -19,16 +19,16 @@ import { usageLine } from "./getopt.js";
 import { parseParams, refuseUnsimulated, type Command, type Params } from "./params.js";
 import { printPropertyString } from "./property-string.js";
 import { die, paramError, PveError } from "./pve-error.js";
-import { local, setupInside } from "./runtime.js";
+import { bindMounts, local, setupInside } from "./runtime.js";
 import { CREATE_OPTIONS, MP_FORMAT, NET_FORMAT } from "./schema.js";
 import { startCt } from "./lifecycle.js";
-import { parseVolume, storage, type World } from "./world.js";
+import { newRootVolume, parseVolume, storage, type Storage, type World } from "./world.js";
 import type { Io } from "./io.js";
 
 export const CREATE: Command = { prefix: "pct create", args: ["vmid", "ostemplate"], options: CREATE_OPTIONS };
 
 /** Keys copied from the parameters into the config as given. */
-const PLAIN_KEYS = ["arch", "cores", "hostname", "memory", "swap", "ostype", "onboot", "tags", "tty", "nameserver", "searchdomain", "description"];
+const PLAIN_KEYS = ["arch", "cores", "features", "hostname", "memory", "swap", "ostype", "onboot", "tags", "tty", "nameserver", "searchdomain", "description"];
 
 /** A random MAC in Proxmox's OUI, as PVE::Tools::random_ether_addr gives (BC:24:11 prefix). */
 function randomMac(): string {
@@ -36,14 +36,13 @@ function randomMac(): string {
 }
 
 /** Checks of create's arguments beyond their syntax, before anything is written. */
-function checkCreate(w: World, p: Params): { template: string; rootStorage: string; size: string } {
+function checkCreate(w: World, p: Params): { template: string; rootStorage: Storage; size: string } {
   const v = p.values;
   const vmid = v.vmid as string;
   if (v.unprivileged !== "0") throw die("pct-sim: unprivileged containers (pct create's default) are not simulated: pass --unprivileged 0");
   for (const k of Object.keys(v)) if (/^net([1-9]\d*)$/.test(k)) throw die(`pct-sim: --${k} is valid pct syntax, but only net0 is simulated`);
   if (existsSync(w.confPath(vmid))) throw die(`CT ${vmid} already exists on node '${w.node}'`);
   const defaultStorage = v.storage ?? "local";
-  storage(w, defaultStorage);
   const ostemplate = v.ostemplate as string;
   const vol = parseVolume(w, ostemplate);
   if (vol && vol.vtype !== "vztmpl") throw die(`unable to use volume ${ostemplate} - content type needs to be 'vztmpl'`);
@@ -56,7 +55,7 @@ function checkCreate(w: World, p: Params): { template: string; rootStorage: stri
   for (const [k, mp] of Object.entries(p.parsed)) {
     if (/^mp\d+$/.test(k) && !(mp.volume ?? "").startsWith("/")) throw die(`pct-sim: --${k}: only bind mounts of host directories are simulated`);
   }
-  return { template: vol ? w.at(vol.path) : ostemplate, rootStorage: rs.id, size: m[2] as string };
+  return { template: vol ? w.at(vol.path) : ostemplate, rootStorage: rs, size: m[2] as string };
 }
 
 /** The config create writes, from the parameters. */
@@ -97,22 +96,60 @@ async function postCreate(w: World, vmid: string, conf: Conf, root: string, io: 
   }
 }
 
+/**
+ * Bind-mounts the mpN directories into the new root, as PVE::LXC::mount_all does before the template is
+ * unpacked (so template files under a mount path land in the host directory); returns the unmount.
+ */
+async function mountBinds(root: string, conf: Conf): Promise<() => Promise<void>> {
+  const done: string[] = [];
+  // A lazy unmount when a plain one fails: a host directory must never stay under a root that is removed.
+  const undo = async () => {
+    for (const t of done.reverse()) if ((await run(["umount", t], { allowFailure: true })).exitCode !== 0) await run(["umount", "-l", t]);
+  };
+  try {
+    for (const m of bindMounts(conf).sort((a, b) => a.path.localeCompare(b.path))) {
+      // PVE::LXC::mountpoint_mount: a bind source must be a directory.
+      if (!existsSync(m.host)) throw die(`directory '${m.host}' does not exist`);
+      const target = join(root, m.path);
+      await mkdir(target, { recursive: true });
+      await run(["mount", "--bind", m.host, target]);
+      done.push(target);
+    }
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+  return undo;
+}
+
+/** Fails as unpacking fails when the template does not fit a fixed-size root volume (LVM, ZFS, a dir storage's raw image). */
+async function checkFits(root: string, sizeGiB: string): Promise<void> {
+  const used = Number.parseInt((await run(["du", "-s", "-B1", "--one-file-system", root])).stdout, 10);
+  if (used > Number(sizeGiB) * 1024 ** 3) throw die("tar: Cannot write: No space left on device\ntar: Exiting with failure status due to previous errors");
+}
+
 /** pct create. */
 export async function create(w: World, argv: readonly string[], io: Io): Promise<void> {
   const p = parseParams(CREATE, argv);
   refuseUnsimulated(CREATE, p);
   const { template, rootStorage, size } = checkCreate(w, p);
   const vmid = p.values.vmid as string;
-  const rootVolume = `${rootStorage}:${vmid}/subvol-${vmid}-disk-0`;
+  const rootVolume = newRootVolume(rootStorage, vmid);
   const conf = configFrom(p, rootVolume, size);
   await writeConf(w, vmid, { ...conf, lock: "create" });
   const root = w.at(parseVolume(w, rootVolume)?.path as string);
   try {
-    if (!existsSync(template)) throw die(`volume '${p.values.ostemplate}' does not exist`);
     if (existsSync(root)) throw die(`volume '${rootVolume}' already exists`);
     await mkdir(root, { recursive: true, mode: 0o755 });
-    io.out(`extracting archive '${template}'\n`);
-    await run(extractArgv(template, root), { timeoutMs: 20 * 60_000 });
+    const unmount = await mountBinds(root, conf);
+    try {
+      if (!existsSync(template)) throw die(`volume '${p.values.ostemplate}' does not exist`);
+      io.out(`extracting archive '${template}'\n`);
+      await run(extractArgv(template, root), { timeoutMs: 20 * 60_000 });
+    } finally {
+      await unmount();
+    }
+    await checkFits(root, size);
     conf.arch ??= (await treeArch(root)) ?? "amd64";
     const osId = (await treeOsRelease(root))?.ID;
     conf.ostype ??= (osId ? proxmoxOstype(osId) : undefined) ?? "unmanaged";

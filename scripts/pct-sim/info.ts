@@ -1,4 +1,4 @@
-// pct list | config | set (pct(1); output as PVE::CLI::pct prints it: list as a fixed-width table,
+// pct list | config | set | unlock (pct(1); output as PVE::CLI::pct prints it: list as a fixed-width table,
 // config as sorted "key: value" lines with the description encoded).
 import { checkLock, encodeText, listVmids, loadConf, writeConf } from "./conf.js";
 import type { Io } from "./io.js";
@@ -6,12 +6,20 @@ import { parseParams, refuseUnsimulated, type Command } from "./params.js";
 import { printPropertyString } from "./property-string.js";
 import { die } from "./pve-error.js";
 import { isRunning } from "./runtime.js";
-import { MP_FORMAT, NET_FORMAT, SET_OPTIONS } from "./schema.js";
+import { FEATURES_FORMAT, MP_FORMAT, NET_FORMAT, SET_OPTIONS } from "./schema.js";
 import type { World } from "./world.js";
 
 export const LIST: Command = { prefix: "pct list", args: [], options: {} };
 export const CONFIG: Command = { prefix: "pct config", args: ["vmid"], options: { current: { type: "boolean" }, snapshot: { type: "string" } } };
 export const SET: Command = { prefix: "pct set", args: ["vmid"], options: SET_OPTIONS };
+export const UNLOCK: Command = { prefix: "pct unlock", args: ["vmid"], options: {} };
+
+/** pct unlock <vmid>: removes whatever lock the CT holds (PVE::LXC::Config->remove_lock without a lock name). */
+export async function unlock(w: World, argv: readonly string[]): Promise<void> {
+  const vmid = parseParams(UNLOCK, argv).values.vmid as string;
+  const { lock: _lock, ...rest } = loadConf(w, vmid);
+  await writeConf(w, vmid, rest);
+}
 
 /** pct list: VMID, Status, Lock, Name (nothing at all when there are no CTs). */
 export async function list(w: World, argv: readonly string[], io: Io): Promise<void> {
@@ -48,6 +56,7 @@ export async function set(w: World, argv: readonly string[]): Promise<void> {
     if (k === "vmid" || k === "delete") continue;
     if (/^net\d+$/.test(k)) conf[k] = printPropertyString(NET_FORMAT, { type: "veth", ...p.parsed[k] });
     else if (/^mp\d+$/.test(k)) conf[k] = printPropertyString(MP_FORMAT, p.parsed[k] ?? {});
+    else if (k === "features") conf[k] = printPropertyString(FEATURES_FORMAT, p.parsed[k] ?? {});
     else conf[k] = v;
   }
   for (const k of (p.values.delete ?? "").split(/[,;\s]+/).filter(Boolean)) delete conf[k];

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { run, spawnPiped } from "../../src/exec/run.js";
+import { versionAtLeast } from "../../src/deploy/drivers/pve-preflight.js";
 import { checkLock, loadConf, writeConf } from "./conf.js";
 import type { Io } from "./io.js";
 import { parseParams, refuseUnsimulated, type Command } from "./params.js";
@@ -12,6 +13,8 @@ import { isRunning, rootfsDir } from "./runtime.js";
 import type { World } from "./world.js";
 
 export const EXEC: Command = { prefix: "pct exec", args: ["vmid", "extra-args"], options: { "keep-env": { type: "boolean", simulated: true } } };
+/** pct exec before pve-container 5.0.9, which added --keep-env (its lxc-attach kept the environment). */
+const EXEC_OLD: Command = { ...EXEC, options: {} };
 export const PUSH: Command = {
   prefix: "pct push",
   args: ["vmid", "file", "destination"],
@@ -22,12 +25,14 @@ export const UNMOUNT: Command = { prefix: "pct unmount", args: ["vmid"], options
 
 /** pct exec <vmid> [--keep-env 0|1] -- <command…>: lxc-attach; returns the command's exit code. */
 export async function exec(w: World, argv: readonly string[], io: Io): Promise<number> {
-  const p = parseParams(EXEC, argv);
-  refuseUnsimulated(EXEC, p);
+  const cmd = versionAtLeast(w.versions.get("pve-container") ?? "0", "5.0.9") ? EXEC : EXEC_OLD;
+  const p = parseParams(cmd, argv);
+  refuseUnsimulated(cmd, p);
   const vmid = p.values.vmid as string;
   loadConf(w, vmid);
   if (!(await isRunning(w, vmid))) throw die(`container '${vmid}' not running!`);
   if (p.extra.length === 0) throw die("missing command");
+  // pct's default is still to keep the environment (its FIXME: "switch to default 0 with pve 9").
   const env = p.values["keep-env"] === "0" ? "--clear-env" : "--keep-env";
   // pct exec replaces itself with lxc-attach: the command's output streams through, its exit code is pct's.
   const child = spawnPiped(["lxc-attach", "-n", vmid, "-P", w.lxcpath, env, "--", ...p.extra]);

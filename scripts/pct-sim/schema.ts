@@ -36,6 +36,16 @@ export const NET_FORMAT: PropertyFormat = {
   type: { optional: true, check: f.oneOf(["veth"]) },
 };
 
+/** features: [fuse=<1|0>] [,keyctl=<1|0>] [,mknod=<1|0>] [,mount=<fstype;fstype;...>] [,nesting=<1|0>] … (stored, not reproduced by LXC here). */
+export const FEATURES_FORMAT: PropertyFormat = {
+  force_rw_sys: { optional: true, type: "boolean" },
+  fuse: { optional: true, type: "boolean" },
+  keyctl: { optional: true, type: "boolean" },
+  mknod: { optional: true, type: "boolean" },
+  mount: { optional: true, check: f.pattern(/[a-zA-Z0-9_; ]+/) },
+  nesting: { optional: true, type: "boolean" },
+};
+
 /** Keys shared by rootfs and mpN volumes. */
 const VOLUME_KEYS: PropertyFormat = {
   volume: { defaultKey: true, check: f.mpString },
@@ -75,7 +85,7 @@ function configProps(): Record<string, Prop> {
     description: str(f.maxLength(8192), true),
     entrypoint: str(),
     env: str(),
-    features: str(),
+    features: { type: "string", format: FEATURES_FORMAT, simulated: true },
     hookscript: str(),
     hostname: str(f.dnsName, true),
     lock: str(f.oneOf(LOCKS)),

@@ -1,12 +1,15 @@
 // The simulated Proxmox node: everything lives under $PCT_SIM_ROOT, laid out as on a PVE host:
 // /etc/pve/lxc/<vmid>.conf (pct.conf(5)), /etc/pve/storage.cfg, storage "dir" paths such as /var/lib/vz
 // (template/cache for vztmpl, images/<vmid>/ for container volumes), and /var/lib/lxc as LXC's path.
+// Block storages (lvmthin, lvm, zfspool) hold only container volumes, simulated as directories under
+// /var/lib/pct-sim/<storage id>/ (their size is checked after unpacking, not enforced by a filesystem).
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { versionAtLeast } from "../../src/deploy/drivers/pve-preflight.js";
 import { die } from "./pve-error.js";
 
-/** A "dir" storage from storage.cfg. */
+/** A storage from storage.cfg. */
 export interface Storage {
   readonly id: string;
   readonly type: string;
@@ -23,10 +26,28 @@ export interface World {
   readonly lxcpath: string;
   confPath(vmid: string): string;
   storages(): readonly Storage[];
+  /** Package versions `pveversion -v` reports (PCT_SIM_VERSIONS overrides the defaults). */
+  readonly versions: ReadonlyMap<string, string>;
 }
 
-/** Storage used when the sim root has no storage.cfg: PVE's "local" dir storage, also holding rootdirs. */
-const DEFAULT_STORAGE_CFG = "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup,rootdir\n";
+/** storage.cfg of a stock install (LVM-thin root disk): "local" holds no root volumes, "local-lvm" does. */
+const DEFAULT_STORAGE_CFG = "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n";
+
+/** Storage types the simulator models: file storage, and block storages for container volumes. */
+const BLOCK_TYPES = ["lvmthin", "lvm", "zfspool"];
+
+/** Versions of a current Proxmox VE 9 node; PCT_SIM_VERSIONS="pve-container=5.0.8,…" plays another. */
+const DEFAULT_VERSIONS: Readonly<Record<string, string>> = { "proxmox-ve": "9.1.0", "pve-manager": "9.1.1", "pve-container": "6.0.18", "libpve-storage-perl": "9.1.0" };
+
+/** The simulated node's package versions. */
+function versionsOf(spec: string | undefined): Map<string, string> {
+  const out = new Map(Object.entries(DEFAULT_VERSIONS));
+  for (const kv of (spec ?? "").split(",").filter(Boolean)) {
+    const [k, v] = kv.split("=");
+    if (k && v) out.set(k.trim(), v.trim());
+  }
+  return out;
+}
 
 /** The world named by PCT_SIM_ROOT (required: the simulator never touches the real /etc/pve). */
 export function world(env: NodeJS.ProcessEnv = process.env): World {
@@ -39,6 +60,7 @@ export function world(env: NodeJS.ProcessEnv = process.env): World {
     at,
     lxcpath: at("/var/lib/lxc"),
     confPath: (vmid) => at(`/etc/pve/lxc/${vmid}.conf`),
+    versions: versionsOf(env.PCT_SIM_VERSIONS),
     storages: () => parseStorageCfg(existsSync(at("/etc/pve/storage.cfg")) ? readFileSync(at("/etc/pve/storage.cfg"), "utf8") : DEFAULT_STORAGE_CFG),
   };
 }
@@ -68,7 +90,7 @@ export function parseStorageCfg(text: string): Storage[] {
 export function storage(w: World, id: string): Storage {
   const s = w.storages().find((x) => x.id === id);
   if (!s) throw die(`storage '${id}' does not exist`);
-  if (s.type !== "dir") throw die(`pct-sim: storage '${id}' is of type '${s.type}'; only 'dir' storages are simulated`);
+  if (s.type !== "dir" && !BLOCK_TYPES.includes(s.type)) throw die(`pct-sim: storage '${id}' is of type '${s.type}'; only dir, ${BLOCK_TYPES.join(", ")} storages are simulated`);
   return s;
 }
 
@@ -80,12 +102,21 @@ export interface Volume {
   readonly path: string;
 }
 
-/** Parses "<storage>:<volname>" for a dir storage (PVE::Storage::Plugin::parse_volname); undefined for a plain path. */
+/** Template names the storage code accepts: .tar.{gz,xz,zst,bz2}; plain .tar since libpve-storage-perl 9.0.15. */
+export function templateNameRe(w: World): RegExp {
+  return versionAtLeast(w.versions.get("libpve-storage-perl") ?? "0", "9.0.15") ? /\.(tar|tar\.(gz|xz|zst|bz2))$/i : /\.tar\.(gz|xz|zst|bz2)$/i;
+}
+
+/** Parses "<storage>:<volname>" (PVE::Storage::Plugin::parse_volname and the LVM/ZFS plugins'); undefined for a plain path. */
 export function parseVolume(w: World, volid: string): Volume | undefined {
   const m = /^([a-z][a-z0-9\-_.]*[a-z0-9]):(.+)$/i.exec(volid);
   if (!m) return undefined;
   const s = storage(w, m[1] as string);
   const name = m[2] as string;
+  if (s.type !== "dir") {
+    if (/^(vm|subvol)-\d+-disk-\d+$/.test(name)) return { storage: s, vtype: "images", name, path: `/var/lib/pct-sim/${s.id}/${name}` };
+    throw die(`unable to parse ${s.type === "zfspool" ? "zfs" : "lvm"} volume name '${name}'`);
+  }
   const sub: Array<[RegExp, Volume["vtype"], string]> = [
     [/^vztmpl\/([^/]+)$/, "vztmpl", "template/cache"],
     [/^iso\/([^/]+)$/, "iso", "template/iso"],
@@ -94,7 +125,13 @@ export function parseVolume(w: World, volid: string): Volume | undefined {
   ];
   for (const [re, vtype, dir] of sub) {
     const x = re.exec(name);
-    if (x) return { storage: s, vtype, name: x[1] as string, path: `${s.path}/${dir}/${x[1]}` };
+    if (x && (vtype !== "vztmpl" || templateNameRe(w).test(x[1] as string))) return { storage: s, vtype, name: x[1] as string, path: `${s.path}/${dir}/${x[1]}` };
   }
   throw die(`unable to parse directory volume name '${name}'`);
+}
+
+/** The name of a new root volume on storage `s` (dir: a subvolume directory; LVM-thin: vm-…; ZFS: subvol-…). */
+export function newRootVolume(s: Storage, vmid: string): string {
+  if (s.type === "dir") return `${s.id}:${vmid}/subvol-${vmid}-disk-0`;
+  return `${s.id}:${s.type === "zfspool" ? "subvol" : "vm"}-${vmid}-disk-0`;
 }

@@ -71,8 +71,10 @@ export async function applyNode(ctx: NodeContext, p: NodePlan): Promise<NodeOutc
       if (a.kind === "none") continue;
       ctx.log(`${p.node}: ${a.kind === "upload-template" ? "template" : `${a.kind} ${a.vmid}`}`);
       if (a.kind === "upload-template") await ctx.template(a.image);
-      else if (a.kind === "destroy") await ctx.driver.destroy(a.vmid);
+      else if (a.kind === "destroy") await ctx.driver.destroy(a.vmid, { kilnLock: a.kilnLock });
       else if (a.kind === "create") {
+        // The intent first: a kill inside create leaves a locked CT that only this line shows is kiln's.
+        await j("creating", { toSlot: a.vmid });
         progress.createFailed = true;
         await ctx.driver.create(ctx.node, a.vmid, a.image);
         progress.createFailed = false;
@@ -125,7 +127,7 @@ async function recover(ctx: NodeContext, p: NodePlan, progress: Progress, e: unk
     let slot: number | undefined;
     if (ranBefore && !progress.stoppedOld && !newMayRun) {
       // The old slot never stopped: the node still runs it. Remove a container left half-created.
-      if (progress.createFailed) await ctx.driver.destroy(p.toSlot).catch(() => undefined);
+      if (progress.createFailed) await ctx.driver.destroy(p.toSlot, { kilnLock: true }).catch(() => undefined);
       slot = p.fromSlot;
     } else {
       // Never two slots of one node at once (one MAC, one address): the new one stops first.

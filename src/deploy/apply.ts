@@ -17,6 +17,8 @@ export interface ImageInfo {
   readonly file: string;
   readonly sha256: string;
   readonly verify: VerifySection | null;
+  /** The uncompressed tar's size (manifest tarSize): about what the template takes unpacked. */
+  readonly unpackedBytes?: number;
 }
 
 export interface ApplyOptions {

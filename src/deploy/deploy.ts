@@ -68,12 +68,12 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps = {}): Prom
     hosts = await (deps.connect ?? connectHosts)(inventory, [...new Set(nodes.map((n) => n.host))]);
     const observed = await observeNodes({ nodes, drivers: hosts.drivers });
     const input: PlanInput = { inventory, observed, journal, nodes: req.nodes };
-    const make = (templates?: PlanInput["templates"]): SwapPlan =>
-      req.mode === "deploy" ? plan({ ...input, templates, image: image as string }) : req.mode === "resume" ? planResume({ ...input, templates }) : planRollback({ ...input, templates, to });
+    const make = (templates?: PlanInput["templates"], sizes?: PlanInput["sizes"]): SwapPlan =>
+      req.mode === "deploy" ? plan({ ...input, templates, sizes, image: image as string }) : req.mode === "resume" ? planResume({ ...input, templates, sizes }) : planRollback({ ...input, templates, sizes, to });
     // Plan once to learn the targets, ask the hosts which of them they have, then plan for real.
     const images = await imageInfos(req.store, targetsOf(make()), verified);
     const templates = await observeTemplates({ hosts: [...hosts.drivers.keys()], drivers: hosts.drivers, templates: [...images.values()] });
-    const swap = make(templates);
+    const swap = make(templates, new Map([...images].flatMap(([id, m]) => (m.unpackedBytes === undefined ? [] : [[id, m.unpackedBytes] as const]))));
     const tags = await tagsById(req.store);
     deps.onPlan?.(swap, tags);
     const report = { mode: req.mode, inventory: inventory.path, dryRun: req.dryRun === true, plan: swap, tags: Object.fromEntries([...tags].filter(([id]) => swap.nodes.some((n) => n.target === id || n.running === id))) };
@@ -108,7 +108,7 @@ async function imageInfos(store: string, ids: readonly string[], verified: Reado
     if (!(await hasImage(store, id))) continue;
     // Verified against the manifest before it can be uploaded (the host checks its copy against this sha256).
     const { image, manifest: m } = verified.get(id) ?? (await verifiedImage(store, id));
-    out.set(id, { image: id, file: image.template, sha256: m.template.sha256, verify: m.verify });
+    out.set(id, { image: id, file: image.template, sha256: m.template.sha256, verify: m.verify, unpackedBytes: m.tarSize });
   }
   return out;
 }

@@ -107,6 +107,13 @@ export const HOST_TABLE: InvTable = {
       kind: "string",
       description: 'lxc: the LXC path (lxc.lxcpath) containers live in, default `"/var/lib/lxc"`; proxmox: the storage id templates are uploaded to, default `"local"`.',
     },
+    {
+      key: "root_storage",
+      prop: "rootStorage",
+      kind: "string",
+      check: storageIdProblem,
+      description: 'proxmox only: the storage id container root volumes are made on, one with content `rootdir` (default `"local-lvm"`; `"local-zfs"` on a ZFS install). A stock `local` holds templates, not root volumes.',
+    },
     { key: "state_dir", prop: "stateDir", kind: "string", default: "/var/lib/kiln", check: absPathProblem, description: "Directory on the host where kiln keeps templates and per-node identity (SSH host keys)." },
     { key: "known_hosts", prop: "knownHosts", kind: "string", multiline: true, check: knownHostsProblem, description: "The host's SSH key: known_hosts lines (`ssh-keyscan` output) or an absolute path to a known_hosts file. ssh runs with StrictHostKeyChecking=yes against it." },
     { key: "identity_file", prop: "identityFile", kind: "string", description: "SSH private key to log in with; relative paths are taken from the inventory's directory." },
@@ -136,6 +143,7 @@ export const NETWORK_TABLE: InvTable = {
     { key: "ip", kind: "string", required: true, description: '`"dhcp"` or an address with prefix length: `"10.0.0.11/24"`, `"fd00::11/64"`.' },
     { key: "gateway", kind: "string", description: "Default route; must lie inside the subnet of `ip`. Not allowed with `ip = \"dhcp\"`." },
     { key: "mac", kind: "string", required: true, description: 'Fixed unicast MAC, e.g. a locally administered `"02:4b:49:4c:4e:01"`; unique in the inventory.' },
+    { key: "ipam", kind: "bool", default: false, description: "proxmox: `true` when `bridge` is an SDN vnet whose zone has IPAM. `pct destroy` there deletes the address entries of the slot's MAC, which the running slot shares, so kiln refuses every plan that destroys a slot of the node." },
   ],
 };
 
@@ -156,6 +164,9 @@ export const NODE_SUBTABLES = ["network", "mount"] as const;
 
 /** Default `storage` per driver. */
 export const DEFAULT_STORAGE: Readonly<Record<"lxc" | "proxmox", string>> = { lxc: "/var/lib/lxc", proxmox: "local" };
+
+/** Default `root_storage` of a proxmox host: the LVM-thin pool a stock install makes. */
+export const DEFAULT_ROOT_STORAGE = "local-lvm";
 
 /** Storage check per driver: an LXC path is a directory (written into lxc.rootfs.path), a Proxmox storage is an id. */
 export function storageProblem(driver: "lxc" | "proxmox", s: string): string | undefined {

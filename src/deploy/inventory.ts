@@ -9,7 +9,7 @@ import { locator, type Locator } from "../recipe/locate.js";
 import { displayPath } from "../recipe/layer.js";
 import { isTable, readFields, unknownKey, type Fields, type KeyProblem } from "./inventory-fields.js";
 import { crossCheck, networkProblems, type NodeDraft } from "./inventory-rules.js";
-import { DEFAULT_STORAGE, HOST_TABLE, MOUNT_TABLE, NAME_PATTERN, NETWORK_TABLE, NODE_SUBTABLES, NODE_TABLE, TOP_KEYS, storageProblem } from "./inventory-schema.js";
+import { DEFAULT_ROOT_STORAGE, DEFAULT_STORAGE, HOST_TABLE, MOUNT_TABLE, NAME_PATTERN, NETWORK_TABLE, NODE_SUBTABLES, NODE_TABLE, TOP_KEYS, storageProblem } from "./inventory-schema.js";
 import type { HostInventory, Inventory, Mount, NodeInventory } from "./types.js";
 import { escapeControls, quoteInput } from "../util/quote.js";
 
@@ -99,6 +99,8 @@ function readHost(name: string, t: Record<string, unknown>, dir: string, out: Ke
   if (driver && storage === undefined && t.storage === undefined) storage = DEFAULT_STORAGE[driver];
   const sp = driver && storage !== undefined ? storageProblem(driver, storage) : undefined;
   if (sp) out.push({ key: `${path}.storage`, message: sp });
+  const rootStorage = f.rootStorage as string | undefined;
+  if (driver === "lxc" && t.root_storage !== undefined) out.push({ key: `${path}.root_storage`, message: 'is for driver = "proxmox" only (lxc keeps root filesystems under storage); remove it' });
   if (f.address === "local" && f.port !== undefined) out.push({ key: `${path}.port`, message: 'has no meaning for address = "local"; remove it' });
   const identity = f.identityFile as string | undefined;
   return {
@@ -107,6 +109,7 @@ function readHost(name: string, t: Record<string, unknown>, dir: string, out: Ke
     port: f.address === "local" ? undefined : ((f.port as number | undefined) ?? 22),
     driver,
     storage,
+    ...(driver === "proxmox" ? { rootStorage: rootStorage ?? DEFAULT_ROOT_STORAGE } : {}),
     stateDir: f.stateDir as string | undefined,
     knownHosts: f.knownHosts as string | undefined,
     identityFile: identity === undefined ? undefined : resolve(dir, identity),
@@ -151,7 +154,7 @@ function readNetwork(v: unknown, path: string, out: KeyProblem[]): NodeInventory
     return undefined;
   }
   const f = readFields({ table: v, spec: NETWORK_TABLE, path, out });
-  const net = { bridge: f.bridge as string, ip: f.ip as string, gateway: f.gateway as string | undefined, mac: f.mac as string };
+  const net = { bridge: f.bridge as string, ip: f.ip as string, gateway: f.gateway as string | undefined, mac: f.mac as string, ...(f.ipam === true ? { ipam: true } : {}) };
   const more = networkProblems(net, path);
   out.push(...more);
   return f.bridge !== undefined && f.ip !== undefined && f.mac !== undefined && !more.length ? net : undefined;

@@ -11,7 +11,7 @@ import { displayPath } from "../recipe/layer.js";
 import { fsyncDir } from "../util/fs.js";
 import type { JournalEntry } from "./types.js";
 
-const EVENTS: ReadonlySet<string> = new Set<JournalEntry["event"]>(["begin", "created", "stopped-old", "started-new", "healthy", "reverted", "failed", "done"]);
+const EVENTS: ReadonlySet<string> = new Set<JournalEntry["event"]>(["begin", "creating", "created", "stopped-old", "started-new", "healthy", "reverted", "failed", "done"]);
 
 /** Where the journal of the inventory at `inventoryPath` lives. */
 export function journalPathFor(inventoryPath: string): string {

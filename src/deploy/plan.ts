@@ -3,7 +3,7 @@
 import { UserError, type Problem } from "../errors.js";
 import { displayPath } from "../recipe/layer.js";
 import { selectNodes } from "./inventory.js";
-import { imageBefore, kilnMade, lastGood, latestRun, reachedHealthy, settled, type Run } from "./runs.js";
+import { imageBefore, kilnCreating, kilnMade, lastGood, latestRun, reachedHealthy, settled, type Run } from "./runs.js";
 import type { Action, Inventory, JournalEntry, NodeInventory, NodePlan, NodeState, SlotState, SwapPlan } from "./types.js";
 
 export interface PlanInput {
@@ -14,7 +14,13 @@ export interface PlanInput {
   readonly nodes?: readonly string[];
   /** Images each host already has, by host name; a host or image not listed gets an upload-template action. */
   readonly templates?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Unpacked size in bytes of each image the store has (manifest tarSize); a create that would not fit the node's disk is refused. */
+  readonly sizes?: ReadonlyMap<string, number>;
 }
+
+/** Share of a root volume its filesystem takes for itself (ext4 metadata, reserved blocks): a template fills at most the rest. */
+export const FS_OVERHEAD = 0.1;
+const GiB = 1024 ** 3;
 
 /** What one node is to end up running, and how it got there. */
 interface Goal {
@@ -98,7 +104,29 @@ function planGoals(i: PlanInput, goals: readonly Goal[]): NodePlan[] {
   const problems: Problem[] = [];
   const plans = goals.map((g) => planNode({ goal: g, state: stateOf(i.observed, g.node), journal: i.journal, hasTemplate: i.templates?.get(g.node.host)?.has(g.target) === true, problems, file: i.inventory.path }));
   if (problems.length) throw new UserError(problems, { hint: "kiln only destroys containers it created; nothing was changed" });
+  const nodeOf = (p: NodePlan) => goals.find((g) => g.node.name === p.node)?.node;
+  const small = plans.flatMap((p) => diskProblem(i, nodeOf(p), p));
+  if (small.length) throw new UserError(small, { hint: "raise disk (GiB) for these nodes; nothing was changed" });
+  const ipam = plans.flatMap((p) => ipamProblem(i, nodeOf(p), p));
+  if (ipam.length) throw new UserError(ipam, { hint: "attach these nodes to a bridge or vnet without IPAM (docs/deploy.md, SDN caveat); nothing was changed" });
   return plans;
+}
+
+/** A create whose image would not fit the node's root disk (a fixed-size volume on real storage). */
+function diskProblem(i: PlanInput, node: NodeInventory | undefined, p: NodePlan): Problem[] {
+  const bytes = i.sizes?.get(p.target);
+  if (!node || bytes === undefined || !p.actions.some((a) => a.kind === "create")) return [];
+  const need = bytes / (1 - FS_OVERHEAD);
+  if (need <= node.disk * GiB) return [];
+  const mib = (n: number) => `${Math.ceil(n / 1024 ** 2)} MiB`;
+  return [{ file: displayPath(i.inventory.path), key: `nodes.${node.name}.disk`, message: `image ${short(p.target)} unpacks to ${mib(bytes)} (${mib(need)} with ${FS_OVERHEAD * 100}% for the filesystem), more than disk = ${node.disk} GiB; set disk = ${Math.ceil(need / GiB)} or more` }];
+}
+
+/** A destroy on an SDN vnet with IPAM: it would delete the address entries of the MAC the running slot shares. */
+function ipamProblem(i: PlanInput, node: NodeInventory | undefined, p: NodePlan): Problem[] {
+  const d = p.actions.find((a) => a.kind === "destroy");
+  if (!node?.network.ipam || !d || d.kind !== "destroy") return [];
+  return [{ file: displayPath(i.inventory.path), key: `nodes.${node.name}.network.ipam`, message: `the plan destroys container ${d.vmid}, and on an SDN vnet with IPAM pct destroy deletes the IPAM entries of MAC ${node.network.mac}, which the node's other slot uses` }];
 }
 
 /** The observed state of a node's slots (the caller observes every planned node). */
@@ -181,7 +209,7 @@ function prepare(i: NodeInput, slot: SlotState): Action[] {
       const k = node.slots.indexOf(slot.vmid);
       i.problems.push({ file: displayPath(i.file), key: `nodes.${node.name}.slots[${k}]`, message: `container ${slot.vmid} on host ${node.host} exists but kiln did not create it (no image recorded, no journal entry); remove it yourself or give the node other slot ids` });
     }
-    out.push({ kind: "destroy", vmid: slot.vmid });
+    out.push({ kind: "destroy", vmid: slot.vmid, ...(kilnCreating(i.journal, node.name, slot.vmid) ? { kilnLock: true } : {}) });
   }
   out.push({ kind: "create", vmid: slot.vmid, image: target });
   return out;

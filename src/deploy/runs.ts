@@ -73,3 +73,8 @@ export function imageBefore(journal: readonly JournalEntry[], node: string, curr
 export function kilnMade(journal: readonly JournalEntry[], node: string, vmid: number): boolean {
   return runsOf(journal, node).some((r) => r.begin.toSlot === vmid);
 }
+
+/** True when the journal says kiln began creating container `vmid` for the node: a lock left on it is kiln's. */
+export function kilnCreating(journal: readonly JournalEntry[], node: string, vmid: number): boolean {
+  return journal.some((e) => e.node === node && e.event === "creating" && e.toSlot === vmid);
+}

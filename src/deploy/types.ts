@@ -11,7 +11,7 @@ export interface HostInventory {
   readonly driver: "lxc" | "proxmox";
   /** lxc: the LXC path (lxc.lxcpath) on the host; proxmox: the storage id for templates (e.g. "local"). */
   readonly storage: string;
-  /** proxmox: the storage for container root volumes (e.g. "local-lvm"); default: `storage`. */
+  /** proxmox: the storage (content rootdir) for container root volumes; the loader defaults it to "local-lvm". */
   readonly rootStorage?: string;
   /** Directory on the host where kiln keeps templates and per-node identity (keys) for the lxc driver. */
   readonly stateDir: string;
@@ -42,7 +42,8 @@ export interface NodeInventory {
   readonly memory: number;
   /** GiB. */
   readonly disk: number;
-  readonly network: { readonly bridge: string; readonly ip: string /* CIDR or "dhcp" */; readonly gateway?: string; readonly mac: string };
+  /** `ipam`: the bridge is a Proxmox SDN vnet with IPAM (destroying a slot would drop the shared MAC's address entries). */
+  readonly network: { readonly bridge: string; readonly ip: string /* CIDR or "dhcp" */; readonly gateway?: string; readonly mac: string; readonly ipam?: boolean };
   readonly mounts: readonly Mount[];
   readonly role?: string;
 }
@@ -72,7 +73,8 @@ export interface NodeState {
 export type Action =
   | { readonly kind: "upload-template"; readonly image: string }
   | { readonly kind: "create"; readonly vmid: number; readonly image: string }
-  | { readonly kind: "destroy"; readonly vmid: number }
+  /** `kilnLock`: the journal shows kiln was making this slot, so a `create`/`mounted` lock on it is kiln's own to clear. */
+  | { readonly kind: "destroy"; readonly vmid: number; readonly kilnLock?: boolean }
   | { readonly kind: "stop"; readonly vmid: number }
   | { readonly kind: "start"; readonly vmid: number }
   | { readonly kind: "health"; readonly vmid: number }
@@ -105,7 +107,8 @@ export interface JournalEntry {
   readonly time: string;
   readonly deploy: string;
   readonly node: string;
-  readonly event: "begin" | "created" | "stopped-old" | "started-new" | "healthy" | "reverted" | "failed" | "done";
+  /** `creating` is journaled before a slot is created (and mounted): the intent that makes its lock kiln's own. */
+  readonly event: "begin" | "creating" | "created" | "stopped-old" | "started-new" | "healthy" | "reverted" | "failed" | "done";
   readonly image: string;
   readonly previous?: string;
   readonly fromSlot?: number;
@@ -136,6 +139,7 @@ export interface HostDriver {
   create(node: NodeInventory, vmid: number, image: string): Promise<void>;
   start(vmid: number): Promise<void>;
   stop(vmid: number): Promise<void>;
-  destroy(vmid: number): Promise<void>;
+  /** Destroys a slot; `kilnLock`: a `create`/`mounted` lock on it was left by kiln (journal) and may be cleared. */
+  destroy(vmid: number, opts?: { readonly kilnLock?: boolean }): Promise<void>;
   exec(vmid: number, argv: readonly string[], opts?: { readonly timeoutMs?: number }): Promise<RunResult>;
 }

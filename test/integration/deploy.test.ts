@@ -94,7 +94,7 @@ beforeAll(async () => {
   for (const h of ["h1", "h2"]) await mkdir(lxcpath(h), { recursive: true });
   const simroot = join(tmp, "simroot");
   await mkdir(join(simroot, "etc/pve/lxc"), { recursive: true });
-  await writeFile(join(simroot, "etc/pve/storage.cfg"), "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup,rootdir\n");
+  await writeFile(join(simroot, "etc/pve/storage.cfg"), "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n");
   for (const h of ["h1", "h2"]) sshds.push(await startSshd({ dir: join(tmp, `sshd-${h}`) }));
   sshds.push(await startSshd({ dir: join(tmp, "sshd-pve"), env: { PATH: simPath, PCT_SIM_ROOT: simroot, PCT_SIM_NODE: "pve-sim" } }));
   const inv = [

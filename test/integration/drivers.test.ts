@@ -33,7 +33,7 @@ const transports: Transport[] = [];
 /** A host of the inventory reached over the loopback sshd. */
 function host(name: string, driver: "lxc" | "proxmox", storage: string): HostInventory {
   const s = sshd as LoopbackSshd;
-  return { name, address: "root@127.0.0.1", port: s.port, driver, storage, stateDir: join(tmp, `state-${name}`), knownHosts: s.knownHosts, identityFile: s.identityFile, parallel: 2 };
+  return { name, address: "root@127.0.0.1", port: s.port, driver, storage, ...(driver === "proxmox" ? { rootStorage: "local-lvm" } : {}), stateDir: join(tmp, `state-${name}`), knownHosts: s.knownHosts, identityFile: s.identityFile, parallel: 2 };
 }
 
 /** A node on the test bridge with a fixed MAC, an address and one data mount. */
@@ -84,6 +84,9 @@ beforeAll(async () => {
   const rootfs = join(tmp, "rootfs");
   // The systemd rootfs the deploy test boots too (made once per run), without host identity.
   await t.timed("mmdebstrap", () => systemdRootfs(rootfs));
+  // A file under the data mount's path: it must never reach the host's data directory.
+  await mkdir(join(rootfs, "srv/data"), { recursive: true });
+  await writeFile(join(rootfs, "srv/data/from-template.txt"), "template content\n");
   const packed = await t.timed("pack", () => packDirectory(join(tmp, "store"), { dir: rootfs, name: "drivers-test", version: "1.0.0" }));
   template = { image: packed.manifest.image, file: packed.image.template, sha256: packed.manifest.template.sha256 };
   await rm(rootfs, { recursive: true, force: true });
@@ -94,7 +97,7 @@ beforeAll(async () => {
   for (const n of ["a", "b"]) await mkdir(join(tmp, "data", n), { recursive: true });
   const simroot = join(tmp, "simroot");
   await mkdir(join(simroot, "etc/pve/lxc"), { recursive: true });
-  await writeFile(join(simroot, "etc/pve/storage.cfg"), "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup,rootdir\n");
+  await writeFile(join(simroot, "etc/pve/storage.cfg"), "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n");
   const path = [join(root, "test/support/bin"), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].join(":");
   sshd = await startSshd({ dir: join(tmp, "sshd"), env: { PATH: path, PCT_SIM_ROOT: simroot, PCT_SIM_NODE: "pve-sim" } });
 }, 1_200_000);
@@ -146,6 +149,7 @@ async function slotLife(o: { readonly h: HostInventory; readonly d: HostDriver &
   expect(await d.hasTemplate(template)).toBe(true);
 
   await t.timed(`${label}: create`, () => d.create(n, s1, template.image));
+  expect(existsSync(join(n.mounts[0]?.host as string, "from-template.txt"))).toBe(false);
   expect(await d.slotState(s1)).toEqual({ vmid: s1, exists: true, running: false, image: template.image });
   await d.create(n, s1, template.image); // idempotent: already made
   await expect(d.create({ ...n, name: "other" }, s1, template.image)).rejects.toThrow(/already exists/);
@@ -242,6 +246,8 @@ describe("proxmox driver over ssh, pct simulator on real LXC", () => {
     expect(conf).toContain(`description: kiln-image=sha256%3A${template.image.slice(7)} kiln-node=b\n`);
     expect(conf).toMatch(/^net0: name=eth0,bridge=kilnbr[0-9a-f]+,gw=10\.213\.\d+\.1,hwaddr=02:4B:49:4C:4E:0C,ip=10\.213\.\d+\.12\/24,type=veth$/m);
     expect(conf).toContain(`mp0: ${join(tmp, "data", "b")},mp=/srv/data,backup=0\n`);
+    expect(conf).toContain("features: nesting=1\n");
+    expect(conf).toContain("rootfs: local-lvm:vm-2103-disk-0,size=2G\n");
     await d.start(2103);
     const r = await tr.run(["pct", "destroy", "2103"], { allowFailure: true });
     expect(r).toMatchObject({ exitCode: 255, stderr: "unable to destroy CT 2103 - container is running\n" });

@@ -41,7 +41,11 @@ export function kilnDescription(o: { readonly image: string; readonly node: stri
   return `${o.creating ? "kiln-creating" : "kiln-image"}=${o.image} kiln-node=${o.node}`;
 }
 
-/** `pct create` of a stopped, privileged container for `node` in slot `vmid` from template volume `volid`. */
+/**
+ * `pct create` of a stopped, privileged container for `node` in slot `vmid` from template volume `volid`.
+ * No data mounts here: pct create bind-mounts mpN directories before it unpacks the template, so template
+ * files under a mount path would land in the live data directory; they are added by `pctMountsArgv`.
+ */
 export function pctCreateArgv(o: { readonly vmid: number; readonly volid: string; readonly node: NodeInventory; readonly rootStorage: string; readonly image: string }): string[] {
   const n = o.node;
   // pct writes these into the container's config file, one "key: value" line each.
@@ -54,12 +58,29 @@ export function pctCreateArgv(o: { readonly vmid: number; readonly volid: string
     "--swap", "0",
     "--rootfs", `${o.rootStorage}:${n.disk}`,
     "--net0", netSpec(n.network),
-    ...n.mounts.flatMap((m, i) => [`--mp${i}`, mpSpec(m)]),
     // Privileged, like the lxc driver: data mounts keep their host owners (pct create defaults to unprivileged).
     "--unprivileged", "0",
+    // systemd newer than 241 needs nesting under Proxmox's AppArmor profile (PVE::LXC::Setup::Base::check_systemd_nesting).
+    "--features", "nesting=1",
     "--onboot", "0",
     "--description", kilnDescription({ image: o.image, node: n.name, creating: true }),
   ].map((a) => noControls("the pct create argument", a));
+}
+
+/** `pct set` that adds the node's data mounts and marks the slot complete (after create, before the first start). */
+export function pctFinishArgv(o: { readonly vmid: number; readonly node: NodeInventory; readonly image: string }): string[] {
+  return ["pct", "set", String(o.vmid), ...o.node.mounts.flatMap((m, i) => [`--mp${i}`, mpSpec(m)]), "--description", kilnDescription({ image: o.image, node: o.node.name })];
+}
+
+/** PATH a command gets inside the container when the host's environment is cleared. */
+const CT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/**
+ * `pct exec` with a clean environment: `--keep-env 0` where pct has it (pve-container >= 5.0.9); an older
+ * pct refuses that option, so there the command runs under `env -i` instead.
+ */
+export function pctExecArgv(vmid: number, argv: readonly string[], keepEnvOption: boolean): string[] {
+  return keepEnvOption ? ["pct", "exec", String(vmid), "--keep-env", "0", "--", ...argv] : ["pct", "exec", String(vmid), "--", "env", "-i", CT_PATH, ...argv];
 }
 
 /** Parses `pct config` output ("key: value" lines) into a map. */

@@ -5,8 +5,8 @@ import { IMG } from "./fake-host.js";
 import { checkOf, deploy, events, rollback, running, setup } from "./harness.js";
 
 const { a: A, b: B, c: C } = IMG;
-const FULL_FIRST = ["begin", "created", "started-new", "healthy", "done"];
-const FULL_SWAP = ["begin", "created", "stopped-old", "started-new", "healthy", "done"];
+const FULL_FIRST = ["begin", "creating", "created", "started-new", "healthy", "done"];
+const FULL_SWAP = ["begin", "creating", "created", "stopped-old", "started-new", "healthy", "done"];
 
 describe("apply", () => {
   it("first deploy: every node created, started and checked; the template copied once per host", async () => {
@@ -34,7 +34,7 @@ describe("apply", () => {
     expect(result.ok).toBe(true);
     expect(await running(env)).toEqual({ n1: B, n2: B, n3: B });
     expect(env.hosts.get("h1")?.containers.get(101)).toMatchObject({ image: A, running: false });
-    expect(events(env, "n1").slice(5)).toEqual(FULL_SWAP);
+    expect(events(env, "n1").slice(FULL_FIRST.length)).toEqual(FULL_SWAP);
     expect(env.world.journal.filter((e) => e.node === "n1" && e.event === "begin").pop()).toMatchObject({ image: B, previous: A, fromSlot: 101, toSlot: 102 });
   });
 
@@ -73,7 +73,7 @@ describe("apply", () => {
     expect(n1?.gate?.checks[0]).toMatchObject({ ok: false, exitCode: 3 });
     expect(await running(env)).toMatchObject({ n1: A });
     expect(env.hosts.get("h1")?.containers.get(102)).toMatchObject({ image: B, running: false });
-    expect(events(env, "n1").slice(5)).toEqual(["begin", "created", "stopped-old", "started-new", "failed", "reverted"]);
+    expect(events(env, "n1").slice(FULL_FIRST.length)).toEqual(["begin", "creating", "created", "stopped-old", "started-new", "failed", "reverted"]);
   });
 
   it("systemd degraded passes only when every failed unit is allowed", async () => {
@@ -95,7 +95,7 @@ describe("apply", () => {
     expect(result.nodes[0]?.message).toMatch(/did not finish booting within 5s \(last state: starting\)/);
     // A first deploy has nothing to go back to: the failed candidate is stopped, not left running.
     expect(await running(env)).toMatchObject({ n3: "-" });
-    expect(events(env, "n3")).toEqual(["begin", "created", "started-new", "failed", "reverted"]);
+    expect(events(env, "n3")).toEqual(["begin", "creating", "created", "started-new", "failed", "reverted"]);
   });
 
   it("a failure before the old slot stops changes nothing it started: half-made container removed, old still running", async () => {
@@ -107,7 +107,7 @@ describe("apply", () => {
     expect(await running(env)).toMatchObject({ n1: A });
     expect(env.hosts.get("h1")?.containers.has(102)).toBe(false);
     expect(env.hosts.get("h1")?.calls.slice(-2)).toEqual(["create 102", "destroy 102"]);
-    expect(events(env, "n1").slice(5)).toEqual(["begin", "failed", "reverted"]);
+    expect(events(env, "n1").slice(FULL_FIRST.length)).toEqual(["begin", "creating", "failed", "reverted"]);
   });
 
   it("a template that fails to reach a host fails each of its nodes before anything is stopped", async () => {
@@ -144,7 +144,7 @@ describe("apply", () => {
     ]);
     expect(result.nodes[1]?.message).toMatch(/not started: node n1 failed \(--all-or-nothing\)/);
     expect(await running(env)).toEqual({ n1: A, n2: A, n3: A });
-    expect(events(env, "n3").slice(5)).toEqual([...FULL_SWAP, "failed", "reverted"]);
+    expect(events(env, "n3").slice(FULL_FIRST.length)).toEqual([...FULL_SWAP, "failed", "reverted"]);
     expect(events(env, "n2")).toEqual(FULL_FIRST);
   });
 

@@ -222,3 +222,38 @@ describe("renderPlan", () => {
     expect(lines[3]).toMatch(/^n3\s+h2\s+-\s+/);
   });
 });
+
+describe("plan checks for real Proxmox storage (issue #12)", () => {
+  const disk = inventory.nodes.find((n) => n.name === "n1")?.disk ?? 0;
+
+  it("refuses a create whose unpacked image does not fit the node's fixed-size disk, before anything is touched", () => {
+    const sizes = (bytes: number) => new Map([[A, bytes]]);
+    const at = (bytes: number) => plan({ inventory, image: A, observed: n1(slot(101), slot(102)), journal: [], nodes: ["n1"], sizes: sizes(bytes) });
+    // Exactly the disk's size leaves nothing for the filesystem itself.
+    expect(() => at(disk * 1024 ** 3)).toThrow(new RegExp(`nodes\\.n1\\.disk: image [0-9a-f]{12} unpacks to \\d+ MiB \\(\\d+ MiB with 10% for the filesystem\\), more than disk = ${disk} GiB; set disk = ${disk + 1} or more`));
+    expect(at(100 * 1024 ** 2).nodes[0]?.actions.map((a) => a.kind)).toContain("create");
+  });
+
+  it("does not check a flip to a slot that already holds the image (nothing is unpacked)", () => {
+    const p = plan({ inventory, image: B, observed: n1(slot(101, A, true), slot(102, B)), journal: run("d1", A, { to: 101 }, ...FULL), nodes: ["n1"], sizes: new Map([[B, 10 * disk * 1024 ** 3]]) });
+    expect(nodeN1(p)?.actions.map((a) => a.kind)).toEqual(["stop", "start", "health"]);
+  });
+
+  it("refuses a plan that destroys a slot of a node on an SDN vnet with IPAM (its MAC's entries would go), but allows a flip", () => {
+    const onIpam = { ...inventory, nodes: inventory.nodes.map((n) => (n.name === "n1" ? { ...n, network: { ...n.network, ipam: true } } : n)) };
+    const journal = [...run("d1", A, { to: 101 }, ...FULL), ...run("d2", B, { previous: A, from: 101, to: 102 }, ...FULL)];
+    const deploy = (image: string) => plan({ inventory: onIpam, image, observed: n1(slot(101, A), slot(102, B, true)), journal, nodes: ["n1"] });
+    expect(() => deploy(C)).toThrow(/nodes\.n1\.network\.ipam: the plan destroys container 101, and on an SDN vnet with IPAM pct destroy deletes the IPAM entries of MAC/);
+    expect(nodeN1(deploy(A))?.actions.map((a) => a.kind)).toEqual(["stop", "start", "health"]);
+  });
+
+  it("lets destroy clear a lock only on a slot the journal shows kiln was creating", () => {
+    const half: SlotState = { vmid: 102, exists: true, running: false };
+    const history = run("d1", A, { to: 101 }, ...FULL);
+    const killedInCreate = [...history, ...run("d2", B, { previous: A, from: 101, to: 102 }, "creating")];
+    const destroyOf = (journal: JournalEntry[]) => nodeN1(planResume({ inventory, observed: n1(slot(101, A, true), half), journal }))?.actions.find((a) => a.kind === "destroy");
+    expect(destroyOf(killedInCreate)).toEqual({ kind: "destroy", vmid: 102, kilnLock: true });
+    // Begun but never at create: the slot is kiln's to replace, but a lock on it is not kiln's.
+    expect(destroyOf([...history, ...run("d2", B, { previous: A, from: 101, to: 102 })])).toEqual({ kind: "destroy", vmid: 102 });
+  });
+});

@@ -2,32 +2,35 @@
 // LXC is touched, so this needs no root. Expected texts come from pve-common (PVE::JSONSchema,
 // PVE::CLIHandler, PVE::Exception) and pve-container (PVE::API2::LXC); see scripts/pct-sim/*.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pctMain } from "../../../scripts/pct-sim/pct.js";
 import { pvesmMain } from "../../../scripts/pct-sim/pvesm.js";
+import { pveversionMain } from "../../../scripts/pct-sim/pveversion.js";
+import { run } from "../../../src/exec/run.js";
 
 let root: string;
-const env = () => ({ PCT_SIM_ROOT: root, PCT_SIM_NODE: "pve-sim", PATH: process.env.PATH });
+const env = (versions?: string) => ({ PCT_SIM_ROOT: root, PCT_SIM_NODE: "pve-sim", PATH: process.env.PATH, ...(versions ? { PCT_SIM_VERSIONS: versions } : {}) });
 
-/** Runs the simulator in-process, capturing its output. */
-async function sim(main: typeof pctMain, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+/** Runs the simulator in-process, capturing its output; `as` plays another caller or node. */
+async function sim(main: typeof pctMain, argv: string[], as: { uid?: number; versions?: string } = {}): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) }, env());
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) }, env(as.versions), as.uid ?? 0);
   return { code, out, err };
 }
-const pct = (...argv: string[]) => sim(pctMain, ...argv);
+const pct = (...argv: string[]) => sim(pctMain, argv);
 
 const TPL = "local:vztmpl/debian-x_1_amd64.tar.zst";
-const OK = ["--unprivileged", "0", "--hostname", "cam1", "--net0", "name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:01,ip=10.0.0.11/24,gw=10.0.0.1"];
+const OK = ["--unprivileged", "0", "--rootfs", "local-lvm:1", "--hostname", "cam1", "--net0", "name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:01,ip=10.0.0.11/24,gw=10.0.0.1"];
 const USAGE = "pct create <vmid> <ostemplate> [OPTIONS]\n";
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "kiln-pct-sim-"));
   await mkdir(join(root, "etc/pve/lxc"), { recursive: true });
-  await writeFile(join(root, "etc/pve/storage.cfg"), "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup,rootdir\n\ndir: tpl\n\tpath /srv/tpl\n\tcontent vztmpl\n");
+  await writeFile(join(root, "etc/pve/storage.cfg"), "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n\ndir: tpl\n\tpath /srv/tpl\n\tcontent vztmpl\n");
   await writeFile(join(root, "etc/pve/lxc/101.conf"), "arch: amd64\nhostname: taken\nrootfs: local:101/subvol-101-disk-0,size=4G\n");
   await writeFile(join(root, "etc/pve/lxc/102.conf"), "hostname: busy\nlock: mounted\nrootfs: local:102/subvol-102-disk-0,size=4G\n");
 });
@@ -96,12 +99,89 @@ describe("pct simulator refuses like pct (exit 255)", () => {
 
 describe("pvesm path", () => {
   it("prints where a template volume lives, under the simulated root", async () => {
-    const r = await sim(pvesmMain, "path", TPL);
+    const r = await sim(pvesmMain, ["path", TPL]);
     expect(r).toEqual({ code: 0, out: `${root}/var/lib/vz/template/cache/debian-x_1_amd64.tar.zst\n`, err: "" });
   });
 
   it("refuses unknown storages and volume names it cannot parse", async () => {
-    expect(await sim(pvesmMain, "path", "nope:vztmpl/x.tar.zst")).toMatchObject({ code: 255, err: "storage 'nope' does not exist\n" });
-    expect(await sim(pvesmMain, "path", "local:weird/x")).toMatchObject({ code: 255, err: "unable to parse directory volume name 'weird/x'\n" });
+    expect(await sim(pvesmMain, ["path", "nope:vztmpl/x.tar.zst"])).toMatchObject({ code: 255, err: "storage 'nope' does not exist\n" });
+    expect(await sim(pvesmMain, ["path", "local:weird/x"])).toMatchObject({ code: 255, err: "unable to parse directory volume name 'weird/x'\n" });
+  });
+});
+
+describe("Proxmox host set-up the simulator holds kiln to (issue #12)", () => {
+  it("runs pct and pvesm only as root", async () => {
+    expect(await sim(pctMain, ["status", "101"], { uid: 1000 })).toMatchObject({ code: 255, err: "please run as root\n" });
+    expect(await sim(pvesmMain, ["status"], { uid: 1000 })).toMatchObject({ code: 255, err: "please run as root\n" });
+  });
+
+  it("puts no root volume on a stock 'local' (iso,vztmpl,backup), also not by default", async () => {
+    const want = "storage: storage 'local' does not support container directories\n";
+    expect((await pct("create", "150", TPL, ...OK, "--rootfs", "local:8")).err).toContain(want);
+    const noRootfs = OK.filter((a, i) => a !== "--rootfs" && OK[i - 1] !== "--rootfs");
+    expect((await pct("create", "150", TPL, ...noRootfs)).err).toContain(want);
+    const r = await sim(pvesmMain, ["status", "--content", "rootdir"]);
+    expect(r.out.split("\n").slice(1).map((l) => l.split(/\s+/)[0]).filter(Boolean)).toEqual(["local-lvm"]);
+  });
+
+  it("fails a create whose bind-mounted host directory is missing (mounted before unpacking)", async () => {
+    const r = await pct("create", "150", TPL, ...OK, "--mp0", `${root}/no-such-dir,mp=/srv/data`);
+    expect(r).toMatchObject({ code: 255, err: `unable to create CT 150 - directory '${root}/no-such-dir' does not exist\n` });
+    expect(existsSync(join(root, "etc/pve/lxc/150.conf"))).toBe(false);
+  });
+
+  /** A template volume with `files` (path → content) in the sim's local storage. */
+  async function template(name: string, files: Record<string, string | Buffer>): Promise<string> {
+    const src = join(root, `src-${name}`);
+    for (const [p, c] of Object.entries(files)) {
+      await mkdir(join(src, p, ".."), { recursive: true });
+      await writeFile(join(src, p), c);
+    }
+    await mkdir(join(root, "var/lib/vz/template/cache"), { recursive: true });
+    await run(["tar", "-c", "-z", "-f", join(root, "var/lib/vz/template/cache", name), "-C", src, "."]);
+    return `local:vztmpl/${name}`;
+  }
+
+  it.skipIf(process.geteuid?.() !== 0)("unpacks template files under a mount path into the host directory, as pct create does", async () => {
+    const tpl = await template("debian-mp_1_amd64.tar.gz", { "etc/os-release": "ID=debian\n", "srv/data/seed.txt": "from the template\n" });
+    const data = join(root, "data-152");
+    await mkdir(data);
+    const r = await pct("create", "152", tpl, ...OK, "--mp0", `${data},mp=/srv/data`);
+    expect(r.code, r.err).toBe(0);
+    expect(await readFile(join(data, "seed.txt"), "utf8")).toBe("from the template\n");
+    await pct("destroy", "152");
+  });
+
+  it("fails a create whose template does not fit the root volume", async () => {
+    const tpl = await template("debian-big_1_amd64.tar.gz", { "etc/os-release": "ID=debian\n", "big.bin": Buffer.alloc(3 << 20, 1) });
+    const r = await pct("create", "153", tpl, ...OK, "--rootfs", "local-lvm:0.002");
+    expect(r).toMatchObject({ code: 255, err: "unable to create CT 153 - tar: Cannot write: No space left on device\ntar: Exiting with failure status due to previous errors\n" });
+    expect(existsSync(join(root, "etc/pve/lxc/153.conf"))).toBe(false);
+  });
+
+  it("knows --keep-env only from pve-container 5.0.9 on", async () => {
+    const old = await sim(pctMain, ["exec", "101", "--keep-env", "0", "--", "true"], { versions: "pve-container=5.0.8" });
+    expect(old).toMatchObject({ code: 255, err: "Unknown option: keep-env\n400 unable to parse option\npct exec <vmid> [<extra-args>]\n" });
+    expect((await pct("exec", "101", "--keep-env", "0", "--", "true")).err).toBe("container '101' not running!\n");
+  });
+
+  it("accepts plain .tar templates only from libpve-storage-perl 9.0.15 on", async () => {
+    const vol = "local:vztmpl/debian-x_1_amd64.tar";
+    expect(await sim(pvesmMain, ["path", vol], { versions: "libpve-storage-perl=8.3.3" })).toMatchObject({ code: 255, err: "unable to parse directory volume name 'vztmpl/debian-x_1_amd64.tar'\n" });
+    expect((await sim(pvesmMain, ["path", vol])).code).toBe(0);
+  });
+
+  it("reports its versions as pveversion -v does", async () => {
+    const r = await sim(pveversionMain, ["-v"], { versions: "pve-manager=8.1.4,pve-container=5.0.8" });
+    expect(r.out).toContain("pve-manager: 8.1.4 (running version: 8.1.4/");
+    expect(r.out).toContain("pve-container: 5.0.8\n");
+  });
+
+  it("clears a lock with pct unlock, after which destroy is allowed again", async () => {
+    await writeFile(join(root, "etc/pve/lxc/104.conf"), "hostname: stale\nlock: create\nrootfs: local-lvm:vm-104-disk-0,size=1G\n");
+    expect((await pct("destroy", "104")).err).toBe("CT is locked (create)\n");
+    expect((await pct("unlock", "104")).code).toBe(0);
+    expect((await pct("config", "104")).out).not.toContain("lock:");
+    expect((await pct("destroy", "104")).code).toBe(0);
   });
 });
