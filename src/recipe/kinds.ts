@@ -6,6 +6,8 @@ import semver from "semver";
 import { formatOf, type ConvertContext } from "./formats.js";
 import type { FieldKind, FieldSpec } from "./schema.js";
 import { closest } from "./suggest.js";
+import { confinedFileProblem } from "../util/confine.js";
+import { quoteInput } from "../util/quote.js";
 
 /** One problem with a value; `at` is a suffix of its key path ("" or "[2]" or "[1][0]"). */
 export interface Issue {
@@ -90,6 +92,14 @@ function checkRelativePath(s: string, f: FieldSpec, dir: string): Issue[] {
     return bad(`no such file ${JSON.stringify(s)} (looked for ${abs})`);
   }
   return [];
+}
+
+/** Checks a host file the recipe copies: relative, and a regular file inside the recipe's directory. */
+function checkProjectFile(s: string, dir: string): Issue[] {
+  if (s === "" || isAbsolute(s)) return bad(`must be a path relative to the recipe file, got ${quoteInput(s)}`);
+  if (s.includes("\0")) return bad("must not contain a NUL character");
+  const why = confinedFileProblem(dir, resolve(dir, s), s);
+  return why ? bad(why) : [];
 }
 
 /** Parses a quoted octal mode ("0644", "755") and refuses anything above 07777. */
@@ -188,6 +198,12 @@ export const KINDS: Readonly<Record<FieldKind, Kind>> = {
     check: (v, f, dir) => (typeof v === "string" ? checkRelativePath(v, f, dir) : bad(`must be a relative path string, got ${describeValue(v)}`)),
     convert: rebase,
     json: (f) => ({ type: "string", pattern: f.format ? formatOf(f.format).pattern : "^[^/]" }),
+  },
+  "project-file": {
+    doc: () => "string: path of a regular file inside the recipe's directory (no `..` or symlink leading out)",
+    check: (v, _f, dir) => (typeof v === "string" ? checkProjectFile(v, dir) : bad(`must be a relative path string, got ${describeValue(v)}`)),
+    convert: rebase,
+    json: () => ({ type: "string", pattern: "^[^/]" }),
   },
   "octal-mode": {
     doc: () => 'string: octal permissions, e.g. `"0644"`, `"755"`',
