@@ -182,6 +182,13 @@ export const SECTIONS: readonly SectionSpec[] = [
         description: "Pinned requirements file, relative to the recipe that names it. `--requirements` overrides it. Its existence is checked by `kiln validate` and `kiln bake`, not when the recipe is read.",
         example: '"../fixtures/python/pinned.txt"',
       },
+      {
+        key: "empty",
+        kind: "bool",
+        description:
+          "`true`: the venv is meant to have no pinned packages (e.g. only `install = \"pip\"` checkouts), so no requirements file, or one that pins nothing, is accepted. Without it, a venv with nothing pinned is refused: it is almost always a wrong or truncated requirements file.",
+        example: "false",
+      },
     ],
   },
   {
