@@ -40,6 +40,12 @@ describe("hostile requirements input", () => {
     expect(msg).toMatch(/\\x1b|\\x00|\\u202e|\\x07/);
   });
 
+  it("only regular files are read: a device (or a FIFO) as the file or as an include is refused", async () => {
+    const e = await loadRequirements("/dev/null").then(() => undefined, (x: unknown) => x);
+    expect((e as UserError).message).toBe("/dev/null: is not a regular file: name the pinned requirements file (pip-compile output)");
+    expect(await messageFor("-r /dev/null\n")).toMatch(/:1: -r "\/dev\/null": cannot read "\/dev\/null" \("not a regular file"\)$/);
+  });
+
   it("a 400 KB version gives a message under 2 KB that says how long the value was", async () => {
     const msg = await messageFor(`pkg==1.0${"9.".repeat(200_000)}x --hash=sha256:${H}\n`);
     expect(msg.length).toBeLessThan(2048);
