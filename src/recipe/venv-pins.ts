@@ -6,6 +6,7 @@ import type { Requirements } from "../requirements/types.js";
 import { displayPath } from "./layer.js";
 import { problemIn } from "./load.js";
 import type { Recipe } from "./types.js";
+import { quoteInput } from "../util/quote.js";
 
 /** Problems with what the recipe's venv gets from `reqs` (undefined: no requirements file at all). */
 export function venvPinProblems(recipe: Recipe, reqs: Requirements | undefined): Problem[] {
@@ -23,7 +24,7 @@ export function venvPinProblems(recipe: Recipe, reqs: Requirements | undefined):
     problemIn(
       recipe,
       "python.requirements",
-      `${displayPath(reqs.file)}: ${what}, so the venv ${py.venv} would be empty: pass the pip-compile output, or set empty = true in [python] if the venv is meant to stay empty`,
+      `${displayPath(reqs.file)}: ${what}, so the venv ${quoteInput(py.venv)} would be empty: pass the pip-compile output, or set empty = true in [python] if the venv is meant to stay empty`,
     ),
   ];
 }

@@ -111,7 +111,7 @@ test("a venv whose requirements pin nothing is refused unless [python] says empt
   const EMPTY = PY.replace('requirements = "pinned.txt"', 'requirements = "pinned.txt"\nempty = true');
   process.chdir(await caseDir({ "r.toml": PY, "e.toml": EMPTY, "n.toml": `${MIN}\n[python]\nvenv = "/opt/v"\nempty = true\n`, "pinned.txt": "# only a comment\n" }));
   expect(await problemsOf({ recipe: "r.toml" })).toEqual([
-    "r.toml:10: python.requirements: pinned.txt: it pins no package, so the venv /opt/v would be empty: pass the pip-compile output, or set empty = true in [python] if the venv is meant to stay empty",
+    'r.toml:10: python.requirements: pinned.txt: it pins no package, so the venv "/opt/v" would be empty: pass the pip-compile output, or set empty = true in [python] if the venv is meant to stay empty',
   ]);
   expect((await validateJson({ recipe: "e.toml" })).pins).toBe(0);
   expect((await validateJson({ recipe: "n.toml" })).requirements).toBeNull();
