@@ -3,6 +3,7 @@ import TOML from "@iarna/toml";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve, dirname } from "node:path";
 import { UserError } from "./errors.js";
+import { escapeControls, quoteInput } from "./util/quote.js";
 
 /** Resolved settings every command starts from. All paths are absolute. */
 export interface Config {
@@ -43,11 +44,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, cwd = process.cwd(),
       fromFile = TOML.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
     } catch (e) {
       const err = e as { line?: number; message: string };
-      throw new UserError({ file: "kiln.toml", line: typeof err.line === "number" ? err.line + 1 : undefined, message: `not valid TOML: ${err.message.split("\n")[0]}` });
+      throw new UserError({ file: "kiln.toml", line: typeof err.line === "number" ? err.line + 1 : undefined, message: `not valid TOML: ${escapeControls((err.message.split("\n")[0] ?? "").slice(0, 200))}` });
     }
     const problems = Object.entries(fromFile).flatMap(([k, v]) =>
       !KEYS.has(k)
-        ? [{ file: "kiln.toml", key: k, message: `unknown key (allowed: ${[...KEYS].join(", ")})` }]
+        ? [{ file: "kiln.toml", key: k, message: `unknown key ${quoteInput(k)} (allowed: ${[...KEYS].join(", ")})` }]
         : typeof v !== "string"
           ? [{ file: "kiln.toml", key: k, message: `must be a string path, got ${typeof v}` }]
           : [],

@@ -1,5 +1,6 @@
 // The handful of error classes kiln uses, and the exit code each maps to.
 // main.ts is the only place that turns them into exit codes; everything else throws.
+import { safeLine } from "./util/quote.js";
 
 /** Exit codes of every kiln command (ARCHITECTURE.md, "CLI"). */
 export const ExitCode = {
@@ -23,10 +24,21 @@ export interface Problem {
   readonly message: string;
 }
 
-/** Formats a problem as `file:line: key: message` (parts that are unknown are left out). */
+/** A file name or key path (both may come from input) made safe to print: controls escaped, cut when very long. */
+function shownPart(s: string): string {
+  const t = safeLine(s).replace(/\n/g, "\\n");
+  return t.length > 200 ? `${t.slice(0, 200)}… (${t.length} characters)` : t;
+}
+
+/**
+ * Formats a problem as `file:line: key: message` (parts that are unknown are left out). Values in
+ * messages are quoted with quoteInput() where they are written; this is the net for what slips by:
+ * no control character reaches the terminal.
+ */
 export function formatProblem(p: Problem): string {
-  const where = [p.file && (p.line ? `${p.file}:${p.line}` : p.file), p.key].filter(Boolean).join(": ");
-  return where ? `${where}: ${p.message}` : p.message;
+  const where = [p.file && (p.line ? `${shownPart(p.file)}:${p.line}` : shownPart(p.file)), p.key && shownPart(p.key)].filter(Boolean).join(": ");
+  const message = safeLine(p.message);
+  return where ? `${where}: ${message}` : message;
 }
 
 /** Base class: every kiln error carries the exit code it maps to. */

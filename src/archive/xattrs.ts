@@ -2,6 +2,7 @@
 // subprocess per file would cost more than packing the file.
 import { ToolError } from "../errors.js";
 import { checkTool, runBinary } from "../exec/run.js";
+import { quoteInput } from "../util/quote.js";
 
 /** tree path ("" for the root) → attribute name → raw value. */
 export type TreeXattrs = ReadonlyMap<string, Readonly<Record<string, Buffer>>>;
@@ -44,7 +45,7 @@ export function unquote(bytes: Buffer): Buffer {
 /** Decodes an attribute value in getfattr's hex encoding ("0x…"; an empty value may print bare). */
 function decodeValue(text: string, where: string): Buffer {
   if (text === "" || text === '""') return Buffer.alloc(0);
-  if (!/^0x([0-9a-fA-F]{2})*$/.test(text)) throw new ToolError(`getfattr: cannot decode value ${JSON.stringify(text)} of ${where}`);
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(text)) throw new ToolError(`getfattr: cannot decode value ${quoteInput(text)} of ${where}`);
   return Buffer.from(text.slice(2), "hex");
 }
 

@@ -7,6 +7,7 @@ import { assertFresh, lockPathFor, readLock } from "../lock/lock.js";
 import type { Lock } from "../lock/types.js";
 import { problemIn, recipeDigest, requirementsFileOf } from "../recipe/load.js";
 import type { Recipe } from "../recipe/types.js";
+import { venvPinProblems } from "../recipe/venv-pins.js";
 import { displayPath } from "../recipe/layer.js";
 import { checkClosure, loadRequirements, readWheelMetadata, targetEnvironment, type Requirements } from "../requirements/index.js";
 import { checkDebs } from "../sources/apt/deb-cache.js";
@@ -26,6 +27,8 @@ export async function readInputs(o: { readonly recipe: Recipe; readonly requirem
   if (reqFile && !existsSync(reqFile)) throw new UserError(problemIn(recipe, "python.requirements", `${displayPath(reqFile)} does not exist`));
   // Bad pins are reported before anything else: file:line for each.
   const requirements = reqFile ? await loadRequirements(reqFile) : undefined;
+  const pinProblems = venvPinProblems(recipe, requirements);
+  if (pinProblems.length) throw new UserError(pinProblems);
   const lockFile = lockPathFor(recipe.path);
   if (!existsSync(lockFile)) throw new UserError(`no lock for ${displayPath(recipe.path)} (expected ${displayPath(lockFile)})`, { hint: "run kiln fetch first: it resolves and downloads every artifact and writes the lock" });
   const lock = await readLock(lockFile);

@@ -7,6 +7,7 @@ import { assertFresh, lockPathFor, readLock } from "../lock/lock.js";
 import { displayPath } from "../recipe/layer.js";
 import { loadRecipe, problemIn, recipeDigest, requirementsFileOf } from "../recipe/load.js";
 import type { Recipe } from "../recipe/types.js";
+import { venvPinProblems } from "../recipe/venv-pins.js";
 import { loadRequirements, type Requirements } from "../requirements/index.js";
 import { emit } from "./output.js";
 
@@ -89,7 +90,7 @@ async function checkRequirements(recipe: Recipe | undefined, explicit: string | 
     return undefined;
   }
   if (recipe?.python && !file) {
-    problems.push(problemIn(recipe, "python", '[python] needs pinned requirements: set requirements = "pinned.txt" or pass --requirements'));
+    problems.push(...venvPinProblems(recipe, undefined));
     return undefined;
   }
   if (!file) return undefined;
@@ -99,7 +100,9 @@ async function checkRequirements(recipe: Recipe | undefined, explicit: string | 
     return undefined;
   }
   // A path relative to the working directory where possible, so the requirements' messages read well.
-  return collect(problems, () => loadRequirements(displayPath(file)));
+  const reqs = await collect(problems, () => loadRequirements(displayPath(file)));
+  if (recipe && reqs) problems.push(...venvPinProblems(recipe, reqs));
+  return reqs;
 }
 
 /** Whether the recipe's lock exists and matches it; a corrupt lock is a problem. */

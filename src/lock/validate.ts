@@ -5,6 +5,7 @@ import { canonicalizeName } from "../requirements/names.js";
 import { isValidVersion } from "../requirements/pep440.js";
 import { isValidDebVersion } from "../sources/debversion.js";
 import { isSha256Hex } from "../util/hash.js";
+import { quoteValue } from "../util/quote.js";
 
 /** Returns a problem message for a bad value, or undefined. */
 type Rule = (v: unknown) => string | undefined;
@@ -17,15 +18,15 @@ interface Shape {
 const str =
   (re: RegExp, what: string): Rule =>
   (v) =>
-    typeof v === "string" && re.test(v) ? undefined : `must be ${what}, got ${JSON.stringify(v)}`;
+    typeof v === "string" && re.test(v) ? undefined : `must be ${what}, got ${quoteValue(v)}`;
 
-const sha256: Rule = (v) => (typeof v === "string" && isSha256Hex(v) ? undefined : `must be a sha256 digest (64 lowercase hex), got ${JSON.stringify(v)}`);
+const sha256: Rule = (v) => (typeof v === "string" && isSha256Hex(v) ? undefined : `must be a sha256 digest (64 lowercase hex), got ${quoteValue(v)}`);
 const nonEmpty = str(/^\S+$/, "a non-empty string without spaces");
 const packageName = str(/^[a-z0-9][a-z0-9+.-]+$/, "a Debian package name");
-const debVersion: Rule = (v) => (typeof v === "string" && isValidDebVersion(v) ? undefined : `must be a Debian version, got ${JSON.stringify(v)}`);
-const wheelName: Rule = (v) => (typeof v === "string" && v !== "" && canonicalizeName(v) === v ? undefined : `must be a PEP 503-normalised project name, got ${JSON.stringify(v)}`);
-const pep440: Rule = (v) => (typeof v === "string" && isValidVersion(v) ? undefined : `must be a PEP 440 version, got ${JSON.stringify(v)}`);
-const kind: Rule = (v) => (v === "git" || v === "svn" ? undefined : `must be "git" or "svn", got ${JSON.stringify(v)}`);
+const debVersion: Rule = (v) => (typeof v === "string" && isValidDebVersion(v) ? undefined : `must be a Debian version, got ${quoteValue(v)}`);
+const wheelName: Rule = (v) => (typeof v === "string" && v !== "" && canonicalizeName(v) === v ? undefined : `must be a PEP 503-normalised project name, got ${quoteValue(v)}`);
+const pep440: Rule = (v) => (typeof v === "string" && isValidVersion(v) ? undefined : `must be a PEP 440 version, got ${quoteValue(v)}`);
+const kind: Rule = (v) => (v === "git" || v === "svn" ? undefined : `must be "git" or "svn", got ${quoteValue(v)}`);
 
 const DEB: Shape = { name: packageName, version: debVersion, arch: str(/^[a-z0-9][a-z0-9-]*$/, "a Debian architecture (or \"all\")"), sha256 };
 const WHEEL: Shape = { name: wheelName, version: pep440, file: str(/^[^/\\\s]+\.whl$/, "a wheel file name (*.whl, no directory)"), sha256 };
@@ -37,9 +38,9 @@ const CHECKOUT: Shape = {
   sha256,
 };
 const LOCK: Shape = {
-  lockVersion: (v) => (v === 1 ? undefined : `must be 1 (the lock format this kiln reads), got ${JSON.stringify(v)}`),
+  lockVersion: (v) => (v === 1 ? undefined : `must be 1 (the lock format this kiln reads), got ${quoteValue(v)}`),
   base: { suite: nonEmpty, variant: nonEmpty, arch: nonEmpty },
-  sourceDateEpoch: (v) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? undefined : `must be a whole number of seconds ≥ 0, got ${JSON.stringify(v)}`),
+  sourceDateEpoch: (v) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? undefined : `must be a whole number of seconds ≥ 0, got ${quoteValue(v)}`),
   recipeSha256: sha256,
   requirementsSha256: (v) => (v === null ? undefined : sha256(v)),
   debs: DEB,
@@ -61,7 +62,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Checks an object against a shape, appending problems with key paths below `path`. */
 function checkShape(v: unknown, shape: Shape, path: string, out: Problem[]): void {
   if (!isObject(v)) {
-    out.push({ key: path || undefined, message: `must be an object, got ${Array.isArray(v) ? "an array" : JSON.stringify(v)}` });
+    out.push({ key: path || undefined, message: `must be an object, got ${Array.isArray(v) ? "an array" : quoteValue(v)}` });
     return;
   }
   const at = (k: string): string => (path ? `${path}.${k}` : k);

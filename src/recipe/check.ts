@@ -7,6 +7,7 @@ import { KINDS, describeValue } from "./kinds.js";
 import { problemAt, type Layer } from "./layer.js";
 import { SECTIONS, TOP_FIELDS, TOP_KEYS, elementKey, type FieldSpec, type SectionSpec } from "./schema.js";
 import { closest } from "./suggest.js";
+import { quoteInput } from "../util/quote.js";
 
 /** Stands in for a value that already has a problem reported. */
 export const INVALID: unique symbol = Symbol("invalid");
@@ -27,7 +28,7 @@ export function isTable(v: unknown): v is Record<string, unknown> {
 /** "unknown key" with the allowed keys and the likely intended one. */
 function unknownKey(key: string, allowed: readonly string[], where: string): string {
   const near = closest(key, allowed);
-  return `unknown key ${JSON.stringify(key)} (allowed ${where}: ${allowed.join(", ")})${near ? `; did you mean "${near}"?` : ""}`;
+  return `unknown key ${quoteInput(key)} (allowed ${where}: ${allowed.join(", ")})${near ? `; did you mean "${near}"?` : ""}`;
 }
 
 /** Checks one layer; every problem is collected. */
@@ -60,7 +61,7 @@ export function checkLayer(layer: Layer): { readonly checked: CheckedLayer; read
         return x;
       }
       const line = layer.locate(`${key}[${prev}]`);
-      report(`${key}[${n}]${what}`, `${JSON.stringify(k)} is listed twice (first as ${key}[${prev}]${line ? ` on line ${line}` : ""}); remove one`);
+      report(`${key}[${n}]${what}`, `${quoteInput(k)} is listed twice (first as ${key}[${prev}]${line ? ` on line ${line}` : ""}); remove one`);
       return INVALID;
     });
   };
@@ -79,7 +80,7 @@ export function checkLayer(layer: Layer): { readonly checked: CheckedLayer; read
     for (const r of sec.rules ?? []) {
       const v = out[r.field] ?? sec.fields.find((x) => x.key === r.field)?.default;
       if (out[r.when.key] === r.when.equals && typeof v === "string" && !new RegExp(r.pattern, "u").test(v)) {
-        report(`${path}.${r.field}`, `must be ${r.what}, got ${JSON.stringify(v)}`);
+        report(`${path}.${r.field}`, `must be ${r.what}, got ${quoteInput(v)}`);
         out[r.field] = INVALID;
       }
     }

@@ -4,6 +4,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { debVersionProblem } from "../sources/debversion.js";
+import { quoteInput } from "../util/quote.js";
 
 /** Where a value was written, so relative values can be resolved. */
 export interface ConvertContext {
@@ -36,7 +37,7 @@ function checkAptPackage(s: string): string | undefined {
   if (eq < 0) return undefined;
   const version = s.slice(eq + 1);
   const why = debVersionProblem(version);
-  return why ? `"${version}" is not a valid Debian version (${why}); e.g. "1:9.2p1-2+deb12u3"` : undefined;
+  return why ? `${quoteInput(version)} is not a valid Debian version (${why}); e.g. "1:9.2p1-2+deb12u3"` : undefined;
 }
 
 /** Splits `name=version` into an AptPackage. */
@@ -52,9 +53,9 @@ function checkUrl(s: string): string | undefined {
   try {
     url = new URL(s);
   } catch {
-    return `"${s}" is not a valid URL`;
+    return `${quoteInput(s)} is not a valid URL`;
   }
-  if (!VCS_SCHEMES.includes(url.protocol)) return `scheme "${url.protocol}" is not supported (use ${VCS_SCHEMES.join(", ")})`;
+  if (!VCS_SCHEMES.includes(url.protocol)) return `scheme ${quoteInput(url.protocol)} is not supported (use ${VCS_SCHEMES.join(", ")})`;
   if (url.password) return "the URL carries a password: recipes are committed; use the VCS's credential store instead";
   return undefined;
 }
@@ -74,7 +75,7 @@ function checkMirror(s: string): string | undefined {
     new URL(s);
     return undefined;
   } catch {
-    return `"${s}" is not a valid URL`;
+    return `${quoteInput(s)} is not a valid URL`;
   }
 }
 

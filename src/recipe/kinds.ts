@@ -6,6 +6,8 @@ import semver from "semver";
 import { formatOf, type ConvertContext } from "./formats.js";
 import type { FieldKind, FieldSpec } from "./schema.js";
 import { closest } from "./suggest.js";
+import { confinedFileProblem } from "../util/confine.js";
+import { quoteInput } from "../util/quote.js";
 
 /** One problem with a value; `at` is a suffix of its key path ("" or "[2]" or "[1][0]"). */
 export interface Issue {
@@ -30,7 +32,7 @@ const SEMVER_PATTERN =
 
 /** Describes a TOML value's type for "must be X, got Y" messages. */
 export function describeValue(v: unknown): string {
-  if (typeof v === "string") return `string ${JSON.stringify(v)}`;
+  if (typeof v === "string") return `string ${quoteInput(v)}`;
   if (typeof v === "bigint") return `integer ${v}`;
   if (typeof v === "number") return Number.isInteger(v) ? `integer ${v}` : `float ${v}`;
   if (typeof v === "boolean") return `boolean ${v}`;
@@ -49,7 +51,7 @@ function checkFormat(s: string, f: FieldSpec, at = ""): Issue[] {
   if (s.includes("\0")) return bad("must not contain a NUL character", at);
   if (!f.format) return [];
   const fmt = formatOf(f.format);
-  if (!new RegExp(fmt.pattern, "u").test(s)) return bad(`must be ${fmt.what}, got ${JSON.stringify(s)}`, at);
+  if (!new RegExp(fmt.pattern, "u").test(s)) return bad(`must be ${fmt.what}, got ${quoteInput(s)}`, at);
   const msg = fmt.check?.(s);
   return msg ? bad(msg, at) : [];
 }
@@ -71,31 +73,39 @@ function checkArgv(v: unknown, at = ""): Issue[] {
 
 /** Checks an absolute, normalised path inside the image. */
 function checkImagePath(s: string): Issue[] {
-  if (!s.startsWith("/")) return bad(`must be an absolute path in the image (starting with '/'), got ${JSON.stringify(s)}`);
-  if (s.split("/").some((seg) => seg === ".." || seg === ".")) return bad(`must not contain '.' or '..' segments, got ${JSON.stringify(s)}`);
+  if (!s.startsWith("/")) return bad(`must be an absolute path in the image (starting with '/'), got ${quoteInput(s)}`);
+  if (s.split("/").some((seg) => seg === ".." || seg === ".")) return bad(`must not contain '.' or '..' segments, got ${quoteInput(s)}`);
   if (s === "/") return bad("must not be the image root '/'");
   const norm = posix.normalize(s).replace(/\/$/, "");
-  return norm === s ? [] : bad(`must be normalised (no '//' or trailing '/'): write ${JSON.stringify(norm)}`);
+  return norm === s ? [] : bad(`must be normalised (no '//' or trailing '/'): write ${quoteInput(norm)}`);
 }
 
 /** Checks a relative path, and that the file exists when the field says it must. */
 function checkRelativePath(s: string, f: FieldSpec, dir: string): Issue[] {
-  if (s === "" || isAbsolute(s)) return bad(`must be a path relative to the recipe file, got ${JSON.stringify(s)}`);
+  if (s === "" || isAbsolute(s)) return bad(`must be a path relative to the recipe file, got ${quoteInput(s)}`);
   const fmt = checkFormat(s, f);
   if (fmt.length || !f.mustExist) return fmt;
   const abs = resolve(dir, s);
   try {
-    if (!statSync(abs).isFile()) return bad(`${JSON.stringify(s)} is not a regular file`);
+    if (!statSync(abs).isFile()) return bad(`${quoteInput(s)} is not a regular file`);
   } catch {
-    return bad(`no such file ${JSON.stringify(s)} (looked for ${abs})`);
+    return bad(`no such file ${quoteInput(s)} (looked for ${abs})`);
   }
   return [];
+}
+
+/** Checks a host file the recipe copies: relative, and a regular file inside the recipe's directory. */
+function checkProjectFile(s: string, dir: string): Issue[] {
+  if (s === "" || isAbsolute(s)) return bad(`must be a path relative to the recipe file, got ${quoteInput(s)}`);
+  if (s.includes("\0")) return bad("must not contain a NUL character");
+  const why = confinedFileProblem(dir, resolve(dir, s), s);
+  return why ? bad(why) : [];
 }
 
 /** Parses a quoted octal mode ("0644", "755") and refuses anything above 07777. */
 function checkMode(v: unknown): Issue[] {
   if (typeof v !== "string") return bad(`must be a quoted octal string such as "0644", got ${describeValue(v)} (TOML integers are decimal)`);
-  if (!/^[0-7]{3,6}$/.test(v)) return bad(`must be an octal mode of 3 or 4 digits such as "0644" or "755", got ${JSON.stringify(v)}`);
+  if (!/^[0-7]{3,6}$/.test(v)) return bad(`must be an octal mode of 3 or 4 digits such as "0644" or "755", got ${quoteInput(v)}`);
   return Number.parseInt(v, 8) > 0o7777 ? bad(`mode ${v} is above 07777`) : [];
 }
 
@@ -175,7 +185,7 @@ export const KINDS: Readonly<Record<FieldKind, Kind>> = {
         ? bad(`must be a version string such as "1.4.0", got ${describeValue(v)}`)
         : semver.valid(v) !== null && new RegExp(SEMVER_PATTERN).test(v)
           ? []
-          : bad(`${JSON.stringify(v)} is not a valid semantic version: write MAJOR.MINOR.PATCH, e.g. "1.4.0" (no leading "v")`),
+          : bad(`${quoteInput(v)} is not a valid semantic version: write MAJOR.MINOR.PATCH, e.g. "1.4.0" (no leading "v")`),
     json: () => ({ type: "string", pattern: SEMVER_PATTERN }),
   },
   "abs-path-in-image": {
@@ -188,6 +198,12 @@ export const KINDS: Readonly<Record<FieldKind, Kind>> = {
     check: (v, f, dir) => (typeof v === "string" ? checkRelativePath(v, f, dir) : bad(`must be a relative path string, got ${describeValue(v)}`)),
     convert: rebase,
     json: (f) => ({ type: "string", pattern: f.format ? formatOf(f.format).pattern : "^[^/]" }),
+  },
+  "project-file": {
+    doc: () => "string: path of a regular file inside the recipe's directory (no `..` or symlink leading out)",
+    check: (v, _f, dir) => (typeof v === "string" ? checkProjectFile(v, dir) : bad(`must be a relative path string, got ${describeValue(v)}`)),
+    convert: rebase,
+    json: () => ({ type: "string", pattern: "^[^/]" }),
   },
   "octal-mode": {
     doc: () => 'string: octal permissions, e.g. `"0644"`, `"755"`',

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative } from "node:path";
 import type { Problem } from "../errors.js";
 import { locator, type Locator } from "./locate.js";
+import { escapeControls } from "../util/quote.js";
 
 export interface Layer {
   /** Absolute path of the file. */
@@ -41,6 +42,6 @@ export async function readLayer(file: string): Promise<Layer | Problem> {
     const err = e as { line?: number; col?: number; message: string };
     const first = (err.message.split("\n")[0] ?? "").replace(/ at row \d+, col \d+, pos \d+:?$/, "");
     const line = typeof err.line === "number" ? err.line + 1 : undefined;
-    return { file: displayPath(file), line, message: `not valid TOML${typeof err.col === "number" ? ` (column ${err.col + 1})` : ""}: ${first}` };
+    return { file: displayPath(file), line, message: `not valid TOML${typeof err.col === "number" ? ` (column ${err.col + 1})` : ""}: ${escapeControls(first.slice(0, 200))}` };
   }
 }

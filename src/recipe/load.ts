@@ -100,6 +100,14 @@ export function problemIn(recipe: Recipe, key: string, message: string): Problem
   return problemAt(loc?.layer ?? o.leaf, key, message);
 }
 
+/**
+ * Directory of the recipe file that wrote element `index` of list `list` (e.g. "file"): host paths in
+ * it are confined there. The loaded recipe's own directory when the recipe was not made by loadRecipe.
+ */
+export function declaringDir(recipe: Recipe, list: string, index: number): string {
+  return origins.get(recipe)?.merged.lists.get(list)?.[index]?.layer.dir ?? dirname(recipe.path);
+}
+
 /** The pinned requirements file: an explicit one (flag, KILN_REQUIREMENTS, kiln.toml), else the recipe's. */
 export function requirementsFileOf(recipe: Recipe, explicit?: string): string | undefined {
   if (explicit) return resolve(explicit);

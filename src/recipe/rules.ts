@@ -4,6 +4,7 @@ import type { Problem } from "../errors.js";
 import { isTable } from "./check.js";
 import { problemAt } from "./layer.js";
 import type { Located, Merged } from "./merge.js";
+import { quoteInput } from "../util/quote.js";
 
 /** Every cross-section problem of a merged recipe. */
 export function crossCheck(m: Merged): Problem[] {
@@ -31,7 +32,7 @@ function enabledAndDisabled(m: Merged): Problem[] {
     const en = enabled.get(d.value);
     if (!en) return [];
     const line = en.layer.locate(en.key);
-    return [problemAt(d.layer, d.key, `${JSON.stringify(d.value)} is also enabled (${en.key}${line ? ` on line ${line}` : ""}): keep it in one list`)];
+    return [problemAt(d.layer, d.key, `${quoteInput(d.value)} is also enabled (${en.key}${line ? ` on line ${line}` : ""}): keep it in one list`)];
   });
 }
 
@@ -43,6 +44,6 @@ function overlappingCheckouts(m: Merged): Problem[] {
   });
   return all.flatMap(({ e, dest }, n) => {
     const other = all.slice(0, n).find((o) => o.dest === dest || dest.startsWith(`${o.dest}/`) || o.dest.startsWith(`${dest}/`));
-    return other ? [problemAt(e.layer, `${e.key}.dest`, `${dest} overlaps checkout ${JSON.stringify(str(other.e, "name"))} at ${other.dest}: give each checkout its own directory`)] : [];
+    return other ? [problemAt(e.layer, `${e.key}.dest`, `${quoteInput(dest)} overlaps checkout ${quoteInput(str(other.e, "name"))} at ${quoteInput(other.dest)}: give each checkout its own directory`)] : [];
   });
 }

@@ -14,6 +14,7 @@ export type FieldKind =
   | "semver"
   | "abs-path-in-image"
   | "relative-path"
+  | "project-file"
   | "octal-mode"
   | "owner";
 
@@ -181,6 +182,13 @@ export const SECTIONS: readonly SectionSpec[] = [
         description: "Pinned requirements file, relative to the recipe that names it. `--requirements` overrides it. Its existence is checked by `kiln validate` and `kiln bake`, not when the recipe is read.",
         example: '"../fixtures/python/pinned.txt"',
       },
+      {
+        key: "empty",
+        kind: "bool",
+        description:
+          "`true`: the venv is meant to have no pinned packages (e.g. only `install = \"pip\"` checkouts), so no requirements file, or one that pins nothing, is accepted. Without it, a venv with nothing pinned is refused: it is almost always a wrong or truncated requirements file.",
+        example: "false",
+      },
     ],
   },
   {
@@ -227,7 +235,14 @@ export const SECTIONS: readonly SectionSpec[] = [
     identity: "dest",
     description: "Files copied from the project into the image (after checkouts, so a file may overlay one).",
     fields: [
-      { key: "src", kind: "relative-path", mustExist: true, required: true, description: "Source file, relative to the recipe that names it; must exist.", example: '"files/devsim.service"' },
+      {
+        key: "src",
+        kind: "project-file",
+        required: true,
+        description:
+          "Source file, relative to the recipe that names it. It must be a regular file inside that recipe's directory: a path leading out of it (`..`, or a symlink in any component) is refused, when the recipe is loaded and again when the bake copies it.",
+        example: '"files/devsim.service"',
+      },
       { key: "dest", kind: "abs-path-in-image", required: true, description: "Destination in the image. A child's file with the same dest replaces the parent's.", example: '"/etc/systemd/system/devsim.service"' },
       { key: "mode", kind: "octal-mode", default: "0644", description: "Permissions as a quoted octal string.", example: '"0644"' },
       { key: "owner", kind: "owner", default: "0:0", description: "Numeric `uid:gid`.", example: '"0:0"' },

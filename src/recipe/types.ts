@@ -38,6 +38,8 @@ export interface PythonSection {
   readonly venv: string;
   /** Pinned requirements file, relative to the recipe file (overridable by --requirements). */
   readonly requirements?: string;
+  /** The venv is meant to have no pinned packages (absent when not written, so digests stay as they were). */
+  readonly empty?: boolean;
 }
 
 export interface Checkout {

@@ -1,5 +1,6 @@
 // The line layer of pip's requirements format: `\` continuations, comments, and the split of a
 // line into its requirement part and its options, done the way pip's req_file.py does it.
+import { quoteInput } from "../util/quote.js";
 
 /** One logical line, numbered by its first physical line. */
 export interface LogicalLine {
@@ -96,7 +97,7 @@ export function parseOptions(words: readonly string[]): { options: ParsedOption[
     const long = eq > 0 ? word.slice(0, eq) : word;
     const entry = Object.entries(LINE_OPTIONS).find(([name, o]) => name === long || (o.short !== undefined && word.startsWith(o.short)));
     if (!entry) {
-      errors.push(`unknown option ${word}`);
+      errors.push(`unknown option ${quoteInput(word)}`);
       continue;
     }
     const [name, spec] = entry;
@@ -109,7 +110,7 @@ export function parseOptions(words: readonly string[]): { options: ParsedOption[
     } else if (i + 1 < words.length) {
       options.push({ name, value: words[++i] as string });
     } else {
-      errors.push(`${word} needs a value`);
+      errors.push(`${quoteInput(word)} needs a value`);
     }
   }
   return { options, errors };

@@ -1,5 +1,6 @@
 // PEP 508 environment markers: the syntax tree and a parser following packaging's grammar
 // (`python_version >= "3.8" and (sys_platform == "linux" or extra == "socks")`).
+import { quoteInput } from "../util/quote.js";
 
 /** The variables PEP 508 defines (dotted legacy spellings are mapped onto these). */
 export const MARKER_VARIABLES = [
@@ -31,7 +32,7 @@ export type MarkerNode =
 /** Thrown for marker text that does not parse (packaging's InvalidMarker). */
 export class InvalidMarker extends Error {
   constructor(message: string, text: string, position: number) {
-    super(`invalid marker: ${message} at column ${position + 1} of '${text}'`);
+    super(`invalid marker: ${message} at column ${position + 1} of ${quoteInput(text)}`);
     this.name = "InvalidMarker";
   }
 }

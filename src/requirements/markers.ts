@@ -3,6 +3,7 @@ import { parseMarker, type MarkerNode, type MarkerOp, type MarkerOperand } from 
 import { canonicalizeName } from "./names.js";
 import { tryParseVersion } from "./pep440.js";
 import { specifierContains, tryParseSpecifier, type Specifier } from "./specifier.js";
+import { quoteInput } from "../util/quote.js";
 
 export { parseMarker, formatMarker, InvalidMarker, MARKER_VARIABLES } from "./marker-parse.js";
 export type { MarkerNode, MarkerOp, MarkerOperand, MarkerVariable } from "./marker-parse.js";
@@ -26,7 +27,7 @@ export interface MarkerEnvironment {
 /** Thrown when a comparison has no meaning (`~=` or `===` between non-versions); packaging's UndefinedComparison. */
 export class UndefinedComparison extends Error {
   constructor(left: string, op: MarkerOp, right: string) {
-    super(`cannot evaluate '${left}' ${op} '${right}': ${op} needs PEP 440 versions on both sides`);
+    super(`cannot evaluate ${quoteInput(left)} ${op} ${quoteInput(right)}: ${op} needs PEP 440 versions on both sides`);
     this.name = "UndefinedComparison";
   }
 }

@@ -8,6 +8,7 @@ import { logicalLines, optionWords, parseOptions, splitArgsOptions, type ParsedO
 import { targetEnvironment, type MarkerEnvironment } from "./markers.js";
 import { PIN_HINT, readPinLine } from "./pin-line.js";
 import type { Pin, Requirements } from "./types.js";
+import { quoteInput } from "../util/quote.js";
 
 /** Reads an included file's text (path as resolved against the including file); throws if it cannot. */
 export type ReadInclude = (path: string) => string;
@@ -37,7 +38,7 @@ function optionLine(w: Walk, opts: readonly ParsedOption[], at: { file: string; 
     if (o.name === "--requirement" || o.name === "--constraint") {
       include(w, o, at);
     } else if (o.name === "--editable") {
-      w.problems.push({ ...at, message: `-e ${o.value ?? ""}: editable installs are not pins; build a wheel and ${PIN_HINT}` });
+      w.problems.push({ ...at, message: `-e ${quoteInput(o.value ?? "")}: editable installs are not pins; build a wheel and ${PIN_HINT}` });
     } else if (o.name === "--hash" || o.name === "--global-option" || o.name === "--config-settings") {
       w.problems.push({ ...at, message: `${o.name} belongs after a requirement on the same line` });
     } else {
@@ -51,13 +52,13 @@ function include(w: Walk, o: ParsedOption, at: { file: string; line: number; sta
   const flag = o.name === "--constraint" ? "-c" : "-r";
   const target = o.value ?? "";
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
-    w.problems.push({ file: at.file, line: at.line, message: `${flag} ${target}: includes must be local files; download it next to ${at.file}` });
+    w.problems.push({ file: at.file, line: at.line, message: `${flag} ${quoteInput(target)}: includes must be local files; download it next to ${quoteInput(at.file)}` });
     return;
   }
   const path = normalize(isAbsolute(target) ? target : join(dirname(at.file), target));
   if (at.stack.includes(path)) {
-    const cycle = [...at.stack.slice(at.stack.indexOf(path)), path].join(" → ");
-    w.problems.push({ file: at.file, line: at.line, message: `${flag} ${target} makes an include cycle (${cycle}); remove one of the includes` });
+    const cycle = [...at.stack.slice(at.stack.indexOf(path)), path].map((p) => quoteInput(p)).join(" → ");
+    w.problems.push({ file: at.file, line: at.line, message: `${flag} ${quoteInput(target)} makes an include cycle (${cycle}); remove one of the includes` });
     return;
   }
   const key = `${flag} ${path}`;
@@ -68,7 +69,7 @@ function include(w: Walk, o: ParsedOption, at: { file: string; line: number; sta
     if (!w.read) throw new Error("includes are not available here");
     text = w.read(path);
   } catch (e) {
-    w.problems.push({ file: at.file, line: at.line, message: `${flag} ${target}: cannot read ${path}: ${(e as Error).message}` });
+    w.problems.push({ file: at.file, line: at.line, message: `${flag} ${quoteInput(target)}: cannot read ${quoteInput(path)} (${(e as NodeJS.ErrnoException).code ?? quoteInput((e as Error).message)})` });
     return;
   }
   walkFile(w, { text, file: path, constraint: flag === "-c", stack: [...at.stack, path] });

@@ -1,10 +1,11 @@
 // PEP 440 versions: parsing, normalisation and ordering, exactly as `packaging.version.Version`
 // (packaging 23) does it. Numbers are bigints because PEP 440 puts no bound on them.
+import { quoteInput } from "../util/quote.js";
 
 /** Thrown for a string that is not a PEP 440 version (packaging's InvalidVersion). */
 export class InvalidVersion extends Error {
   constructor(text: string) {
-    super(`invalid version: '${text}' (PEP 440 versions look like 1.2.3, 1.0rc1, 2!1.0.post1, 1.0+local)`);
+    super(`invalid version: ${quoteInput(text)} (PEP 440 versions look like 1.2.3, 1.0rc1, 2!1.0.post1, 1.0+local)`);
     this.name = "InvalidVersion";
   }
 }

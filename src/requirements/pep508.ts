@@ -3,6 +3,7 @@
 import { parseMarker, type MarkerNode } from "./marker-parse.js";
 import { isValidName } from "./names.js";
 import { parseSpecifierSet, type SpecifierSet } from "./specifier.js";
+import { quoteInput } from "../util/quote.js";
 
 export interface Requirement {
   /** The name as written (not normalised). */
@@ -21,7 +22,7 @@ export interface Requirement {
 /** Thrown for text that is not a PEP 508 requirement. */
 export class InvalidRequirement extends Error {
   constructor(text: string, why: string) {
-    super(`invalid requirement '${text}': ${why}`);
+    super(`invalid requirement ${quoteInput(text)}: ${why}`);
     this.name = "InvalidRequirement";
   }
 }

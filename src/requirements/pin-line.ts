@@ -5,6 +5,7 @@ import { canonicalizeName } from "./names.js";
 import { normalizeVersion, tryParseVersion } from "./pep440.js";
 import { parseRequirement, type Requirement } from "./pep508.js";
 import type { Pin } from "./types.js";
+import { quoteInput } from "../util/quote.js";
 
 /** The remedy every "not a pin" message ends with. */
 export const PIN_HINT = "pin an exact version with == (pip-compile writes these)";
@@ -31,8 +32,8 @@ function readHashes(options: readonly ParsedOption[], problems: string[]): strin
       continue;
     }
     const [alg, hex = ""] = (o.value ?? "").split(":", 2);
-    if (alg !== "sha256") problems.push(`--hash=${o.value ?? ""}: kiln checks files by sha256; regenerate with pip-compile --generate-hashes`);
-    else if (!/^[0-9a-fA-F]{64}$/.test(hex)) problems.push(`--hash=${o.value ?? ""}: a sha256 digest is 64 hex digits`);
+    if (alg !== "sha256") problems.push(`${quoteInput(`--hash=${o.value ?? ""}`)}: kiln checks files by sha256; regenerate with pip-compile --generate-hashes`);
+    else if (!/^[0-9a-fA-F]{64}$/.test(hex)) problems.push(`${quoteInput(`--hash=${o.value ?? ""}`)}: a sha256 digest is 64 hex digits`);
     else hashes.push(hex.toLowerCase());
   }
   return [...new Set(hashes)];
@@ -40,14 +41,14 @@ function readHashes(options: readonly ParsedOption[], problems: string[]): strin
 
 /** The version of a wheel URL (from its file name), or a problem when the URL is not usable. */
 function directReferenceVersion(req: Requirement, hashes: readonly string[]): { version?: string; problem?: string } {
-  const where = `${req.name} @ ${req.url ?? ""}`;
+  const where = `${req.name} @ ${quoteInput(req.url ?? "")}`;
   if (!hashes.length) return { problem: `${where} is a direct reference without a hash: add --hash=sha256:<digest of the file>, or ${PIN_HINT}` };
   const file = decodeURIComponent((req.url ?? "").split(/[?#]/)[0]?.split("/").pop() ?? "");
   const parts = file.endsWith(".whl") ? file.slice(0, -4).split("-") : [];
   if (parts.length !== 5 && parts.length !== 6) return { problem: `${where} does not point at a wheel (.whl): kiln installs wheels only; build one and pin it` };
-  if (canonicalizeName(parts[0] as string) !== canonicalizeName(req.name)) return { problem: `${where}: the wheel is for ${parts[0] as string}, not ${req.name}` };
+  if (canonicalizeName(parts[0] as string) !== canonicalizeName(req.name)) return { problem: `${where}: the wheel is for ${quoteInput(parts[0])}, not ${req.name}` };
   const version = tryParseVersion((parts[1] as string).replace(/_/g, "-"));
-  return version ? { version: normalizeVersion((parts[1] as string).replace(/_/g, "-")) } : { problem: `${where}: the wheel's version '${parts[1] as string}' is not PEP 440` };
+  return version ? { version: normalizeVersion((parts[1] as string).replace(/_/g, "-")) } : { problem: `${where}: the wheel's version ${quoteInput(parts[1])} is not PEP 440` };
 }
 
 /** The exact version of a `name==V` requirement, or the problem with it. */
@@ -55,7 +56,7 @@ function exactVersion(req: Requirement): { version?: string; problem?: string } 
   const spec = req.specifier;
   const first = spec[0];
   if (!first) return { problem: `${req.name} has no version: ${PIN_HINT}, e.g. ${req.name}==1.2.3` };
-  if (spec.length > 1) return { problem: `${req.name}${req.specifierText} has several version clauses: ${PIN_HINT}` };
+  if (spec.length > 1) return { problem: `${req.name}${quoteInput(req.specifierText)} has several version clauses: ${PIN_HINT}` };
   if (first.operator !== "==") return { problem: `${req.name}${first.operator}${first.version} is not an exact pin: ${PIN_HINT}` };
   if (first.version.endsWith(".*")) return { problem: `${req.name}==${first.version} is a wildcard, not an exact pin: ${PIN_HINT}` };
   return { version: normalizeVersion(first.version) };
@@ -67,7 +68,7 @@ function applies(req: Requirement, env: MarkerEnvironment, problems: string[]): 
   try {
     return evaluateMarkerNode(req.marker, env);
   } catch (e) {
-    problems.push(`marker '${req.markerText ?? ""}': ${(e as Error).message}`);
+    problems.push(`marker ${quoteInput(req.markerText ?? "")}: ${(e as Error).message}`);
     return false;
   }
 }
@@ -76,7 +77,7 @@ function applies(req: Requirement, env: MarkerEnvironment, problems: string[]): 
 export function readPinLine(input: PinLine): { pin?: Pin; problems: string[] } {
   const problems: string[] = [];
   if (/^([a-z][a-z0-9+.-]*:|[./~\\])/i.test(input.args)) {
-    return { problems: [`'${input.args}' is a URL or path, not a pin: ${PIN_HINT}, or write 'name @ URL' with --hash=sha256:…`] };
+    return { problems: [`${quoteInput(input.args)} is a URL or path, not a pin: ${PIN_HINT}, or write 'name @ URL' with --hash=sha256:…`] };
   }
   let req: Requirement;
   try {

@@ -12,11 +12,12 @@ import {
   tryParseVersion,
   type Version,
 } from "./pep440.js";
+import { quoteInput } from "../util/quote.js";
 
 /** Thrown for text that is not a specifier (packaging's InvalidSpecifier). */
 export class InvalidSpecifier extends Error {
   constructor(text: string) {
-    super(`invalid version specifier: '${text}' (expected e.g. ==1.2.3, >=1.0,<2, ~=1.4, !=1.5.*)`);
+    super(`invalid version specifier: ${quoteInput(text)} (expected e.g. ==1.2.3, >=1.0,<2, ~=1.4, !=1.5.*)`);
     this.name = "InvalidSpecifier";
   }
 }

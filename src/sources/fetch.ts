@@ -9,6 +9,7 @@ import type { Lock, LockedCheckout, LockedWheel } from "../lock/types.js";
 import { displayPath } from "../recipe/layer.js";
 import { portableUrl, problemIn, recipeDigest, requirementsFileOf } from "../recipe/load.js";
 import type { Recipe } from "../recipe/types.js";
+import { venvPinProblems } from "../recipe/venv-pins.js";
 import { loadRequirements } from "../requirements/index.js";
 import { resolveAndFetchDebs } from "./apt.js";
 import { sweepCacheTemps } from "./cache.js";
@@ -41,6 +42,8 @@ export async function fetchAll(o: FetchOptions): Promise<FetchResult> {
   const reqFile = requirementsFileOf(recipe, o.requirements);
   if (reqFile && !existsSync(reqFile)) throw new UserError(problemIn(recipe, "python.requirements", `${displayPath(reqFile)} does not exist`));
   const requirements = reqFile ? await loadRequirements(reqFile) : undefined;
+  const pinProblems = venvPinProblems(recipe, requirements);
+  if (pinProblems.length) throw new UserError(pinProblems);
   const lockFile = lockPathFor(recipe.path);
   const previous = existsSync(lockFile) ? await readLock(lockFile).catch(() => undefined) : undefined;
   // A fetch killed earlier left its scratch dir: remove it before making a new one.

@@ -8,6 +8,7 @@ import { run, type RunResult } from "../exec/run.js";
 import { sha256Hex } from "../util/hash.js";
 import { cacheTemp, isFile } from "./cache.js";
 import { checkoutTarball, storeExport } from "./checkouts.js";
+import { quoteInput } from "../util/quote.js";
 
 /** The environment every git call gets: no system/user config, no prompts, only plain transports. */
 const GIT_ENV: Readonly<Record<string, string>> = {
@@ -33,7 +34,7 @@ export function mirrorPath(cache: string, url: string): string {
 
 /** Refuses values git would read as options (`--upload-pack=…`) or that cannot be a URL/rev. */
 function checkArg(what: string, v: string): void {
-  if (!v || v.startsWith("-") || /[\s\0]/.test(v)) throw new UserError(`git ${what} ${JSON.stringify(v)} is not valid: it must be non-empty, not start with '-', and contain no whitespace`);
+  if (!v || v.startsWith("-") || /[\s\0]/.test(v)) throw new UserError(`git ${what} ${quoteInput(v)} is not valid: it must be non-empty, not start with '-', and contain no whitespace`);
 }
 
 /** Creates the mirror (clone --mirror into a temp dir, renamed into place) or updates it (fetch --prune). */

@@ -9,6 +9,7 @@ import { describeFailure, run, type RunResult } from "../exec/run.js";
 import { cacheTemp, isFile } from "./cache.js";
 import { checkoutTarball, storeExport } from "./checkouts.js";
 import { packTreeDeterministic } from "./tarball.js";
+import { quoteInput } from "../util/quote.js";
 
 /** svn errors that mean the URL or revision is wrong (user input), not that svn or the network failed. */
 const NOT_FOUND = /E160013|E170000|E160006|E195012|E200009/;
@@ -34,14 +35,14 @@ async function svn(args: readonly string[], what: string): Promise<RunResult> {
 
 /** Accepts "HEAD" or a revision number; anything else (dates, BASE, PREV) has no meaning for a lock. */
 function checkRev(url: string, rev: string): void {
-  if (!/^(HEAD|[1-9][0-9]*|0)$/.test(rev)) throw new UserError(`svn ${url}: rev ${JSON.stringify(rev)} must be HEAD or a revision number`);
-  if (!url || url.startsWith("-") || /[\s\0]/.test(url)) throw new UserError(`svn url ${JSON.stringify(url)} is not valid: it must not start with '-' or contain whitespace`);
+  if (!/^(HEAD|[1-9][0-9]*|0)$/.test(rev)) throw new UserError(`svn ${url}: rev ${quoteInput(rev)} must be HEAD or a revision number`);
+  if (!url || url.startsWith("-") || /[\s\0]/.test(url)) throw new UserError(`svn url ${quoteInput(url)} is not valid: it must not start with '-' or contain whitespace`);
 }
 
 /** Parses svn's `2024-01-02T03:04:05.123456Z` into whole seconds since the epoch. */
 export function parseSvnDate(s: string): number {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z$/.exec(s.trim());
-  if (!m) throw new ToolError(`svn returned a date kiln cannot read: ${JSON.stringify(s)}`);
+  if (!m) throw new ToolError(`svn returned a date kiln cannot read: ${quoteInput(s)}`);
   return Date.parse(`${m[1]}Z`) / 1000;
 }
 
@@ -65,7 +66,7 @@ export async function resolveSvn(o: { readonly url: string; readonly rev: string
   const what = `svn ${o.url}@${o.rev}`;
   const r = await svn(["info", "--show-item", "last-changed-revision", "--no-newline", "--", `${o.url}@${o.rev}`], what);
   const revision = r.stdout.trim();
-  if (!/^\d+$/.test(revision)) throw new ToolError(`${what}: svn info returned no revision (got ${JSON.stringify(r.stdout)})`);
+  if (!/^\d+$/.test(revision)) throw new ToolError(`${what}: svn info returned no revision (got ${quoteInput(r.stdout)})`);
   return { revision, commitTime: await commitTime(o.url, revision) };
 }
 

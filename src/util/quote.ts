@@ -34,3 +34,18 @@ export function quoteInput(value: unknown, max = QUOTE_MAX): string {
   const body = escapeControls(cut ? s.slice(0, max) : s).replace(/"/g, '\\"');
   return cut ? `"${body}…" (${s.length} characters)` : `"${body}"`;
 }
+
+/**
+ * Shows any parsed value (from JSON or TOML) in a message: a string as quoteInput() does; anything
+ * else as its JSON text, escaped and cut the same way (a 400 KB array must not become the message).
+ */
+export function quoteValue(value: unknown, max = QUOTE_MAX): string {
+  if (typeof value === "string") return quoteInput(value, max);
+  const s = typeof value === "bigint" ? String(value) : (JSON.stringify(value) ?? String(value));
+  return s.length > max ? `${escapeControls(s.slice(0, max))}… (${s.length} characters)` : escapeControls(s);
+}
+
+/** Makes a whole message line safe for a terminal: controls escaped (newlines kept), backslashes left as they are. */
+export function safeLine(s: string): string {
+  return s.replace(UNSAFE, (c) => (c === "\n" ? c : escapeControls(c)));
+}

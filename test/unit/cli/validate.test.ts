@@ -102,7 +102,27 @@ test("requirements without a [python] section, and [python] without requirements
   expect(await problemsOf({ recipe: "r.toml", requirements: PINS })).toEqual([
     expect.stringMatching(/^r\.toml: python: requirements .*pinned\.txt were given .* but the recipe has no \[python\] venv to install them into$/),
   ]);
-  expect(await problemsOf({ recipe: "py.toml" })).toEqual(['py.toml:8: python: [python] needs pinned requirements: set requirements = "pinned.txt" or pass --requirements']);
+  expect(await problemsOf({ recipe: "py.toml" })).toEqual([
+    'py.toml:8: python: [python] needs pinned requirements: set requirements = "pinned.txt" or pass --requirements (or empty = true for a venv meant to stay empty)',
+  ]);
+});
+
+test("a venv whose requirements pin nothing is refused unless [python] says empty = true", async () => {
+  const EMPTY = PY.replace('requirements = "pinned.txt"', 'requirements = "pinned.txt"\nempty = true');
+  process.chdir(await caseDir({ "r.toml": PY, "e.toml": EMPTY, "n.toml": `${MIN}\n[python]\nvenv = "/opt/v"\nempty = true\n`, "pinned.txt": "# only a comment\n" }));
+  expect(await problemsOf({ recipe: "r.toml" })).toEqual([
+    'r.toml:10: python.requirements: pinned.txt: it pins no package, so the venv "/opt/v" would be empty: pass the pip-compile output, or set empty = true in [python] if the venv is meant to stay empty',
+  ]);
+  expect((await validateJson({ recipe: "e.toml" })).pins).toBe(0);
+  expect((await validateJson({ recipe: "n.toml" })).requirements).toBeNull();
+  // empty = true with real pins is a contradiction.
+  expect(await problemsOf({ recipe: "e.toml", requirements: PINS })).toEqual([expect.stringMatching(/^e\.toml:11: python\.empty: empty = true, but .*pinned\.txt pins \d+ package\(s\) for the venv: remove empty = true, or the pins$/)]);
+});
+
+test("requirements whose pins all have false markers count as empty", async () => {
+  const pin = "tomli==2.0.1 ; python_version < \"3.0\" --hash=sha256:" + "a".repeat(64) + "\n";
+  process.chdir(await caseDir({ "r.toml": PY, "pinned.txt": pin }));
+  expect(await problemsOf({ recipe: "r.toml" })).toEqual([expect.stringContaining("python.requirements: pinned.txt: none of its 1 pin(s) applies to the target (markers)")]);
 });
 
 test("reports whether the lock is fresh or stale", async () => {

@@ -194,7 +194,7 @@ describe("bad input is refused with file:line: key", () => {
       '16: file[1].mode: must be an octal mode of 3 or 4 digits such as "0644" or "755", got "0999"',
       "21: file[2].mode: mode 17777 is above 07777",
       'must be a numeric "uid:gid" such as "0:0" (names are not resolved: the image\'s passwd is not read), got string "root:root"',
-      `29: file[4].src: no such file "missing" (looked for ${join(path, "../missing")})`,
+      `29: file[4].src: no such file "missing" (looked for "${join(path, "../missing")}")`,
       '34: file[5].src: must be a path relative to the recipe file, got "/etc/abs"',
     ].map((s, i) => (i === 3 ? `26: file[3].owner: ${s}` : s)));
   });

@@ -82,8 +82,8 @@ describe("closure check", () => {
 
   it("reports unreadable Requires-Dist lines and markers it cannot evaluate", () => {
     expect(messages(pins("a==1"), [meta("a", "1", "not a requirement!", 'b ; os_name ~= "posix"')])).toEqual([
-      "a==1 needs not a requirement!: cannot read it: invalid requirement 'not a requirement!': invalid version specifier: 'a requirement!' (expected e.g. ==1.2.3, >=1.0,<2, ~=1.4, !=1.5.*)",
-      `a==1 needs b ; os_name ~= "posix": cannot evaluate its marker: cannot evaluate 'posix' ~= 'posix': ~= needs PEP 440 versions on both sides`,
+      'a==1 needs not a requirement!: cannot read it: invalid requirement "not a requirement!": invalid version specifier: "a requirement!" (expected e.g. ==1.2.3, >=1.0,<2, ~=1.4, !=1.5.*)',
+      `a==1 needs b ; os_name ~= "posix": cannot evaluate its marker: cannot evaluate "posix" ~= "posix": ~= needs PEP 440 versions on both sides`,
     ]);
   });
 

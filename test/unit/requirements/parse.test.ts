@@ -126,7 +126,7 @@ describe("parseRequirementsText: refusals, all reported at once", () => {
       [11, "is a URL or path, not a pin"],
       [12, "does not point at a wheel (.whl)"],
       [13, "invalid requirement"],
-      [14, "unknown option --unknown-option"],
+      [14, 'unknown option "--unknown-option"'],
       [15, "neq!=1.0 is not an exact pin"],
     ];
     expect(got).toHaveLength(expected.length);
@@ -156,9 +156,9 @@ describe("parseRequirementsText: refusals, all reported at once", () => {
 
   it("checks hashes: sha256 only, 64 hex digits", () => {
     const got = brief(problemsOf(`a==1 --hash=sha512:${H1}\nb==1 --hash=sha256:abc\nc==1 --hash=sha256:${H1}\n`));
-    expect(got[0]).toContain("pinned.txt:1: --hash=sha512:");
+    expect(got[0]).toContain('pinned.txt:1: "--hash=sha512:');
     expect(got[0]).toContain("kiln checks files by sha256");
-    expect(got[1]).toContain("pinned.txt:2: --hash=sha256:abc: a sha256 digest is 64 hex digits");
+    expect(got[1]).toContain('pinned.txt:2: "--hash=sha256:abc": a sha256 digest is 64 hex digits');
   });
 
   it("refuses per-requirement build options and global options after a requirement", () => {
@@ -202,11 +202,11 @@ describe("parseRequirementsText: includes", () => {
     const read = tree({ "a.txt": "-r b.txt\n", "b.txt": "x==1\n-r a.txt\n" });
     const got = brief(problemsOf("-r a.txt\n-r missing.txt\n-r https://example.invalid/r.txt\n", read));
     expect(got).toEqual([
-      "pinned.txt:2: -r missing.txt: cannot read missing.txt: ENOENT: no such file or directory, open 'missing.txt'",
-      "pinned.txt:3: -r https://example.invalid/r.txt: includes must be local files; download it next to pinned.txt",
-      "b.txt:2: -r a.txt makes an include cycle (a.txt → b.txt → a.txt); remove one of the includes",
+      `pinned.txt:2: -r "missing.txt": cannot read "missing.txt" ("ENOENT: no such file or directory, open 'missing.txt'")`,
+      'pinned.txt:3: -r "https://example.invalid/r.txt": includes must be local files; download it next to "pinned.txt"',
+      'b.txt:2: -r "a.txt" makes an include cycle ("a.txt" → "b.txt" → "a.txt"); remove one of the includes',
     ]);
-    expect(brief(problemsOf("-r pinned.txt\n", read))[0]).toContain("include cycle (pinned.txt → pinned.txt)");
+    expect(brief(problemsOf("-r pinned.txt\n", read))[0]).toContain('include cycle ("pinned.txt" → "pinned.txt")');
   });
 
   it("says includes are unavailable when no reader is given", () => {

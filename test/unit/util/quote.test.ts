@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { escapeControls, quoteInput } from "../../../src/util/quote.js";
+import { escapeControls, quoteInput, quoteValue, safeLine } from "../../../src/util/quote.js";
+import { formatProblem } from "../../../src/errors.js";
 
 describe("quoteInput", () => {
   test("plain values are quoted as-is", () => {
@@ -21,5 +22,24 @@ describe("quoteInput", () => {
   });
   test("escapeControls keeps printable Unicode", () => {
     expect(escapeControls("µs ✓ ü")).toBe("µs ✓ ü");
+  });
+});
+
+describe("quoteValue, safeLine and formatProblem", () => {
+  test("quoteValue shows non-strings as JSON text, escaped and cut", () => {
+    expect(quoteValue(2)).toBe("2");
+    expect(quoteValue("x\u001b")).toBe('"x\\x1b"');
+    expect(quoteValue({ a: "\u0000" })).toBe('{"a":"\\\\u0000"}');
+    expect(quoteValue(["9".repeat(400_000)])).toMatch(/… \(400004 characters\)$/);
+  });
+  test("safeLine escapes controls but keeps newlines and backslashes", () => {
+    expect(safeLine("a\u001b[2J\nb\\c\r")).toBe("a\\x1b[2J\nb\\c\\r");
+  });
+  test("formatProblem escapes and cuts file and key, and escapes a message that slipped by", () => {
+    const line = formatProblem({ file: "f\u001b.toml", line: 3, key: `k${"\u0007".repeat(500)}`, message: "m\u001b[2J" });
+    expect(line).not.toMatch(/[\u0000-\u001f]/);
+    expect(line.length).toBeLessThan(300);
+    expect(line.startsWith("f\\x1b.toml:3: k\\x07")).toBe(true);
+    expect(line.endsWith(": m\\x1b[2J")).toBe(true);
   });
 });
