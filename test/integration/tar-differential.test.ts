@@ -2,10 +2,11 @@
 // kiln reads (and for good templates kiln's packer writes), kiln's member list (names, types, link
 // targets) equals what `tar -tv` and `bsdtar -tv` list, so `kiln check` judges exactly the names the
 // real extractors see. Templates kiln refuses must be ones it has a reason to refuse (its message
-// says so in the unit corpus test). Needs `tar` and `bsdtar` (scripts/install-deps.sh). Seconds.
+// says so in the unit corpus test). Also: what both tools do with a directory entry over a symlink,
+// and the built CLI's exit on bombs. Needs `tar`, `bsdtar` (scripts/install-deps.sh), `npx tsc`. Seconds.
 import { lstat, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listTemplate, memorySource, packTree } from "../../src/archive/index.js";
 import { run } from "../../src/exec/run.js";
@@ -136,6 +137,17 @@ describe("what the extractors do with a directory entry over a symlink (the mode
       expect((await lstat(join(into, "link"))).isDirectory(), tool).toBe(true);
       expect(await readdir(join(into, "link")), tool).toEqual(["f"]);
       expect(await readdir(join(into, "real")), tool).toEqual([]);
+    }
+  });
+});
+
+describe("`kiln check` (the built CLI) on bombs", () => {
+  it("refuses a gzip'd pax bomb and GNU long-name bomb with exit 1 and the member's position, never an internal error", async () => {
+    const cli = resolve(__dirname, "../../dist/src/main.js");
+    for (const name of ["pax-bomb.tar.gz", "gnu-longname-bomb.tar.gz", "gnu-longname-bomb.tar"]) {
+      const r = await run([process.execPath, cli, "--store", join(dir, "store"), "check", join(dir, "corpus", name)], { allowFailure: true });
+      expect(r.exitCode, `${name}: ${r.stdout}${r.stderr}`).toBe(1);
+      expect(r.stdout).toMatch(/member 18 \(header at byte 10240\): (pax extended header|GNU long name) of \d+ bytes, over the \d+-byte bound/);
     }
   });
 });
