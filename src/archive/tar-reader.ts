@@ -194,11 +194,14 @@ async function readExtension(r: ByteReader, h: RawHeader, ext: Extensions, globa
   if (!data) return false;
   const body = data.subarray(0, h.size);
   const twice = () => tarError(at, `two ${what}s for one member: tar implementations disagree on which applies`);
+  const recs = pax ? parsePax(body, at) : new Map<string, Buffer>();
+  // GNU tar and bsdtar rename members by GNU.sparse.name and rebuild sparse bodies; kiln reads no sparse files.
+  const sparse = [...recs.keys()].find((k) => k.startsWith("GNU.sparse."));
+  if (sparse) throw tarError(at, `pax key ${quoteInput(sparse)}: sparse files are not supported (other tools would read another name and body)`);
   if (flag === "x") {
     if (ext.pax) throw twice();
-    ext.pax = parsePax(body, at);
+    ext.pax = recs;
   } else if (flag === "g") {
-    const recs = parsePax(body, at);
     const bad = NOT_GLOBAL.find((k) => recs.has(k));
     if (bad) throw tarError(at, `pax global header sets ${quoteInput(bad)}: other readers ignore global headers`);
     for (const [k, v] of recs) global.set(k, v);
