@@ -2,6 +2,7 @@
 // names are read the way GNU tar and bsdtar read them, so kiln checks exactly what they extract.
 // Anything ambiguous or over a bound is refused with the member's position, never guessed at.
 import { UserError } from "../errors.js";
+import { quoteInput } from "../util/quote.js";
 import { BLOCK } from "./tar-format.js";
 
 /** Longest member name or link target in bytes: PATH_MAX (4096) counts the terminating NUL. */
@@ -107,16 +108,18 @@ function verifyChecksum(b: Buffer, at: string | TarAt): void {
  * The header's format by its magic: POSIX ustar ("ustar\0", has the 155-byte name prefix), old GNU
  * ("ustar  \0": no prefix, those bytes are atime/ctime/sparse data) or v7 (no owner names either).
  */
-function formatOf(b: Buffer): "posix" | "gnu" | "v7" {
+function formatOf(b: Buffer, at: string | TarAt): "posix" | "gnu" | "v7" {
   if (b.toString("latin1", 257, 263) === "ustar\0") return "posix";
   if (b.toString("latin1", 257, 265) === "ustar  \0") return "gnu";
+  // Any other "ustar…" (e.g. "ustar 00"): GNU tar reads it as v7, bsdtar with the prefix.
+  if (b.toString("latin1", 257, 262) === "ustar") throw tarError(at, `header magic ${quoteInput(b.toString("latin1", 257, 265))} is neither POSIX nor GNU; tar implementations disagree on its name`);
   return "v7";
 }
 
 /** Decodes a 512-byte header block, verifying its checksum and every numeric field. */
 export function decodeHeader(b: Buffer, at: string | TarAt): RawHeader {
   verifyChecksum(b, at);
-  const format = formatOf(b);
+  const format = formatOf(b, at);
   let name = readString(b, 0, 100, at, "name");
   const prefix = format === "posix" ? readString(b, 345, 155, at, "name prefix") : "";
   if (prefix) name = `${prefix}/${name}`;
