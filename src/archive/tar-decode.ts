@@ -65,7 +65,7 @@ function readString(b: Buffer, off: number, len: number, at: string | TarAt, wha
  * Reads an octal field (leading spaces, digits, then NUL/space padding) or a base-256 one (GNU/star,
  * first byte 0x80). Negative base-256 values, other bytes and values past 2^53 are refused.
  */
-function readNumber(b: Buffer, off: number, len: number, at: string | TarAt, what: string): number {
+function readNumber(b: Buffer, off: number, len: number, at: string | TarAt, what: string, blankOk = false): number {
   const bad = (why: string) => tarError(at, `${what} field ${why}: is the file complete and uncorrupted?`);
   const first = b[off] ?? 0;
   if ((first & 0x80) !== 0) {
@@ -76,7 +76,8 @@ function readNumber(b: Buffer, off: number, len: number, at: string | TarAt, wha
     return Number(v);
   }
   const text = b.toString("latin1", off, off + len);
-  const m = /^ *([0-7]*)[ \0]*$/.exec(text);
+  // GNU tar refuses a field without digits; only device numbers may be blank (it reads them for devices only).
+  const m = (blankOk ? /^ *([0-7]*)[ \0]*$/ : /^ *([0-7]+)[ \0]*$/).exec(text);
   if (!m) throw bad(`holds ${JSON.stringify(text).replace(/\\u0000/g, "\\0")}, not an octal number`);
   return m[1] ? parseInt(m[1], 8) : 0;
 }
@@ -135,8 +136,8 @@ export function decodeHeader(b: Buffer, at: string | TarAt): RawHeader {
     linkname: readString(b, 157, 100, at, "link name"),
     uname: owned ? readString(b, 265, 32, at, "user name") : "",
     gname: owned ? readString(b, 297, 32, at, "group name") : "",
-    devMajor: owned ? readNumber(b, 329, 8, at, "device major") : 0,
-    devMinor: owned ? readNumber(b, 337, 8, at, "device minor") : 0,
+    devMajor: owned ? readNumber(b, 329, 8, at, "device major", true) : 0,
+    devMinor: owned ? readNumber(b, 337, 8, at, "device minor", true) : 0,
   };
 }
 

@@ -124,6 +124,7 @@ interface Extensions {
 
 /** Refuses a name or link target no Linux tar can extract: over PATH_MAX, a component over NAME_MAX, a NUL. */
 function checkPath(p: string, what: string, at: TarAt): void {
+  if (p === "") throw tarError(at, `${what} is empty`);
   const bytes = Buffer.byteLength(p);
   if (bytes > MAX_PATH_BYTES) throw tarError(at, `${what} is ${bytes} bytes long, over PATH_MAX (${MAX_PATH_BYTES} bytes and a NUL): ${quoteInput(p)}`);
   if (p.includes("\0")) throw tarError(at, `${what} holds a NUL byte: ${quoteInput(p)}`);
