@@ -68,7 +68,7 @@ async function gnuList(file: string): Promise<Listed[] | undefined> {
   return r.stdout.split("\n").filter(Boolean).map((l) => {
     const m = /^(\S)\S{9} \d+\/\d+ +[\d,]+ \d{4}-\d\d-\d\d \d\d:\d\d (.*)$/.exec(l);
     if (!m?.[1] || m[2] === undefined) throw new Error(`unparsed GNU tar line: ${l}`);
-    return splitLink(m[1], m[2]);
+    return splitLink(m[1] === "C" ? "-" : m[1], m[2]); // 'C': a contiguous file, extracted as a regular one
   });
 }
 
