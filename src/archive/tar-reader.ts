@@ -184,12 +184,15 @@ function toEntry(h: RawHeader, ext: Extensions, global: Map<string, Buffer>, at:
 /** Keys a global pax header may not set: libarchive ignores global headers, so names and sizes would differ. */
 const NOT_GLOBAL = ["path", "linkpath", "size"];
 
+/** What each extension header is called in messages. */
+const EXTENSION_NAMES: Readonly<Record<string, string>> = { x: "pax extended header", g: "pax global header", L: "GNU long name", K: "GNU long link" };
+
 /** Reads one extension header's body (pax 'x'/'g', GNU 'L'/'K') into `ext` or `global`, bounded before reading. */
 async function readExtension(r: ByteReader, h: RawHeader, ext: Extensions, global: Map<string, Buffer>, at: TarAt): Promise<boolean> {
   const flag = String.fromCharCode(h.typeflag);
   const pax = flag === "x" || flag === "g";
   const max = pax ? MAX_PAX_BYTES : MAX_LONGNAME_BYTES;
-  const what = { x: "pax extended header", g: "pax global header", L: "GNU long name", K: "GNU long link" }[flag as "x"];
+  const what = EXTENSION_NAMES[flag] ?? flag;
   if (h.size > max) throw tarError(at, `${what} of ${h.size} bytes, over the ${max}-byte bound`);
   const data = await r.exact(h.size + padding(h.size));
   if (!data) return false;
