@@ -39,6 +39,16 @@ interface Decompressed {
   stop(): Promise<void>;
 }
 
+/** Passes chunks through, turning zlib's errors (a corrupt or cut-off .gz) into bad input naming the file. */
+async function* gunzipErrors(s: Readable, file: string): AsyncIterable<Buffer> {
+  try {
+    for await (const b of s) yield b as Buffer;
+  } catch (e) {
+    if (typeof (e as NodeJS.ErrnoException).code !== "string" || !(e as NodeJS.ErrnoException).code?.startsWith("Z_")) throw e;
+    throw new UserError({ file, message: `cannot decompress: ${(e as Error).message}` }, { cause: e });
+  }
+}
+
 /** Opens the decompressed byte stream of a template: zlib for gzip, the zstd tool for zstd. */
 async function decompressed(file: string): Promise<Decompressed> {
   const kind = await detectCompression(file);
@@ -46,7 +56,7 @@ async function decompressed(file: string): Promise<Decompressed> {
     const raw = createReadStream(file, { highWaterMark: 1 << 20 });
     // pipeline() destroys the gunzip stream with the read error, so iteration rejects with it.
     const s: Readable = kind === "gzip" ? pipeline(raw, createGunzip(), () => undefined) : raw;
-    return { chunks: s, stop: async () => void s.destroy() };
+    return { chunks: kind === "gzip" ? gunzipErrors(s, file) : s, stop: async () => void s.destroy() };
   }
   checkTool("zstd", "read a .tar.zst template", "apt-get install zstd");
   const argv = ["zstd", "-dcq", "--", file];

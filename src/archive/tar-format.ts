@@ -2,8 +2,6 @@
 // header only for what ustar cannot hold). Encoding is ours rather than tar-stream's because
 // tar-stream writes pax values as UTF-8 text, which corrupts binary xattrs such as
 // security.capability, and it names every pax'd ustar header "PaxHeader".
-import { UserError } from "../errors.js";
-
 export const BLOCK = 512;
 
 /** The entry kinds kiln writes, as tar typeflags. */
@@ -202,86 +200,5 @@ export function encodeHeader(h: TarHeader): Buffer {
   writeUstar(out, 0, { name: `./PaxHeaders/${base}`, typeflag: 0x78 /* 'x' */, mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: h.mtime, linkname: "", devMajor: 0, devMinor: 0 });
   data.copy(out, BLOCK);
   writeUstar(out, mainAt, mainFields(h));
-  return out;
-}
-
-/** A header as read from an archive: ustar fields, before pax records are applied. */
-export interface RawHeader extends UstarFields {
-  readonly uname: string;
-  readonly gname: string;
-}
-
-/** Reads a NUL-terminated string field. */
-function readString(b: Buffer, off: number, len: number): string {
-  const end = b.indexOf(0, off);
-  return b.toString("utf8", off, end === -1 || end > off + len ? off + len : end);
-}
-
-/** Reads an octal (space/NUL padded) or base-256 numeric field. */
-function readNumber(b: Buffer, off: number, len: number): number {
-  if (((b[off] ?? 0) & 0x80) !== 0) {
-    let v = BigInt((b[off] ?? 0) & 0x7f);
-    for (let i = 1; i < len; i++) v = (v << 8n) | BigInt(b[off + i] ?? 0);
-    return Number(v);
-  }
-  const text = b.toString("latin1", off, off + len).replace(/\0.*$/s, "").trim();
-  return text === "" ? 0 : parseInt(text, 8);
-}
-
-/** True when the block is all zeros (an end-of-archive marker). */
-export function isZeroBlock(b: Buffer): boolean {
-  for (let i = 0; i < BLOCK; i++) if (b[i] !== 0) return false;
-  return true;
-}
-
-/** Decodes a 512-byte header block, verifying its checksum; `where` names the archive in errors. */
-export function decodeHeader(b: Buffer, where: string): RawHeader {
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const v = i >= 148 && i < 156 ? 0x20 : (b[i] ?? 0);
-    unsigned += v;
-    signed += v > 127 ? v - 256 : v;
-  }
-  const stored = readNumber(b, 148, 8);
-  if (stored !== unsigned && stored !== signed) {
-    throw new UserError({ file: where, message: "not a valid tar archive (header checksum mismatch): is the file complete and uncorrupted?" });
-  }
-  const bad = [100, 108, 116, 124, 136].find((off) => !Number.isFinite(readNumber(b, off, off === 124 || off === 136 ? 12 : 8)));
-  if (bad !== undefined) throw new UserError({ file: where, message: `not a valid tar archive (unreadable number at header byte ${bad}): is the file complete and uncorrupted?` });
-  let name = readString(b, 0, 100);
-  const ustar = b.toString("latin1", 257, 262) === "ustar";
-  const prefix = ustar ? readString(b, 345, 155) : "";
-  if (prefix) name = `${prefix}/${name}`;
-  return {
-    name,
-    typeflag: b[156] || 0x30, // NUL is an old-style regular file
-    mode: readNumber(b, 100, 8),
-    uid: readNumber(b, 108, 8),
-    gid: readNumber(b, 116, 8),
-    size: readNumber(b, 124, 12),
-    mtime: readNumber(b, 136, 12),
-    linkname: readString(b, 157, 100),
-    uname: ustar ? readString(b, 265, 32) : "",
-    gname: ustar ? readString(b, 297, 32) : "",
-    devMajor: ustar ? readNumber(b, 329, 8) : 0,
-    devMinor: ustar ? readNumber(b, 337, 8) : 0,
-  };
-}
-
-/** Parses pax records into key → raw value bytes (values may be binary, e.g. capabilities). */
-export function parsePax(data: Buffer, where: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  let pos = 0;
-  while (pos < data.length) {
-    const space = data.indexOf(0x20, pos);
-    const len = space === -1 ? NaN : parseInt(data.toString("latin1", pos, space), 10);
-    const eq = space === -1 ? -1 : data.indexOf(0x3d, space);
-    if (!Number.isInteger(len) || len <= 0 || pos + len > data.length || eq === -1 || eq >= pos + len) {
-      throw new UserError({ file: where, message: `malformed pax extended header record at byte ${pos}: is the file complete and uncorrupted?` });
-    }
-    out.set(data.toString("utf8", space + 1, eq), data.subarray(eq + 1, pos + len - 1));
-    pos += len;
-  }
   return out;
 }

@@ -5,7 +5,7 @@ import { collectFacts } from "./scan.js";
 import { extensionRule, membersRule, sbinRule } from "./rules/format.js";
 import { archNameRule, archRule, ifupdownRule, osReleaseOf, osReleaseRule, shArch } from "./rules/os.js";
 import { hostKeysRule, machineIdRule, privateKeysRule } from "./rules/secrets.js";
-import { hardLinksRule, namesRule, symlinkParentsRule } from "./rules/safety.js";
+import { devicesRule, duplicatesRule, hardLinksRule, namesRule, symlinkParentsRule } from "./rules/safety.js";
 import type { ArchiveFacts, CheckFailure, CheckReport, Rule } from "./types.js";
 
 /** Every rule, in the order failures are reported. */
@@ -23,6 +23,8 @@ export const RULES: readonly Rule[] = [
   namesRule,
   hardLinksRule,
   symlinkParentsRule,
+  duplicatesRule,
+  devicesRule,
 ];
 
 /** Applies every rule to collected facts (pure: the unit tests drive this with facts from memory trees). */

@@ -5,12 +5,12 @@ import type { ArchiveFacts, FactEntry } from "./types.js";
 /** Symlink hops allowed before giving up (Linux's own limit is 40). */
 const MAX_HOPS = 40;
 
-/** Normalises a tar member name: strips leading "./" and "/" and trailing "/". */
+/** Normalises a tar member name as extraction sees it: no leading "./" or "/", no empty or "." components. */
 export function normalizeName(name: string): string {
-  let p = name;
-  while (p.startsWith("./")) p = p.slice(2);
-  p = p.replace(/^\/+/, "").replace(/\/+$/, "");
-  return p === "." ? "" : p;
+  return name
+    .split("/")
+    .filter((c) => c !== "" && c !== ".")
+    .join("/");
 }
 
 export interface Resolved {

@@ -17,6 +17,7 @@ export function wantsContents(path: string): boolean {
 
 /** Maps a tar entry type to the few kinds the rules distinguish. */
 function factType(t: TemplateEntry["type"]): FactType {
+  if (t === "char" || t === "block") return "device";
   return t === "file" || t === "dir" || t === "symlink" || t === "hardlink" ? t : "other";
 }
 
@@ -42,6 +43,9 @@ export async function collectFacts(file: string, tar?: AsyncIterable<Buffer>): P
     const fact: FactEntry = { name: entry.name, path: normalizeName(entry.name), type: factType(entry.type), size: entry.size, ...(entry.linkTarget !== undefined ? { linkTarget: entry.linkTarget } : {}) };
     members.push(fact);
     if (fact.path !== "") byPath.set(fact.path, fact);
+    // A later member replaces an earlier one on extraction: its contents no longer exist.
+    heads.delete(fact.path);
+    contents.delete(fact.path);
     if (fact.type !== "file") continue;
     const whole = wantsContents(fact.path) && entry.size <= MAX_CONTENT;
     const data = await readHead(body, whole ? entry.size : HEAD_BYTES);

@@ -20,7 +20,8 @@ export interface CheckReport {
   readonly failures: readonly CheckFailure[];
 }
 
-export type FactType = "file" | "dir" | "symlink" | "hardlink" | "other";
+/** "device" is a char or block node; "other" a fifo. */
+export type FactType = "file" | "dir" | "symlink" | "hardlink" | "device" | "other";
 
 /** One tar member as the rules see it. */
 export interface FactEntry {

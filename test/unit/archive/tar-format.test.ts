@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BLOCK, decodeHeader, encodeHeader, padding, parsePax, writeSimpleHeader, type TarHeader } from "../../../src/archive/tar-format.js";
+import { BLOCK, encodeHeader, padding, writeSimpleHeader, type TarHeader } from "../../../src/archive/tar-format.js";
+import { decodeHeader, parsePax } from "../../../src/archive/tar-decode.js";
 import { UserError } from "../../../src/errors.js";
 
 const base: TarHeader = { name: "./etc/hosts", type: "file", mode: 0o644, uid: 0, gid: 0, size: 12, mtime: 1_700_000_000 };
@@ -91,7 +92,30 @@ describe("tar-format", () => {
     const buf = encodeHeader(base);
     buf[0] = 0x5a;
     expect(() => decodeHeader(buf, "x.tar")).toThrow(UserError);
-    expect(() => decodeHeader(buf, "x.tar")).toThrow(/x\.tar: not a valid tar archive/);
+    expect(() => decodeHeader(buf, "x.tar")).toThrow(/x\.tar: not a valid tar header \(checksum mismatch\)/);
+  });
+
+  it("reads the name prefix only from POSIX ustar headers (old GNU keeps atime/ctime there)", () => {
+    const posix = encodeHeader({ ...base, name: "hosts" });
+    posix.write("etc", 345, "latin1");
+    const gnu = Buffer.from(posix);
+    gnu.write("ustar  \0", 257, "latin1");
+    for (const b of [posix, gnu]) {
+      b.fill(0x20, 148, 156);
+      b.write(`${b.reduce((a, x) => a + x, 0).toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+    }
+    expect(decodeHeader(posix, "t").name).toBe("etc/hosts");
+    expect(decodeHeader(gnu, "t").name).toBe("hosts");
+  });
+
+  it("refuses negative base-256 and non-octal numbers, naming the member", () => {
+    const neg = encodeHeader(base);
+    neg.fill(0xff, 124, 136);
+    neg.fill(0x20, 148, 156);
+    neg.write(`${neg.reduce((a, x) => a + x, 0).toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+    expect(() => decodeHeader(neg, { file: "x.tar", member: 4, offset: 2048 })).toThrow(/x\.tar: member 4 \(header at byte 2048\): size field is a negative base-256 number/);
+    expect(() => parsePax(Buffer.from("11 size=-1\n"), "x.tar")).not.toThrow(); // values are checked where they are used
+    expect(() => parsePax(Buffer.from("0x10 path=x\n"), "x.tar")).toThrow(/malformed pax/);
   });
 
   it("refuses malformed pax records", () => {
