@@ -2,6 +2,7 @@
 // private mount and PID namespaces, so no mount and no process outlives the step, even when kiln is
 // killed. Built on run(); the argv itself comes from the pure builder in argv/unshare.ts.
 import { checkTool, run, type RunOptions, type RunResult } from "./run.js";
+import { PIVOT_SCRIPT } from "./argv/pivot.js";
 import { unshareArgv } from "./argv/unshare.js";
 
 export interface SandboxOptions {
@@ -24,15 +25,21 @@ export function runSandboxed(argv: readonly string[], opts: RunOptions & Sandbox
 }
 
 /**
- * Mounts what programs in a chroot expect (/proc, a read-only /sys, a small /dev) INSIDE the sandbox's
- * private mount namespace, so they vanish with it, then execs the command chrooted. Constant: the root
- * arrives as $1 and the command as the rest; no caller string is parsed by the shell.
+ * Builds the image's view INSIDE the sandbox's private mount namespace, so it vanishes with it: the root
+ * bound onto itself (pivot_root needs a mount point), a fresh /proc of the PID namespace, a read-only
+ * /sys, a /dev with only the harmless nodes; then hands over to the pivot helper (argv/pivot.ts), which
+ * pivots into the root, detaches the host's root and drops capabilities before exec. Nothing of the host
+ * filesystem stays reachable, so a second chroot or /proc/1/root leads back into the image only.
+ * Constant: root, python and helper arrive as $1..$3 and the command as the rest; no caller string is
+ * parsed by the shell.
  */
 export const CHROOT_SCRIPT = [
   "set -eu",
-  'root="$1"; shift',
+  'root="$1"; py="$2"; pivot="$3"; shift 3',
   // A symlinked mount point in the image could redirect a mount onto a host path: refuse it.
   'for d in proc sys dev; do if [ -L "$root/$d" ] || [ ! -d "$root/$d" ]; then echo "kiln-chroot: $root/$d is not a directory" >&2; exit 125; fi; done',
+  // Recursive: whatever kiln bound under the root for this step comes along.
+  'mount --rbind "$root" "$root"',
   'mount -t proc -o nosuid,nodev,noexec proc "$root/proc"',
   'mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"',
   // A tmpfs over /dev: the image's own /dev stays untouched underneath, and only the harmless nodes appear.
@@ -43,13 +50,15 @@ export const CHROOT_SCRIPT = [
   'ln -s /proc/self/fd "$root/dev/fd"; ln -s /proc/self/fd/0 "$root/dev/stdin"; ln -s /proc/self/fd/1 "$root/dev/stdout"; ln -s /proc/self/fd/2 "$root/dev/stderr"',
   // The host's PATH (e.g. ~/.pyenv/shims) means nothing inside the image.
   "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-  'exec chroot "$root" "$@"',
+  // -I -S: the host python reads no environment variable, user site or site-packages of its own.
+  'exec "$py" -I -S -c "$pivot" "$root" "$@"',
 ].join("\n");
 
-/** Argv that runs `argv` chrooted into `root`, sandboxed (no network unless asked), with /proc, /sys, /dev. */
+/** Argv that runs `argv` inside `root` (pivoted, host root detached), sandboxed, with /proc, /sys, /dev. */
 export function chrootArgv(root: string, argv: readonly string[], o: SandboxOptions = {}): string[] {
   if (argv.length === 0) throw new TypeError("chrootArgv: empty argv");
-  return sandboxArgv(["/bin/sh", "-c", CHROOT_SCRIPT, "kiln-chroot", root, ...argv], o);
+  const py = checkTool("python3", "enter the image root (pivot_root, drop capabilities) for bake steps", "apt-get install python3");
+  return sandboxArgv(["/bin/sh", "-c", CHROOT_SCRIPT, "kiln-chroot", root, py, PIVOT_SCRIPT, ...argv], o);
 }
 
 /** run() of argv chrooted into `root` inside the sandbox. */
