@@ -7,6 +7,7 @@ import { runInChroot } from "../../exec/sandbox.js";
 import type { LockedWheel } from "../../lock/types.js";
 import { parseMetadata } from "../../requirements/metadata.js";
 import { canonicalizeName } from "../../requirements/names.js";
+import { lockedSpec } from "../../requirements/pin-version.js";
 import { wheelhouseFromCache } from "../../sources/wheels.js";
 import type { ManifestPython } from "../../store/types.js";
 import { bakeEnv, type BakeContext } from "../context.js";
@@ -20,9 +21,9 @@ function pipEnv(ctx: Pick<BakeContext, "epoch">): Record<string, string> {
   return { ...bakeEnv(ctx), PIP_NO_INPUT: "1", PIP_DISABLE_PIP_VERSION_CHECK: "1", PIP_NO_CACHE_DIR: "1", PIP_CONFIG_FILE: "/dev/null", HOME: "/root" };
 }
 
-/** The --require-hashes requirements file pip installs from: one exact pin per locked wheel. */
+/** The --require-hashes requirements file pip installs from: one exact pin per locked wheel (=== for a non-PEP 440 version). */
 export function lockedRequirements(wheels: readonly LockedWheel[]): string {
-  return wheels.map((w) => `${w.name}==${w.version} --hash=sha256:${w.sha256}\n`).join("");
+  return wheels.map((w) => `${lockedSpec(w)} --hash=sha256:${w.sha256}\n`).join("");
 }
 
 /**
