@@ -1,13 +1,17 @@
 // The bake sandbox, for real: no network but loopback, and no mount or process that outlives it,
 // even when the sandboxed process is killed with SIGKILL. Needs root (namespaces, mount).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ToolError } from "../../src/errors.js";
 import { run } from "../../src/exec/run.js";
 import { runInChroot, runSandboxed, sandboxArgv } from "../../src/exec/sandbox.js";
+import { installPython, venvDistributions } from "../../src/bake/stages/python.js";
+import type { Lock } from "../../src/lock/types.js";
+import type { Recipe } from "../../src/recipe/types.js";
+import { sha256File } from "../../src/util/hash.js";
 
 let tmp: string;
 beforeAll(async () => {
@@ -140,6 +144,19 @@ out['chroot_proc1'] = read(marker)
 print(json.dumps(out))
 `;
 
+/** Writes a minimal wheel (kiln_probe 1.0: a module, METADATA, WHEEL, RECORD) to argv[1]. */
+const WHEEL_MAKER = `
+import base64, hashlib, sys, zipfile
+files = {"kiln_probe/__init__.py": b"X = 1\\n",
+         "kiln_probe-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\\nName: kiln-probe\\nVersion: 1.0\\n",
+         "kiln_probe-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\\nGenerator: kiln-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+digest = lambda b: "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
+record = "".join("%s,%s,%d\\n" % (n, digest(b), len(b)) for n, b in files.items()) + "kiln_probe-1.0.dist-info/RECORD,,\\n"
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for n, b in files.items(): z.writestr(n, b)
+    z.writestr("kiln_probe-1.0.dist-info/RECORD", record)
+`;
+
 describe("sandbox: image steps see the image only", () => {
   let root: string;
   let secret: string;
@@ -186,4 +203,42 @@ describe("sandbox: image steps see the image only", () => {
     for (const k of ["socket", "socket_proc1", "chroot_escape_socket"]) expect([k, out[k]]).toEqual([k, "errno 2"]);
     expect(r.stdout).not.toContain(secret);
   });
+  it("binds what a step needs read-only: it reads the host directory and cannot write to it", async () => {
+    const house = join(tmp, "host", "house");
+    await mkdir(house);
+    await writeFile(join(house, "w.txt"), "wheel\n");
+    const mountPoint = join(root, "tmp", "house");
+    await mkdir(mountPoint);
+    const r = await runInChroot(root, ["/bin/sh", "-c", "cat /tmp/house/w.txt; echo x > /tmp/house/w.txt || echo refused; touch /tmp/house/new || echo refused"], { binds: [{ host: house, mountPoint }], allowFailure: true });
+    expect(r.stdout).toBe("wheel\nrefused\nrefused\n");
+    expect(r.stderr).toContain("Read-only file system");
+    expect(await readFile(join(house, "w.txt"), "utf8")).toBe("wheel\n");
+    expect(await readdir(mountPoint)).toEqual([]);
+    await rm(mountPoint, { recursive: true });
+  });
+
+  it("runs the pip layer through a read-only wheelhouse bind, leaving neither it nor its mount point", async () => {
+    // One small wheel, made by the host's python (zipfile), in a cache laid out as kiln fetch does.
+    const file = "kiln_probe-1.0-py3-none-any.whl";
+    const made = join(tmp, file);
+    await run(["/usr/bin/python3", "-c", WHEEL_MAKER, made]);
+    const sha256 = await sha256File(made);
+    const cache = join(tmp, "cache");
+    await mkdir(join(cache, "wheels", sha256), { recursive: true });
+    await run(["cp", made, join(cache, "wheels", sha256, file)]);
+    const ctx = {
+      recipe: { python: { venv: "/opt/venv" }, checkouts: [] } as unknown as Recipe,
+      lock: { wheels: [{ name: "kiln-probe", version: "1.0", file, sha256 }] } as unknown as Lock,
+      cache,
+      root,
+      work: join(tmp, "work"),
+      epoch: 1700000000,
+    };
+    await mkdir(ctx.work);
+    await installPython(ctx);
+    expect(await venvDistributions(root, "/opt/venv")).toContainEqual({ name: "kiln-probe", version: "1.0" });
+    await expect(access(join(root, "tmp", "kiln-wheelhouse"))).rejects.toThrow();
+    expect(await readdir(ctx.work)).toEqual([]);
+    expect(await sha256File(join(cache, "wheels", sha256, file))).toBe(sha256);
+  }, 120_000);
 });
