@@ -89,10 +89,14 @@ function unmet(w: Walk, req: Requirement): string | undefined {
   }
   // A direct-reference dependency is met by any pin of that name (its hash pins the file). Pre-releases
   // match ranges here, as in pip's check of an already chosen candidate: an explicit pin is a decision.
-  if (req.url !== undefined) return undefined;
-  // A version that is not PEP 440 meets no range, only `===` of its own text (or no clause at all).
-  const met = pin.parsed ? specifierSetContains(req.specifier, pin.parsed, { prereleases: true }) : req.specifier.every((s) => s.operator === "===" && pinMatchesVersion({ version: s.version, arbitrary: true }, pin.version));
-  return met ? undefined : `pinned ${pinSpec(pin)} does not match`;
+  if (req.url !== undefined || meets(pin, req)) return undefined;
+  return `pinned ${pinSpec(pin)} does not match`;
+}
+
+/** Whether a pin meets a requirement's clauses; a version that is not PEP 440 meets only `===` of its text. */
+function meets(pin: ActivePin, req: Requirement): boolean {
+  if (pin.parsed) return specifierSetContains(req.specifier, pin.parsed, { prereleases: true });
+  return req.specifier.every((s) => s.operator === "===" && pinMatchesVersion({ version: s.version, arbitrary: true }, pin.version));
 }
 
 /** Expands one (pin, extra): checks each active requirement and queues what satisfied ones pull in. */
