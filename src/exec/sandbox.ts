@@ -1,7 +1,9 @@
 // The bake sandbox: every bake step runs in a new network namespace with nothing but loopback, and in
 // private mount and PID namespaces, so no mount and no process outlives the step, even when kiln is
 // killed. Built on run(); the argv itself comes from the pure builder in argv/unshare.ts.
+import { existsSync } from "node:fs";
 import { checkTool, run, type RunOptions, type RunResult } from "./run.js";
+import { PIVOT_SCRIPT } from "./argv/pivot.js";
 import { unshareArgv } from "./argv/unshare.js";
 
 export interface SandboxOptions {
@@ -24,15 +26,23 @@ export function runSandboxed(argv: readonly string[], opts: RunOptions & Sandbox
 }
 
 /**
- * Mounts what programs in a chroot expect (/proc, a read-only /sys, a small /dev) INSIDE the sandbox's
- * private mount namespace, so they vanish with it, then execs the command chrooted. Constant: the root
- * arrives as $1 and the command as the rest; no caller string is parsed by the shell.
+ * Builds the image's view INSIDE the sandbox's private mount namespace, so it vanishes with it: the root
+ * bound onto itself (pivot_root needs a mount point), a fresh /proc of the PID namespace, a read-only
+ * /sys, a /dev with only the harmless nodes; then hands over to the pivot helper (argv/pivot.ts), which
+ * pivots into the root, detaches the host's root and drops capabilities before exec. Nothing of the host
+ * filesystem stays reachable, so a second chroot or /proc/1/root leads back into the image only.
+ * Constant: root, python, helper and the number of read-only binds arrive as $1..$4, then each bind's
+ * source and mount point, then the command; no caller string is parsed by the shell.
  */
 export const CHROOT_SCRIPT = [
   "set -eu",
-  'root="$1"; shift',
+  'root="$1"; py="$2"; pivot="$3"; n="$4"; shift 4',
   // A symlinked mount point in the image could redirect a mount onto a host path: refuse it.
   'for d in proc sys dev; do if [ -L "$root/$d" ] || [ ! -d "$root/$d" ]; then echo "kiln-chroot: $root/$d is not a directory" >&2; exit 125; fi; done',
+  // Recursive: whatever kiln bound under the root for this step comes along.
+  'mount --rbind "$root" "$root"',
+  // What the step needs from the host (the wheelhouse), read-only, on mount points the caller made inside the root.
+  'while [ "$n" -gt 0 ]; do mount --bind "$1" "$2"; mount -o remount,bind,ro,nosuid,nodev "$2"; shift 2; n=$((n - 1)); done',
   'mount -t proc -o nosuid,nodev,noexec proc "$root/proc"',
   'mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"',
   // A tmpfs over /dev: the image's own /dev stays untouched underneath, and only the harmless nodes appear.
@@ -43,17 +53,43 @@ export const CHROOT_SCRIPT = [
   'ln -s /proc/self/fd "$root/dev/fd"; ln -s /proc/self/fd/0 "$root/dev/stdin"; ln -s /proc/self/fd/1 "$root/dev/stdout"; ln -s /proc/self/fd/2 "$root/dev/stderr"',
   // The host's PATH (e.g. ~/.pyenv/shims) means nothing inside the image.
   "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-  'exec chroot "$root" "$@"',
+  // -I -S: the host python reads no environment variable, user site or site-packages of its own.
+  'exec "$py" -I -S -c "$pivot" "$root" "$@"',
 ].join("\n");
 
-/** Argv that runs `argv` chrooted into `root`, sandboxed (no network unless asked), with /proc, /sys, /dev. */
-export function chrootArgv(root: string, argv: readonly string[], o: SandboxOptions = {}): string[] {
+/** A host directory the step sees read-only, at `mountPoint`: the host path of a directory inside the root. */
+export interface ReadOnlyBind {
+  readonly host: string;
+  readonly mountPoint: string;
+}
+
+export interface ChrootOptions extends SandboxOptions {
+  /** Host directories the step needs, bound read-only (mount points made by the caller, e.g. with inRoot). */
+  readonly binds?: readonly ReadOnlyBind[];
+}
+
+/**
+ * The python3 that runs the pivot helper: the system's, which execs itself. A wrapper found first on PATH
+ * (a pyenv shim) would keep running host code beside the step, and loses its own root at the pivot.
+ */
+function hostPython(): string {
+  if (existsSync("/usr/bin/python3")) return "/usr/bin/python3";
+  return checkTool("python3", "enter the image root (pivot_root, drop capabilities) for bake steps", "apt-get install python3");
+}
+
+/** Argv that runs `argv` inside `root` (pivoted, host root detached), sandboxed, with /proc, /sys, /dev. */
+export function chrootArgv(root: string, argv: readonly string[], o: ChrootOptions = {}): string[] {
   if (argv.length === 0) throw new TypeError("chrootArgv: empty argv");
-  return sandboxArgv(["/bin/sh", "-c", CHROOT_SCRIPT, "kiln-chroot", root, ...argv], o);
+  const binds = o.binds ?? [];
+  const outside = binds.find((b) => !b.mountPoint.startsWith(`${root.replace(/\/+$/, "")}/`));
+  if (outside) throw new TypeError(`chrootArgv: mount point ${outside.mountPoint} is not inside ${root}`);
+  const py = hostPython();
+  const bindArgs = binds.flatMap((b) => [b.host, b.mountPoint]);
+  return sandboxArgv(["/bin/sh", "-c", CHROOT_SCRIPT, "kiln-chroot", root, py, PIVOT_SCRIPT, String(binds.length), ...bindArgs, ...argv], o);
 }
 
 /** run() of argv chrooted into `root` inside the sandbox. */
-export function runInChroot(root: string, argv: readonly string[], opts: RunOptions & SandboxOptions = {}): Promise<RunResult> {
-  const { network, ...runOpts } = opts;
-  return run(chrootArgv(root, argv, { network }), runOpts);
+export function runInChroot(root: string, argv: readonly string[], opts: RunOptions & ChrootOptions = {}): Promise<RunResult> {
+  const { network, binds, ...runOpts } = opts;
+  return run(chrootArgv(root, argv, { network, ...(binds ? { binds } : {}) }), runOpts);
 }

@@ -2,7 +2,7 @@
 // path (`debs[3].sha256: …`): wrong types, unknown or missing keys, bad digests, duplicate entries.
 import type { Problem } from "../errors.js";
 import { canonicalizeName } from "../requirements/names.js";
-import { isValidVersion } from "../requirements/pep440.js";
+import { isLockableVersion } from "../requirements/pin-version.js";
 import { isValidDebVersion } from "../sources/debversion.js";
 import { isSha256Hex } from "../util/hash.js";
 import { quoteValue } from "../util/quote.js";
@@ -25,11 +25,11 @@ const nonEmpty = str(/^\S+$/, "a non-empty string without spaces");
 const packageName = str(/^[a-z0-9][a-z0-9+.-]+$/, "a Debian package name");
 const debVersion: Rule = (v) => (typeof v === "string" && isValidDebVersion(v) ? undefined : `must be a Debian version, got ${quoteValue(v)}`);
 const wheelName: Rule = (v) => (typeof v === "string" && v !== "" && canonicalizeName(v) === v ? undefined : `must be a PEP 503-normalised project name, got ${quoteValue(v)}`);
-const pep440: Rule = (v) => (typeof v === "string" && isValidVersion(v) ? undefined : `must be a PEP 440 version, got ${quoteValue(v)}`);
+const wheelVersion: Rule = (v) => (typeof v === "string" && isLockableVersion(v) ? undefined : `must be a PEP 440 version (or a === pin's text: letters, digits, . _ + ! -), got ${quoteValue(v)}`);
 const kind: Rule = (v) => (v === "git" || v === "svn" ? undefined : `must be "git" or "svn", got ${quoteValue(v)}`);
 
 const DEB: Shape = { name: packageName, version: debVersion, arch: str(/^[a-z0-9][a-z0-9-]*$/, "a Debian architecture (or \"all\")"), sha256 };
-const WHEEL: Shape = { name: wheelName, version: pep440, file: str(/^[^/\\\s]+\.whl$/, "a wheel file name (*.whl, no directory)"), sha256 };
+const WHEEL: Shape = { name: wheelName, version: wheelVersion, file: str(/^[^/\\\s]+\.whl$/, "a wheel file name (*.whl, no directory)"), sha256 };
 const CHECKOUT: Shape = {
   name: str(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a checkout name"),
   kind,

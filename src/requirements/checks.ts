@@ -1,7 +1,7 @@
 // Checks across pins: one version per package, agreement with constraints, and pip's hash rule
 // (once any pin has a hash, every pin needs one: --require-hashes is all or nothing).
 import type { Problem } from "../errors.js";
-import { compareVersionStrings } from "./pep440.js";
+import { pinOperator, pinSpec, samePinVersion } from "./pin-version.js";
 import type { Pin } from "./types.js";
 
 /** `file:line` of a pin, for messages that point at another line. */
@@ -15,7 +15,7 @@ function merge(first: Pin, again: Pin, problems: Problem[]): Pin {
   let hashes = first.hashes;
   if (first.hashes.length && again.hashes.length) {
     hashes = first.hashes.filter((h) => again.hashes.includes(h));
-    if (!hashes.length) problems.push({ file: again.file, line: again.line, message: `${again.name}==${again.version} is also pinned at ${where(first)} with no --hash in common; keep one set of hashes` });
+    if (!hashes.length) problems.push({ file: again.file, line: again.line, message: `${pinSpec(again)} is also pinned at ${where(first)} with no --hash in common; keep one set of hashes` });
   } else if (again.hashes.length) {
     hashes = again.hashes;
   }
@@ -33,10 +33,10 @@ function dedupe(pins: readonly Pin[], problems: Problem[]): Pin[] {
     if (at === undefined || !prev) {
       index.set(key, out.length);
       out.push(pin);
-    } else if (compareVersionStrings(prev.version, pin.version) === 0 && (prev.url ?? "") === (pin.url ?? "")) {
+    } else if (samePinVersion(prev, pin) && (prev.url ?? "") === (pin.url ?? "")) {
       out[at] = merge(prev, pin, problems);
     } else if (pin.applies) {
-      problems.push({ file: pin.file, line: pin.line, message: `${pin.name} is pinned twice: ==${pin.version} here and ==${prev.version} at ${where(prev)}; keep one pin (re-run pip-compile)` });
+      problems.push({ file: pin.file, line: pin.line, message: `${pin.name} is pinned twice: ${pinOperator(pin)}${pin.version} here and ${pinOperator(prev)}${prev.version} at ${where(prev)}; keep one pin (re-run pip-compile)` });
     } else {
       out.push(pin);
     }
@@ -48,8 +48,8 @@ function dedupe(pins: readonly Pin[], problems: Problem[]): Pin[] {
 function checkConstraints(pins: readonly Pin[], constraints: readonly Pin[], problems: Problem[]): void {
   for (const c of constraints.filter((x) => x.applies)) {
     for (const p of pins.filter((x) => x.applies && x.name === c.name)) {
-      if (compareVersionStrings(p.version, c.version) !== 0) {
-        problems.push({ file: p.file, line: p.line, message: `${p.name}==${p.version} conflicts with the constraint ${c.name}==${c.version} at ${where(c)}; make them agree` });
+      if (!samePinVersion(p, c)) {
+        problems.push({ file: p.file, line: p.line, message: `${pinSpec(p)} conflicts with the constraint ${pinSpec(c)} at ${where(c)}; make them agree` });
       }
     }
   }
@@ -62,7 +62,7 @@ function checkHashes(pins: readonly Pin[], options: readonly string[], problems:
   const why = hashed[0] ? `${hashed[0].name} at ${where(hashed[0])} has one` : "--require-hashes is set";
   for (const p of pins) {
     if (p.applies && !p.hashes.length) {
-      problems.push({ file: p.file, line: p.line, message: `${p.name}==${p.version} has no --hash, but ${why}: hashes are all or nothing; regenerate with pip-compile --generate-hashes` });
+      problems.push({ file: p.file, line: p.line, message: `${pinSpec(p)} has no --hash, but ${why}: hashes are all or nothing; regenerate with pip-compile --generate-hashes` });
     }
   }
 }

@@ -5,12 +5,16 @@ import { UserError } from "../errors.js";
 import { evaluateMarkerNode, type MarkerEnvironment } from "./markers.js";
 import type { DistMetadata } from "./metadata.js";
 import { canonicalizeName } from "./names.js";
-import { compareVersions, parseVersion, type Version } from "./pep440.js";
+import { parseVersion, tryParseVersion, type Version } from "./pep440.js";
 import { parseRequirement, type Requirement } from "./pep508.js";
+import { pinMatchesVersion, pinSpec } from "./pin-version.js";
 import { formatSpecifierSet, parseSpecifierSet, specifierSetContains } from "./specifier.js";
 import type { Pin } from "./types.js";
 
-export type ClosurePin = Pick<Pin, "name" | "version" | "extras" | "applies" | "file" | "line" | "marker">;
+export type ClosurePin = Pick<Pin, "name" | "version" | "arbitrary" | "extras" | "applies" | "file" | "line" | "marker">;
+
+/** A pin that applies, with its version parsed (undefined: a `===` pin whose text is not PEP 440). */
+type ActivePin = ClosurePin & { readonly parsed: Version | undefined };
 
 export interface ClosureInput {
   readonly pins: readonly ClosurePin[];
@@ -43,7 +47,7 @@ interface RawGap {
 /** The state of one check. */
 interface Walk {
   readonly env: MarkerEnvironment;
-  readonly pins: Map<string, ClosurePin & { parsed: Version }>;
+  readonly pins: Map<string, ActivePin>;
   readonly inactive: Map<string, ClosurePin>;
   readonly meta: Map<string, DistMetadata>;
   readonly parsed: Map<string, Requirement | Error>;
@@ -81,12 +85,18 @@ function unmet(w: Walk, req: Requirement): string | undefined {
   const pin = w.pins.get(name);
   if (!pin) {
     const off = w.inactive.get(name);
-    return off ? `pinned ${off.name}==${off.version} only where ${off.marker ?? "?"}, which does not hold for the target` : "not pinned";
+    return off ? `pinned ${pinSpec(off)} only where ${off.marker ?? "?"}, which does not hold for the target` : "not pinned";
   }
   // A direct-reference dependency is met by any pin of that name (its hash pins the file). Pre-releases
   // match ranges here, as in pip's check of an already chosen candidate: an explicit pin is a decision.
-  if (req.url !== undefined || specifierSetContains(req.specifier, pin.parsed, { prereleases: true })) return undefined;
-  return `pinned ${pin.name}==${pin.version} does not match`;
+  if (req.url !== undefined || meets(pin, req)) return undefined;
+  return `pinned ${pinSpec(pin)} does not match`;
+}
+
+/** Whether a pin meets a requirement's clauses; a version that is not PEP 440 meets only `===` of its text. */
+function meets(pin: ActivePin, req: Requirement): boolean {
+  if (pin.parsed) return specifierSetContains(req.specifier, pin.parsed, { prereleases: true });
+  return req.specifier.every((s) => s.operator === "===" && pinMatchesVersion({ version: s.version, arbitrary: true }, pin.version));
 }
 
 /** Expands one (pin, extra): checks each active requirement and queues what satisfied ones pull in. */
@@ -120,17 +130,11 @@ function expand(w: Walk, name: string, extra: string, queue: [string, string][])
 }
 
 /** Problems with a pin itself: no METADATA, a different version inside, or a Python it cannot run on. */
-function checkPinMetadata(w: Walk, pin: ClosurePin & { parsed: Version }): void {
+function checkPinMetadata(w: Walk, pin: ActivePin): void {
   const meta = w.meta.get(pin.name);
   const gap = (reason: string): void => void w.gaps.push({ from: pin.name, viaExtra: "", requirement: "", reason });
   if (!meta) return gap("no METADATA was read for it (is its wheel in the wheelhouse?)");
-  let version: Version | undefined;
-  try {
-    version = parseVersion(meta.version);
-  } catch {
-    version = undefined;
-  }
-  if (!version || compareVersions(version, pin.parsed) !== 0) gap(`its wheel's METADATA says version ${meta.version}`);
+  if (!pinMatchesVersion(pin, meta.version)) gap(`its wheel's METADATA says version ${meta.version}`);
   if (meta.requiresPython) {
     try {
       const ok = specifierSetContains(parseSpecifierSet(meta.requiresPython), w.env.python_full_version, { prereleases: true });
@@ -146,7 +150,7 @@ function chains(w: Walk, order: readonly string[]): Map<string, string[]> {
   const hasParent = new Set([...w.edges.values()].flatMap((s) => [...s]));
   const starts = [...order.filter((n) => !hasParent.has(n)), ...order];
   const chain = new Map<string, string[]>();
-  const label = (n: string) => `${n}==${w.pins.get(n)?.version ?? "?"}`;
+  const label = (n: string) => (w.pins.has(n) ? pinSpec(w.pins.get(n) as ActivePin) : `${n}==?`);
   for (const start of starts) {
     if (chain.has(start)) continue;
     chain.set(start, [label(start)]);
@@ -166,7 +170,7 @@ function chains(w: Walk, order: readonly string[]): Map<string, string[]> {
 /** Finds every unmet dependency of the pins that apply to the target. */
 export function findClosureGaps(input: ClosureInput): ClosureGap[] {
   const w: Walk = { env: input.env, pins: new Map(), inactive: new Map(), meta: new Map(), parsed: new Map(), done: new Map(), edges: new Map(), gaps: [] };
-  for (const p of input.pins) (p.applies ? w.pins.set(p.name, { ...p, parsed: parseVersion(p.version) }) : w.inactive.set(p.name, p));
+  for (const p of input.pins) (p.applies ? w.pins.set(p.name, { ...p, parsed: p.arbitrary ? tryParseVersion(p.version) : parseVersion(p.version) }) : w.inactive.set(p.name, p));
   for (const m of input.metadata) w.meta.set(canonicalizeName(m.name), m);
   const queue: [string, string][] = [];
   for (const pin of w.pins.values()) {
@@ -184,7 +188,7 @@ export function findClosureGaps(input: ClosureInput): ClosureGap[] {
   return w.gaps.map((g) => {
     const pin = w.pins.get(g.from);
     const chain = [...(chainOf.get(g.from) ?? [`${g.from}==?`])];
-    if (g.viaExtra) chain[chain.length - 1] = `${g.from}[${g.viaExtra}]==${pin?.version ?? "?"}`;
+    if (g.viaExtra) chain[chain.length - 1] = pin ? pinSpec({ ...pin, name: `${g.from}[${g.viaExtra}]` }) : `${g.from}[${g.viaExtra}]==?`;
     const message = g.requirement ? `${chain.join(" › ")} needs ${g.requirement}: ${g.reason}` : `${chain.join(" › ")}: ${g.reason}`;
     return { file: pin?.file ?? "", line: pin?.line ?? 0, chain, requirement: g.requirement, reason: g.reason, message };
   });

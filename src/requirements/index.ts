@@ -26,3 +26,4 @@ export { parseRequirement, InvalidRequirement, type Requirement } from "./pep508
 export * from "./metadata.js";
 export { listZip, readZipEntry, ZipError, type ZipEntry } from "./zip.js";
 export * from "./closure.js";
+export * from "./pin-version.js";

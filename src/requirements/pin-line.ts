@@ -4,6 +4,7 @@ import { evaluateMarkerNode, type MarkerEnvironment } from "./markers.js";
 import { canonicalizeName } from "./names.js";
 import { normalizeVersion, tryParseVersion } from "./pep440.js";
 import { parseRequirement, type Requirement } from "./pep508.js";
+import { ARBITRARY_VERSION_RE } from "./pin-version.js";
 import type { Pin } from "./types.js";
 import { quoteInput } from "../util/quote.js";
 
@@ -51,15 +52,22 @@ function directReferenceVersion(req: Requirement, hashes: readonly string[]): { 
   return version ? { version: normalizeVersion((parts[1] as string).replace(/_/g, "-")) } : { problem: `${where}: the wheel's version ${quoteInput(parts[1])} is not PEP 440` };
 }
 
-/** The exact version of a `name==V` requirement, or the problem with it. */
-function exactVersion(req: Requirement): { version?: string; problem?: string } {
+/** The exact version of a `name==V` or `name===V` requirement, or the problem with it. */
+function exactVersion(req: Requirement): { version?: string; arbitrary?: true; problem?: string } {
   const spec = req.specifier;
   const first = spec[0];
   if (!first) return { problem: `${req.name} has no version: ${PIN_HINT}, e.g. ${req.name}==1.2.3` };
   if (spec.length > 1) return { problem: `${req.name}${quoteInput(req.specifierText)} has several version clauses: ${PIN_HINT}` };
+  if (first.operator === "===") return arbitraryVersion(req.name, first.version);
   if (first.operator !== "==") return { problem: `${req.name}${first.operator}${first.version} is not an exact pin: ${PIN_HINT}` };
   if (first.version.endsWith(".*")) return { problem: `${req.name}==${first.version} is a wildcard, not an exact pin: ${PIN_HINT}` };
   return { version: normalizeVersion(first.version) };
+}
+
+/** A `===V` pin (arbitrary equality): exact by its text, which must be made of version characters. */
+function arbitraryVersion(name: string, version: string): { version?: string; arbitrary?: true; problem?: string } {
+  if (ARBITRARY_VERSION_RE.test(version)) return { version, arbitrary: true };
+  return { problem: `${name}===${quoteInput(version)}: an arbitrary-equality version must be letters, digits and . _ + ! - only; ${PIN_HINT}` };
 }
 
 /** Whether the marker holds for the target; a marker that cannot be evaluated is a problem. */
@@ -86,13 +94,15 @@ export function readPinLine(input: PinLine): { pin?: Pin; problems: string[] } {
     return { problems: [`${(e as Error).message}: ${PIN_HINT}`] };
   }
   const hashes = readHashes(input.options, problems);
-  const { version, problem } = req.url !== undefined ? directReferenceVersion(req, hashes) : exactVersion(req);
+  const exact: { version?: string; arbitrary?: true; problem?: string } = req.url !== undefined ? directReferenceVersion(req, hashes) : exactVersion(req);
+  const { version, problem } = exact;
   if (problem) problems.push(problem);
   const holds = applies(req, input.env, problems);
   if (problems.length || version === undefined) return { problems };
   const pin: Pin = {
     name: canonicalizeName(req.name),
     version,
+    ...(exact.arbitrary ? { arbitrary: true as const } : {}),
     extras: [...new Set(req.extras.map(canonicalizeName))].sort(),
     ...(req.markerText !== undefined ? { marker: req.markerText } : {}),
     applies: holds,

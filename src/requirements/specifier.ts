@@ -1,5 +1,7 @@
 // PEP 440 version specifiers (`>=1.0,<2`, `~=1.4.2`, `==1.*`, `===x`), matching exactly as
-// packaging 23's Specifier / SpecifierSet do, including their pre-release and local-version rules.
+// packaging 23's Specifier / SpecifierSet do, including their pre-release and local-version rules,
+// except for epochs in prefix matching and ~=, where packaging 23 ignored them (pypa/packaging#683):
+// there we follow PEP 440 and packaging 24+ (equal epochs only).
 import {
   InvalidVersion,
   baseVersion,
@@ -96,12 +98,18 @@ export function canonicalizeVersion(text: string, stripTrailingZero = true): str
   return formatVersion({ ...v, release });
 }
 
-/** Splits "1.2rc1" into ["1", "2", "rc1"] the way packaging's _version_split does. */
+/**
+ * Splits "2!1.2rc1" into ["2", "1", "2", "rc1"] the way packaging (24+) does: the epoch first ("0" when
+ * absent), so that prefix matching and ~= compare it as its own component (PEP 440: equal epochs only).
+ */
 function versionSplit(text: string): string[] {
-  return text.split(".").flatMap((item) => {
+  const bang = text.lastIndexOf("!");
+  const epoch = text.slice(0, Math.max(bang, 0)) || "0";
+  const parts = text.slice(bang + 1).split(".").flatMap((item) => {
     const m = /^([0-9]+)((?:a|b|c|rc)[0-9]+)$/.exec(item);
     return m ? [m[1] as string, m[2] as string] : [item];
   });
+  return [epoch, ...parts];
 }
 
 /** True for a segment that does not start a pre/post/dev suffix (packaging's _is_not_suffix). */
@@ -139,15 +147,17 @@ function compareEqual(prospective: Version, spec: string): boolean {
   return compareVersions(candidate, specVersion) === 0;
 }
 
-/** `~=X.Y.Z`: >= X.Y.Z and == X.Y.* (the prefix computed from the text as packaging does). */
+/** `~=E!X.Y.Z`: >= E!X.Y.Z and == E!X.Y.* (the prefix computed from the text as packaging does). */
 function compareCompatible(prospective: Version, spec: string): boolean {
-  const parts = versionSplit(spec);
+  // A leading "v" is spelling only; dropped so that the epoch is the text before "!".
+  const parts = versionSplit(spec.replace(/^v/i, ""));
   const kept: string[] = [];
   for (const p of parts) {
     if (!isNotSuffix(p)) break;
     kept.push(p);
   }
-  const prefix = `${kept.slice(0, -1).join(".")}.*`;
+  const [epoch, ...release] = kept.slice(0, -1);
+  const prefix = `${epoch ?? "0"}!${release.join(".")}.*`;
   return compareVersions(publicVersion(prospective), parseVersion(spec)) >= 0 && compareEqual(prospective, prefix);
 }
 

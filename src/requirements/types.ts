@@ -4,8 +4,13 @@
 export interface Pin {
   /** PEP 503-normalised name. */
   readonly name: string;
-  /** Normalised PEP 440 version (for a direct reference: the version in the wheel's file name). */
+  /**
+   * Normalised PEP 440 version (for a direct reference: the version in the wheel's file name); for an
+   * arbitrary-equality pin (`===`), the text as written.
+   */
   readonly version: string;
+  /** A `===` pin: its version is matched as text, case-insensitively (pip-compile writes these for non-PEP 440 versions). */
+  readonly arbitrary?: true;
   /** Requested extras, PEP 685-normalised, sorted. */
   readonly extras: readonly string[];
   /** Environment marker text as written after ";". */

@@ -5,14 +5,14 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ToolError, type Problem } from "../errors.js";
 import { checkTool, describeFailure, run } from "../exec/run.js";
-import { canonicalizeName, type Pin } from "../requirements/index.js";
+import { canonicalizeName, pinSpec, type Pin } from "../requirements/index.js";
 import { platformTags, type WheelTarget } from "./wheel-name.js";
 
 /** One requirements line per pin with all its hashes: exactly what pip may download. */
 export function pipRequirementsText(pins: readonly Pin[]): string {
   return pins
     .map((p) => {
-      const req = p.url !== undefined ? `${p.name} @ ${p.url}` : `${p.name}==${p.version}`;
+      const req = p.url !== undefined ? `${p.name} @ ${p.url}` : pinSpec(p);
       return [req, ...p.hashes.map((h) => `--hash=sha256:${h}`)].join(" ");
     })
     .join("\n")
@@ -56,12 +56,12 @@ export function pipProblems(stderr: string, pins: readonly Pin[], index: string)
   for (const m of stderr.matchAll(mismatch)) {
     const pin = find(m[1] ?? "");
     if (!pin) continue;
-    problems.push({ ...at(pin), message: `${pin.name}==${pin.version}: hash mismatch (expected ${pin.hashes.join(" or ")}, got ${m[2]})` });
+    problems.push({ ...at(pin), message: `${pinSpec(pin)}: hash mismatch (expected ${pin.hashes.join(" or ")}, got ${m[2]})` });
   }
   for (const m of stderr.matchAll(/No matching distribution found for ([A-Za-z0-9._-]+)/g)) {
     const pin = find(m[1] ?? "");
     if (!pin) continue;
-    problems.push({ ...at(pin), message: `${pin.name}==${pin.version}: no wheel for the target on ${index}; publish one there, or fetch from a wheelhouse` });
+    problems.push({ ...at(pin), message: `${pinSpec(pin)}: no wheel for the target on ${index}; publish one there, or fetch from a wheelhouse` });
   }
   return problems;
 }

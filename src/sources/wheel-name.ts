@@ -1,15 +1,18 @@
 // Wheel file names (PEP 427/491) and the PEP 425 tags a target interpreter accepts, best first,
 // in the order Python's `packaging.tags.sys_tags()` gives them for CPython on glibc Linux.
 import { canonicalizeName } from "../requirements/names.js";
-import { normalizeVersion } from "../requirements/pep440.js";
+import { isValidVersion, normalizeVersion } from "../requirements/pep440.js";
+import { ARBITRARY_VERSION_RE } from "../requirements/pin-version.js";
 
 /** A parsed wheel file name. */
 export interface WheelName {
   readonly file: string;
   /** PEP 503-normalised distribution name. */
   readonly name: string;
-  /** PEP 440-normalised version. */
+  /** PEP 440-normalised version; a version that is not PEP 440 (a `===` pin's) as written. */
   readonly version: string;
+  /** The version as the file name writes it (a `-` in it escaped as `_`). */
+  readonly rawVersion: string;
   readonly build?: string;
   /** Every `python-abi-platform` tag the file carries (compressed tag sets expanded). */
   readonly tags: readonly string[];
@@ -24,14 +27,11 @@ export function parseWheelFilename(file: string): WheelName | undefined {
   const build = parts.length === 6 ? parts[2] : undefined;
   if (build !== undefined && !/^\d/.test(build)) return undefined;
   const [py, abi, plat] = parts.slice(-3) as [string, string, string];
-  let version: string;
-  try {
-    version = normalizeVersion(rawVersion);
-  } catch {
-    return undefined;
-  }
+  // `_` is how a file name writes a version's `-` (1.0-custom → 1.0_custom).
+  const version = isValidVersion(rawVersion.replace(/_/g, "-")) ? normalizeVersion(rawVersion.replace(/_/g, "-")) : rawVersion;
+  if (!ARBITRARY_VERSION_RE.test(version)) return undefined;
   const tags = py.split(".").flatMap((p) => abi.split(".").flatMap((a) => plat.split(".").map((pl) => `${p}-${a}-${pl}`)));
-  return { file, name: canonicalizeName(name), version, ...(build !== undefined ? { build } : {}), tags };
+  return { file, name: canonicalizeName(name), version, rawVersion, ...(build !== undefined ? { build } : {}), tags };
 }
 
 /** The interpreter and platform a wheel must run on. */

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { UserError, type Problem } from "../errors.js";
 import type { LockedWheel } from "../lock/types.js";
-import { checkClosure, evaluateMarker, readWheelMetadata, targetEnvironment, type MarkerEnvironment, type Pin, type Requirements } from "../requirements/index.js";
+import { checkClosure, evaluateMarker, pinSpec, readWheelMetadata, targetEnvironment, wheelMatchesPin, type MarkerEnvironment, type Pin, type Requirements } from "../requirements/index.js";
 import { sha256File } from "../util/hash.js";
 import { cacheTemp, checkCached, storeFile } from "./cache.js";
 import { pipDownload } from "./wheel-index.js";
@@ -44,7 +44,7 @@ export function wheelPath(cache: string, w: Pick<LockedWheel, "sha256" | "file">
 
 /** `katcp-lite==0.9.3`, as messages name a pin. */
 function label(p: Pin): string {
-  return `${p.name}==${p.version}`;
+  return pinSpec(p);
 }
 
 /** The wheel target the marker environment describes. */
@@ -65,7 +65,7 @@ async function choose(pin: Pin, paths: readonly string[], target: WheelTarget, w
   const rank = wheelRanker(target);
   const named = paths.map((path) => ({ path, wheel: parseWheelFilename(basename(path)) })).filter((c): c is { path: string; wheel: WheelName } => c.wheel?.name === pin.name);
   // For a direct reference the pin's version is the one in its file name, so this holds for it too.
-  const exact = named.filter((c) => c.wheel.version === pin.version);
+  const exact = named.filter((c) => wheelMatchesPin(pin, c.wheel));
   const at = { file: pin.file, line: pin.line };
   if (!exact.length) {
     const others = [...new Set(named.map((c) => c.wheel.version))].join(", ");

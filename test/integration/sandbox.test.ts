@@ -1,12 +1,17 @@
 // The bake sandbox, for real: no network but loopback, and no mount or process that outlives it,
 // even when the sandboxed process is killed with SIGKILL. Needs root (namespaces, mount).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ToolError } from "../../src/errors.js";
 import { run } from "../../src/exec/run.js";
-import { runSandboxed, sandboxArgv } from "../../src/exec/sandbox.js";
+import { runInChroot, runSandboxed, sandboxArgv } from "../../src/exec/sandbox.js";
+import { installPython, venvDistributions } from "../../src/bake/stages/python.js";
+import type { Lock } from "../../src/lock/types.js";
+import type { Recipe } from "../../src/recipe/types.js";
+import { sha256File } from "../../src/util/hash.js";
 
 let tmp: string;
 beforeAll(async () => {
@@ -91,4 +96,149 @@ describe("sandbox", () => {
     expect(await untilEmpty(() => hostMounts("kiln-sbx-m2"))).toEqual([]);
     expect((await run(["findmnt", "-rn", "-o", "TARGET"])).stdout).not.toContain(dir);
   });
+});
+
+// A step that tries every way out of the image it can: read a host file, connect to a host UNIX socket,
+// a second chroot (the mkdir/chroot/cd .. trick, and /proc/1/root), mount and mknod. Prints JSON.
+const ESCAPE_PROBE = `
+import ctypes, json, os, socket, stat, sys
+marker, sock = sys.argv[1], sys.argv[2]
+out = {}
+def read(p):
+    try:
+        with open(p) as f: return f.read()
+    except OSError as e: return 'errno %d' % e.errno
+def connect(p):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(p); return 'connected'
+    except OSError as e: return 'errno %d' % e.errno
+def attempt(f):
+    try:
+        f(); return 'ok'
+    except OSError as e: return 'errno %d' % e.errno
+with open('/kiln-step-was-here', 'w') as f: f.write('ok')
+out['devnull'] = attempt(lambda: open('/dev/null', 'w').write('x'))
+out['proc'] = os.path.exists('/proc/self/status')
+out['capbnd_sys_admin'] = [int(l.split()[1], 16) >> 21 & 1 for l in open('/proc/self/status') if l.startswith('CapBnd')][0]
+libc = ctypes.CDLL(None, use_errno=True)
+out['mount'] = 'ok' if libc.mount(b'none', b'/tmp', b'tmpfs', 0, None) == 0 else 'errno %d' % ctypes.get_errno()
+out['mknod'] = attempt(lambda: os.mknod('/tmp/disk', stat.S_IFBLK | 0o600, os.makedev(8, 0)))
+out['direct'] = read(marker)
+out['proc1'] = read('/proc/1/root' + marker)
+out['procself'] = read('/proc/self/root/../../..' + marker)
+out['relative'] = read('../../../../../../../..' + marker)
+out['socket'] = connect(sock)
+out['socket_proc1'] = connect('/proc/1/root' + sock)
+top = os.open('/', os.O_RDONLY)
+os.makedirs('/tmp/jail', exist_ok=True)
+os.chroot('/tmp/jail')
+os.fchdir(top)
+for _ in range(64): os.chdir('..')
+os.chroot('.')
+out['chroot_escape'] = read(marker)
+out['chroot_escape_socket'] = connect(sock)
+os.chroot('/proc/1/root')
+os.chdir('/')
+out['chroot_proc1'] = read(marker)
+print(json.dumps(out))
+`;
+
+/** Writes a minimal wheel (kiln_probe 1.0: a module, METADATA, WHEEL, RECORD) to argv[1]. */
+const WHEEL_MAKER = `
+import base64, hashlib, sys, zipfile
+files = {"kiln_probe/__init__.py": b"X = 1\\n",
+         "kiln_probe-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\\nName: kiln-probe\\nVersion: 1.0\\n",
+         "kiln_probe-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\\nGenerator: kiln-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+digest = lambda b: "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
+record = "".join("%s,%s,%d\\n" % (n, digest(b), len(b)) for n, b in files.items()) + "kiln_probe-1.0.dist-info/RECORD,,\\n"
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for n, b in files.items(): z.writestr(n, b)
+    z.writestr("kiln_probe-1.0.dist-info/RECORD", record)
+`;
+
+describe("sandbox: image steps see the image only", () => {
+  let root: string;
+  let secret: string;
+  let sock: string;
+  let server: Server;
+  const usrMounted = async () => (await readFile("/proc/self/mountinfo", "utf8")).split("\n").filter((l) => l.split(" ")[4] === join(root, "usr"));
+
+  beforeAll(async () => {
+    // A small root: the host's /usr bound read-only (its python3, sh) plus empty mount points. Fast to make.
+    root = join(tmp, "root");
+    for (const d of ["usr", "proc", "sys", "dev", "tmp", "root"]) await mkdir(join(root, d), { recursive: true });
+    for (const l of ["bin", "sbin", "lib", "lib64"]) await symlink(`usr/${l}`, join(root, l));
+    await run(["mount", "--bind", "/usr", join(root, "usr")]);
+    await run(["mount", "-o", "remount,bind,ro", join(root, "usr")]);
+    expect((await usrMounted())[0]?.split(" ")[5]).toMatch(/^ro\b/);
+    secret = `kiln-host-secret-${process.pid}-${Date.now()}`;
+    await mkdir(join(tmp, "host"));
+    await writeFile(join(tmp, "host", "marker"), secret);
+    sock = join(tmp, "host", "sock");
+    server = createServer((c) => c.end());
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+  });
+  afterAll(async () => {
+    server?.close();
+    await run(["umount", join(root, "usr")], { allowFailure: true });
+    // Never let the rm in the outer afterAll reach the host's /usr.
+    if ((await usrMounted()).length) throw new Error(`${root}/usr is still mounted: unmount it before removing ${tmp}`);
+  });
+
+  it("runs a normal step: writes into the root, sees its /proc and /dev/null", async () => {
+    const r = await runInChroot(root, ["/bin/sh", "-c", 'echo made > /made-here && ls /proc/self/status && echo x > /dev/null && cat /proc/1/cmdline | tr "\\0" " "']);
+    expect(r.stdout).toContain("/proc/self/status");
+    expect(await readFile(join(root, "made-here"), "utf8")).toBe("made\n");
+    await rm(join(root, "made-here"));
+  });
+
+  it("cannot read a host file, reach a host socket, chroot out, mount or make a device node", async () => {
+    const marker = join(tmp, "host", "marker");
+    const r = await runInChroot(root, ["/usr/bin/python3", "-I", "-c", ESCAPE_PROBE, marker, sock]);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(await readFile(join(root, "kiln-step-was-here"), "utf8")).toBe("ok");
+    expect(out).toMatchObject({ devnull: "ok", proc: true, capbnd_sys_admin: 0, mount: "errno 1", mknod: "errno 1" });
+    for (const k of ["direct", "proc1", "procself", "relative", "chroot_escape", "chroot_proc1"]) expect([k, out[k]]).toEqual([k, "errno 2"]);
+    for (const k of ["socket", "socket_proc1", "chroot_escape_socket"]) expect([k, out[k]]).toEqual([k, "errno 2"]);
+    expect(r.stdout).not.toContain(secret);
+  });
+  it("binds what a step needs read-only: it reads the host directory and cannot write to it", async () => {
+    const house = join(tmp, "host", "house");
+    await mkdir(house);
+    await writeFile(join(house, "w.txt"), "wheel\n");
+    const mountPoint = join(root, "tmp", "house");
+    await mkdir(mountPoint);
+    const r = await runInChroot(root, ["/bin/sh", "-c", "cat /tmp/house/w.txt; echo x > /tmp/house/w.txt || echo refused; touch /tmp/house/new || echo refused"], { binds: [{ host: house, mountPoint }], allowFailure: true });
+    expect(r.stdout).toBe("wheel\nrefused\nrefused\n");
+    expect(r.stderr).toContain("Read-only file system");
+    expect(await readFile(join(house, "w.txt"), "utf8")).toBe("wheel\n");
+    expect(await readdir(mountPoint)).toEqual([]);
+    await rm(mountPoint, { recursive: true });
+  });
+
+  it("runs the pip layer through a read-only wheelhouse bind, leaving neither it nor its mount point", async () => {
+    // One small wheel, made by the host's python (zipfile), in a cache laid out as kiln fetch does.
+    const file = "kiln_probe-1.0-py3-none-any.whl";
+    const made = join(tmp, file);
+    await run(["/usr/bin/python3", "-c", WHEEL_MAKER, made]);
+    const sha256 = await sha256File(made);
+    const cache = join(tmp, "cache");
+    await mkdir(join(cache, "wheels", sha256), { recursive: true });
+    await run(["cp", made, join(cache, "wheels", sha256, file)]);
+    const ctx = {
+      recipe: { python: { venv: "/opt/venv" }, checkouts: [] } as unknown as Recipe,
+      lock: { wheels: [{ name: "kiln-probe", version: "1.0", file, sha256 }] } as unknown as Lock,
+      cache,
+      root,
+      work: join(tmp, "work"),
+      epoch: 1700000000,
+    };
+    await mkdir(ctx.work);
+    await installPython(ctx);
+    expect(await venvDistributions(root, "/opt/venv")).toContainEqual({ name: "kiln-probe", version: "1.0" });
+    await expect(access(join(root, "tmp", "kiln-wheelhouse"))).rejects.toThrow();
+    expect(await readdir(ctx.work)).toEqual([]);
+    expect(await sha256File(join(cache, "wheels", sha256, file))).toBe(sha256);
+  }, 120_000);
 });

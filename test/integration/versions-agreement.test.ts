@@ -1,12 +1,15 @@
 // Our PEP 440 / specifier / marker / Debian version code must agree with the reference
 // implementations on a large corpus generated from a seeded PRNG: python3-packaging (one python
 // process per kind of check, corpus on stdin as JSON) and apt_pkg / `dpkg --compare-versions`.
+// Epochs in prefix matching and ~=, and === pins, need packaging 24+ (python3 on PATH or the system's).
 import pLimit from "p-limit";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/exec/run.js";
 import { evaluateMarker, type MarkerEnvironment } from "../../src/requirements/markers.js";
 import { compareVersions, formatVersion, isPrerelease, tryParseVersion } from "../../src/requirements/pep440.js";
-import { parseSpecifierSet, specifierSetContains } from "../../src/requirements/specifier.js";
+import { parseRequirementsText } from "../../src/requirements/parse.js";
+import { pinMatchesVersion } from "../../src/requirements/pin-version.js";
+import { parseSpecifier, parseSpecifierSet, specifierContains, specifierSetContains } from "../../src/requirements/specifier.js";
 import { compareDebVersions, parseDebVersion } from "../../src/sources/debversion.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -149,7 +152,8 @@ for i, v in data["cases"]:
         out.append([sets[i].contains(v), sets[i].contains(v, prereleases=True)])
     except Exception as e:
         out.append("error: " + type(e).__name__)
-print(json.dumps({"valid": valid, "contains": out}))
+import packaging
+print(json.dumps({"valid": valid, "contains": out, "version": packaging.__version__}))
 `;
 
 describe("PEP 440 specifiers agree with packaging", () => {
@@ -164,7 +168,8 @@ describe("PEP 440 specifiers agree with packaging", () => {
       }
     });
     const cases: [number, string][] = specs.flatMap((s, i) => (ours[i] ? nearVersions(r, s.split(",")[0]!.replace(/^\s*(~=|===|==|!=|<=|>=|<|>)/, "")).map((v) => [i, v] as [number, string]) : []));
-    const ref = await python<{ valid: boolean[]; contains: ([boolean, boolean] | string)[] }>(PY_SPECIFIERS, { specs, cases });
+    const ref = await python<{ valid: boolean[]; contains: ([boolean, boolean] | string)[]; version: string }>(PY_SPECIFIERS, { specs, cases });
+    const epochBlind = Number(ref.version.split(".")[0]) < 24;
     const bad: unknown[] = [];
     specs.forEach((s, i) => {
       if ((ours[i] !== undefined) !== ref.valid[i]) bad.push({ spec: s, oursValid: ours[i] !== undefined, packagingValid: ref.valid[i] });
@@ -175,6 +180,9 @@ describe("PEP 440 specifiers agree with packaging", () => {
       // packaging raises for `===` of a non-PEP 440 string (it asks whether that string is a
       // pre-release); we treat it as "not a pre-release" and match it as text, by design.
       if (theirs === "error: InvalidVersion" && set.some((c) => c.operator === "===" && tryParseVersion(c.version) === undefined)) return;
+      // packaging < 24 ignores epochs in prefix matching and ~= (pypa/packaging#683); we follow PEP 440
+      // and packaging 24+, checked against it by the epoch corpus below.
+      if (epochBlind && set.some((c) => (c.version.endsWith(".*") || c.operator === "~=") && (c.version.includes("!") || v.includes("!")))) return;
       const mine = [specifierSetContains(set, v), specifierSetContains(set, v, { prereleases: true })];
       if (JSON.stringify(mine) !== JSON.stringify(theirs)) bad.push({ spec: specs[i], version: v, ours: mine, packaging: theirs });
     });
@@ -184,6 +192,82 @@ describe("PEP 440 specifiers agree with packaging", () => {
     expect(ref.valid.filter((x) => !x).length).toBeGreaterThan(30);
     expect(ref.contains.filter((c) => Array.isArray(c) && c[0]).length).toBeGreaterThan(800);
     expect(ref.contains.filter((c) => Array.isArray(c) && !c[0]).length).toBeGreaterThan(800);
+  });
+});
+
+// ---------- Epochs in prefix matching and ~=, and === (arbitrary equality) ----------
+
+/** A clause whose answer hangs on the epoch: ==X.*, !=X.*, ~=X, ==X, !=X, with and without epochs. */
+function genEpochCase(r: R): [string, string] {
+  const epoch = () => pick(r, ["", "", "0!", "1!", "2!", "01!"]);
+  const release = (min: number) => times(Math.max(min, 1 + Math.floor(r() * 3)), () => pick(r, ["0", "0", "1", "2", "00"])).join(".");
+  const op = pick(r, ["==*", "!=*", "~=", "~=", "==", "!="]);
+  const rel = release(op === "~=" ? 2 : 1);
+  const suffix = () => (chance(r, 0.3) ? pick(r, ["a1", ".post1", ".dev0", ".0", ".1"]) : "");
+  const spec = op.endsWith("*") ? `${op.slice(0, 2)}${epoch()}${rel}.*` : `${op}${epoch()}${rel}${op === "~=" ? suffix() : ""}`;
+  // Mostly the clause's own release, so that the epoch decides.
+  const version = `${epoch()}${chance(r, 0.6) ? rel : release(1)}${suffix()}${chance(r, 0.1) ? "+local" : ""}`;
+  return [spec, version];
+}
+
+/** A `foo===X` pin and a version to match it against: texts that are and are not PEP 440, in any case. */
+function genArbitraryCase(r: R): [string, string] {
+  const texts = ["1.0-custom", "1.0_custom", "2013-10-11", "1.0", "1.0.0", "0.9.dev-r1234", "1.0+local", "abc", "1!2.0", "2004d"];
+  const recase = (t: string) => (chance(r, 0.3) ? t.toUpperCase() : t);
+  const x = pick(r, texts);
+  return [`foo===${recase(x)}`, recase(chance(r, 0.5) ? x : pick(r, texts))];
+}
+
+/** A python whose packaging splits epochs off in prefix matching and matches === by text (packaging 24+). */
+async function fixedPackagingPython(): Promise<string | undefined> {
+  const probe = 'from packaging.specifiers import Specifier as S\nprint(S("==1!0.0.*").contains("1!0.0", prereleases=True) and not S("==0.0.*").contains("1!0.0", prereleases=True) and S("===1.0-custom").contains("1.0-CUSTOM", prereleases=True))';
+  for (const py of ["python3", PYTHON]) {
+    const r = await run([py, "-c", probe], { allowFailure: true }).catch(() => undefined);
+    if (r?.exitCode === 0 && r.stdout.trim() === "True") return py;
+  }
+  return undefined;
+}
+
+const PY_EXACT = `
+import json, sys
+from packaging.requirements import Requirement
+from packaging.specifiers import Specifier
+data = json.load(sys.stdin)
+def contains(spec, v):
+    try:
+        return spec.contains(v, prereleases=True)
+    except Exception as e:
+        return "error: " + type(e).__name__
+print(json.dumps({
+    "epochs": [contains(Specifier(s), v) for s, v in data["epochs"]],
+    "arbitrary": [contains(Requirement(p).specifier, v) for p, v in data["arbitrary"]],
+}))
+`;
+
+describe("epochs and === agree with packaging 24+", () => {
+  it("matches prefix, ~= and != clauses across epochs, and === pins by text", async (ctx) => {
+    const py = await fixedPackagingPython();
+    // Debian 12's packaging 23 has the epoch bug itself: it cannot be the reference here.
+    if (!py) return ctx.skip("no python3 with packaging 24+ (pip install 'packaging>=24') to compare with");
+    const r = prng(683);
+    const epochs = times(3000, () => genEpochCase(r));
+    const arbitrary = times(600, () => genArbitraryCase(r));
+    const ref = (await run([py, "-c", PY_EXACT], { input: JSON.stringify({ epochs, arbitrary }) }).then((x) => JSON.parse(x.stdout))) as { epochs: (boolean | string)[]; arbitrary: (boolean | string)[] };
+    const bad: unknown[] = [];
+    epochs.forEach(([spec, v], k) => {
+      const mine = specifierContains(parseSpecifier(spec), v, { prereleases: true });
+      if (mine !== ref.epochs[k]) bad.push({ spec, version: v, ours: mine, packaging: ref.epochs[k] });
+    });
+    arbitrary.forEach(([line, v], k) => {
+      const pin = parseRequirementsText(`${line}\n`, "pinned.txt").pins[0]!;
+      const mine = pinMatchesVersion(pin, v);
+      if (mine !== ref.arbitrary[k]) bad.push({ pin: line, version: v, ours: mine, packaging: ref.arbitrary[k] });
+    });
+    report("epochs and ===", bad);
+    expect(bad).toEqual([]);
+    // Both answers are common, and the epoch decides often: same release, different epochs.
+    for (const answers of [ref.epochs, ref.arbitrary]) for (const b of [true, false]) expect(answers.filter((x) => x === b).length).toBeGreaterThan(100);
+    expect(epochs.filter(([s, v]) => s.includes("!") !== v.includes("!")).length).toBeGreaterThan(500);
   });
 });
 

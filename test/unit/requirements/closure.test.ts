@@ -9,8 +9,8 @@ const env = targetEnvironment({ pythonVersion: "3.11.2", machine: "x86_64" });
 /** A pin at the next line of pinned.txt. */
 function pins(...specs: string[]): ClosurePin[] {
   return specs.map((s, i) => {
-    const m = /^([^[=]+)(?:\[([^\]]*)\])?==(\S+)(?: ; (.*))?$/.exec(s)!;
-    return { name: m[1]!, version: m[3]!, extras: m[2] ? m[2].split(",") : [], applies: !m[4], ...(m[4] ? { marker: m[4] } : {}), file: "pinned.txt", line: i + 1 };
+    const m = /^([^[=]+)(?:\[([^\]]*)\])?(===?)(\S+)(?: ; (.*))?$/.exec(s)!;
+    return { name: m[1]!, version: m[4]!, ...(m[3] === "===" ? { arbitrary: true as const } : {}), extras: m[2] ? m[2].split(",") : [], applies: !m[5], ...(m[5] ? { marker: m[5] } : {}), file: "pinned.txt", line: i + 1 };
   });
 }
 
@@ -26,6 +26,17 @@ const messages = (p: ClosurePin[], m: DistMetadata[]) => findClosureGaps({ pins:
 describe("closure check", () => {
   it("passes when every dependency whose marker holds is pinned at a matching version", () => {
     expect(messages(pins("requests==2.31.0", ...BASE, "urllib3==2.0.4"), [REQUESTS, ...LEAVES])).toEqual([]);
+  });
+
+  it("checks a === pin against its METADATA by text; its non-PEP 440 version meets no range, only === or no clause", () => {
+    const custom = meta("custom", "1.0-Custom");
+    expect(messages(pins("custom===1.0-custom"), [custom])).toEqual([]);
+    expect(messages(pins("custom===1.0"), [meta("custom", "1.0.0")])).toEqual(["custom===1.0: its wheel's METADATA says version 1.0.0"]);
+    expect(messages(pins("app==1.0", "custom===1.0-custom"), [meta("app", "1.0", "custom"), custom])).toEqual([]);
+    expect(messages(pins("app==1.0", "custom===1.0-custom"), [meta("app", "1.0", "custom===1.0-CUSTOM"), custom])).toEqual([]);
+    expect(messages(pins("app==1.0", "custom===1.0-custom"), [meta("app", "1.0", "custom>=1"), custom])).toEqual(["app==1.0 needs custom>=1: pinned custom===1.0-custom does not match"]);
+    // A === pin of a PEP 440 version is an ordinary version for ranges.
+    expect(messages(pins("app==1.0", "lib===2.0"), [meta("app", "1.0", "lib>=1"), meta("lib", "2.0")])).toEqual([]);
   });
 
   it("reports a missing dependency of a top-level pin", () => {

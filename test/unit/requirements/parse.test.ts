@@ -80,6 +80,20 @@ describe("parseRequirementsText: what pip-compile writes", () => {
     expect(r.pins[0]).toMatchObject({ name: "katcp", version: "0.9.3", url: "https://example.invalid/w/katcp-0.9.3-py3-none-any.whl", hashes: [H1] });
   });
 
+  it("accepts a === pin (pip-compile writes them for versions that are not PEP 440), keeping its text", () => {
+    const r = parseRequirementsText(`foo===1.0-Custom --hash=sha256:${H1}\nbar===2.0 --hash=sha256:${H2}\n`, "pinned.txt");
+    expect(r.pins.map((p) => [p.name, p.version, p.arbitrary])).toEqual([
+      ["foo", "1.0-Custom", true],
+      ["bar", "2.0", true],
+    ]);
+    // Pinned twice by === text, case-insensitively as pip compares it: one pin; another text: two versions.
+    expect(parseRequirementsText("foo===1.0-custom\nfoo===1.0-CUSTOM\n", "p.txt").pins).toHaveLength(1);
+    expect(brief(problemsOf("foo===1.0-custom\nfoo===1.0-other\n"))).toEqual(["pinned.txt:2: foo is pinned twice: ===1.0-other here and ===1.0-custom at pinned.txt:1; keep one pin (re-run pip-compile)"]);
+    // === compares text: 1.0 and 1.0.0 are different versions there, the same ones for ==.
+    expect(brief(problemsOf("foo===1.0\nfoo==1.0.0\n"))[0]).toContain("foo is pinned twice: ==1.0.0 here and ===1.0");
+    expect(parseRequirementsText("foo===1.0\nfoo==1.0\n", "p.txt").pins).toHaveLength(1);
+  });
+
   it("merges a package pinned twice at the same version (extras united, hashes intersected)", () => {
     const r = parseRequirementsText(`a==1.0 --hash=sha256:${H1} --hash=sha256:${H2}\nA[x]==1.0.0 --hash=sha256:${H2}\n`, "p.txt");
     expect(r.pins).toEqual([{ name: "a", version: "1.0", extras: ["x"], applies: true, hashes: [H2], file: "p.txt", line: 1 }]);
@@ -105,7 +119,7 @@ describe("parseRequirementsText: refusals, all reported at once", () => {
       "https://example.invalid/x-1.0-py3-none-any.whl", // 7
       "noHash @ https://example.invalid/nohash-1.0-py3-none-any.whl", // 8
       "two==1.0,!=1.1", // 9
-      "arb===1.0", // 10
+      "arb===1.0/x", // 10
       "./local/dir", // 11
       "sdist @ https://example.invalid/sdist-1.0.tar.gz --hash=sha256:" + H1, // 12
       "bad-marker==1.0 ; python_version >>> '3'", // 13
@@ -122,7 +136,7 @@ describe("parseRequirementsText: refusals, all reported at once", () => {
       [7, "is a URL or path, not a pin"],
       [8, "is a direct reference without a hash: add --hash=sha256:"],
       [9, "has several version clauses"],
-      [10, "arb===1.0 is not an exact pin"],
+      [10, 'arb==="1.0/x": an arbitrary-equality version must be letters, digits and . _ + ! - only'],
       [11, "is a URL or path, not a pin"],
       [12, "does not point at a wheel (.whl)"],
       [13, "invalid requirement"],

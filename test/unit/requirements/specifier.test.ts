@@ -47,6 +47,26 @@ const CASES: [string, string, boolean, boolean][] = [
   ["", "1.0", true, true],
   ["", "1.0a1", false, true],
   [">= 1.0 , != 1.5", "1.5", false, false],
+  // PEP 440: prefix matching and ~= need equal epochs; the prefix applies to the release, zero-padded.
+  ["==0.0.*", "1!0.0", false, false],
+  ["==1!0.0.*", "1!0.0", true, true],
+  ["==1!0.*", "1!0.5.post1", true, true],
+  ["==1!0.*", "0.5", false, false],
+  ["==1!1.0.0.*", "1!1", true, true],
+  ["==1!1.0.0.*", "1!1.1", false, false],
+  ["==0!1.*", "1.2", true, true],
+  ["!=1.*", "2!1.0", true, true],
+  ["!=2!1.*", "2!1.0", false, false],
+  ["!=2!1.*", "1.0", true, true],
+  ["~=0.0", "1!0.5", false, false],
+  ["!=0.*", "1!0.5", true, true],
+  ["~=1!1.0", "1!1.5", true, true],
+  ["~=1!1.0", "1.5", false, false],
+  ["~=1.0", "1!1.5", false, false],
+  ["~=1!1.4.5", "1!1.4.9", true, true],
+  ["~=1!1.4.5", "1!1.5", false, false],
+  ["~=v1!1.0", "1!1.5", true, true],
+  ["~=V1.0", "1.5", true, true],
 ];
 
 describe("specifier sets", () => {

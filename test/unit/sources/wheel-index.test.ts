@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pipDownloadArgv, pipProblems, pipRequirementsText } from "../../../src/sources/wheel-index.js";
 import { BOOKWORM_AMD64 } from "../../../src/sources/wheel-name.js";
+import { lockedRequirements } from "../../../src/bake/stages/python.js";
 import type { Pin } from "../../../src/requirements/index.js";
 
 const A = "a".repeat(64);
@@ -12,6 +13,13 @@ describe("pip download", () => {
   it("writes one line per pin with every hash, direct references kept", () => {
     expect(pipRequirementsText([pin("kat-config", "0.2.0", 1, [A, B]), pin("x", "1.0", 4, [C], "file:///w/x-1.0-py3-none-any.whl")])).toBe(
       `kat-config==0.2.0 --hash=sha256:${A} --hash=sha256:${B}\nx @ file:///w/x-1.0-py3-none-any.whl --hash=sha256:${C}\n`,
+    );
+  });
+
+  it("asks pip for a === pin with ===, and for a locked non-PEP 440 version too", () => {
+    expect(pipRequirementsText([{ ...pin("custom", "1.0-custom", 1, [A]), arbitrary: true }])).toBe(`custom===1.0-custom --hash=sha256:${A}\n`);
+    expect(lockedRequirements([{ name: "custom", version: "1.0-custom", file: "custom-1.0_custom-py3-none-any.whl", sha256: A }, { name: "x", version: "1.0", file: "x-1.0-py3-none-any.whl", sha256: B }])).toBe(
+      `custom===1.0-custom --hash=sha256:${A}\nx==1.0 --hash=sha256:${B}\n`,
     );
   });
 

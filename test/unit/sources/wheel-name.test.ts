@@ -8,6 +8,7 @@ describe("parseWheelFilename", () => {
       file: "Katcp_Lite-0.9.3-py2.py3-none-any.whl",
       name: "katcp-lite",
       version: "0.9.3",
+      rawVersion: "0.9.3",
       tags: ["py2-none-any", "py3-none-any"],
     });
     expect(parseWheelFilename("numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")?.tags).toEqual([
@@ -16,10 +17,12 @@ describe("parseWheelFilename", () => {
     ]);
     expect(parseWheelFilename("pkg-1.0-1build-py3-none-any.whl")).toMatchObject({ build: "1build", version: "1.0" });
     expect(parseWheelFilename("pkg-1.0.RC1-py3-none-any.whl")?.version).toBe("1.0rc1");
+    // A version that is not PEP 440 (only a === pin can name it) is kept as the file writes it.
+    expect(parseWheelFilename("pkg-1.0_custom-py3-none-any.whl")).toMatchObject({ version: "1.0_custom", rawVersion: "1.0_custom" });
   });
 
   it("rejects what is not a wheel name", () => {
-    for (const bad of ["pkg-1.0.tar.gz", "pkg-1.0-py3-none.whl", "pkg-1.0-x-py3-none-any.whl", "pkg-notaversion-py3-none-any.whl", "../pkg-1.0-py3-none-any.whl"]) {
+    for (const bad of ["pkg-1.0.tar.gz", "pkg-1.0-py3-none.whl", "pkg-1.0-x-py3-none-any.whl", "pkg-1.0;x-py3-none-any.whl", "pkg-_1-py3-none-any.whl", "../pkg-1.0-py3-none-any.whl"]) {
       expect(parseWheelFilename(bad), bad).toBeUndefined();
     }
   });
