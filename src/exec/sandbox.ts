@@ -15,8 +15,9 @@ export interface SandboxOptions {
 export function sandboxArgv(argv: readonly string[], o: SandboxOptions = {}): string[] {
   const network = o.network === true;
   const unshare = checkTool("unshare", "isolate bake steps from the network and the host's mounts", "apt-get install util-linux");
+  const setpriv = checkTool("setpriv", "end a sandboxed step when kiln itself is killed", "apt-get install util-linux");
   const ip = network ? "ip" : checkTool("ip", "bring up loopback inside the bake's network namespace", "apt-get install iproute2");
-  return unshareArgv(argv, { unshare, ip, network });
+  return unshareArgv(argv, { setpriv, unshare, ip, network });
 }
 
 /** run() inside the sandbox. */

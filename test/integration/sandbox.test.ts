@@ -2,6 +2,7 @@
 // even when the sandboxed process is killed with SIGKILL. Needs root (namespaces, mount).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { access, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +35,17 @@ async function processesWith(needle: string): Promise<string[]> {
     if (cmd.split("\0").join(" ").includes(needle)) out.push(pid);
   }
   return out;
+}
+
+/** Polls `fn` until it returns a non-empty list or the time is up; returns the last result. */
+async function untilFound(fn: () => Promise<string[]>, ms = 5000): Promise<string[]> {
+  const end = Date.now() + ms;
+  let last = await fn();
+  while (last.length === 0 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    last = await fn();
+  }
+  return last;
 }
 
 /** Polls `fn` until it returns an empty list or the time is up; returns the last result. */
@@ -95,6 +107,18 @@ describe("sandbox", () => {
     expect(await untilEmpty(() => processesWith("sleep 97.25"))).toEqual([]);
     expect(await untilEmpty(() => hostMounts("kiln-sbx-m2"))).toEqual([]);
     expect((await run(["findmnt", "-rn", "-o", "TARGET"])).stdout).not.toContain(dir);
+  });
+
+  it("ends the step when kiln itself is killed with SIGKILL (the step is not left running)", async () => {
+    // A stand-in for kiln: a node process that runs the sandboxed argv as its child, then is killed -9.
+    const argv = sandboxArgv(["sleep", "98.75"]);
+    const kilnLike = spawn(process.execPath, ["-e", `require("node:child_process").spawn(${JSON.stringify(argv[0])}, ${JSON.stringify(argv.slice(1))}, { stdio: "ignore" }); setInterval(() => {}, 1000);`], { stdio: "ignore" });
+    try {
+      expect(await untilFound(() => processesWith("sleep 98.75"))).not.toEqual([]);
+    } finally {
+      kilnLike.kill("SIGKILL");
+    }
+    expect(await untilEmpty(() => processesWith("sleep 98.75"))).toEqual([]);
   });
 });
 

@@ -10,6 +10,8 @@ export const LOOPBACK_UP_SCRIPT = '"$1" link set lo up && shift && exec "$@"';
 export interface UnshareOptions {
   /** Absolute path of unshare(1). */
   readonly unshare: string;
+  /** Absolute path of setpriv(1), which sets the parent-death signal (util-linux, like unshare). */
+  readonly setpriv: string;
   /** Absolute path of ip(8), used only when the network is cut off. */
   readonly ip: string;
   /** false: a new network namespace with only loopback; true: keep the host's network (kiln fetch). */
@@ -20,6 +22,12 @@ export interface UnshareOptions {
 export function unshareArgv(argv: readonly string[], o: UnshareOptions): string[] {
   if (argv.length === 0) throw new TypeError("unshareArgv: empty argv");
   return [
+    // kill -9 of kiln itself: unshare is its child, and without this it would go on running the step
+    // (mmdebstrap, pip) into a temp tree the next run sweeps away. The kernel sends SIGKILL instead.
+    o.setpriv,
+    "--pdeathsig",
+    "KILL",
+    "--",
     o.unshare,
     // A private mount namespace: every mount made inside (proc, dev, bind mounts of mmdebstrap and of
     // chroot steps) disappears with the namespace, even when the bake is killed with SIGKILL.
