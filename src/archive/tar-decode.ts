@@ -3,7 +3,7 @@
 // Anything ambiguous or over a bound is refused with the member's position, never guessed at.
 import { UserError } from "../errors.js";
 import { quoteInput } from "../util/quote.js";
-import { BLOCK } from "./tar-format.js";
+import { BLOCK, type UstarFields } from "./tar-format.js";
 
 /** Longest member name or link target in bytes: PATH_MAX (4096) counts the terminating NUL. */
 export const MAX_PATH_BYTES = 4095;
@@ -28,20 +28,10 @@ export function tarError(at: string | TarAt, message: string): UserError {
   return new UserError({ file: a.file, message: `${pos}${message}` });
 }
 
-/** A header as read from an archive: ustar fields, before pax records are applied. */
-export interface RawHeader {
-  readonly name: string;
-  readonly typeflag: number;
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly size: number;
-  readonly mtime: number;
-  readonly linkname: string;
+/** A header as read from an archive: the ustar fields the writer encodes, plus owner names, before pax records apply. */
+export interface RawHeader extends UstarFields {
   readonly uname: string;
   readonly gname: string;
-  readonly devMajor: number;
-  readonly devMinor: number;
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
