@@ -41,8 +41,8 @@ export async function fetchLocked(o: FetchOptions): Promise<FetchLockedResult> {
   const plan = await planFetch({ lock, cache: o.cache });
   if (!isEmptyPlan(plan)) {
     if (plan.wheels.length && requirements) await step("fetch › wheels", () => fetchWheels({ requirements, from: wheelSource(o), cache: o.cache }));
-    await step("fetch › checkouts", () => fetchCheckouts(o.recipe, plan.checkouts, o.cache));
-    await step("fetch › debs", () => downloadLockedDebs({ recipe: o.recipe, debs: plan.debs, cache: o.cache, arch: lock.base.arch }));
+    if (plan.checkouts.length) await step("fetch › checkouts", () => fetchCheckouts(o.recipe, plan.checkouts, o.cache));
+    if (plan.debs.length) await step("fetch › debs", () => downloadLockedDebs({ recipe: o.recipe, debs: plan.debs, cache: o.cache, arch: lock.base.arch }));
     const left = await planFetch({ lock, cache: o.cache });
     if (!isEmptyPlan(left)) throw new UserError(describeLeft(left).map((message) => ({ message })), { hint: "the sources no longer give what the lock names: run kiln lock --update" });
   }

@@ -47,10 +47,10 @@ export async function resolveLock(o: FetchOptions): Promise<Resolved> {
   let wheels: LockedWheel[] = [];
   if (requirements && requirements.pins.length) {
     const from = wheelSource(o);
-    wheels = await step("fetch › wheels", () => fetchWheels({ requirements, from, cache: o.cache }));
+    wheels = await step("lock › wheels", () => fetchWheels({ requirements, from, cache: o.cache }));
   }
-  const checkouts = await step("fetch › checkouts", () => fetchCheckouts(recipe, o.cache));
-  const apt = await step("fetch › debs", () => resolveAndFetchDebs({ recipe, cache: o.cache, previous: previous?.debs }));
+  const checkouts = await step("lock › checkouts", () => fetchCheckouts(recipe, o.cache));
+  const apt = await step("lock › debs", () => resolveAndFetchDebs({ recipe, cache: o.cache, previous: previous?.debs }));
 
   const lock: Lock = {
     lockVersion: 1,

@@ -13,9 +13,10 @@ import { aptArchiveName, describeDeb } from "./deb-file.js";
 import { hostSourcesFiles } from "./host-sources.js";
 import { parseMadison } from "./pins.js";
 
-/** What to say when the mirror no longer serves a locked version (Debian's mirrors keep only current ones). */
-export const AGED_LOCK_HINT =
-  "the mirror no longer serves these versions and the cache lacks them: run kiln lock --update NAME (or kiln lock --update for all), or point the recipe's mirror at a snapshot or a site mirror that keeps old versions";
+/** What to say when the mirror no longer serves locked versions (Debian's mirrors keep only current ones). */
+export function agedLockHint(names: readonly string[]): string {
+  return `the lock has aged (Debian's mirrors keep only current versions; kiln's cache is what keeps old debs): run kiln lock --update ${[...new Set(names)].join(" ")}, or point the recipe's mirror at a snapshot or a site mirror that keeps old versions`;
+}
 
 /** `-o` options that give apt a private state under `dir` (sources, lists, cache, empty dpkg status). */
 export function isolatedAptOptions(o: { readonly dir: string; readonly arch: string }): string[] {
@@ -82,7 +83,7 @@ export async function downloadLockedDebs(o: { readonly recipe: Recipe; readonly 
     await apt("apt-get", opts, ["-q", "update"]);
     const names = [...new Set(o.debs.map((d) => d.name))];
     const gone = unavailableDebs(o.debs, parseMadison(await apt("apt-cache", opts, ["madison", ...names])));
-    if (gone.length) throw new UserError(gone.map((d): Problem => ({ message: `deb ${describeDeb(d)}: not in the cache, and the mirror no longer serves this version` })), { hint: AGED_LOCK_HINT });
+    if (gone.length) throw new UserError(gone.map((d): Problem => ({ message: `deb ${describeDeb(d)}: not in the cache, and the mirror no longer serves this version` })), { hint: agedLockHint(gone.map((d) => d.name)) });
     const out = join(work, "debs");
     await mkdir(out);
     await apt("apt-get", opts, ["-q", "download", ...o.debs.map((d) => downloadSpec(d, o.arch))], out);
