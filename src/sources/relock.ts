@@ -46,7 +46,7 @@ async function current(o: FetchOptions): Promise<{ readonly lock?: Lock; readonl
 }
 
 /** Version changes to entries the user did not name (additions and removals follow from the named ones). */
-function unnamedChanges(changes: readonly LockChange[], names: readonly string[]): LockChange[] {
+export function unnamedChanges(changes: readonly LockChange[], names: readonly string[]): LockChange[] {
   return changes.filter((c) => c.from !== undefined && c.to !== undefined && !names.includes(changeName(c)));
 }
 

@@ -69,3 +69,18 @@ describe("renderRelock", () => {
     expect(renderRelock({ ...base, resolved: true, changed: false, written: false, changes: [] })).toBe("unchanged: recipes/t.lock.json (3 debs, 1 wheels, 1 checkouts)");
   });
 });
+
+describe("kiln lock --update NAME…", () => {
+  it("refuses only version moves of entries not named; additions and removals that follow are accepted", async () => {
+    const { unnamedChanges } = await import("../../../src/sources/relock.js");
+    const changes = [
+      { kind: "deb" as const, name: "openssh-server", from: "1", to: "2" },
+      { kind: "deb" as const, name: "libssl3", from: "3.0.11", to: "3.0.13" },
+      { kind: "deb" as const, name: "new-dep", to: "1" },
+      { kind: "deb" as const, name: "zlib1g:i386", from: "1", to: "2" },
+      { kind: "deb" as const, name: "gone", from: "1" },
+    ];
+    expect(unnamedChanges(changes, ["openssh-server"]).map((c) => c.name)).toEqual(["libssl3", "zlib1g:i386"]);
+    expect(unnamedChanges(changes, ["openssh-server", "libssl3", "zlib1g"])).toEqual([]);
+  });
+});
