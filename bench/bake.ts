@@ -6,7 +6,7 @@
 //   npm run build && node dist/bench/bake.js [--runs N]        (root: mmdebstrap, chroot, unshare)
 //
 // Everything lives in bench/out/bake/ (gitignored): a private cache seeded from the project's cache
-// (then `kiln fetch --cache` only if something is missing), a private store, the generated script
+// (then `kiln fetch --cache` only if something is missing; `kiln lock` only when there is no lock), a private store, the generated script
 // (baseline.sh) and bake.json. The user's .kiln is only read.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -119,10 +119,14 @@ async function prepare(): Promise<Setup> {
     const copied = seedCache({ from: config.cache, to: cache, lock: await readLock(lockFile) });
     if (copied) process.stderr.write(`seeded ${copied} artifacts into ${cache} from ${config.cache}\n`);
   }
-  if (!lockBefore || (await missingIn(cache, await readLock(lockFile)))) {
+  if (!lockBefore) {
+    process.stderr.write(`no lock: kiln lock (resolves and writes ${lockFile})…\n`);
+    await run([process.execPath, kilnMain, "--cache", cache, "lock"], { cwd: project, inherit: true });
+  } else if (await missingIn(cache, await readLock(lockFile))) {
+    // kiln fetch downloads exactly what the lock names and never rewrites it; an aged lock fails here
+    // with the deb it cannot find and the fix (kiln lock --update NAME, or a mirror that keeps old versions).
     process.stderr.write(`kiln fetch into the private cache ${cache}…\n`);
     await run([process.execPath, kilnMain, "--cache", cache, "fetch"], { cwd: project, inherit: true });
-    if (lockBefore && readFileSync(lockFile, "utf8") !== lockBefore) process.stderr.write(`note: kiln fetch rewrote ${lockFile} (the mirror has moved on)\n`);
   }
   return { project, kilnMain, recipe, lock: await readLock(lockFile), out, cache };
 }

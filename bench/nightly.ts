@@ -2,7 +2,7 @@
 // store, so the bake really runs; prints the wall time of every stage and of the bake's own stages.
 // Target (issue 5): the whole nightly under 3 minutes on a 2-core machine.
 //
-//   make build && node dist/bench/nightly.js      (needs `kiln fetch --recipe recipes/toy-kat.toml` first)
+//   make build && node dist/bench/nightly.js      (needs `kiln fetch --recipe recipes/toy-kat.toml` first: the committed lock's artifacts in the cache)
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";

@@ -49,13 +49,25 @@ export function buildProgram(): Command {
 
   program
     .command("fetch")
-    .description("resolve and download every artifact (debs, wheels, checkouts) into the cache and write the lock; the only networked command")
+    .description("download exactly what the fresh lock names (debs, wheels, checkouts) into the cache; never resolves, never writes the lock")
     .option("-r, --recipe <file>", "recipe TOML (default: kiln.toml 'recipe')")
     .option("--requirements <file>", "pinned requirements (default: the recipe's [python].requirements)")
     .option("--find-links <dir>", "take wheels from this directory (default: kiln.toml 'find_links')")
     .option("--index-url <url>", "take wheels from this PEP 503 index (default: kiln.toml 'index_url')")
     .option("--json", "print the result as JSON")
     .action(async (_o, cmd: Command) => (await import("./cli/fetch.js")).fetch(all(cmd)));
+
+  program
+    .command("lock")
+    .description("resolve the recipe against today's sources, fill the cache, write the lock and print what changed")
+    .option("-r, --recipe <file>", "recipe TOML (default: kiln.toml 'recipe')")
+    .option("--requirements <file>", "pinned requirements (default: the recipe's [python].requirements)")
+    .option("--find-links <dir>", "take wheels from this directory (default: kiln.toml 'find_links')")
+    .option("--index-url <url>", "take wheels from this PEP 503 index (default: kiln.toml 'index_url')")
+    .option("--update [names...]", "re-resolve a fresh lock; with names, accept version changes only for those")
+    .option("--check", "write nothing; exit 1 when the lock would change")
+    .option("--json", "print {lock, state, changed, written, changes, …} as JSON")
+    .action(async (_o, cmd: Command) => (await import("./cli/lock.js")).lock(all(cmd)));
 
   program
     .command("bake")

@@ -1,6 +1,7 @@
-// `kiln fetch`: resolve and download every artifact, write the lock. The only networked command.
+// `kiln fetch`: download exactly what the fresh lock names into the cache (npm ci semantics). Never
+// resolves, never writes the lock; `kiln lock` is the explicit re-resolve.
 import { displayPath } from "../recipe/layer.js";
-import { fetchAll, type FetchResult } from "../sources/fetch.js";
+import { fetchLocked, type FetchLockedResult } from "../sources/fetch-locked.js";
 import { emit } from "./output.js";
 import { loadProject } from "./project.js";
 
@@ -14,11 +15,13 @@ export interface FetchCliOptions {
   readonly json?: boolean;
 }
 
-/** Runs fetch and prints what the lock holds. */
+/** Runs fetch and prints what the lock names and what had to be downloaded. */
 export async function fetch(opts: FetchCliOptions): Promise<void> {
   const { config, recipe } = await loadProject(opts);
-  const r = await fetchAll({ recipe, requirements: config.requirements, cache: config.cache, findLinks: config.findLinks, indexUrl: config.indexUrl });
-  emit(opts.json, { ...r, lock: displayPath(r.lock) }, (x: FetchResult) =>
-    `${x.changed ? "wrote" : "unchanged:"} ${x.lock}: ${x.debs} debs (${x.downloaded} downloaded), ${x.wheels} wheels, ${x.checkouts} checkouts`,
-  );
+  const r = await fetchLocked({ recipe, requirements: config.requirements, cache: config.cache, findLinks: config.findLinks, indexUrl: config.indexUrl });
+  emit(opts.json, { ...r, lock: displayPath(r.lock) }, (x: FetchLockedResult) => {
+    const d = x.downloaded;
+    const got = d.debs + d.wheels + d.checkouts === 0 ? "all cached, nothing downloaded" : `downloaded ${d.debs} debs, ${d.wheels} wheels, ${d.checkouts} checkouts`;
+    return `${x.lock}: ${x.debs} debs, ${x.wheels} wheels, ${x.checkouts} checkouts; ${got}`;
+  });
 }

@@ -40,20 +40,20 @@ export function parseLock(text: string, file: string): Lock {
   } catch (e) {
     const pos = /position (\d+)/.exec((e as Error).message)?.[1];
     const line = pos === undefined ? undefined : text.slice(0, Number(pos)).split("\n").length;
-    throw new UserError({ file: displayPath(file), line, message: `not valid JSON (${(e as Error).message}): run kiln fetch to write it again` });
+    throw new UserError({ file: displayPath(file), line, message: `not valid JSON (${(e as Error).message}): run kiln lock to write it again` });
   }
   const problems = checkLock(value);
-  if (problems.length) throw new UserError(problems.map((p) => ({ file: displayPath(file), ...p })), { hint: "the lock is written by kiln fetch: run it again rather than editing the lock" });
+  if (problems.length) throw new UserError(problems.map((p) => ({ file: displayPath(file), ...p })), { hint: "the lock is written by kiln lock: run it again rather than editing the lock" });
   return value as Lock;
 }
 
-/** Reads and parses a lock file; a missing lock says to run `kiln fetch`. */
+/** Reads and parses a lock file; a missing lock says to run `kiln lock`. */
 export async function readLock(path: string): Promise<Lock> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UserError({ file: displayPath(path), message: "no lock file: run kiln fetch to resolve the recipe and write it" });
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UserError({ file: displayPath(path), message: "no lock file: run kiln lock to resolve the recipe and write it" });
     throw e;
   }
   return parseLock(text, path);
@@ -85,5 +85,5 @@ export function assertFresh(lock: Lock, current: { readonly recipeSha256: string
   if (lock.requirementsSha256 !== current.requirementsSha256) diffs.push(`requirements sha256 ${short(lock.requirementsSha256)} ≠ ${short(current.requirementsSha256)}`);
   if (!diffs.length) return;
   const what = diffs.length === 2 ? "recipe and requirements" : diffs[0]?.startsWith("recipe") ? "recipe" : "requirements";
-  throw new UserError({ message: `lock ${displayPath(current.lockFile)} was made from a different ${what} (${diffs.join("; ")}): run kiln fetch` });
+  throw new UserError({ message: `lock ${displayPath(current.lockFile)} was made from a different ${what} (${diffs.join("; ")}): run kiln lock` });
 }

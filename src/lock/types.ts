@@ -1,4 +1,4 @@
-// The Lock: exactly which artifacts a recipe resolves to. Written by `kiln fetch`, read by `kiln bake`.
+// The Lock: exactly which artifacts a recipe resolves to. Written by `kiln lock`, read by `kiln fetch` and `kiln bake`.
 // Serialized as canonical JSON (sorted keys, two-space indent, trailing newline): see src/lock/lock.ts.
 
 export interface LockedDeb {

@@ -123,7 +123,7 @@ async function explainFailure(o: { readonly recipe: Recipe; readonly out: string
   const madison = await readFile(join(o.out, "madison"), "utf8").catch(() => undefined);
   if (madison !== undefined) {
     const problems = unavailableRequests({ requests: o.requests, available: parseMadison(madison), mirror: o.recipe.base.mirror });
-    if (problems.length) throw new UserError(problems.map((p) => problemIn(o.recipe, p.key, p.message)), { hint: "then run kiln fetch again" });
+    if (problems.length) throw new UserError(problems.map((p) => problemIn(o.recipe, p.key, p.message)), { hint: "then run kiln lock again" });
   }
   throw new ToolError(`resolving the Debian packages failed: ${o.failure}`);
 }

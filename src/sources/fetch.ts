@@ -1,10 +1,11 @@
-// kiln fetch: the only networked step. Resolves every artifact the recipe names (wheels, checkouts,
-// debs), fills the cache, and writes the lock. Cheap local checks first (pins, wheels), apt last.
+// kiln lock: resolution. Resolves every artifact the recipe names (wheels, checkouts, debs) against
+// today's sources, fills the cache, and returns the lock it makes; the caller decides whether to write
+// it. Cheap local checks first (pins, wheels), apt last. kiln fetch (fetch-locked.ts) never comes here.
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "../errors.js";
 import { step } from "../log.js";
-import { lockPathFor, readLock, writeLock } from "../lock/lock.js";
+import { lockPathFor, readLock } from "../lock/lock.js";
 import type { Lock, LockedCheckout, LockedWheel } from "../lock/types.js";
 import { displayPath } from "../recipe/layer.js";
 import { portableUrl, problemIn, recipeDigest, requirementsFileOf } from "../recipe/load.js";
@@ -25,19 +26,19 @@ export interface FetchOptions {
   readonly indexUrl?: string;
 }
 
-export interface FetchResult {
-  readonly lock: string;
-  /** False when the lock file already held exactly these bytes (nothing rewritten). */
-  readonly changed: boolean;
-  readonly debs: number;
-  readonly wheels: number;
-  readonly checkouts: number;
+export interface Resolved {
+  /** The recipe's lock file. */
+  readonly lockFile: string;
+  /** The lock as it is on disk now (undefined when missing or unreadable). */
+  readonly previous?: Lock;
+  /** The lock today's sources give. */
+  readonly lock: Lock;
   /** Debs downloaded (not already cached). */
   readonly downloaded: number;
 }
 
-/** Resolves, downloads and locks; returns what the lock now says. */
-export async function fetchAll(o: FetchOptions): Promise<FetchResult> {
+/** Resolves and downloads into the cache; returns the lock (not written) and the one it would replace. */
+export async function resolveLock(o: FetchOptions): Promise<Resolved> {
   const { recipe } = o;
   const reqFile = requirementsFileOf(recipe, o.requirements);
   if (reqFile && !existsSync(reqFile)) throw new UserError(problemIn(recipe, "python.requirements", `${displayPath(reqFile)} does not exist`));
@@ -52,10 +53,10 @@ export async function fetchAll(o: FetchOptions): Promise<FetchResult> {
   let wheels: LockedWheel[] = [];
   if (requirements && requirements.pins.length) {
     const from = wheelSource(o);
-    wheels = await step("fetch › wheels", () => fetchWheels({ requirements, from, cache: o.cache }));
+    wheels = await step("lock › wheels", () => fetchWheels({ requirements, from, cache: o.cache }));
   }
-  const checkouts = await step("fetch › checkouts", () => fetchCheckouts(recipe, o.cache));
-  const apt = await step("fetch › debs", () => resolveAndFetchDebs({ recipe, cache: o.cache, previous: previous?.debs }));
+  const checkouts = await step("lock › checkouts", () => fetchCheckouts(recipe, o.cache));
+  const apt = await step("lock › debs", () => resolveAndFetchDebs({ recipe, cache: o.cache, previous: previous?.debs }));
 
   const lock: Lock = {
     lockVersion: 1,
@@ -69,19 +70,18 @@ export async function fetchAll(o: FetchOptions): Promise<FetchResult> {
     wheels,
     checkouts: checkouts.map((c) => c.locked),
   };
-  const changed = await writeLock(lockFile, lock);
-  return { lock: lockFile, changed, debs: lock.debs.length, wheels: wheels.length, checkouts: checkouts.length, downloaded: apt.downloaded };
+  return { lockFile, previous, lock, downloaded: apt.downloaded };
 }
 
 /** Where wheels come from: --find-links / --index-url (flags, KILN_*, kiln.toml). */
-function wheelSource(o: FetchOptions): WheelSource {
+export function wheelSource(o: FetchOptions): WheelSource {
   if (o.findLinks && o.indexUrl) throw new UserError("give either --find-links or --index-url, not both");
   if (o.findLinks) {
     if (!existsSync(o.findLinks)) throw new UserError(`--find-links ${displayPath(o.findLinks)}: no such directory`);
     return { wheelhouse: o.findLinks };
   }
   if (o.indexUrl) return { index: o.indexUrl };
-  throw new UserError("the recipe pins Python packages but kiln fetch has no wheel source", {
+  throw new UserError("the recipe pins Python packages but kiln has no wheel source", {
     hint: "pass --find-links DIR (a directory of wheels) or --index-url URL (a PEP 503 index), or set find_links / index_url in kiln.toml",
   });
 }

@@ -147,7 +147,7 @@ export async function fetchWheels(o: FetchWheelsOptions): Promise<LockedWheel[]>
   let found: Found[];
   try {
     const got = await download(o, missing, target, tmp);
-    if (got.problems.length) throw new UserError(got.problems, { hint: "nothing was added to the lock; fix the pins or the wheel source and run kiln fetch again" });
+    if (got.problems.length) throw new UserError(got.problems, { hint: "nothing was added to the lock; fix the pins or the wheel source and run the command again" });
     for (const f of got.found) {
       await storeFile({ src: f.path, dest: wheelPath(o.cache, { sha256: f.sha256, file: f.wheel.file }), sha256: f.sha256, move: "index" in o.from, what: `${f.pin.file}:${f.pin.line}: ${label(f.pin)}` });
     }

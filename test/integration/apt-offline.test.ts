@@ -1,20 +1,26 @@
 // Real mmdebstrap, apt and dpkg: fetch a small closure (minbase + ifupdown pinned + netbase) against the
 // host's apt sources, then bootstrap it offline in the sandbox, twice (the second time from a copy of
-// the cache elsewhere), and check every failure mode the user can meet. Needs root and the Debian mirror.
+// the cache elsewhere), and check every failure mode the user can meet. Then the same closure as a kiln
+// project through the CLI: kiln fetch with a fresh lock and a full cache runs no tool at all and leaves
+// the lock alone; kiln lock --check / --update NAME; an aged lock is named with the fix. Needs root and
+// the Debian mirror.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.js";
 import { run } from "../../src/exec/run.js";
 import { runInChroot } from "../../src/exec/sandbox.js";
+import { serializeLock } from "../../src/lock/lock.js";
 import type { Lock } from "../../src/lock/types.js";
+import { loadRecipe, recipeDigest } from "../../src/recipe/load.js";
 import type { Recipe } from "../../src/recipe/types.js";
 import { bootstrap } from "../../src/bake/stages/bootstrap.js";
 import { resolveAndFetchDebs, type FetchedDebs } from "../../src/sources/apt.js";
 import { debCachePath } from "../../src/sources/apt/deb-cache.js";
 import { installedDebs } from "../../src/sources/apt/installed.js";
 import { sha256File } from "../../src/util/hash.js";
+import { ensureBuilt, kiln } from "../support/kiln.js";
 import { timings } from "../support/timed.js";
 
 let tmp: string;
@@ -181,6 +187,82 @@ describe("bootstrap (offline)", () => {
     expect(e.problems).toHaveLength(lock.debs.length);
     for (const d of lock.debs) expect(e.message).toContain(`deb ${d.name}=${d.version} (${d.arch}): missing from the cache`);
     expect(e.message).toContain("run kiln fetch");
+  });
+});
+
+describe("kiln fetch / kiln lock on a project with a fresh lock and a full cache", () => {
+  let proj: string;
+  let lockFile: string;
+  let good: string;
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    // The same closure as recipeFor(), as a project on disk, locked with what the fetch above resolved.
+    proj = join(tmp, "proj");
+    await mkdir(join(proj, "recipes"), { recursive: true });
+    const toml = `[image]\nname = "apt-test"\nversion = "1.0.0"\narch = "amd64"\nostype = "debian"\n[base]\nsuite = "bookworm"\nvariant = "minbase"\nmirror = "host"\n[apt]\npackages = ["ifupdown=${ifupdownVersion}", "netbase"]\n`;
+    await writeFile(join(proj, "recipes/t.toml"), toml);
+    await writeFile(join(proj, "kiln.toml"), `recipe = "recipes/t.toml"\ncache = ${JSON.stringify(cache)}\nstore = "store"\n`);
+    lockFile = join(proj, "recipes/t.lock.json");
+    good = serializeLock({ ...lock, recipeSha256: recipeDigest(await loadRecipe(join(proj, "recipes/t.toml"))) });
+    await writeFile(lockFile, good);
+  });
+
+  it("kiln fetch runs no tool (PATH empty: no mmdebstrap, no apt), finishes in under 3 s and leaves the lock as it was", async () => {
+    const before = await stat(lockFile);
+    const noTools = join(tmp, "no-tools");
+    await mkdir(noTools);
+    const t0 = performance.now();
+    const r = await kiln(["fetch", "--json"], { cwd: proj, env: { PATH: noTools } });
+    const ms = Math.round(performance.now() - t0);
+    clock.ms["kiln fetch (fresh lock, full cache, whole process)"] = ms;
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ debs: lock.debs.length, downloaded: { debs: 0, wheels: 0, checkouts: 0 } });
+    expect(ms).toBeLessThan(3000);
+    expect(await readFile(lockFile, "utf8")).toBe(good);
+    expect((await stat(lockFile)).mtimeMs).toBe(before.mtimeMs);
+  });
+
+  it("kiln fetch downloads a deb the cache lacks by name=version, checked against its locked sha256, without resolving", async () => {
+    const d = lock.debs.find((x) => x.name === "netbase")!;
+    await rm(debCachePath(cache, d.sha256));
+    const r = await timed("kiln fetch (one deb missing)", () => kiln(["fetch", "--json"], { cwd: proj }));
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ downloaded: { debs: 1 } });
+    expect(r.stderr).not.toContain("lock ›");
+    expect(await sha256File(debCachePath(cache, d.sha256))).toBe(d.sha256);
+    expect(await readFile(lockFile, "utf8")).toBe(good);
+  });
+
+  it("kiln lock --check exits 0 on the fresh lock and writes nothing", async () => {
+    const r = await timed("kiln lock --check (fresh)", () => kiln(["lock", "--check", "--json"], { cwd: proj }));
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ state: "fresh", changed: false, written: false, changes: [] });
+    expect(await readFile(lockFile, "utf8")).toBe(good);
+  });
+
+  it("an aged lock (a version neither the mirror nor the cache has): fetch names it and the fix; --check exits 1; --update NAME repairs exactly it", async () => {
+    const aged = JSON.parse(good) as Lock;
+    const debs = aged.debs.map((d) => (d.name === "netbase" ? { ...d, version: "6.0-kiln-aged", sha256: "ab".repeat(32) } : d));
+    const agedText = serializeLock({ ...aged, debs });
+    await writeFile(lockFile, agedText);
+    const f = await timed("kiln fetch (aged lock)", () => kiln(["fetch"], { cwd: proj }));
+    expect(f.exitCode).toBe(2);
+    expect(f.stderr).toContain("deb netbase=6.0-kiln-aged (all): not in the cache, and the mirror no longer serves this version");
+    expect(f.stderr).toContain("kiln lock --update netbase");
+    const check = await timed("kiln lock --check (aged)", () => kiln(["lock", "--check"], { cwd: proj }));
+    expect(check.exitCode, check.stderr).toBe(1);
+    expect(check.stdout).toContain("deb netbase 6.0-kiln-aged → ");
+    expect(await readFile(lockFile, "utf8")).toBe(agedText);
+    // Naming another package: the re-resolve would move netbase too, so nothing is written.
+    const other = await timed("kiln lock --update ifupdown (refused)", () => kiln(["lock", "--update", "ifupdown"], { cwd: proj }));
+    expect(other.exitCode).toBe(2);
+    expect(other.stderr).toContain("re-resolving also moves deb netbase 6.0-kiln-aged → ");
+    expect(await readFile(lockFile, "utf8")).toBe(agedText);
+    const upd = await timed("kiln lock --update netbase", () => kiln(["lock", "--update", "netbase", "--json"], { cwd: proj }));
+    expect(upd.exitCode, upd.stderr).toBe(0);
+    expect(JSON.parse(upd.stdout)).toMatchObject({ written: true, changes: [{ kind: "deb", name: "netbase", from: "6.0-kiln-aged" }] });
+    expect(await readFile(lockFile, "utf8")).toBe(good);
   });
 });
 

@@ -1,4 +1,5 @@
-// The builder end to end with the real tools (issue 3): kiln fetch fills a cache and writes the lock;
+// The builder end to end with the real tools (issue 3): kiln lock resolves, fills a cache and writes the
+// lock; kiln fetch then downloads nothing more;
 // kiln bake builds recipes/cam-node.toml offline from it; a second cold bake from another directory,
 // a copied cache, a later clock and another umask gives the same image id; the template passes
 // `kiln check` and its venv imports every pinned package; bad input is caught before the bootstrap.
@@ -38,12 +39,18 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-describe("kiln fetch", () => {
-  it("resolves every artifact into the cache and writes a canonical lock", async () => {
-    const r = await kiln(["fetch", "--json"], { cwd: projA });
+describe("kiln lock / kiln fetch", () => {
+  it("kiln fetch without a lock refuses, saying to run kiln lock", async () => {
+    const r = await kiln(["fetch"], { cwd: projA });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/no lock for recipes\/cam-node\.toml[^]*run kiln lock/);
+  });
+
+  it("kiln lock resolves every artifact into the cache and writes a canonical lock", async () => {
+    const r = await kiln(["lock", "--json"], { cwd: projA });
     expect(r.exitCode, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { changed: boolean; debs: number; wheels: number; checkouts: number };
-    expect(out.changed).toBe(true);
+    const out = JSON.parse(r.stdout) as { changed: boolean; written: boolean; debs: number; wheels: number; checkouts: number };
+    expect(out).toMatchObject({ changed: true, written: true });
     expect(out.wheels).toBe(7);
     expect(out.checkouts).toBe(2);
     const lock = JSON.parse(await readFile(join(projA, "recipes/cam-node.lock.json"), "utf8")) as Lock;
@@ -55,14 +62,14 @@ describe("kiln fetch", () => {
     expect(lock.checkouts.find((c) => c.kind === "git")?.revision).toMatch(/^[0-9a-f]{40}$/);
   });
 
-  it("re-run with nothing changed downloads nothing and rewrites nothing", async () => {
+  it("kiln fetch with the fresh lock downloads nothing and rewrites nothing", async () => {
     const lockFile = join(projA, "recipes/cam-node.lock.json");
     const before = await stat(lockFile);
     const cacheBefore = await tree(join(projA, "cache/debs"));
     const r = await kiln(["fetch", "--json"], { cwd: projA });
     expect(r.exitCode, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { changed: boolean; downloaded: number };
-    expect(out).toMatchObject({ changed: false, downloaded: 0 });
+    const out = JSON.parse(r.stdout) as { downloaded: Record<string, number> };
+    expect(out.downloaded).toEqual({ debs: 0, wheels: 0, checkouts: 0 });
     expect((await stat(lockFile)).mtimeMs).toBe(before.mtimeMs);
     expect(await tree(join(projA, "cache/debs"))).toEqual(cacheBefore);
   });
@@ -74,7 +81,7 @@ describe("kiln fetch", () => {
     expect(gap).not.toContain("katcp-lite==");
     await writeFile(join(projA, "gap.txt"), gap);
     const lockBefore = await readFile(join(projA, "recipes/cam-node.lock.json"), "utf8");
-    const r = await kiln(["fetch", "--requirements", "gap.txt"], { cwd: projA });
+    const r = await kiln(["lock", "--requirements", "gap.txt"], { cwd: projA });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/needs katcp-lite[^\n]*: not pinned/);
     expect(await readFile(join(projA, "recipes/cam-node.lock.json"), "utf8")).toBe(lockBefore);

@@ -1,4 +1,4 @@
-// The nightly job end to end (issue 5): Toy-KAT fetched from the fixtures, then `kiln nightly` bakes it
+// The nightly job end to end (issue 5): Toy-KAT locked and fetched from the fixtures, then `kiln nightly` bakes it
 // offline, makes the VM (qcow2, VMDK, OVA), boots it under qemu + OVMF, talks to the simulator through
 // the forwarded port, tags it and writes the JSON + HTML report. A boot test that cannot pass fails the
 // night with exit 1, naming the stage and keeping its log.
@@ -22,7 +22,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "kiln-nightly-"));
   proj = join(tmp, "p");
   await makeProject(proj);
-  const f = await kiln(["fetch", "--recipe", "recipes/toy-kat.toml"], { cwd: proj });
+  const f = await kiln(["lock", "--recipe", "recipes/toy-kat.toml"], { cwd: proj });
   expect(f.exitCode, f.stderr).toBe(0);
 });
 

@@ -45,7 +45,7 @@ export async function writeLocalRepo(o: { readonly dir: string; readonly debs: r
   // The sha256 ties each file to its lock entry; a lock edited by hand could still name it wrongly.
   const wrong = o.debs.flatMap((d, i) => {
     const c = listed[i]?.control;
-    return c && (c.name !== d.name || c.version !== d.version || c.arch !== d.arch) ? [{ message: `lock entry ${describeDeb(d)} has sha256 ${d.sha256}, but that deb is ${describeDeb(c)}; run kiln fetch to rewrite the lock` }] : [];
+    return c && (c.name !== d.name || c.version !== d.version || c.arch !== d.arch) ? [{ message: `lock entry ${describeDeb(d)} has sha256 ${d.sha256}, but that deb is ${describeDeb(c)}; run kiln lock to rewrite the lock` }] : [];
   });
   if (wrong.length) throw new UserError(wrong);
   const packages = packagesIndex(listed);

@@ -113,7 +113,7 @@ describe("parseLock refuses bad shapes with key paths", () => {
       expect(e).toBeInstanceOf(UserError);
       const p = (e as UserError).problems[0];
       expect(p?.line).toBe(3);
-      expect(p?.message).toMatch(/^not valid JSON .*: run kiln fetch to write it again$/);
+      expect(p?.message).toMatch(/^not valid JSON .*: run kiln lock to write it again$/);
     }
   });
 });
@@ -138,8 +138,8 @@ describe("files", () => {
     expect((await readLock(path)).sourceDateEpoch).toBe(5);
   });
 
-  test("readLock: a missing lock says to run kiln fetch; a hand-edited one is refused", async () => {
-    await expect(readLock(join(dir, "none.lock.json"))).rejects.toThrow(/no lock file: run kiln fetch/);
+  test("readLock: a missing lock says to run kiln lock; a hand-edited one is refused", async () => {
+    await expect(readLock(join(dir, "none.lock.json"))).rejects.toThrow(/no lock file: run kiln lock/);
     const path = join(dir, "edited.lock.json");
     await writeFile(path, serializeLock(LOCK).replace(H("1"), "short"));
     await expect(readLock(path)).rejects.toThrow(/debs\[2\]\.sha256: must be a sha256 digest[\s\S]*run it again rather than editing the lock/);
@@ -153,7 +153,7 @@ describe("assertFresh", () => {
     expect(() => assertFresh(LOCK, { recipeSha256: H("a"), requirementsSha256: H("b"), lockFile })).not.toThrow();
   });
 
-  test("names what changed, with both digests, and says to run kiln fetch", () => {
+  test("names what changed, with both digests, and says to run kiln lock", () => {
     const err = (() => {
       try {
         assertFresh(LOCK, { recipeSha256: H("c"), requirementsSha256: H("b"), lockFile });
@@ -165,10 +165,10 @@ describe("assertFresh", () => {
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).exitCode).toBe(2);
     expect((err as UserError).message).toBe(
-      `lock recipes/cam-node.lock.json was made from a different recipe (recipe sha256 ${"a".repeat(12)}… ≠ ${"c".repeat(12)}…): run kiln fetch`,
+      `lock recipes/cam-node.lock.json was made from a different recipe (recipe sha256 ${"a".repeat(12)}… ≠ ${"c".repeat(12)}…): run kiln lock`,
     );
     expect(() => assertFresh(LOCK, { recipeSha256: H("c"), requirementsSha256: null, lockFile })).toThrow(
-      /different recipe and requirements \(recipe sha256 .*; requirements sha256 b{12}… ≠ none\): run kiln fetch$/,
+      /different recipe and requirements \(recipe sha256 .*; requirements sha256 b{12}… ≠ none\): run kiln lock$/,
     );
     expect(() => assertFresh(LOCK, { recipeSha256: H("a"), requirementsSha256: H("d"), lockFile })).toThrow(/a different requirements \(requirements sha256/);
   });
