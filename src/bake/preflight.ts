@@ -30,7 +30,7 @@ export async function readInputs(o: { readonly recipe: Recipe; readonly requirem
   const pinProblems = venvPinProblems(recipe, requirements);
   if (pinProblems.length) throw new UserError(pinProblems);
   const lockFile = lockPathFor(recipe.path);
-  if (!existsSync(lockFile)) throw new UserError(`no lock for ${displayPath(recipe.path)} (expected ${displayPath(lockFile)})`, { hint: "run kiln fetch first: it resolves and downloads every artifact and writes the lock" });
+  if (!existsSync(lockFile)) throw new UserError(`no lock for ${displayPath(recipe.path)} (expected ${displayPath(lockFile)})`, { hint: "run kiln lock first: it resolves every artifact, downloads it into the cache and writes the lock" });
   const lock = await readLock(lockFile);
   const recipeSha256 = recipeDigest(recipe);
   assertFresh(lock, { recipeSha256, requirementsSha256: requirements?.sha256 ?? null, lockFile: displayPath(lockFile) });

@@ -36,7 +36,7 @@ export interface ValidateResult {
   readonly services: { readonly enable: number; readonly disable: number };
   readonly runSteps: number;
   readonly verifyCommands: number;
-  /** The recipe's lock: "fresh" (bake can use it), "stale" or "missing" (run kiln fetch). */
+  /** The recipe's lock: "fresh" (bake can use it), "stale" or "missing" (run kiln lock). */
   readonly lock: { readonly file: string; readonly state: "fresh" | "stale" | "missing" };
 }
 
@@ -133,7 +133,7 @@ function human(r: ValidateResult, recipe: Recipe): string {
     ["run", n(r.runSteps, "step")],
     ["verify", n(r.verifyCommands, "command")],
     ["recipe", `sha256:${r.recipeSha256}`],
-    ["lock", `${r.lock.file}: ${r.lock.state}${r.lock.state === "fresh" ? "" : " (run kiln fetch)"}`],
+    ["lock", `${r.lock.file}: ${r.lock.state}${r.lock.state === "fresh" ? "" : " (run kiln lock)"}`],
   ];
   const head = `ok: ${r.recipe}${r.extends.length ? ` (extends ${r.extends.join(" → ")})` : ""}`;
   return [head, ...rows.map(([k, v]) => `  ${k.padEnd(10)} ${v}`)].join("\n");

@@ -80,7 +80,7 @@ Rules that hold everywhere:
   (exit code 2). Key paths count entries from 0: \`checkout[1].url\` is the second \`[[checkout]]\`.
 - The recipe digest (recorded in the lock) covers the merged recipe and the contents of every \`[[file]]\`
   source, with paths relative to the recipe, so it does not depend on where the project is checked out.
-  Any change makes the lock stale: run \`kiln fetch\`.`;
+  Any change makes the lock stale: run \`kiln lock\`.`;
 
 const EXTENDS = `## \`extends\`
 
