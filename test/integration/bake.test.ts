@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../../src/exec/run.js";
@@ -13,13 +14,33 @@ import { runSteps } from "../../src/bake/stages/run-steps.js";
 import type { Recipe } from "../../src/recipe/types.js";
 import type { Lock } from "../../src/lock/types.js";
 import type { Manifest } from "../../src/store/types.js";
-import { ensureBuilt, kiln, repoRoot } from "../support/kiln.js";
+import { cliPath, ensureBuilt, kiln, repoRoot } from "../support/kiln.js";
 import { makeProject } from "../support/project.js";
 
 let tmp: string;
 let projA: string;
 let projB: string;
 let first: { image: string; template: string; manifest: string; inputs: string; cached: boolean };
+
+/** Polls `ok` every 100 ms until it holds or `ms` pass; whether it held. */
+async function until(ok: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
+/** PIDs of processes whose command line mentions `needle`. */
+async function processesWith(needle: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (pid !== String(process.pid) && cmd.split("\0").join(" ").includes(needle)) out.push(pid);
+  }
+  return out;
+}
 
 /** Every path below a directory (empty when it does not exist): proves a failed command wrote nothing. */
 async function tree(dir: string): Promise<string[]> {
@@ -123,10 +144,30 @@ describe("kiln bake", () => {
     expect(JSON.parse(viaBin.stdout)).toEqual({ ...first, cached: true });
   });
 
-  it("gives the same image id from another directory, a copied cache, a later clock and umask 077", async () => {
+  it("killed with SIGKILL in the bootstrap or in pack, leaves no process, mount or store entry (the next bake follows)", async () => {
     await makeProject(projB);
     await cp(join(projA, "recipes/cam-node.lock.json"), join(projB, "recipes/cam-node.lock.json"));
     await cp(join(projA, "cache"), join(projB, "cache"), { recursive: true });
+    // Kill points: a mmdebstrap running in the sandbox, and the packer (after normalize finished).
+    for (const [what, ready, delayMs] of [["bootstrap", /^\+ .*mmdebstrap/m, 3000], ["pack", /bake › normalize: ok/, 500]] as const) {
+      const child = spawn(process.execPath, [cliPath, "bake", "--force", "--verbose"], { cwd: projB, stdio: ["ignore", "ignore", "pipe"] });
+      let err = "";
+      child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      await until(async () => ready.test(err), 600_000);
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill("SIGKILL");
+      await exited;
+      expect(err, what).not.toMatch(/bake › pack: ok/);
+      // Nothing of the bake runs on, nothing stays mounted, and the store shows no entry.
+      expect(await until(async () => (await processesWith(projB)).length === 0, 10_000), `${what}: processes left`).toBe(true);
+      expect((await readFile("/proc/self/mountinfo", "utf8")).split("\n").filter((l) => l.includes(projB)), what).toEqual([]);
+      expect(await tree(join(projB, "store/images")), what).toEqual([]);
+    }
+  });
+
+  it("gives the same image id from another directory, a copied cache, a later clock and umask 077", async () => {
+    // projB (made above, with what the killed bakes left behind) has the lock and a copy of the cache.
     // faketime moves kiln's own clock 400 days on; the tools it runs see a later real clock anyway.
     const r = await kiln(["bake", "--json"], { cwd: projB, wrap: ["faketime", "-f", "+400d", "sh", "-c", 'umask 077; exec "$@"', "sh"] });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -135,6 +176,9 @@ describe("kiln bake", () => {
     expect(second.image).toBe(first.image);
     // The manifest is reproducible too, byte for byte.
     expect(await readFile(second.manifest, "utf8")).toBe(await readFile(first.manifest, "utf8"));
+    // The killed bakes' temp trees were swept: no stale temp data is left in the cache or the store.
+    expect((await tree(join(projB, "cache/tmp"))).filter((p) => !p.includes("/"))).toEqual([]);
+    expect(await tree(join(projB, "store/tmp"))).toEqual([]);
   });
 
   it("makes a template that passes kiln check, with a manifest tracing debs, wheels and checkouts", async () => {
