@@ -58,6 +58,9 @@ export interface DiskIds {
   readonly espVolumeId: string;
   /** VMDK content id (CID), 8 hex digits. */
   readonly vmdkCid: string;
+  /** UUIDs of the OVA's <vbox:Machine> and of its disk (vbox:uuid on the OVF Disk = the machine's attached Image). */
+  readonly vboxMachineUuid: string;
+  readonly vboxDiskUuid: string;
 }
 
 /** Everything preflight settled before any work: the build only executes it. */
