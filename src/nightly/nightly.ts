@@ -9,7 +9,7 @@ import { info } from "../log.js";
 import type { Recipe } from "../recipe/types.js";
 import { diffRefs, hasImage, readManifest, writeTag } from "../store/index.js";
 import { canonicalJson } from "../util/canonical-json.js";
-import { bootTest, buildVm, type BootTestResult, type VmResult } from "../vm/index.js";
+import { bootTest, buildVm, type BootFirmware, type BootHw, type BootTestResult, type VmResult } from "../vm/index.js";
 import { renderReport } from "./html.js";
 import { applyRetention, nightlyTag, nightOf } from "./retention.js";
 import type { NightlyReport, NightlyStage } from "./types.js";
@@ -27,6 +27,9 @@ export interface NightlyOptions {
   readonly now?: Date;
   /** Seconds the boot test may take. */
   readonly bootTimeoutSec?: number;
+  /** The boot test's hardware and firmware (default virtio + uefi). */
+  readonly bootHw?: BootHw;
+  readonly bootFirmware?: BootFirmware;
 }
 
 /** Runs the nightly job; returns its report (ok=false when a stage failed). */
@@ -65,7 +68,7 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyReport> {
   const vm: VmResult | undefined = await stage("vm", () => buildVm({ store: o.store, ref: (baked as BakeResult).image, formats: ["qcow2", "vmdk", "ova"], out: join(dir, "vm") }));
   const qcow2 = vm?.outputs.find((x) => x.format === "qcow2")?.path;
   await stage("boot test", async () => {
-    const r = await bootTest({ qcow2: qcow2 as string, log: join(dir, "boot.log"), timeoutSec: o.bootTimeoutSec });
+    const r = await bootTest({ qcow2: qcow2 as string, log: join(dir, "boot.log"), timeoutSec: o.bootTimeoutSec, hw: o.bootHw, firmware: o.bootFirmware });
     bootResult = r;
     if (!r.ok) throw new Error(`boot test failed at '${r.stage}' after ${r.seconds}s: ${r.error ?? "?"} (serial log boot.log)`);
     return r;
@@ -91,7 +94,7 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyReport> {
     totalSeconds: secs(t0),
     ...(previous ? { previous } : {}),
     ...(changes ? { changes: { debs: changes.debs, python: changes.python, checkouts: changes.checkouts, files: { added: changes.files.added.length, removed: changes.files.removed.length, changed: changes.files.changed.length } } } : {}),
-    ...(bootResult ? { bootTest: { ok: bootResult.ok, stage: bootResult.stage, seconds: bootResult.seconds, log: "boot.log", accel: bootResult.accel } } : {}),
+    ...(bootResult ? { bootTest: { ok: bootResult.ok, stage: bootResult.stage, seconds: bootResult.seconds, log: "boot.log", accel: bootResult.accel, hw: bootResult.hw, firmware: bootResult.firmware } } : {}),
     retired,
   };
   await writeFile(join(dir, "report.json"), canonicalJson(report));

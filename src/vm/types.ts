@@ -4,6 +4,13 @@
 export const VM_FORMATS = ["raw", "qcow2", "vmdk", "ova"] as const;
 export type VmFormat = (typeof VM_FORMATS)[number];
 
+/** The boot test's disk controller and NIC: "virtio", or "ahci" (AHCI disk + e1000 NIC, the OVA's hardware). */
+export const BOOT_HW = ["virtio", "ahci"] as const;
+export type BootHw = (typeof BOOT_HW)[number];
+/** The boot test's firmware: OVMF ("uefi", systemd-boot) or SeaBIOS ("bios", the syslinux fallback). */
+export const BOOT_FIRMWARE = ["uefi", "bios"] as const;
+export type BootFirmware = (typeof BOOT_FIRMWARE)[number];
+
 /** What `kiln vm REF` is asked to do (CLI flags after parsing). */
 export interface VmOptions {
   /** Image store directory. */
@@ -25,6 +32,9 @@ export interface VmOptions {
   readonly guestPort?: number;
   /** Seconds the boot test may take before it fails (default 300). */
   readonly bootTimeoutSec?: number;
+  /** The boot test's hardware and firmware, as written by the user (checked against BOOT_HW, BOOT_FIRMWARE). */
+  readonly bootHw?: string;
+  readonly bootFirmware?: string;
 }
 
 /** The kernel and initrd that will boot, as paths inside the image tree (no leading '/'). */
@@ -89,7 +99,7 @@ export interface VmPlan {
   readonly cpus: number;
   readonly memoryMiB: number;
   /** Set when the boot test is to run after the build. */
-  readonly bootTest?: { readonly guestPort: number; readonly timeoutSec: number };
+  readonly bootTest?: { readonly guestPort: number; readonly timeoutSec: number; readonly hw: BootHw; readonly firmware: BootFirmware };
 }
 
 /** One output file as written. */
@@ -126,6 +136,9 @@ export interface BootTestResult {
   /** The serial console log, kept next to the outputs. */
   readonly log: string;
   readonly accel: "kvm" | "tcg";
+  /** What it booted on: disk controller + NIC ("virtio" or "ahci" with e1000) and firmware ("uefi" or "bios"). */
+  readonly hw: BootHw;
+  readonly firmware: BootFirmware;
   /** Why it failed, when it did. */
   readonly error?: string;
 }
