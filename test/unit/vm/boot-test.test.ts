@@ -64,7 +64,7 @@ describe("stageFromLog", () => {
   it("follows the boot through the serial console", () => {
     expect(stageFromLog("")).toBe("started");
     expect(stageFromLog("BdsDxe: loading Boot0001")).toBe("firmware");
-    expect(stageFromLog("\r\nSYSLINUX 6.04 EDD 20190226 Copyright (C) 1994-2015 H. Peter Anvin et al\r\n")).toBe("firmware");
+    expect(stageFromLog("\r\nSYSLINUX 6.04 20210613 Copyright (C) 1994-2015 H. Peter Anvin et al\r\n")).toBe("firmware");
     expect(stageFromLog("BdsDxe\n[    0.000000] Linux version 6.1.0-28-amd64 (debian-kernel@…)")).toBe("kernel");
     expect(stageFromLog("Linux version 6.1\n[  OK  ] Reached target \x1b[0;1;39mmulti-user.target\x1b[0m - Multi-User System.")).toBe("multi-user");
     expect(stageFromLog("Linux version 6.1\n\r\nDebian GNU/Linux 12 vm ttyS0\r\n\r\nvm login: [   85.1] kvm: Nested")).toBe("multi-user");
