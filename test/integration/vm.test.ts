@@ -85,7 +85,7 @@ beforeAll(async () => {
   store = join(tmp, "store");
   image = await bootableImage();
   out1 = join(tmp, "out1");
-  first = await vmJson(0, image.slice(7, 19), "--formats", "raw,qcow2,vmdk,ova", "--out", out1, "--boot-test", "--boot-hw", "ahci", "--boot-firmware", "bios");
+  first = await vmJson(0, image.slice(7, 19), "--formats", "raw,qcow2,vmdk,ova", "--out", out1, "--boot-test", "--boot-hw", "ahci", "--boot-firmware", "bios", "--boot-timeout", "600");
 }, 1_800_000);
 
 afterAll(async () => {
