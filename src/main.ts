@@ -174,7 +174,7 @@ export function buildProgram(): Command {
 
   program
     .command("vm")
-    .description("turn a stored image into a bootable UEFI disk (qcow2, streamOptimized VMDK, OVA), optionally boot-tested in qemu")
+    .description("turn a stored image into a bootable disk (UEFI, with a BIOS fallback: qcow2, streamOptimized VMDK, OVA), optionally boot-tested in qemu")
     .argument("<ref>", "image reference")
     .option("--formats <list>", "comma-separated: raw, qcow2, vmdk, ova", "qcow2,vmdk,ova")
     .option("--size <size>", "whole-disk size, e.g. 4G (default: tree × 1.3 + 300M)")
