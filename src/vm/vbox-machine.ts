@@ -47,11 +47,11 @@ export function vboxMachineXml(o: VboxMachineInput): string[] {
     '          <Order position="3" device="None"/>',
     '          <Order position="4" device="None"/>',
     "        </Boot>",
-    // More than one CPU needs the I/O APIC; Linux keeps the RTC in UTC.
+    // More than one CPU needs the I/O APIC (the element is named BIOS but holds the EFI VM's settings too).
     "        <BIOS>",
     '          <IOAPIC enabled="true"/>',
     "        </BIOS>",
-    `        <Network>`,
+    "        <Network>",
     `          <Adapter slot="0" enabled="true" cable="true" type="${VBOX_E1000}">`,
     "            <NAT/>",
     "          </Adapter>",
@@ -60,6 +60,7 @@ export function vboxMachineXml(o: VboxMachineInput): string[] {
     "        <UART>",
     `          <Port slot="0" enabled="true" IOBase="${COM1.ioBase}" IRQ="${COM1.irq}" hostMode="Disconnected"/>`,
     "        </UART>",
+    // Linux keeps the hardware clock in UTC.
     '        <RTC localOrUTC="UTC"/>',
     "        <StorageControllers>",
     '          <StorageController name="SATA" type="AHCI" PortCount="1" useHostIOCache="false" Bootable="true">',
