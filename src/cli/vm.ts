@@ -1,5 +1,5 @@
-// `kiln vm REF`: a stored image → bootable UEFI disk with a BIOS fallback (qcow2, streamOptimized VMDK, OVA; raw on request),
-// optionally boot-tested in qemu. Exit 1 when the boot test fails, 2 on bad input (nothing written).
+// `kiln vm REF`: a stored image → bootable UEFI disk with a BIOS fallback (qcow2, streamOptimized VMDK, OVA;
+// raw on request), optionally boot-tested in qemu. Exit 1 when the boot test fails, 2 on bad input (nothing written).
 import { loadConfig } from "../config.js";
 import { CheckFailed } from "../errors.js";
 import type { GlobalOptions } from "../main.js";
