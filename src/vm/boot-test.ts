@@ -1,8 +1,8 @@
 // The boot smoke test: boots a throwaway overlay of the qcow2 (the output stays pristine) in qemu with
 // OVMF or SeaBIOS, on virtio or on the OVA's hardware (AHCI, e1000), watches the serial console until
-// systemd reaches multi-user, then asks the device simulator `?watchdog` through the forwarded loopback port and expects `!watchdog ok`. Bounded in time; the VM is
-// always killed (in `finally`, and by the kernel via PDEATHSIG should kiln itself die); the serial log is
-// kept where the caller says.
+// systemd reaches multi-user, then asks the device simulator `?watchdog` through the forwarded loopback
+// port and expects `!watchdog ok`. Bounded in time; the VM is always killed (in `finally`, and by the
+// kernel via PDEATHSIG should kiln itself die); the serial log is kept where the caller says.
 import { access, copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
