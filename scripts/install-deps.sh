@@ -24,6 +24,7 @@ declare -A need=(
   [sfdisk]=fdisk
   [xmllint]=libxml2-utils
   [mcopy]=mtools
+  [syslinux]=syslinux
   [sshd]=openssh-server
   [ssh]=openssh-client
   [ip]=iproute2
@@ -38,6 +39,9 @@ done
 /usr/bin/python3 -c 'import pip' 2>/dev/null || missing+=(python3-pip)
 /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 /usr/bin/python3 -c 'import apt_pkg' 2>/dev/null || missing+=(python3-apt)
+# syslinux's MBR boot code for the VM's BIOS fallback (syslinux itself does not depend on it).
+[ -f /usr/lib/syslinux/mbr/gptmbr.bin ] || missing+=(syslinux-common)
+[ -f /usr/share/seabios/bios-256k.bin ] || missing+=(seabios)
 [ -f /usr/share/OVMF/OVMF_CODE.fd ] || [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || missing+=(ovmf)
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t uniq < <(printf '%s\n' "${missing[@]}" | sort -u)

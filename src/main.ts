@@ -19,6 +19,10 @@ export function positiveInt(v: string): number {
   return Number(v);
 }
 
+/** The boot test's hardware and firmware flags (`kiln vm`, `kiln nightly`), checked by the vm module's plan. */
+const BOOT_HW_OPTION = ["--boot-hw <hw>", "boot test disk + NIC: virtio, or ahci (AHCI + e1000, what the OVA maps to) (default: virtio)"] as const;
+const BOOT_FIRMWARE_OPTION = ["--boot-firmware <fw>", "boot test firmware: uefi (OVMF) or bios (SeaBIOS, the disk's syslinux fallback) (default: uefi)"] as const;
+
 /** Builds the whole command tree. `argv0` is "kiln" (or "bake" for the bake alias). */
 export function buildProgram(): Command {
   const program = new Command("kiln")
@@ -196,14 +200,16 @@ export function buildProgram(): Command {
 
   program
     .command("vm")
-    .description("turn a stored image into a bootable UEFI disk (qcow2, streamOptimized VMDK, OVA), optionally boot-tested in qemu")
+    .description("turn a stored image into a bootable disk (UEFI, with a BIOS fallback: qcow2, streamOptimized VMDK, OVA), optionally boot-tested in qemu")
     .argument("<ref>", "image reference")
     .option("--formats <list>", "comma-separated: raw, qcow2, vmdk, ova", "qcow2,vmdk,ova")
     .option("--size <size>", "whole-disk size, e.g. 4G (default: tree × 1.3 + 300M)")
     .option("--out <dir>", "output directory (default: ./vm-<name>-<12 hex>)")
     .addOption(new Option("--cpus <n>", "virtual CPUs written into the OVF").argParser(positiveInt))
     .addOption(new Option("--memory <mib>", "memory (MiB) written into the OVF").argParser(positiveInt))
-    .option("--boot-test", "boot the qcow2 in qemu (OVMF) and ask the simulator ?watchdog; exit 1 if it fails")
+    .option("--boot-test", "boot the qcow2 in qemu and ask the simulator ?watchdog; exit 1 if it fails")
+    .option(...BOOT_HW_OPTION)
+    .option(...BOOT_FIRMWARE_OPTION)
     .addOption(new Option("--guest-port <port>", "guest TCP port the simulator listens on").argParser(positiveInt).default(7147))
     .addOption(new Option("--boot-timeout <seconds>", "give up the boot test after this long").argParser(positiveInt).default(300))
     .option("--json", "print {image, out, outputs, timings, bootTest} as JSON")
@@ -217,6 +223,8 @@ export function buildProgram(): Command {
     .addOption(new Option("--keep <n>", "nightly tags (and their images, unless tagged otherwise or deployed) to keep").argParser(positiveInt).default(7))
     .option("--out <dir>", "where nights are kept (default: .kiln/nightly)")
     .addOption(new Option("--boot-timeout <seconds>", "seconds the boot test may take").argParser(positiveInt))
+    .option(...BOOT_HW_OPTION)
+    .option(...BOOT_FIRMWARE_OPTION)
     .option("--force", "build and boot the VM even when the last tested night had the same image")
     .option("--json", "print the report as JSON (with `files`: every file the night made, as absolute paths)")
     .action(async (_o, cmd: Command) => (await import("./cli/nightly.js")).nightly(all(cmd)));

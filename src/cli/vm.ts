@@ -1,5 +1,5 @@
-// `kiln vm REF`: a stored image → bootable UEFI disk (qcow2, streamOptimized VMDK, OVA; raw on request),
-// optionally boot-tested in qemu. Exit 1 when the boot test fails, 2 on bad input (nothing written).
+// `kiln vm REF`: a stored image → bootable UEFI disk with a BIOS fallback (qcow2, streamOptimized VMDK, OVA;
+// raw on request), optionally boot-tested in qemu. Exit 1 when the boot test fails, 2 on bad input (nothing written).
 import { loadConfig } from "../config.js";
 import { CheckFailed } from "../errors.js";
 import type { GlobalOptions } from "../main.js";
@@ -15,6 +15,8 @@ export interface VmCliOptions extends GlobalOptions {
   readonly bootTest?: boolean;
   readonly guestPort?: number;
   readonly bootTimeout?: number;
+  readonly bootHw?: string;
+  readonly bootFirmware?: string;
   readonly json?: boolean;
 }
 
@@ -23,7 +25,7 @@ function human(r: VmResult): string {
   const lines = r.outputs.map((o) => `${o.format.padEnd(5)} ${o.path} (${Math.ceil(o.size / 1048576)} MiB${o.reproducible ? ", reproducible" : ""})`);
   if (r.bootTest) {
     const b = r.bootTest;
-    lines.push(b.ok ? `boot test: ok in ${b.seconds}s (${b.accel}); serial log ${b.log}` : `boot test: FAILED at '${b.stage}' after ${b.seconds}s: ${b.error ?? "?"}; serial log ${b.log}`);
+    lines.push(b.ok ? `boot test: ok in ${b.seconds}s (${b.accel}, ${b.hw}, ${b.firmware}); serial log ${b.log}` : `boot test: FAILED at '${b.stage}' after ${b.seconds}s: ${b.error ?? "?"}; serial log ${b.log}`);
   }
   return lines.join("\n");
 }
@@ -42,6 +44,8 @@ export async function vm(ref: string, o: VmCliOptions): Promise<void> {
     bootTest: o.bootTest,
     guestPort: o.guestPort,
     bootTimeoutSec: o.bootTimeout,
+    bootHw: o.bootHw,
+    bootFirmware: o.bootFirmware,
   });
   emit(o.json, r, human);
   const b = r.bootTest;

@@ -74,7 +74,7 @@ export function renderReport(r: NightlyReport, history: readonly NightlyReport[]
     lineChart({ title: "qcow2 size", unit: "MiB", points: ok.map((h) => ({ night: h.night, value: (h.sizes.qcow2 ?? 0) / 1048576 })) }),
     lineChart({ title: "Nightly wall time", unit: "s", points: history.map((h) => ({ night: h.night, value: h.totalSeconds })) }),
   ].join("");
-  const boot = r.bootTest ? `<p>Boot test: ${r.bootTest.ok ? "ok" : "<b>failed</b>"} at stage <code>${esc(r.bootTest.stage)}</code> in ${r.bootTest.seconds.toFixed(0)} s (${esc(r.bootTest.accel)}); <a href="${esc(r.bootTest.log)}">serial log</a></p>` : "";
+  const boot = r.bootTest ? `<p>Boot test: ${r.bootTest.ok ? "ok" : "<b>failed</b>"} at stage <code>${esc(r.bootTest.stage)}</code> in ${r.bootTest.seconds.toFixed(0)} s (${esc([r.bootTest.accel, r.bootTest.hw, r.bootTest.firmware].filter(Boolean).join(", "))}); <a href="${esc(r.bootTest.log)}">serial log</a></p>` : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(r.recipe)} nightly ${esc(r.night)}</title>
 <style>

@@ -11,7 +11,7 @@ import { info } from "../log.js";
 import type { Recipe } from "../recipe/types.js";
 import { diffRefs, hasImage, readManifest, writeTag } from "../store/index.js";
 import { canonicalJson } from "../util/canonical-json.js";
-import { bootTest, buildVm, VM_JSON, type BootTestResult, type VmResult } from "../vm/index.js";
+import { bootTest, buildVm, VM_JSON, type BootFirmware, type BootHw, type BootTestResult, type VmResult } from "../vm/index.js";
 import { readHistory } from "./history.js";
 import { renderReport } from "./html.js";
 import { applyRetention, nightlyTag, nightOf } from "./retention.js";
@@ -35,6 +35,9 @@ export interface NightlyOptions {
   readonly bootTimeoutSec?: number;
   /** Build and boot the VM even when the last tested night had the same image. */
   readonly force?: boolean;
+  /** The boot test's hardware and firmware (default virtio + uefi). */
+  readonly bootHw?: BootHw;
+  readonly bootFirmware?: BootFirmware;
 }
 
 /** Runs the nightly job; returns its report (ok=false when a stage failed). */
@@ -89,10 +92,10 @@ function stageRunner(dir: string) {
 type Booted = { readonly result?: BootTestResult; readonly seconds: number; readonly error?: unknown };
 
 /** Boots the qcow2 (the night's boot test); never throws: the outcome is recorded as a stage afterwards. */
-async function bootAlongside(qcow2: string, dir: string, timeoutSec: number | undefined): Promise<Booted> {
+async function bootAlongside(qcow2: string, dir: string, o: Pick<NightlyOptions, "bootTimeoutSec" | "bootHw" | "bootFirmware">): Promise<Booted> {
   const b0 = performance.now();
   try {
-    const r = await bootTest({ qcow2, log: join(dir, "boot.log"), timeoutSec });
+    const r = await bootTest({ qcow2, log: join(dir, "boot.log"), timeoutSec: o.bootTimeoutSec, hw: o.bootHw, firmware: o.bootFirmware });
     const error = r.ok ? undefined : new Error(`boot test failed at '${r.stage}' after ${r.seconds}s: ${r.error ?? "?"} (serial log boot.log)`);
     return { result: r, seconds: secs(b0), error };
   } catch (error) {
@@ -116,7 +119,7 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
   } else if (baked) {
     let booted: Booted | undefined;
     vm = await stage("vm", () =>
-      buildVm({ store: o.store, ref: baked.image, formats: ["qcow2", "vmdk", "ova"], out: join(dir, "vm"), alongside: async (q) => (booted = await bootAlongside(q, dir, o.bootTimeoutSec)) }),
+      buildVm({ store: o.store, ref: baked.image, formats: ["qcow2", "vmdk", "ova"], out: join(dir, "vm"), alongside: async (q) => (booted = await bootAlongside(q, dir, o)) }),
     );
     boot = booted?.result;
     const b = booted;
@@ -136,7 +139,7 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
     : { ...Object.fromEntries((outputs ?? []).map((x) => [x.format, x.file])), ...(vm ? { "vm.json": join("vm", VM_JSON) } : {}), ...(boot ? { "boot.log": "boot.log" } : {}) };
   files["report.json"] = "report.json";
   files["report.html"] = "report.html";
-  const bootTestRecord = tested ? tested.report.bootTest : boot ? { ok: boot.ok, stage: boot.stage, seconds: boot.seconds, log: "boot.log", accel: boot.accel } : undefined;
+  const bootTestRecord = tested ? tested.report.bootTest : boot ? { ok: boot.ok, stage: boot.stage, seconds: boot.seconds, log: "boot.log", accel: boot.accel, hw: boot.hw, firmware: boot.firmware } : undefined;
   const report: NightlyReport = {
     reportVersion: 1,
     night,

@@ -1,15 +1,15 @@
 // The boot smoke test: boots a throwaway overlay of the qcow2 (the output stays pristine) in qemu with
-// OVMF, watches the serial console until systemd reaches multi-user, then asks the device simulator
-// `?watchdog` through the forwarded loopback port and expects `!watchdog ok`. Bounded in time; the VM is
-// always killed (in `finally`, and by the kernel via PDEATHSIG should kiln itself die); the serial log is
-// kept where the caller says.
+// OVMF or SeaBIOS, on virtio or on the OVA's hardware (AHCI, e1000), watches the serial console until
+// systemd reaches multi-user, then asks the device simulator `?watchdog` through the forwarded loopback
+// port and expects `!watchdog ok`. Bounded in time; the VM is always killed (in `finally`, and by the
+// kernel via PDEATHSIG should kiln itself die); the serial log is kept where the caller says.
 import { access, copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ToolError } from "../errors.js";
 import { checkTool, run, spawnPiped, which } from "../exec/run.js";
-import { freePort, OVMF_CODE, OVMF_VARS, pickAccel, qemuArgv, type Accel } from "./qemu.js";
+import { freePort, OVMF_CODE, OVMF_VARS, pickAccel, qemuArgv, SEABIOS, type Accel, type BootFirmware, type BootHw } from "./qemu.js";
 import { BOOT_STAGES, type BootStage, type BootTestResult } from "./types.js";
 
 export interface BootTestOptions {
@@ -20,11 +20,15 @@ export interface BootTestOptions {
   readonly guestPort?: number;
   /** Whole test, boot included (default 300 s). */
   readonly timeoutSec?: number;
+  /** Disk controller and NIC (default virtio) and firmware (default uefi). */
+  readonly hw?: BootHw;
+  readonly firmware?: BootFirmware;
 }
 
 /** Serial-console lines that mark each boot stage (the last match wins). */
 const MARKS: readonly (readonly [BootStage, RegExp])[] = [
-  ["firmware", /BdsDxe|UEFI|EFI stub/],
+  // OVMF's boot manager or the kernel's EFI stub; under SeaBIOS, syslinux's banner (SeaBIOS itself prints to no serial port).
+  ["firmware", /BdsDxe|UEFI|EFI stub|SYSLINUX \d/],
   ["kernel", /Linux version \d/],
   // getty's prompt ("<hostname> login: ") may come before systemd's own "Reached target" line, and kernel
   // messages may follow it on the same line.
@@ -75,13 +79,14 @@ function deathSignalPrefix(): string[] {
 /** Under KVM, a guest that printed nothing by then is taken for a KVM that opens but does not run guests. */
 const KVM_SILENT_SEC = 60;
 
-/** Fails before any work when qemu, qemu-img or the OVMF firmware is missing. */
-async function checkBootTools(): Promise<void> {
+/** Fails before any work when qemu, qemu-img or the firmware (OVMF, or SeaBIOS) is missing. */
+async function checkBootTools(firmware: BootFirmware): Promise<void> {
   checkTool("qemu-system-x86_64", "boot the VM for the smoke test", "apt-get install qemu-system-x86");
   checkTool("qemu-img", "make the throwaway overlay the VM boots from", "apt-get install qemu-utils");
-  for (const f of [OVMF_CODE, OVMF_VARS]) {
+  const [files, what, pkg] = firmware === "bios" ? [[SEABIOS], "BIOS", "seabios"] : [[OVMF_CODE, OVMF_VARS], "UEFI firmware", "ovmf"];
+  for (const f of files) {
     await access(f).catch(() => {
-      throw new ToolError(`could not find ${f}, the UEFI firmware the boot test boots with\nhint: apt-get install ovmf`);
+      throw new ToolError(`could not find ${f}, the ${what} the boot test boots with\nhint: apt-get install ${pkg}`);
     });
   }
 }
@@ -91,7 +96,7 @@ async function checkBootTools(): Promise<void> {
  * When KVM was picked but the guest stays silent, it boots once more under TCG in the time that is left.
  */
 export async function bootTest(o: BootTestOptions): Promise<BootTestResult> {
-  await checkBootTools();
+  await checkBootTools(o.firmware ?? "uefi");
   const t0 = performance.now();
   const seconds = () => Math.round((performance.now() - t0) / 100) / 10;
   const timeoutSec = o.timeoutSec ?? 300;
@@ -110,12 +115,14 @@ async function bootOnce(o: BootTestOptions & { readonly accel: Accel; readonly t
     const overlay = join(work, "overlay.qcow2");
     // The overlay takes every write; the qcow2 it is backed by is only read.
     await run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", resolve(o.qcow2), "-F", "qcow2", overlay]);
-    const vars = join(work, "OVMF_VARS.fd");
-    await copyFile(OVMF_VARS, vars);
+    const firmware = o.firmware ?? "uefi";
+    const vars = firmware === "uefi" ? join(work, "OVMF_VARS.fd") : undefined;
+    if (vars) await copyFile(OVMF_VARS, vars);
     await writeFile(o.log, "");
     const hostPort = await freePort();
-    const argv = qemuArgv({ disk: overlay, vars, serialLog: o.log, hostPort, guestPort: o.guestPort ?? 7147, accel: o.accel });
-    return await watch({ argv, hostPort, log: o.log, timeoutSec: o.timeoutSec, silentSec: o.silentSec, seconds: o.seconds, accel: o.accel });
+    const hw = o.hw ?? "virtio";
+    const argv = qemuArgv({ disk: overlay, vars, serialLog: o.log, hostPort, guestPort: o.guestPort ?? 7147, accel: o.accel, hw, firmware });
+    return await watch({ argv, hostPort, log: o.log, timeoutSec: o.timeoutSec, silentSec: o.silentSec, seconds: o.seconds, accel: o.accel, hw, firmware });
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -131,6 +138,8 @@ interface WatchOptions {
   readonly silentSec?: number;
   readonly seconds: () => number;
   readonly accel: Accel;
+  readonly hw: BootHw;
+  readonly firmware: BootFirmware;
 }
 
 /** Starts qemu, follows the serial log and the simulator until success, a fatal sign, qemu's exit or the deadline; always kills qemu. */
@@ -144,7 +153,7 @@ async function watch(o: WatchOptions): Promise<BootTestResult> {
     (e: unknown) => void (exit = `qemu exited: ${String((e as { shortMessage?: string }).shortMessage ?? e).split("\n")[0]}${tailOf((e as { stderr?: unknown }).stderr)}`),
   );
   let stage: BootStage = "started";
-  const result = (ok: boolean, error?: string): BootTestResult => ({ ok, stage, seconds: o.seconds(), log: o.log, accel: o.accel, ...(error ? { error } : {}) });
+  const result = (ok: boolean, error?: string): BootTestResult => ({ ok, stage, seconds: o.seconds(), log: o.log, accel: o.accel, hw: o.hw, firmware: o.firmware, ...(error ? { error } : {}) });
   try {
     const begin = performance.now();
     while (performance.now() < begin + o.timeoutSec * 1000) {

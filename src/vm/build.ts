@@ -135,7 +135,7 @@ export async function buildVm(o: VmOptions): Promise<VmResult> {
 
 /** Boots the published qcow2; the serial log and boot-test.json stay in the output directory. */
 async function runBootTest(plan: VmPlan, qcow2: string): Promise<BootTestResult> {
-  const r = await bootTest({ qcow2, log: join(plan.out, `${plan.stem}.boot.log`), guestPort: plan.bootTest?.guestPort, timeoutSec: plan.bootTest?.timeoutSec });
+  const r = await bootTest({ qcow2, log: join(plan.out, `${plan.stem}.boot.log`), guestPort: plan.bootTest?.guestPort, timeoutSec: plan.bootTest?.timeoutSec, hw: plan.bootTest?.hw, firmware: plan.bootTest?.firmware });
   await writeFileAtomic(join(plan.out, BOOT_JSON), `${JSON.stringify(r, null, 2)}\n`);
   return r;
 }

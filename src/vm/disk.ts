@@ -1,8 +1,10 @@
 // The raw disk: a sparse file of the planned size, a GPT written by sfdisk from a script (derived GUIDs),
-// the ext4 root filled from the tree and the ESP — each written in place at its partition's offset.
+// the ext4 root filled from the tree and the ESP — each written in place at its partition's offset — then
+// the BIOS fallback (syslinux on the ESP, gptmbr.bin in the MBR).
 import { open } from "node:fs/promises";
 import { checkTool, run } from "../exec/run.js";
 import { inStep } from "../errors.js";
+import { installBiosBoot } from "./bios.js";
 import { makeEsp } from "./esp.js";
 import { SECTOR, sfdiskScript } from "./geometry.js";
 import { makeRootFs } from "./rootfs.js";
@@ -30,4 +32,5 @@ export async function makeDisk(o: { readonly plan: VmPlan; readonly disk: string
   await inStep("partition table", () => run(sfdiskArgv(o.disk), { input: sfdiskScript(o.plan.layout, o.plan.ids) }));
   await inStep("root filesystem", () => makeRootFs(o));
   await inStep("EFI system partition", () => makeEsp(o));
+  await inStep("BIOS fallback loader", () => installBiosBoot(o));
 }

@@ -1,6 +1,7 @@
 // The EFI system partition: FAT32 made by mkfs.vfat at the partition's offset in the disk image and filled
 // with mtools (no mount). It holds systemd-boot as the removable-media loader (EFI/BOOT/BOOTX64.EFI, found
-// by any UEFI firmware without NVRAM entries), its loader.conf, one boot entry, and the kernel and initrd.
+// by any UEFI firmware without NVRAM entries), its loader.conf, one boot entry, and the kernel and initrd,
+// plus syslinux for BIOS firmware (bios.ts).
 // mkfs.vfat takes the volume id from the image id; mtools stamps every entry with SOURCE_DATE_EPOCH (in
 // UTC: run() passes no TZ), so the partition is the same bytes on every build.
 import { writeFile } from "node:fs/promises";
@@ -56,6 +57,11 @@ export function mtoolsImage(plan: Pick<VmPlan, "layout">, disk: string): string 
   return `${disk}@@${partitionBytes(plan.layout.esp).offset}`;
 }
 
+/** The environment of every mtools run: entries stamped with SOURCE_DATE_EPOCH; MTOOLS_SKIP_CHECK because the FAT's geometry fields describe no real drive, which mtools would otherwise refuse. */
+export function mtoolsEnv(plan: Pick<VmPlan, "sourceDateEpoch">): Record<string, string> {
+  return { SOURCE_DATE_EPOCH: String(plan.sourceDateEpoch), MTOOLS_SKIP_CHECK: "1" };
+}
+
 /** What the ESP holds: [host file, ESP path] pairs, in the order they are copied. */
 export function espFiles(plan: Pick<VmPlan, "boot">, tree: string, work: string): readonly (readonly [string, string])[] {
   return [
@@ -74,8 +80,7 @@ export async function makeEsp(o: { readonly plan: VmPlan; readonly disk: string;
   await run(mkfsVfatArgv(o.plan, o.disk));
   await writeFile(join(o.work, "loader.conf"), LOADER_CONF);
   await writeFile(join(o.work, "kiln.conf"), entryConf(o.plan));
-  // MTOOLS_SKIP_CHECK: the FAT's geometry fields describe no real drive, which mtools would otherwise refuse.
-  const env = { SOURCE_DATE_EPOCH: String(o.plan.sourceDateEpoch), MTOOLS_SKIP_CHECK: "1" };
+  const env = mtoolsEnv(o.plan);
   const img = mtoolsImage(o.plan, o.disk);
   await run(["mmd", "-i", img, "::/EFI", "::/EFI/BOOT", "::/loader", "::/loader/entries", `::/${ESP_KERNEL_DIR}`], { env });
   for (const [from, to] of espFiles(o.plan, o.tree, o.work)) await run(["mcopy", "-i", img, "-D", "o", from, to], { env });

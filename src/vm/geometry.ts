@@ -14,6 +14,9 @@ export const GPT_BACKUP_SECTORS = 1 + 32;
 export const ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B";
 export const ROOT_X86_64_TYPE = "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709";
 
+/** GPT attribute bit 2 on the ESP: syslinux's gptmbr.bin boots the partition that has it (the BIOS fallback, bios.ts). */
+export const ESP_ATTRS = "LegacyBIOSBootable";
+
 /** Rounds `n` up to a multiple of `m`. */
 export function roundUp(n: number, m: number): number {
   return Math.ceil(n / m) * m;
@@ -51,7 +54,7 @@ export function sfdiskScript(layout: DiskLayout, ids: DiskIds): string {
     "unit: sectors",
     `sector-size: ${layout.sectorSize}`,
     `first-lba: ${GPT_PRIMARY_SECTORS}`,
-    `start=${layout.esp.start}, size=${layout.esp.sectors}, type=${ESP_TYPE}, uuid=${ids.espPartUuid}, name="ESP"`,
+    `start=${layout.esp.start}, size=${layout.esp.sectors}, type=${ESP_TYPE}, uuid=${ids.espPartUuid}, name="ESP", attrs="${ESP_ATTRS}"`,
     `start=${layout.root.start}, size=${layout.root.sectors}, type=${ROOT_X86_64_TYPE}, uuid=${ids.rootPartUuid}, name="root"`,
     "",
   ].join("\n");

@@ -1,5 +1,5 @@
 // Identifiers a disk build would otherwise draw at random (GPT GUIDs, filesystem UUIDs, hash seeds, the
-// FAT volume id, the VMDK content id), derived from the image id instead: the same image gives the same disk.
+// FAT volume id, the VMDK content id, the OVA's VirtualBox machine and disk UUIDs), derived from the image id instead: the same image gives the same disk.
 import { createHash } from "node:crypto";
 import type { DiskIds } from "./types.js";
 
@@ -36,5 +36,7 @@ export function diskIds(imageId: string): DiskIds {
     espVolumeId: derivedHex32(imageId, "fat-volume-id"),
     // A CID of ffffffff means "no parent" in a child's parentCID: never derive that one.
     vmdkCid: derivedHex32(imageId, "vmdk-cid").replace(/^ffffffff$/, "fffffffe"),
+    vboxMachineUuid: derivedUuid(imageId, "vbox-machine"),
+    vboxDiskUuid: derivedUuid(imageId, "vbox-disk"),
   };
 }

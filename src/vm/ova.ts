@@ -14,12 +14,12 @@ export function ovaTarArgv(o: { readonly ova: string; readonly dir: string; read
   return ["tar", "--create", "--file", o.ova, "--directory", o.dir, "--format=ustar", `--mtime=@${o.epoch}`, "--owner=0", "--group=0", "--numeric-owner", "--mode=u=rw,go=r", "--", ...o.members];
 }
 
-/** What an importer shows: where the VM came from, and the one setting it must have. */
+/** What an importer shows: where the VM came from, how it boots, and where its console is. */
 export function annotation(plan: Pick<VmPlan, "name" | "version" | "imageId">): string {
   return (
     `${plan.name} ${plan.version}, built by kiln from image ${plan.imageId}. ` +
-    `It boots with UEFI only: in VirtualBox enable EFI (Settings › System › Enable EFI, or VBoxManage modifyvm "${plan.name}" --firmware efi). ` +
-    "Serial console on the first serial port at 115200 baud."
+    "Boots with UEFI (VirtualBox and VMware get EFI firmware from this OVF); the disk also boots with a BIOS. " +
+    "Serial console on the first serial port (COM1) at 115200 baud."
   );
 }
 
@@ -36,6 +36,8 @@ export async function makeOva(plan: VmPlan, vmdk: string): Promise<string> {
     diskFile: basename(vmdk),
     diskFileBytes: (await stat(vmdk)).size,
     capacityBytes: plan.layout.totalSectors * SECTOR,
+    machineUuid: plan.ids.vboxMachineUuid,
+    diskUuid: plan.ids.vboxDiskUuid,
   });
   const mf = manifestText([
     { name: ovfName, sha256: sha256Hex(ovf) },

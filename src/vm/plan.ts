@@ -11,7 +11,8 @@ import { layoutDisk, partitionBytes } from "./geometry.js";
 import { diskIds } from "./ids.js";
 import { defaultDiskBytes, espBytesFor, formatSize, inodesFor, parseSize, rootFits, treeStats, type TreeStats } from "./size.js";
 import { NETWORKD_UNITS } from "./tree.js";
-import { VM_FORMATS, type DiskLayout, type VmFormat, type VmOptions, type VmPlan } from "./types.js";
+import { quoteInput } from "../util/quote.js";
+import { BOOT_FIRMWARE, BOOT_HW, VM_FORMATS, type BootFirmware, type BootHw, type DiskLayout, type VmFormat, type VmOptions, type VmPlan } from "./types.js";
 
 /** Said after every preflight refusal: preflight runs before any output exists. */
 const NOTHING_WRITTEN = "nothing was written";
@@ -33,6 +34,21 @@ export function checkFormats(requested: readonly string[] | undefined): { readon
   if (!list.length) problems.push({ key: "--formats", message: `no format given (allowed: ${VM_FORMATS.join(", ")})` });
   const formats = VM_FORMATS.filter((f) => list.includes(f));
   return { formats, problems };
+}
+
+/** One of `allowed` (case-insensitive), the default when not given, or a problem naming the allowed values. */
+export function choice<T extends string>(key: string, v: string | undefined, allowed: readonly T[], def: T): { readonly value: T; readonly problem?: Problem } {
+  if (v === undefined) return { value: def };
+  const found = allowed.find((a) => a === v.trim().toLowerCase());
+  if (found) return { value: found };
+  return { value: def, problem: { key, message: `unknown value ${quoteInput(v)} (allowed: ${allowed.join(", ")})` } };
+}
+
+/** The boot test's hardware and firmware from the user's words (see VmOptions.bootHw). */
+export function bootChoices(o: { readonly bootHw?: string; readonly bootFirmware?: string }): { readonly hw: BootHw; readonly firmware: BootFirmware; readonly problems: readonly Problem[] } {
+  const hw = choice("--boot-hw", o.bootHw, BOOT_HW, "virtio");
+  const firmware = choice("--boot-firmware", o.bootFirmware, BOOT_FIRMWARE, "uefi");
+  return { hw: hw.value, firmware: firmware.value, problems: [hw.problem, firmware.problem].filter((p): p is Problem => p !== undefined) };
 }
 
 /** The smallest whole-64-MiB disk that holds the tree, for the "too small" message. */
@@ -68,7 +84,8 @@ export async function planVm(o: VmOptions): Promise<VmPlan> {
   const memory = intOption("--memory", o.memoryMiB, 2048, 256, 1024 * 1024);
   const port = intOption("--guest-port", o.guestPort, 7147, 1, 65535);
   const timeout = intOption("--boot-timeout", o.bootTimeoutSec, 300, 10, 3600);
-  for (const p of [cpus.problem, memory.problem, port.problem, timeout.problem]) if (p) problems.push(p);
+  const boot = bootChoices(o);
+  for (const p of [cpus.problem, memory.problem, port.problem, timeout.problem, ...boot.problems]) if (p) problems.push(p);
   if (o.bootTest && !formats.includes("qcow2")) problems.push({ key: "--boot-test", message: "the boot test boots the qcow2: add qcow2 to --formats" });
   const image = await resolveStored(o.store, o.ref).catch((e: unknown) => {
     if (!(e instanceof UserError)) throw e;
@@ -103,6 +120,6 @@ export async function planVm(o: VmOptions): Promise<VmPlan> {
     treeBytes: stats.dataBytes,
     cpus: cpus.value,
     memoryMiB: memory.value,
-    bootTest: o.bootTest ? { guestPort: port.value, timeoutSec: timeout.value } : undefined,
+    bootTest: o.bootTest ? { guestPort: port.value, timeoutSec: timeout.value, hw: boot.hw, firmware: boot.firmware } : undefined,
   };
 }

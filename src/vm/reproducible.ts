@@ -10,7 +10,7 @@ export interface ReproClaim {
 
 const DISK =
   "GPT disk and partition GUIDs, ext4 UUID and hash seed, and FAT volume id derived from the image id; kiln's own mke2fs.conf; " +
-  "libext2fs and mtools clocks pinned to SOURCE_DATE_EPOCH; inode atime/ctime (copied by mke2fs -d from the extracted files) pinned with debugfs";
+  "libext2fs and mtools (syslinux writes through mtools) clocks pinned to SOURCE_DATE_EPOCH; inode atime/ctime (copied by mke2fs -d from the extracted files) pinned with debugfs";
 
 export const REPRODUCIBILITY: Readonly<Record<VmFormat, ReproClaim>> = {
   raw: { reproducible: true, why: DISK },

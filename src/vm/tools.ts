@@ -18,6 +18,7 @@ const BUILD: readonly Need[] = [
   ["mkfs.vfat", "format the EFI system partition", "dosfstools"],
   ["mmd", "fill the EFI system partition without mounting it", "mtools"],
   ["mcopy", "fill the EFI system partition without mounting it", "mtools"],
+  ["syslinux", "install the BIOS fallback loader on the EFI system partition", "syslinux syslinux-common"],
 ];
 
 /** The tools the boot test needs on top. */
@@ -42,6 +43,7 @@ export async function toolVersions(): Promise<Readonly<Record<string, string>>> 
     "e2fsprogs": ["mke2fs", "-V"],
     "dosfstools": ["mkfs.vfat", "--help"],
     "mtools": ["mcopy", "--version"],
+    "syslinux": ["syslinux", "--version"],
     "util-linux": ["sfdisk", "--version"],
     "tar": ["tar", "--version"],
     "qemu-img": ["qemu-img", "--version"],

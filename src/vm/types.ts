@@ -4,6 +4,13 @@
 export const VM_FORMATS = ["raw", "qcow2", "vmdk", "ova"] as const;
 export type VmFormat = (typeof VM_FORMATS)[number];
 
+/** The boot test's disk controller and NIC: "virtio", or "ahci" (AHCI disk + e1000 NIC, the OVA's hardware). */
+export const BOOT_HW = ["virtio", "ahci"] as const;
+export type BootHw = (typeof BOOT_HW)[number];
+/** The boot test's firmware: OVMF ("uefi", systemd-boot) or SeaBIOS ("bios", the syslinux fallback). */
+export const BOOT_FIRMWARE = ["uefi", "bios"] as const;
+export type BootFirmware = (typeof BOOT_FIRMWARE)[number];
+
 /** What `kiln vm REF` is asked to do (CLI flags after parsing). */
 export interface VmOptions {
   /** Image store directory. */
@@ -31,6 +38,9 @@ export interface VmOptions {
    * settles; buildVm waits for it and fails with it.
    */
   readonly alongside?: (qcow2: string) => Promise<unknown>;
+  /** The boot test's hardware and firmware, as written by the user (checked against BOOT_HW, BOOT_FIRMWARE). */
+  readonly bootHw?: string;
+  readonly bootFirmware?: string;
 }
 
 /** The kernel and initrd that will boot, as paths inside the image tree (no leading '/'). */
@@ -64,6 +74,9 @@ export interface DiskIds {
   readonly espVolumeId: string;
   /** VMDK content id (CID), 8 hex digits. */
   readonly vmdkCid: string;
+  /** UUIDs of the OVA's <vbox:Machine> and of its disk (vbox:uuid on the OVF Disk = the machine's attached Image). */
+  readonly vboxMachineUuid: string;
+  readonly vboxDiskUuid: string;
 }
 
 /** Everything preflight settled before any work: the build only executes it. */
@@ -92,7 +105,7 @@ export interface VmPlan {
   readonly cpus: number;
   readonly memoryMiB: number;
   /** Set when the boot test is to run after the build. */
-  readonly bootTest?: { readonly guestPort: number; readonly timeoutSec: number };
+  readonly bootTest?: { readonly guestPort: number; readonly timeoutSec: number; readonly hw: BootHw; readonly firmware: BootFirmware };
 }
 
 /** One output file as written. */
@@ -129,6 +142,9 @@ export interface BootTestResult {
   /** The serial console log, kept next to the outputs. */
   readonly log: string;
   readonly accel: "kvm" | "tcg";
+  /** What it booted on: disk controller + NIC ("virtio" or "ahci" with e1000) and firmware ("uefi" or "bios"). */
+  readonly hw: BootHw;
+  readonly firmware: BootFirmware;
   /** Why it failed, when it did. */
   readonly error?: string;
 }

@@ -1,10 +1,13 @@
 // `kiln vm` end to end on a real bootable rootfs (mmdebstrap bookworm minbase + kernel, systemd-boot, udev,
 // python3 and the fixture device simulator as a systemd unit), packed into a temp store: the disk and its
 // formats (GPT, ESP, ext4 checked with the real tools), the OVA's structure (OVF first, valid XML, consistent
-// references, a streamOptimized VMDK qemu-img reads), the boot test in qemu/OVMF (multi-user, then
-// ?watchdog through the forwarded port), reproducibility (a second build, sha256 per format against the
+// references, VirtualBox's and VMware's sections, a streamOptimized VMDK qemu-img reads), the BIOS fallback
+// (GPT bit 2, gptmbr.bin, syslinux), the boot test — once, on SeaBIOS through that fallback and on the
+// hardware VirtualBox gives the OVA (AHCI disk, e1000 NIC); the nightly boots OVMF + virtio — to multi-user,
+// then ?watchdog through the forwarded port, reproducibility (a second build, sha256 per format against the
 // claims in vm.json), and bad input refused with exit 2 before anything is written.
-// Needs root, mmdebstrap, the Debian mirror, e2fsprogs, dosfstools, mtools, fdisk, qemu, ovmf, libxml2-utils.
+// Needs root, mmdebstrap, the Debian mirror, e2fsprogs, dosfstools, mtools, syslinux, fdisk, qemu, seabios,
+// libxml2-utils.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, truncate } from "node:fs/promises";
@@ -17,6 +20,8 @@ import { addImage, packDirectory } from "../../src/store/index.js";
 import { sha256File } from "../../src/util/hash.js";
 import { REPRODUCIBILITY } from "../../src/vm/index.js";
 import type { VmResult } from "../../src/vm/index.js";
+import { GPTMBR } from "../../src/vm/bios.js";
+import { findAll, parseXml, type XmlElement } from "../unit/vm/mini-xml.js";
 
 const repo = resolve(__dirname, "../..");
 let tmp: string;
@@ -80,7 +85,7 @@ beforeAll(async () => {
   store = join(tmp, "store");
   image = await bootableImage();
   out1 = join(tmp, "out1");
-  first = await vmJson(0, image.slice(7, 19), "--formats", "raw,qcow2,vmdk,ova", "--out", out1, "--boot-test");
+  first = await vmJson(0, image.slice(7, 19), "--formats", "raw,qcow2,vmdk,ova", "--out", out1, "--boot-test", "--boot-hw", "ahci", "--boot-firmware", "bios", "--boot-timeout", "600");
 }, 1_800_000);
 
 afterAll(async () => {
@@ -101,12 +106,14 @@ describe("kiln vm on a bootable image", () => {
     expect(first.timings).toMatchObject({ extract: expect.any(Number), disk: expect.any(Number), vmdk: expect.any(Number) });
   });
 
-  it("boots under OVMF to multi-user and the simulator answers ?watchdog through the forwarded port", async () => {
+  it("boots SeaBIOS → gptmbr → syslinux on AHCI + e1000 to multi-user, and the simulator answers ?watchdog through the forwarded port", async () => {
     const b = first.bootTest;
     expect(b?.error).toBeUndefined();
-    expect(b).toMatchObject({ ok: true, stage: "watchdog" });
+    expect(b).toMatchObject({ ok: true, stage: "watchdog", hw: "ahci", firmware: "bios" });
     const log = await readFile(b?.log as string, "utf8");
+    expect(log).toMatch(/SYSLINUX \d/);
     expect(log).toMatch(/Linux version/);
+    expect(log).not.toMatch(/BdsDxe|EFI stub/);
     expect(log).toMatch(/Started .*devsim/);
     // The boot wrote to a throwaway overlay: the qcow2 is still the bytes vm.json recorded.
     expect(await sha256File(output(first, "qcow2").path)).toBe(output(first, "qcow2").sha256);
@@ -126,6 +133,15 @@ describe("kiln vm on a bootable image", () => {
     expect(entry).toContain("console=ttyS0,115200");
     expect((await run(["mdir", "-b", "-i", esp, "::/EFI/BOOT"], { env })).stdout).toMatch(/BOOTX64\.EFI/);
     const root = `${raw}?offset=${record.disk.layout.root.start * 512}`;
+    // The BIOS fallback: ESP legacy-bootable, gptmbr.bin as the MBR's boot code, syslinux with the entry's command line.
+    expect(table.partitions[0].attrs).toBe("LegacyBIOSBootable");
+    expect(table.partitions[1].attrs).toBeUndefined();
+    const mbr = (await readFile(raw)).subarray(0, 512);
+    expect(mbr.subarray(0, 440).equals(await readFile(GPTMBR))).toBe(true);
+    expect(mbr.readUInt16LE(510)).toBe(0xaa55);
+    expect((await run(["mdir", "-a", "-b", "-i", esp, "::/syslinux"], { env })).stdout).toMatch(/LDLINUX\.SYS|ldlinux\.sys/i);
+    const cfg = (await run(["mtype", "-i", esp, "::/syslinux/syslinux.cfg"], { env })).stdout;
+    expect(/^\s*APPEND (.*)$/m.exec(cfg)?.[1]).toBe(/^options (.*)$/m.exec(entry)?.[1]);
     await run(["e2fsck", "-fn", root]);
     expect((await run(["debugfs", "-R", "cat /etc/fstab", root])).stdout).toContain(`UUID=${record.disk.ids.rootFsUuid}\t/\text4`);
   });
@@ -148,6 +164,17 @@ describe("kiln vm on a bootable image", () => {
     expect(ovf).toContain(`ovf:capacity="${first.diskBytes}"`);
     const mf = await readFile(join(x, members[1] as string), "utf8");
     expect(mf).toBe(`SHA256(${members[0]})= ${await sha256File(ovfFile)}\nSHA256(${members[2]})= ${await sha256File(vmdk)}\n`);
+    // What VirtualBox and VMware need: both families, EFI for each, the machine's disk tied to the OVF Disk.
+    const doc = parseXml(ovf);
+    expect(findAll(doc, "vssd:VirtualSystemType")[0]?.text).toMatch(/\bvmx-\d+\b.*\bvirtualbox-2\.2\b/);
+    expect(findAll(doc, "vmw:Config")[0]?.attrs).toMatchObject({ "vmw:key": "firmware", "vmw:value": "efi" });
+    const machine = findAll(doc, "vbox:Machine")[0] as XmlElement;
+    expect(findAll(machine, "Firmware")[0]?.attrs.type).toBe("EFI");
+    expect(findAll(machine, "Port")).toHaveLength(1);
+    const record = JSON.parse(await readFile(join(out1, "vm.json"), "utf8"));
+    expect(machine.attrs.uuid).toBe(`{${record.disk.ids.vboxMachineUuid}}`);
+    expect(findAll(doc, "Disk")[0]?.attrs["vbox:uuid"]).toBe(record.disk.ids.vboxDiskUuid);
+    expect(findAll(machine, "Image")[0]?.attrs.uuid).toBe(`{${record.disk.ids.vboxDiskUuid}}`);
     const info = JSON.parse((await run(["qemu-img", "info", "--output=json", vmdk])).stdout);
     expect(info["format-specific"].data["create-type"]).toBe("streamOptimized");
     expect(info["virtual-size"]).toBe(first.diskBytes);

@@ -20,8 +20,8 @@ describe("derived identifiers", () => {
 
   it("gives every identifier of a disk a distinct value", () => {
     const ids = diskIds(A);
-    const uuids = [ids.diskGuid, ids.espPartUuid, ids.rootPartUuid, ids.rootFsUuid, ids.hashSeed];
-    expect(new Set(uuids).size).toBe(5);
+    const uuids = [ids.diskGuid, ids.espPartUuid, ids.rootPartUuid, ids.rootFsUuid, ids.hashSeed, ids.vboxMachineUuid, ids.vboxDiskUuid];
+    expect(new Set(uuids).size).toBe(7);
     expect(ids.espVolumeId).toMatch(/^[0-9a-f]{8}$/);
     expect(ids.vmdkCid).toMatch(/^[0-9a-f]{8}$/);
     expect(ids.vmdkCid).not.toBe("ffffffff");

@@ -55,6 +55,9 @@ describe("planVm", () => {
     expect(plan.network).toBe("none");
     expect(plan.bootTest).toBeUndefined();
     expect(existsSync(out)).toBe(false); // planning writes nothing
+    const booted = await planVm({ store, ref: img.manifest.image, out, bootTest: true, bootHw: "ahci", bootFirmware: "BIOS" });
+    expect(booted.bootTest).toEqual({ guestPort: 7147, timeoutSec: 300, hw: "ahci", firmware: "bios" });
+    expect((await planVm({ store, ref: img.manifest.image, out, bootTest: true })).bootTest).toMatchObject({ hw: "virtio", firmware: "uefi" });
   });
 
   it("refuses an image without kernel and loader, an unknown format and a bad size, all at once, writing nothing", async () => {
@@ -83,11 +86,13 @@ describe("planVm", () => {
     expect(ok.layout.totalSectors * 512).toBe(least * 1024 * 1024);
   }, 60_000);
 
-  it("refuses a missing initrd, a boot test without qcow2, and an unknown image with the other problems", async () => {
+  it("refuses a missing initrd, a boot test without qcow2, unknown boot hardware or firmware, and an unknown image with the other problems", async () => {
     const noInitrd = KERNEL.filter((n) => !n.path.startsWith("boot/initrd.img-6.1.0-28"));
     const img = await addVariant(store, "noinitrd", { nodes: minimalTree({ add: noInitrd }) });
     const list = await problems(planVm({ store, ref: img.manifest.image, formats: ["vmdk"], bootTest: true }));
     expect(list).toEqual(expect.arrayContaining([expect.stringMatching(/no initrd for kernel 6\.1\.0-28-amd64.*initramfs-tools/), expect.stringMatching(/^--boot-test: .*add qcow2/)]));
+    const hw = await problems(planVm({ store, ref: img.manifest.image, bootTest: true, bootHw: "scsi", bootFirmware: "coreboot" }));
+    expect(hw).toEqual(expect.arrayContaining(['--boot-hw: unknown value "scsi" (allowed: virtio, ahci)', '--boot-firmware: unknown value "coreboot" (allowed: uefi, bios)']));
     const unknown = await problems(planVm({ store, ref: "no-such-tag", formats: ["iso"] }));
     expect(unknown).toEqual([expect.stringMatching(/unknown format 'iso'/), expect.stringMatching(/no image matches 'no-such-tag'/)]);
   });
