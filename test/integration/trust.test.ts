@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { runDeploy } from "../../src/deploy/deploy.js";
 import type { Connect } from "../../src/deploy/hosts.js";
 import { CheckFailed } from "../../src/errors.js";
@@ -15,6 +15,7 @@ import { requireSigned } from "../../src/trust/verify.js";
 import { signatureLines } from "../../src/trust/describe.js";
 import { THREE_NODES } from "../unit/deploy/harness.js";
 import { addVariant } from "../unit/store/helpers.js";
+import { main } from "../../src/main.js";
 
 let tmp: string;
 let store: string;
@@ -154,5 +155,49 @@ describe("deploy with an inventory [trust] section", () => {
     await signImage({ store, ref: s.manifest.image, key: key("release"), principal: "release" });
     await expect(runDeploy({ mode: "deploy", inventory, store, ref: s.manifest.image, dryRun: true }, { connect, log: () => undefined })).rejects.toThrow("connect reached");
     expect(connects).toBe(1);
+  });
+});
+
+describe("the CLI: kiln sign, verify-signature, inspect, provenance", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  });
+  /** Runs kiln in-process with argv, capturing stdout and stderr. */
+  async function kiln(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    vi.spyOn(process.stdout, "write").mockImplementation((x: string | Uint8Array) => ((out += String(x)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation((x: string | Uint8Array) => ((err += String(x)), true));
+    const code = await main(["--store", store, ...argv]);
+    vi.restoreAllMocks();
+    return { code, out, err };
+  }
+
+  it("exit 0 when signed by the principal, 1 for another, 2 for a bad principal name", async () => {
+    const c = await addVariant(store, "cli", { meta: { origin: "pack", lockSha256: null, recipe: null } });
+    const ref = c.manifest.image;
+    const p = await kiln("provenance", ref);
+    expect(p.code).toBe(0);
+    expect(JSON.parse(p.out)).toMatchObject({ _type: "https://in-toto.io/Statement/v1", predicate: { buildDefinition: { buildType: "urn:kiln:pack:v1" } } });
+    const s = await kiln("sign", ref, "--key", key("ci"), "--principal", "ci", "--json");
+    expect(s.code).toBe(0);
+    expect((JSON.parse(s.out) as { signatures: string[] }).signatures.map((f) => f.split("/").pop())).toEqual(["manifest.ci.sig", "provenance.ci.sig"]);
+    expect((await kiln("verify-signature", ref, "--allowed-signers", allowed, "--principal", "ci")).code).toBe(0);
+    const wrong = await kiln("verify-signature", ref, "--allowed-signers", allowed, "--principal", "release");
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain(`${ref} is not signed by "release"`);
+    expect((await kiln("verify-signature", ref, "--allowed-signers", allowed, "--principal", "-n x")).code).toBe(2);
+    expect((await kiln("sign", ref, "--key", join(tmp, "no-such-key"))).code).toBe(2);
+    const i = await kiln("inspect", ref, "--allowed-signers", allowed);
+    expect(i.out).toMatch(/signed: +manifest\.ci\.sig: valid, by "ci"/);
+    expect(i.out).toMatch(/provenance: .*provenance\.json \(signatures: provenance\.ci\.sig\)/);
+  });
+
+  it("a baked image's provenance needs its lock", async () => {
+    const b = await addVariant(store, "baked");
+    const r = await kiln("provenance", b.manifest.image);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("give that lock (--lock FILE)");
   });
 });
