@@ -55,7 +55,7 @@ export function describeVerdicts(v: readonly SignatureVerdict[]): string {
   return v
     .map((s) => {
       const name = basename(s.file);
-      if (!s.claimed.length) return `${name}: key not in allowed signers`;
+      if (!s.claimed.length) return `${name}: key not in allowed signers (or not a readable signature)`;
       if (!s.valid.length) return `${name}: by ${s.claimed.map((p) => quoteInput(p)).join(", ")}, but it does not verify over this manifest`;
       return `${name}: valid, by ${s.valid.map((p) => quoteInput(p)).join(", ")}`;
     })

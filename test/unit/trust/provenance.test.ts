@@ -5,7 +5,10 @@ import { CheckFailed, UserError } from "../../../src/errors.js";
 import { lockDigest } from "../../../src/lock/lock.js";
 import type { Lock } from "../../../src/lock/types.js";
 import type { Manifest } from "../../../src/store/types.js";
-import { buildProvenance, provenanceText } from "../../../src/trust/provenance.js";
+import { buildProvenance, ensureProvenance, provenanceText } from "../../../src/trust/provenance.js";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sha256Hex } from "../../../src/util/hash.js";
 
 const LOCK: Lock = {
@@ -81,5 +84,24 @@ describe("provenance statement", () => {
     const s = buildProvenance({ ...MANIFEST, origin: "pack", lockSha256: null, recipe: null, inputs: null }, null);
     expect(s.predicate.buildDefinition.buildType).toBe("urn:kiln:pack:v1");
     expect(s.predicate.buildDefinition.resolvedDependencies).toEqual([]);
+  });
+});
+
+describe("provenance at bake time (ensureProvenance)", () => {
+  it("writes attestations/<hex>/provenance.json once, and nothing for a lock that is not the manifest's", async () => {
+    const store = await mkdtemp(join(tmpdir(), "kiln-prov-"));
+    try {
+      const path = join(store, "attestations", "e".repeat(64), "provenance.json");
+      await ensureProvenance(store, MANIFEST, { ...LOCK, sourceDateEpoch: 1 });
+      await expect(readFile(path)).rejects.toMatchObject({ code: "ENOENT" });
+      await ensureProvenance(store, MANIFEST, LOCK);
+      expect(sha256Hex(await readFile(path))).toBe(GOLDEN);
+      // An existing statement (perhaps signed) is left as it is.
+      await writeFile(path, "kept\n");
+      await ensureProvenance(store, MANIFEST, LOCK);
+      expect(await readFile(path, "utf8")).toBe("kept\n");
+    } finally {
+      await rm(store, { recursive: true, force: true });
+    }
   });
 });
