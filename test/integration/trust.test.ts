@@ -13,6 +13,7 @@ import { writeProvenance } from "../../src/trust/provenance.js";
 import { signImage } from "../../src/trust/sign.js";
 import { requireSigned } from "../../src/trust/verify.js";
 import { signatureLines } from "../../src/trust/describe.js";
+import { FakeHost, World } from "../unit/deploy/fake-host.js";
 import { THREE_NODES } from "../unit/deploy/harness.js";
 import { addVariant } from "../unit/store/helpers.js";
 import { main } from "../../src/main.js";
@@ -155,6 +156,32 @@ describe("deploy with an inventory [trust] section", () => {
     await signImage({ store, ref: s.manifest.image, key: key("release"), principal: "release" });
     await expect(runDeploy({ mode: "deploy", inventory, store, ref: s.manifest.image, dryRun: true }, { connect, log: () => undefined })).rejects.toThrow("connect reached");
     expect(connects).toBe(1);
+  });
+});
+
+describe("rollback without --to under [trust]", () => {
+  it("a flip to the stopped slot is allowed; recreating an unsigned image from the store is refused before any change", async () => {
+    const inventory = join(tmp, "flip.toml");
+    await writeFile(inventory, THREE_NODES);
+    const world = new World();
+    const hosts = new Map([["h1", new FakeHost("h1", world)], ["h2", new FakeHost("h2", world)]]);
+    const connect: Connect = async (_inv, names) => ({ drivers: new Map(names.map((n) => [n, hosts.get(n) as FakeHost])), close: async () => undefined });
+    const deps = { connect, log: () => undefined, pollMs: 0 };
+    const a = await addVariant(store, "roll-a", { meta: { origin: "pack", lockSha256: null, recipe: null } });
+    const b = await addVariant(store, "roll-b", { meta: { origin: "pack", lockSha256: null, recipe: null } });
+    for (const img of [a, b]) expect((await runDeploy({ mode: "deploy", inventory, store, ref: img.manifest.image }, deps)).result?.ok).toBe(true);
+    await writeFile(inventory, `${THREE_NODES}\n[trust]\nallowed_signers = "allowed_signers"\nprincipals = ["ci"]\n`);
+    const flip = await runDeploy({ mode: "rollback", inventory, store, dryRun: true }, deps);
+    expect(flip.plan.nodes.flatMap((n) => n.actions.map((x) => x.kind))).not.toContain("create");
+    // The stopped slots are gone: rolling back recreates image a from the store, which nobody signed.
+    for (const [host, vmid] of [["h1", 101], ["h1", 201], ["h2", 301]] as const) await (hosts.get(host) as FakeHost).destroy(vmid);
+    const calls = [...hosts.values()].reduce((n, h) => n + h.calls.length, 0);
+    const e = await failure(runDeploy({ mode: "rollback", inventory, store }, deps));
+    expect(e.message).toContain(`${a.manifest.image} is not signed by "ci"`);
+    expect([...hosts.values()].reduce((n, h) => n + h.calls.length, 0)).toBe(calls);
+    await signImage({ store, ref: a.manifest.image, key: key("ci"), principal: "ci" });
+    const ok = await runDeploy({ mode: "rollback", inventory, store, dryRun: true }, deps);
+    expect(ok.plan.nodes.flatMap((n) => n.actions.map((x) => x.kind))).toContain("create");
   });
 });
 
