@@ -104,8 +104,8 @@ export async function writeProvenance(store: string, m: Manifest, lock: Lock | n
  * Writes provenance.json for image `m` unless it is there already (a bake that found its image stored), or
  * `lock` is not the one the manifest names (the same tree was stored earlier from other inputs).
  */
-export async function ensureProvenance(store: string, m: Manifest, lock: Lock): Promise<void> {
-  if (m.lockSha256 !== lockDigest(lock)) return;
+export async function ensureProvenance(store: string, m: Manifest, lock: Lock | null): Promise<void> {
+  if (m.lockSha256 !== (lock === null ? null : lockDigest(lock))) return;
   const path = join(attestationsDir(store, m.image), PROVENANCE_FILE);
   const there = await stat(path).then(() => true, () => false);
   if (!there) await writeProvenance(store, m, lock);
