@@ -105,6 +105,7 @@ export function buildProgram(): Command {
     .command("inspect")
     .description("show an image's manifest")
     .argument("<ref>", "sha256:<hex>, a unique hex prefix (≥12), a tag, or a template path")
+    .option("--allowed-signers <file>", "name who signed each signature, from this allowed_signers file (else the signing key's fingerprint)")
     .option("--json", "print the manifest as JSON")
     .action(async (ref: string, _o, cmd: Command) => (await import("./cli/inspect.js")).inspect(ref, all(cmd)));
 
@@ -152,6 +153,31 @@ export function buildProgram(): Command {
     .argument("<ref>", "image reference or template file")
     .option("--json", "print as JSON")
     .action(async (ref: string, _o, cmd: Command) => (await import("./cli/check.js")).check(ref, all(cmd)));
+
+  // Trust: SSH signatures over the manifest and a SLSA provenance statement, beside the store entry.
+  program
+    .command("sign")
+    .description("sign an image's manifest (and provenance) with an SSH key (ssh-keygen -Y sign, namespace kiln-image)")
+    .argument("<ref>", "image reference")
+    .requiredOption("--key <file>", "SSH private key")
+    .option("--principal <name>", "names the signature files (default: the key's fingerprint)")
+    .option("--json", "print {image, signatures} as JSON")
+    .action(async (ref: string, _o, cmd: Command) => (await import("./cli/sign.js")).sign(ref, all(cmd)));
+  const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+  program
+    .command("verify-signature")
+    .description("check an image's manifest signatures against an allowed_signers file (exit 1 unless every --principal signed)")
+    .argument("<ref>", "image reference")
+    .requiredOption("--allowed-signers <file>", "allowed_signers file (git's format)")
+    .option("--principal <name>", "a principal that must have signed (repeat for several; default: anyone listed)", collect)
+    .option("--json", "print the verdicts as JSON")
+    .action(async (ref: string, _o, cmd: Command) => (await import("./cli/verify-signature.js")).verifySignature(ref, all(cmd)));
+  program
+    .command("provenance")
+    .description("write and print an image's provenance statement (in-toto v1, SLSA provenance v1)")
+    .argument("<ref>", "image reference")
+    .option("--lock <file>", "the lock the image was baked from (its digest must match the manifest)")
+    .action(async (ref: string, _o, cmd: Command) => (await import("./cli/provenance.js")).provenance(ref, all(cmd)));
 
   // Deployer: verify a candidate, swap it onto the inventory's hosts by A/B slots, roll back, report.
   const nodeList = (v: string): string[] => v.split(",").map((x) => x.trim()).filter(Boolean);

@@ -8,7 +8,8 @@ import { step } from "../log.js";
 import { lockDigest } from "../lock/lock.js";
 import type { Recipe } from "../recipe/types.js";
 import { cacheTemp, sweepCacheTemps } from "../sources/cache.js";
-import { addImage, findByInputs } from "../store/index.js";
+import { addImage, findByInputs, readManifest } from "../store/index.js";
+import { ensureProvenance } from "../trust/provenance.js";
 import type { StoredImage } from "../store/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { sha256Hex } from "../util/hash.js";
@@ -69,7 +70,10 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   await sweepCacheTemps(o.cache);
   // Unchanged inputs: the stored image is the answer; no artifact needs reading.
   const known = o.force ? undefined : await findByInputs(o.store, inputs);
-  if (known) return { ...result(known, inputs, true), stages: [] };
+  if (known) {
+    await ensureProvenance(o.store, await readManifest(o.store, known.id), pre.lock);
+    return { ...result(known, inputs, true), stages: [] };
+  }
   // Everything missing is named before the bootstrap starts.
   await inStep("preflight", () => checkCache({ ...pre, cache: o.cache }));
 
@@ -119,6 +123,8 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
         },
       }),
     );
+    // The SLSA statement beside the entry (<store>/attestations/<hex>/), from the manifest and this lock.
+    await ensureProvenance(o.store, added.manifest, pre.lock);
     return { ...result(added.image, inputs, false), stages };
   } finally {
     process.umask(callerUmask);

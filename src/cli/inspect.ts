@@ -2,6 +2,7 @@
 import { loadConfig } from "../config.js";
 import type { GlobalOptions } from "../main.js";
 import { inspectImage, type Inspection } from "../store/index.js";
+import { signatureLines } from "../trust/describe.js";
 import { emit } from "./output.js";
 import { humanSize } from "./format.js";
 
@@ -23,10 +24,11 @@ function human(i: Inspection): string {
   return lines.join("\n");
 }
 
-/** Shows the image REF names; --json prints its manifest. */
-export async function inspect(ref: string, o: GlobalOptions & { readonly json?: boolean }): Promise<void> {
+/** Shows the image REF names (with who signed it); --json prints its manifest. */
+export async function inspect(ref: string, o: GlobalOptions & { readonly json?: boolean; readonly allowedSigners?: string }): Promise<void> {
   const { store } = loadConfig({ store: o.store, cache: o.cache });
   const i = await inspectImage(store, ref);
-  if (o.json) emit(true, i.manifest, () => "");
-  else emit(false, i, human);
+  if (o.json) return emit(true, i.manifest, () => "");
+  const signed = await signatureLines(store, i.image, o.allowedSigners);
+  emit(false, i, (v) => [human(v), ...signed].join("\n"));
 }

@@ -3,6 +3,7 @@ import { loadConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import type { GlobalOptions } from "../main.js";
 import { packDirectory } from "../store/index.js";
+import { ensureProvenance } from "../trust/provenance.js";
 import { emit } from "./output.js";
 
 export interface PackCliOptions extends GlobalOptions {
@@ -26,6 +27,8 @@ function epochOf(flag: string | undefined): number | undefined {
 export async function pack(dir: string, o: PackCliOptions): Promise<void> {
   const { store } = loadConfig({ store: o.store, cache: o.cache });
   const r = await packDirectory(store, { dir, name: o.name, version: o.version, arch: o.arch, ostype: o.ostype, epoch: epochOf(o.epoch) });
+  // A packed image's statement: subjects and builder; no lock, so no resolved dependencies.
+  await ensureProvenance(store, r.manifest, null);
   const out = { image: r.manifest.image, template: r.image.template, manifest: r.image.manifest };
   emit(o.json, out, (v) => `${r.existed ? "already in the store" : "packed"}: ${v.image}\ntemplate: ${v.template}`);
 }

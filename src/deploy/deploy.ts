@@ -5,6 +5,7 @@ import { UserError } from "../errors.js";
 import { info } from "../log.js";
 import { hasImage, resolveStored, verifiedImage } from "../store/index.js";
 import { tagsById } from "../store/tags.js";
+import { requireSignedVerified } from "../trust/verify.js";
 import { apply, type ApplyResult, type ImageInfo } from "./apply.js";
 import { connectHosts, type Connect, type Hosts } from "./hosts.js";
 import { loadInventory, selectNodes } from "./inventory.js";
@@ -61,6 +62,9 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps = {}): Prom
   // A damaged store entry is refused before any host is touched (dry runs too); each is hashed once.
   const verified = new Map<string, Verified>();
   for (const id of [image, to]) if (id !== undefined) verified.set(id, await verifiedImage(req.store, id));
+  // [trust]: the image named on the command line is refused before any host is contacted.
+  const trusted = new Set<string>();
+  await checkTrust({ store: req.store, inventory, verified, trusted }, [...verified.keys()]);
   const release = req.dryRun ? async () => undefined : await lockInventory(inventory.path);
   let hosts: Hosts | undefined;
   try {
@@ -74,6 +78,8 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps = {}): Prom
     const images = await imageInfos(req.store, targetsOf(make()), verified);
     const templates = await observeTemplates({ hosts: [...hosts.drivers.keys()], drivers: hosts.drivers, templates: [...images.values()] });
     const swap = make(templates, new Map([...images].flatMap(([id, m]) => (m.unpackedBytes === undefined ? [] : [[id, m.unpackedBytes] as const]))));
+    // [trust] for every image a slot is recreated from (rollback without --to), before anything changes.
+    await checkTrust({ store: req.store, inventory, verified, trusted }, recreated(swap));
     const tags = await tagsById(req.store);
     deps.onPlan?.(swap, tags);
     const report = { mode: req.mode, inventory: inventory.path, dryRun: req.dryRun === true, plan: swap, tags: Object.fromEntries([...tags].filter(([id]) => swap.nodes.some((n) => n.target === id || n.running === id))) };
@@ -87,6 +93,24 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps = {}): Prom
   } finally {
     await hosts?.close();
     await release();
+  }
+}
+
+/** Images the plan creates a slot from (a flip to a stopped slot creates nothing). */
+function recreated(swap: SwapPlan): string[] {
+  return [...new Set(swap.nodes.filter((n) => n.actions.some((a) => a.kind === "create")).map((n) => n.target))].filter((t) => t !== "");
+}
+
+/** With an inventory [trust] section: each image must be signed by every required principal (CheckFailed otherwise). */
+async function checkTrust(o: { readonly store: string; readonly inventory: Inventory; readonly verified: Map<string, Verified>; readonly trusted: Set<string> }, ids: readonly string[]): Promise<void> {
+  const trust = o.inventory.trust;
+  if (!trust) return;
+  for (const id of ids) {
+    if (o.trusted.has(id) || !(await hasImage(o.store, id))) continue; // a missing one: needTemplates refuses it
+    const v = o.verified.get(id) ?? (await verifiedImage(o.store, id));
+    o.verified.set(id, v);
+    await requireSignedVerified(o.store, v.image, trust);
+    o.trusted.add(id);
   }
 }
 

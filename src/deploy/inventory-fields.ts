@@ -12,7 +12,7 @@ export interface KeyProblem {
 }
 
 /** A table's values after checking: property name → value (defaults filled). Bad values are left out. */
-export type Fields = Readonly<Record<string, InvValue | readonly [number, number] | undefined>>;
+export type Fields = Readonly<Record<string, InvValue | readonly [number, number] | readonly string[] | undefined>>;
 
 /** True for a TOML table (not an array, date or scalar). */
 export function isTable(v: unknown): v is Record<string, unknown> {
@@ -46,6 +46,20 @@ function checkSlots(v: unknown, path: string, out: KeyProblem[]): readonly [numb
   return ok ? [v[0] as number, v[1] as number] : undefined;
 }
 
+/** Checks a non-empty list of strings, each against the field's rules. */
+function checkWords(f: InvField, v: unknown, path: string, out: KeyProblem[]): readonly string[] | undefined {
+  if (!Array.isArray(v) || v.length === 0) {
+    out.push({ key: path, message: `must be a non-empty list of strings, e.g. ["ci"]; got ${describeValue(v)}` });
+    return undefined;
+  }
+  const before = out.length;
+  v.forEach((x: unknown, i) => {
+    const msg = typeof x !== "string" ? `must be a string, got ${describeValue(x)}` : (textProblem(x) ?? f.check?.(x));
+    if (msg) out.push({ key: `${path}[${i}]`, message: msg });
+  });
+  return out.length === before ? (v as string[]) : undefined;
+}
+
 /** Longest string any inventory key takes (a few known_hosts lines fit; a runaway value does not). */
 export const STRING_MAX = 65_536;
 
@@ -69,6 +83,8 @@ function checkValue(f: InvField, v: unknown, path: string, out: KeyProblem[]): F
   switch (f.kind) {
     case "slots":
       return checkSlots(v, path, out);
+    case "words":
+      return checkWords(f, v, path, out);
     case "bool":
       return typeof v === "boolean" ? v : bad(`must be true or false, got ${describeValue(v)}`);
     case "int": {

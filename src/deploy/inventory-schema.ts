@@ -3,6 +3,7 @@
 import { isAbsolute, posix } from "node:path";
 import { quoteInput } from "../util/quote.js";
 import { isHostname, parseAddr } from "./net.js";
+import { principalProblem } from "../trust/signatures.js";
 
 export type InvValue = string | number | boolean;
 
@@ -11,7 +12,8 @@ export interface InvField {
   readonly key: string;
   /** Property in the Inventory types when it differs (camelCase). */
   readonly prop?: string;
-  readonly kind: "string" | "int" | "bool" | "enum" | "slots";
+  /** `words`: a list of strings, each checked by `check` (e.g. principal names). */
+  readonly kind: "string" | "int" | "bool" | "enum" | "slots" | "words";
   readonly required?: boolean;
   readonly default?: InvValue;
   readonly values?: readonly string[];
@@ -157,8 +159,23 @@ export const MOUNT_TABLE: InvTable = {
   ],
 };
 
+/** Checks a file path (relative to the inventory or absolute): not empty, not too long (controls are refused for every string). */
+function filePathProblem(s: string): string | undefined {
+  if (s === "") return "must be a path to a file, got an empty string";
+  return s.length > PATH_MAX ? `is too long for a path (at most ${PATH_MAX} characters), got ${quoteInput(s)}` : undefined;
+}
+
+export const TRUST_TABLE: InvTable = {
+  header: "[trust]",
+  description: "Which images may be deployed: `kiln deploy` and `kiln rollback` refuse an image whose manifest is not signed by every listed principal, or whose template does not hash to what the signed manifest says.",
+  fields: [
+    { key: "allowed_signers", prop: "allowedSigners", kind: "string", required: true, check: filePathProblem, description: "allowed_signers file (git's format: `PRINCIPAL KEYTYPE BASE64` lines); relative paths are taken from the inventory's directory." },
+    { key: "principals", kind: "words", required: true, check: principalProblem, description: 'Principals that must all have signed, e.g. `["ci", "release"]` (letters, digits, `.`, `_`, `@`, `+`, `-`).' },
+  ],
+};
+
 /** Top-level keys of an inventory file. */
-export const TOP_KEYS = ["hosts", "nodes"] as const;
+export const TOP_KEYS = ["hosts", "nodes", "trust"] as const;
 /** Sub-tables of a node table (besides its fields). */
 export const NODE_SUBTABLES = ["network", "mount"] as const;
 

@@ -9,7 +9,7 @@ import { locator, type Locator } from "../recipe/locate.js";
 import { displayPath } from "../recipe/layer.js";
 import { isTable, readFields, unknownKey, type Fields, type KeyProblem } from "./inventory-fields.js";
 import { crossCheck, networkProblems, type NodeDraft } from "./inventory-rules.js";
-import { DEFAULT_ROOT_STORAGE, DEFAULT_STORAGE, HOST_TABLE, MOUNT_TABLE, NAME_PATTERN, NETWORK_TABLE, NODE_SUBTABLES, NODE_TABLE, TOP_KEYS, storageProblem } from "./inventory-schema.js";
+import { DEFAULT_ROOT_STORAGE, DEFAULT_STORAGE, HOST_TABLE, MOUNT_TABLE, NAME_PATTERN, NETWORK_TABLE, NODE_SUBTABLES, NODE_TABLE, TOP_KEYS, TRUST_TABLE, storageProblem } from "./inventory-schema.js";
 import type { HostInventory, Inventory, Mount, NodeInventory } from "./types.js";
 import { escapeControls, quoteInput } from "../util/quote.js";
 
@@ -40,6 +40,7 @@ export function parseInventory(text: string, file: string): Inventory {
   for (const key of Object.keys(doc)) if (!(TOP_KEYS as readonly string[]).includes(key)) out.push(unknownKey(key, key, TOP_KEYS));
   const hosts = entries(doc, "hosts", out).map(([name, t]) => readHost(name, t, dirname(file), out));
   const nodes = entries(doc, "nodes", out).map(([name, t]) => readNode(name, t, out));
+  const trust = readTrust(doc.trust, dirname(file), out);
   out.push(...crossCheck({ hosts, nodes }));
   if (out.length) {
     const line = lineOf(doc, locator(text));
@@ -47,7 +48,7 @@ export function parseInventory(text: string, file: string): Inventory {
     const problems: Problem[] = out.map((p) => ({ file: displayPath(file), line: line(p.key), key: escapeControls(p.key), message: p.message }));
     throw new UserError([...problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
   }
-  return { path: file, hosts: hosts as HostInventory[], nodes: nodes as NodeInventory[] };
+  return { path: file, hosts: hosts as HostInventory[], nodes: nodes as NodeInventory[], ...(trust ? { trust } : {}) };
 }
 
 /**
@@ -115,6 +116,19 @@ function readHost(name: string, t: Record<string, unknown>, dir: string, out: Ke
     identityFile: identity === undefined ? undefined : resolve(dir, identity),
     parallel: f.parallel as number | undefined,
   };
+}
+
+/** `[trust]` (optional): allowed_signers resolved from the inventory's directory, principals all required. */
+function readTrust(v: unknown, dir: string, out: KeyProblem[]): Inventory["trust"] {
+  if (v === undefined) return undefined;
+  if (!isTable(v)) {
+    out.push({ key: "trust", message: "must be a table: [trust] with allowed_signers and principals" });
+    return undefined;
+  }
+  const f = readFields({ table: v, spec: TRUST_TABLE, path: "trust", out });
+  const signers = f.allowedSigners as string | undefined;
+  const principals = f.principals as readonly string[] | undefined;
+  return signers !== undefined && principals !== undefined ? { allowedSigners: resolve(dir, signers), principals } : undefined;
 }
 
 /** One node with its network and mounts, checked. */

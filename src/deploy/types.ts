@@ -53,6 +53,8 @@ export interface Inventory {
   readonly path: string;
   readonly hosts: readonly HostInventory[];
   readonly nodes: readonly NodeInventory[];
+  /** `[trust]`: deploy and rollback take only images signed by every principal (allowedSigners is absolute). */
+  readonly trust?: { readonly allowedSigners: string; readonly principals: readonly string[] };
 }
 
 /** What a host says about one slot. */

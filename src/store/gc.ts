@@ -4,7 +4,7 @@
 import { readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir } from "../util/fs.js";
-import { hexOf, imageDir, imagesDir, listDir, pinsDir } from "./layout.js";
+import { attestationsDir, hexOf, imageDir, imagesDir, listDir, pinsDir } from "./layout.js";
 import { addedAt, imageIds } from "./read.js";
 import { listTags } from "./tags.js";
 import { cleanStaleTemps, newTempDir } from "./tmp.js";
@@ -43,11 +43,14 @@ export async function pinnedIds(store: string): Promise<ReadonlySet<string>> {
   return out;
 }
 
-/** Removes an image directory so no reader sees it half-deleted: rename it out of images/ first. */
+/** Removes an image directory so no reader sees it half-deleted: rename it out of images/ first; its attestations go with it. */
 export async function removeImage(store: string, id: string): Promise<void> {
   const trash = await newTempDir(store);
   await rename(imageDir(store, id), join(trash, hexOf(id)));
   await fsyncDir(imagesDir(store));
+  await rename(attestationsDir(store, id), join(trash, `attestations-${hexOf(id)}`)).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== "ENOENT") throw e;
+  });
   await rm(trash, { recursive: true, force: true });
 }
 

@@ -12,7 +12,7 @@ export { diffRefs } from "./compare.js";
 export { inspectImage, type Inspection } from "./inspect.js";
 export { packDirectory, type PackDirOptions } from "./pack-dir.js";
 export { buildSbom } from "./sbom.js";
-export { templateFileName, pinsDir } from "./layout.js";
+export { templateFileName, pinsDir, attestationsDir } from "./layout.js";
 export { imageNameProblems, tagNameProblem, ARCHES } from "./naming.js";
 export { cleanStaleTemps } from "./tmp.js";
 export { openVerifiedTemplate, verifiedImage, verifyTemplate, type VerifiedTemplate } from "./verify.js";

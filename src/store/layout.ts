@@ -2,6 +2,7 @@
 //   <store>/images/<hex>/{<template>, manifest.json, sbom.cdx.json, files.tsv, .added}
 //   <store>/tags/<name>        one line: the image id
 //   <store>/inputs/<hex>       one line: the image id an inputs hash baked to
+//   <store>/attestations/<hex>/  signatures and provenance of an image (beside it: entries are immutable)
 //   <store>/pins/<anything>    image ids (one per line) that gc must keep: written by the deployer
 //   <store>/tmp/<pid>.<start>-<rand>/  a writer's work in progress, renamed into images/ when complete
 import { readdir } from "node:fs/promises";
@@ -20,6 +21,7 @@ export function hexOf(id: string): string {
 
 export const imagesDir = (store: string): string => join(store, "images");
 export const imageDir = (store: string, id: string): string => join(store, "images", hexOf(id));
+export const attestationsDir = (store: string, id: string): string => join(store, "attestations", hexOf(id));
 export const tagsDir = (store: string): string => join(store, "tags");
 export const tagFile = (store: string, name: string): string => join(store, "tags", name);
 export const inputsDir = (store: string): string => join(store, "inputs");

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inventoryName, loadInventory, parseInventory, selectNodes } from "../../../src/deploy/inventory.js";
-import { HOST_TABLE, MOUNT_TABLE, NETWORK_TABLE, NODE_TABLE } from "../../../src/deploy/inventory-schema.js";
+import { HOST_TABLE, MOUNT_TABLE, NETWORK_TABLE, NODE_TABLE, TRUST_TABLE } from "../../../src/deploy/inventory-schema.js";
 import { gatewayProblem, macProblem, parseAddr, parseCidr } from "../../../src/deploy/net.js";
 import { UserError } from "../../../src/errors.js";
 import { readFileSync } from "node:fs";
@@ -133,10 +133,22 @@ describe("network values", () => {
   });
 });
 
+describe("[trust]", () => {
+  it("resolves allowed_signers from the inventory's directory and keeps every principal", () => {
+    const inv = parseInventory(`${minimal}\n[trust]\nallowed_signers = "keys/allowed_signers"\nprincipals = ["ci", "release@example.org"]\n`, "/srv/site/site.toml");
+    expect(inv.trust).toEqual({ allowedSigners: "/srv/site/keys/allowed_signers", principals: ["ci", "release@example.org"] });
+    expect(parseInventory(minimal, "/srv/site/site.toml").trust).toBeUndefined();
+  });
+
+  it("requires both keys and at least one principal", () => {
+    expect(() => parseInventory(`${minimal}\n[trust]\nprincipals = []\n`, "/srv/site.toml")).toThrow(/trust\.allowed_signers: is required[\s\S]*trust\.principals: must be a non-empty list/);
+  });
+});
+
 describe("docs/inventory.md", () => {
   it("documents every key of the schema", () => {
     const doc = readFileSync("docs/inventory.md", "utf8");
-    for (const t of [HOST_TABLE, NODE_TABLE, NETWORK_TABLE, MOUNT_TABLE]) {
+    for (const t of [HOST_TABLE, NODE_TABLE, NETWORK_TABLE, MOUNT_TABLE, TRUST_TABLE]) {
       expect(doc).toContain(t.header);
       for (const f of t.fields) expect(doc, `${t.header} ${f.key}`).toContain(`\`${f.key}\``);
     }
