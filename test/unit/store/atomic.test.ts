@@ -41,7 +41,10 @@ describe("atomic add", () => {
     const temps = await readdir(join(store, "tmp"));
     expect(temps).toHaveLength(1);
     expect(temps[0]).toMatch(new RegExp(`^${child.pid}\\.\\d+-`));
-    expect(await readdir(join(store, "tmp", temps[0] as string))).toEqual(["template.partial"]);
+    // The big file's first bytes are out; the compressed template file appears as they reach it.
+    const work = join(store, "tmp", temps[0] as string);
+    for (let i = 0; i < 100 && (await readdir(work)).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await readdir(work)).toEqual(["template.partial"]);
     expect(await listImages(store)).toEqual([]);
 
     child.kill("SIGKILL");
