@@ -110,7 +110,7 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
   const { stage, stages, failed } = stageRunner(dir);
 
   const baked: BakeResult | undefined = await stage("bake", () => bake({ recipe: o.recipe, requirements: o.requirements, store: o.store, cache: o.cache }));
-  const tested = baked && !o.force ? await lastTested({ out: o.out, night, earlier: at.earlier, image: baked.image }) : undefined;
+  const tested = baked && !o.force ? await lastTested({ out: o.out, night, earlier: at.earlier, image: baked.image, hw: o.bootHw ?? "virtio", firmware: o.bootFirmware ?? "uefi" }) : undefined;
   let vm: VmResult | undefined;
   let boot: BootTestResult | undefined;
   if (tested) {

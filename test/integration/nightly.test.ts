@@ -32,7 +32,8 @@ afterAll(async () => {
 
 describe("kiln nightly", () => {
   it("bakes Toy-KAT, builds and boots the VM, the simulator answers, and the night is tagged and reported", async () => {
-    const r = await kiln(["nightly", "--keep", "2", "--json"], { cwd: proj });
+    // OVMF on the hardware VirtualBox maps the OVA to (AHCI disk, e1000 NIC); vm.test.ts boots SeaBIOS.
+    const r = await kiln(["nightly", "--keep", "2", "--boot-hw", "ahci", "--json"], { cwd: proj });
     expect(r.exitCode, r.stderr).toBe(0);
     report = JSON.parse(r.stdout) as typeof report;
     expect(report.ok).toBe(true);
@@ -43,7 +44,7 @@ describe("kiln nightly", () => {
     // --json names every file the night made, absolute, for a CI job to archive.
     expect(Object.keys(report.files ?? {}).sort()).toEqual(["boot.log", "ova", "qcow2", "report.html", "report.json", "vm.json", "vmdk"]);
     for (const f of Object.values(report.files ?? {})) expect(existsSync(f), f).toBe(true);
-    expect(report.bootTest).toMatchObject({ ok: true, stage: "watchdog" });
+    expect(report.bootTest).toMatchObject({ ok: true, stage: "watchdog", hw: "ahci", firmware: "uefi" });
     expect(report.tag).toBe(`toy-kat-nightly-${report.night}`);
     const tagged = await kiln(["inspect", report.tag as string, "--json"], { cwd: proj });
     expect(JSON.parse(tagged.stdout).image).toBe(report.image);
@@ -61,7 +62,7 @@ describe("kiln nightly", () => {
 
   it("reuses the tested night's disks and boot result when the image is unchanged", async () => {
     const t0 = Date.now();
-    const r = await kiln(["nightly", "--keep", "2", "--json"], { cwd: proj });
+    const r = await kiln(["nightly", "--keep", "2", "--boot-hw", "ahci", "--json"], { cwd: proj });
     const seconds = (Date.now() - t0) / 1000;
     expect(r.exitCode, r.stderr).toBe(0);
     const again = JSON.parse(r.stdout) as typeof report;

@@ -30,7 +30,7 @@ describe("nightly reuse", () => {
     await night(join(out, "20261128"), { night: "20261128" });
     await night(join(out, "20261129"), { night: "20261129" });
     await night(join(out, "20261130"), { night: "20261130", image: `sha256:${"b".repeat(64)}` });
-    const t = await lastTested({ out, night: "20261201", image: IMG });
+    const t = await lastTested({ out, night: "20261201", image: IMG, hw: "virtio", firmware: "uefi" });
     expect(t?.report.night).toBe("20261129");
     const dir = join(out, "20261201");
     await reuseNight(t!, dir);
@@ -42,13 +42,19 @@ describe("nightly reuse", () => {
     await night(join(out, "20261128"), { night: "20261128", bootTest: { ok: false, stage: "kernel", seconds: 1, log: "boot.log", accel: "tcg" } });
     await night(join(out, "20261129"), { night: "20261129" });
     await rm(join(out, "20261129/vm/x.qcow2"));
-    expect(await lastTested({ out, night: "20261201", image: IMG })).toBeUndefined();
+    expect(await lastTested({ out, night: "20261201", image: IMG, hw: "virtio", firmware: "uefi" })).toBeUndefined();
+  });
+
+  test("a night booted on other hardware or firmware is not reused", async () => {
+    await night(join(out, "20261129"), { night: "20261129" });
+    expect(await lastTested({ out, night: "20261201", image: IMG, hw: "ahci", firmware: "uefi" })).toBeUndefined();
+    expect(await lastTested({ out, night: "20261201", image: IMG, hw: "virtio", firmware: "bios" })).toBeUndefined();
   });
 
   test("tonight's earlier run, set aside, counts", async () => {
     const earlier = join(out, ".20261201-earlier-1");
     await night(earlier, { night: "20261201" });
-    const t = await lastTested({ out, night: "20261201", earlier, image: IMG });
+    const t = await lastTested({ out, night: "20261201", earlier, image: IMG, hw: "virtio", firmware: "uefi" });
     expect(t?.dir).toBe(earlier);
   });
 });
