@@ -1,17 +1,12 @@
 // `kiln fetch`: download exactly what the fresh lock names into the cache (npm ci semantics). Never
 // resolves, never writes the lock; `kiln lock` is the explicit re-resolve.
+import type { ConfigOverrides } from "../config.js";
 import { displayPath } from "../recipe/layer.js";
 import { fetchLocked, type FetchLockedResult } from "../sources/fetch-locked.js";
 import { emit } from "./output.js";
 import { loadProject } from "./project.js";
 
-export interface FetchCliOptions {
-  readonly recipe?: string;
-  readonly requirements?: string;
-  readonly findLinks?: string;
-  readonly indexUrl?: string;
-  readonly store?: string;
-  readonly cache?: string;
+export interface FetchCliOptions extends ConfigOverrides {
   readonly json?: boolean;
 }
 

@@ -1,18 +1,13 @@
 // `kiln lock [--update [NAME…]] [--check]`: the explicit re-resolve that writes the lock and prints
 // what changed. With --check it writes nothing and exits 1 when the lock would change (what CI runs).
 import { formatChanges } from "../lock/diff.js";
+import type { ConfigOverrides } from "../config.js";
 import { displayPath } from "../recipe/layer.js";
 import { relock, type RelockResult } from "../sources/relock.js";
 import { emit } from "./output.js";
 import { loadProject } from "./project.js";
 
-export interface LockCliOptions {
-  readonly recipe?: string;
-  readonly requirements?: string;
-  readonly findLinks?: string;
-  readonly indexUrl?: string;
-  readonly store?: string;
-  readonly cache?: string;
+export interface LockCliOptions extends ConfigOverrides {
   readonly update?: true | string[];
   readonly check?: boolean;
   readonly json?: boolean;
