@@ -41,18 +41,19 @@ async function saveBlob(body: AsyncIterable<Buffer>, path: string): Promise<stri
   return h.digest("hex");
 }
 
-/** The tar's members; a malformed or truncated tar is bad input that says nothing was imported. */
-async function* members(input: AsyncIterable<Buffer>, file: string): ReturnType<typeof parseTar> {
+/** Extracts bundle `file` into `dir` (which it creates), checking every name and blob digest. */
+export async function extractBundle(file: string, dir: string): Promise<ExtractedLayout> {
   try {
-    yield* parseTar(input, file);
+    return await extract(file, dir);
   } catch (e) {
+    // A malformed or truncated tar (from the tar reader) gets the same ending as every bundle error.
     if (e instanceof UserError && !e.message.includes("nothing was imported")) throw new UserError(`${e.message}; nothing was imported`, { cause: e });
     throw e;
   }
 }
 
-/** Extracts bundle `file` into `dir` (which it creates), checking every name and blob digest. */
-export async function extractBundle(file: string, dir: string): Promise<ExtractedLayout> {
+/** extractBundle's work. */
+async function extract(file: string, dir: string): Promise<ExtractedLayout> {
   await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
   const blobs = new Map<string, number>();
   let indexJson: Buffer | undefined;
@@ -63,7 +64,7 @@ export async function extractBundle(file: string, dir: string): Promise<Extracte
   } catch (e) {
     throw bad(file, `cannot read (${(e as Error).message})`);
   }
-  for await (const { entry, body } of members(input, file)) {
+  for await (const { entry, body } of parseTar(input, file)) {
     const p = entry.path;
     if (entry.type === "dir" && DIRS.has(p)) continue;
     if (entry.type !== "file") throw bad(file, `member ${quoteInput(entry.name)} is a ${entry.type}: an OCI layout holds only files and directories`);

@@ -1,0 +1,118 @@
+// kiln oci / export / import over in-memory images: deterministic output, the template as the layer,
+// verification before reading, and a bundle that is altered, cut or padded with foreign members
+// importing nothing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeLayoutArchive } from "../../../src/oci/archive.js";
+import { importBundle } from "../../../src/oci/import.js";
+import { writeOci } from "../../../src/oci/write.js";
+import { DamagedEntry, type AddImageResult } from "../../../src/store/index.js";
+import { hexOf } from "../../../src/store/layout.js";
+import { addVariant, tempStore } from "../store/helpers.js";
+
+let store: string;
+let work: string;
+let a: AddImageResult;
+let b: AddImageResult;
+beforeAll(async () => {
+  store = await tempStore();
+  work = await mkdtemp(join(tmpdir(), "kiln-oci-"));
+  a = await addVariant(store, "a");
+  b = await addVariant(store, "b", { meta: { name: "other", version: "2.0.0" } });
+  const att = join(store, "attestations", hexOf(a.manifest.image));
+  await mkdir(att, { recursive: true });
+  await writeFile(join(att, "image.sig"), "signature\n");
+  await writeFile(join(att, "provenance.json"), '{"_type":"https://in-toto.io/Statement/v1"}\n');
+});
+afterAll(async () => {
+  await rm(store, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Reads a JSON file. */
+async function json<T>(path: string): Promise<T> {
+  return JSON.parse(await readFile(path, "utf8")) as T;
+}
+
+describe("kiln oci", () => {
+  it("writes the same manifest digest twice, with the stored template as the layer and the id as diff_id", async () => {
+    const r1 = await writeOci(store, [a.manifest.image], { out: join(work, "l1"), format: "layout", compression: "gzip" });
+    const r2 = await writeOci(store, [a.manifest.image], { out: join(work, "l2"), format: "layout", compression: "gzip" });
+    expect(r1.images[0]?.manifest).toBe(r2.images[0]?.manifest);
+    expect(r1.images[0]?.layer).toBe(`sha256:${a.manifest.template.sha256}`);
+    expect(r1.images[0]?.referrers).toBe(3); // kiln manifest, image.sig, provenance.json
+    const index = await json<{ manifests: { annotations?: Record<string, string>; artifactType?: string }[] }>(join(work, "l1", "index.json"));
+    expect(index.manifests[0]?.annotations?.["org.opencontainers.image.ref.name"]).toBe(hexOf(a.manifest.image));
+    expect(index.manifests.slice(1).map((m) => m.artifactType)).toEqual(["application/vnd.kiln.manifest.v1+json", "application/vnd.kiln.signature.v1", "application/vnd.in-toto+json"]);
+  });
+
+  it("writes byte-identical archives", async () => {
+    const r1 = await writeOci(store, [b.manifest.image], { out: join(work, "a1.tar"), format: "archive", compression: "zstd" });
+    const r2 = await writeOci(store, [b.manifest.image], { out: join(work, "a2.tar"), format: "archive", compression: "zstd" });
+    expect(r1.sha256).toBeDefined();
+    expect(r1.sha256).toBe(r2.sha256);
+  });
+
+  it("refuses a damaged template and writes nothing", async () => {
+    const t = b.image.template;
+    const good = await readFile(t);
+    await writeFile(t, Buffer.concat([good, Buffer.from("x")]));
+    try {
+      await expect(writeOci(store, [b.manifest.image], { out: join(work, "bad"), format: "layout", compression: "gzip" })).rejects.toBeInstanceOf(DamagedEntry);
+      expect(existsSync(join(work, "bad"))).toBe(false);
+    } finally {
+      await writeFile(t, good);
+    }
+  });
+});
+
+describe("kiln export / import", () => {
+  it("round-trips two images with their manifests, file indexes and attestations", async () => {
+    const bundle = join(work, "bundle.tar");
+    await writeOci(store, [a.manifest.image, b.manifest.image], { out: bundle, format: "archive", compression: "zstd" });
+    const dest = await tempStore();
+    const r = await importBundle(dest, bundle);
+    expect(r.images.map((i) => i.id).sort()).toEqual([a.manifest.image, b.manifest.image].sort());
+    for (const x of [a, b]) {
+      const dir = join(dest, "images", hexOf(x.manifest.image));
+      // gzip templates travel re-compressed to zstd: same image id, same contents, new template section.
+      const m = await json<typeof x.manifest>(join(dir, "manifest.json"));
+      expect({ ...m, template: null }).toEqual({ ...x.manifest, template: null });
+      expect(await readFile(join(dir, "files.tsv"), "utf8")).toBe(await readFile(x.image.index, "utf8"));
+    }
+    const att = join(dest, "attestations", hexOf(a.manifest.image));
+    expect(await readFile(join(att, "image.sig"), "utf8")).toBe("signature\n");
+    expect(existsSync(join(att, "provenance.json"))).toBe(true);
+    await rm(dest, { recursive: true, force: true });
+  });
+
+  it("imports nothing from an altered, truncated or foreign bundle", async () => {
+    const src = join(work, "l-import");
+    await writeOci(store, [a.manifest.image], { out: src, format: "layout", compression: "gzip" });
+    const bundle = join(work, "one.tar");
+    await writeLayoutArchive(src, bundle, 1_700_000_000);
+    const bytes = await readFile(bundle);
+    const cases: Record<string, Buffer> = { truncated: bytes.subarray(0, bytes.length - 3000) };
+    const altered = Buffer.from(bytes);
+    const at = altered.indexOf('"rootfs"');
+    altered[at + 2] = 0x58; // one byte of the config blob
+    cases["altered"] = altered;
+    await writeFile(join(src, "evil"), "x");
+    await writeLayoutArchive(src, join(work, "foreign.tar"), 1_700_000_000);
+    cases["foreign"] = await readFile(join(work, "foreign.tar"));
+    for (const [name, data] of Object.entries(cases)) {
+      const dest = await tempStore();
+      await writeFile(join(work, `${name}.tar`), data);
+      await expect(importBundle(dest, join(work, `${name}.tar`)), name).rejects.toThrow(/nothing was imported/);
+      expect(existsSync(join(dest, "images")), name).toBe(false);
+      await rm(dest, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses --trust while signature verification is not built in", async () => {
+    await expect(importBundle(await tempStore(), join(work, "bundle.tar"), { trust: "allowed_signers" })).rejects.toThrow(/not in this build/);
+  });
+});
