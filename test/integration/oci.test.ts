@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { chown, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { extractOciArchive, isOciArchive } from "../../scripts/pct-sim/oci.js";
 import { run, type RunResult } from "../../src/exec/run.js";
 
 const root = resolve(__dirname, "../..");
@@ -91,6 +92,22 @@ describe("kiln oci read by skopeo and umoci", () => {
     const manifest = JSON.parse(await readFile(join(tmp, "store/images", hex, "manifest.json"), "utf8"));
     expect(JSON.parse(r.stdout).images[0].layer).toBe(`sha256:${manifest.template.sha256}`);
     expect((await inspect(`oci:${out}:${hex}`)).Layers).toEqual([`sha256:${manifest.template.sha256}`]);
+  });
+});
+
+describe("the pct simulator's OCI templates (Proxmox VE 9.1)", () => {
+  it("extracts the single layer of a kiln oci-archive as the rootfs", async () => {
+    const archive = join(tmp, "pve.tar");
+    const r = await kiln(join(tmp, "store"), "oci", hex, "--out", archive, "--format", "archive");
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await isOciArchive(archive)).toBe(true);
+    const store = join(tmp, "store/images", hex);
+    const template = join(store, (await run(["ls", store])).stdout.split("\n").find((n) => n.endsWith(".tar.zst")) as string);
+    expect(await isOciArchive(template)).toBe(false);
+    const rootfs = join(tmp, "pve-rootfs");
+    await mkdir(rootfs);
+    await extractOciArchive(archive, rootfs);
+    expect(await listing(rootfs)).toEqual(await listing(tree));
   });
 });
 
