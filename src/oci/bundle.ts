@@ -14,6 +14,7 @@ import { ATTESTATION_NAME_RE } from "./attestations.js";
 import { bad, type ExtractedLayout } from "./extract.js";
 import { blobPath } from "./layout.js";
 import type { Descriptor } from "./manifest.js";
+import { kilnManifestFrom } from "./kiln-manifest.js";
 import { EMPTY_BLOB } from "./manifest.js";
 import { A_TITLE, ARTIFACT_TYPES, LAYER_TYPES, MT_CONFIG, MT_EMPTY, MT_KILN_MANIFEST, MT_LAYER_ZSTD, MT_MANIFEST, OCI_LAYOUT_VERSION } from "./media-types.js";
 import { asArray, asDescriptor, asDigest, asMatching, asObject, asOneOf, readJsonBlob, REF_NAME_RE } from "./validate.js";
@@ -103,8 +104,7 @@ export async function verifyLayer(path: string, layer: Descriptor, diffId: strin
 /** Checks the kiln manifest travelling with image `id`. */
 async function kilnManifest(l: ExtractedLayout, r: Referrer | undefined, id: string, file: string): Promise<Manifest> {
   if (!r) throw bad(file, `image ${id} has no kiln manifest (${MT_KILN_MANIFEST}) referrer: not a kiln bundle`);
-  const m = asObject(await readJsonBlob(l, r.file, file, `kiln manifest of ${id}`), file, `kiln manifest of ${id}`) as unknown as Manifest;
-  if (m.manifestVersion !== 1) throw bad(file, `kiln manifest of ${id}: manifestVersion is not 1`);
+  const m = kilnManifestFrom(await readJsonBlob(l, r.file, file, `kiln manifest of ${id}`), file, `kiln manifest of ${id}`);
   const problems = manifestProblems(hexOf(id), m);
   if (problems.length) throw bad(file, `kiln manifest of ${id}: ${problems.join("; ")}`);
   return m;

@@ -35,7 +35,7 @@ async function writeLayer(w: LayoutWriter, store: string, image: StoredImage, m:
   const v = openVerifiedTemplate(image, m);
   const scratch = w.scratch();
   // zlib's gzip header has mtime 0 and no name, so the same tar gives the same .gz bytes.
-  const sink = openSink(c === "zstd" ? { kind: "zstd", level: 19 } : { kind: "gzip", level: 9 }, scratch);
+  const sink = openSink(c === "zstd" ? { kind: "zstd", level: 3, threads: 0 } : { kind: "gzip", level: 6 }, scratch);
   try {
     for await (const chunk of v.chunks) await sink.write(chunk);
     await sink.end();

@@ -1,6 +1,6 @@
 // `kiln import`: a bundle is extracted into the store's temp area, verified completely (planImport),
 // and only then are its images added, each through the store's temp-dir-and-rename path.
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream";
@@ -21,13 +21,16 @@ export interface ImportResult {
   readonly images: readonly { readonly id: string; readonly name: string; readonly version: string; readonly existed: boolean; readonly recompressed: boolean; readonly attestations: number }[];
 }
 
+/** The compression bake gives templates. */
+const STORE_ZSTD = { kind: "zstd", level: 3, threads: 0 } as const;
+
 /** Re-compresses a gzip layer to the store's zstd; returns the new template section. */
 async function recompress(img: BundleImage, dir: string): Promise<Manifest["template"]> {
   const m = img.manifest;
   const file = templateFileName({ ...m, id: m.image, ext: "tar.zst" });
   const out = join(dir, file);
   const d = openDecompressor(img.layer.mediaType === MT_LAYER_ZSTD ? "zstd" : "gzip");
-  const sink = openSink({ kind: "zstd", level: 19 }, out);
+  const sink = openSink(STORE_ZSTD, out);
   try {
     for await (const c of pipeline(createReadStream(img.layerPath), d.stream, () => undefined)) await sink.write(c as Buffer);
     await d.done;
@@ -56,7 +59,8 @@ async function restoreAttestations(store: string, img: BundleImage): Promise<voi
   if (img.attestations.length === 0) return;
   const dir = attestationsDir(store, img.id);
   await mkdir(dir, { recursive: true });
-  for (const a of img.attestations) await writeFileAtomic(join(dir, a.name), await readFile(a.path));
+  // A file the store already has is kept: import adds what is missing, it never replaces local files.
+  for (const a of img.attestations) if (!existsSync(join(dir, a.name))) await writeFileAtomic(join(dir, a.name), await readFile(a.path));
 }
 
 /** Imports bundle `file` into `store`; nothing is written to images/ unless the whole bundle verifies. */

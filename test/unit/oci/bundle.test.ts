@@ -3,7 +3,7 @@
 // importing nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeLayoutArchive } from "../../../src/oci/archive.js";
@@ -11,6 +11,8 @@ import { importBundle } from "../../../src/oci/import.js";
 import { writeOci } from "../../../src/oci/write.js";
 import { DamagedEntry, type AddImageResult } from "../../../src/store/index.js";
 import { hexOf } from "../../../src/store/layout.js";
+import { canonicalJson } from "../../../src/util/canonical-json.js";
+import { sha256Hex } from "../../../src/util/hash.js";
 import { addVariant, tempStore } from "../store/helpers.js";
 
 let store: string;
@@ -69,6 +71,46 @@ describe("kiln oci", () => {
   });
 });
 
+/**
+ * Changes one JSON blob of a layout (`edit` returns the new value) and re-links every descriptor that
+ * named it, up to index.json: a forged but self-consistent bundle, so only deeper checks can catch it.
+ */
+async function forge(dir: string, pick: (v: Record<string, unknown>) => boolean, edit: (v: Record<string, unknown>) => unknown): Promise<void> {
+  const blobs = join(dir, "blobs", "sha256");
+  const relink = (v: unknown, from: string, to: string, size: number): unknown => {
+    if (Array.isArray(v)) return v.map((x) => relink(x, from, to, size));
+    if (typeof v !== "object" || v === null) return v;
+    const o = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, relink(x, from, to, size)]));
+    return o["digest"] === from ? { ...o, digest: to, size } : o;
+  };
+  const queue: { from: string; to: string; size: number }[] = [];
+  for (const hex of await readdir(blobs)) {
+    let v: unknown;
+    try {
+      v = JSON.parse(await readFile(join(blobs, hex), "utf8"));
+    } catch {
+      continue;
+    }
+    if (typeof v !== "object" || v === null || !pick(v as Record<string, unknown>)) continue;
+    const bytes = canonicalJson(edit(v as Record<string, unknown>));
+    await writeFile(join(blobs, sha256Hex(bytes)), bytes);
+    queue.push({ from: `sha256:${hex}`, to: `sha256:${sha256Hex(bytes)}`, size: Buffer.byteLength(bytes) });
+  }
+  while (queue.length) {
+    const { from, to, size } = queue.shift() as { from: string; to: string; size: number };
+    for (const name of [...(await readdir(blobs)).map((h) => join(blobs, h)), join(dir, "index.json")]) {
+      const text = await readFile(name, "utf8");
+      if (!text.includes(from)) continue;
+      const bytes = canonicalJson(relink(JSON.parse(text), from, to, size));
+      if (name.endsWith("index.json")) await writeFile(name, bytes);
+      else {
+        await writeFile(join(blobs, sha256Hex(bytes)), bytes);
+        queue.push({ from: `sha256:${name.slice(-64)}`, to: `sha256:${sha256Hex(bytes)}`, size: Buffer.byteLength(bytes) });
+      }
+    }
+  }
+}
+
 describe("kiln export / import", () => {
   it("round-trips two images with their manifests, file indexes and attestations", async () => {
     const bundle = join(work, "bundle.tar");
@@ -107,6 +149,25 @@ describe("kiln export / import", () => {
       const dest = await tempStore();
       await writeFile(join(work, `${name}.tar`), data);
       await expect(importBundle(dest, join(work, `${name}.tar`)), name).rejects.toThrow(/nothing was imported/);
+      expect(existsSync(join(dest, "images")), name).toBe(false);
+      await rm(dest, { recursive: true, force: true });
+    }
+  });
+
+  it("imports nothing from a forged but self-consistent bundle (wrong diff_id, malformed kiln manifest)", async () => {
+    const cases: Record<string, [(v: Record<string, unknown>) => boolean, (v: Record<string, unknown>) => unknown, RegExp]> = {
+      // Image a's layer under image b's diff_id and kiln manifest: only decompressing the layer shows it.
+      diffId: [(v) => "rootfs" in v || v["manifestVersion"] === 1, (v) => ("rootfs" in v ? { ...v, rootfs: { type: "layers", diff_ids: [b.manifest.image] } } : b.manifest), /uncompresses to/],
+      debs: [(v) => v["manifestVersion"] === 1, (v) => ({ ...v, debs: "many" }), /debs: expected an array/],
+      image: [(v) => v["manifestVersion"] === 1, (v) => ({ ...v, image: b.manifest.image }), /manifest\.json says image/],
+    };
+    for (const [name, [pick, edit, why]] of Object.entries(cases)) {
+      const dir = join(work, `forged-${name}`);
+      await writeOci(store, [a.manifest.image], { out: dir, format: "layout", compression: "gzip" });
+      await forge(dir, pick, edit);
+      await writeLayoutArchive(dir, `${dir}.tar`, 1_700_000_000);
+      const dest = await tempStore();
+      await expect(importBundle(dest, `${dir}.tar`), name).rejects.toThrow(why);
       expect(existsSync(join(dest, "images")), name).toBe(false);
       await rm(dest, { recursive: true, force: true });
     }
