@@ -58,12 +58,7 @@ async function extract(file: string, dir: string): Promise<ExtractedLayout> {
   const blobs = new Map<string, number>();
   let indexJson: Buffer | undefined;
   let ociLayout: Buffer | undefined;
-  let input: AsyncIterable<Buffer>;
-  try {
-    input = createReadStream(file, { highWaterMark: 1 << 20 });
-  } catch (e) {
-    throw bad(file, `cannot read (${(e as Error).message})`);
-  }
+  const input = createReadStream(file, { highWaterMark: 1 << 20 });
   for await (const { entry, body } of parseTar(input, file)) {
     const p = entry.path;
     if (entry.type === "dir" && DIRS.has(p)) continue;

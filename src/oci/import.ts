@@ -14,7 +14,7 @@ import { sha256File } from "../util/hash.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { attestationsDir } from "./attestations.js";
 import { planImport, type BundleImage } from "./bundle.js";
-import { extractBundle } from "./extract.js";
+import { bad, extractBundle } from "./extract.js";
 import { MT_LAYER_ZSTD } from "./media-types.js";
 
 export interface ImportResult {
@@ -63,11 +63,20 @@ async function restoreAttestations(store: string, img: BundleImage): Promise<voi
   for (const a of img.attestations) if (!existsSync(join(dir, a.name))) await writeFileAtomic(join(dir, a.name), await readFile(a.path));
 }
 
+/** Refuses a bundle path that is not a readable regular file (before anything is created). */
+async function mustBeFile(file: string): Promise<void> {
+  const st = await stat(file).catch((e: NodeJS.ErrnoException) => {
+    throw bad(file, `cannot read the bundle (${e.code ?? e.message}): check the path`);
+  });
+  if (!st.isFile()) throw bad(file, "not a regular file: give the tar that kiln export wrote");
+}
+
 /** Imports bundle `file` into `store`; nothing is written to images/ unless the whole bundle verifies. */
 export async function importBundle(store: string, file: string, o: { readonly trust?: string } = {}): Promise<ImportResult> {
   if (o.trust !== undefined) {
     throw new UserError({ key: "--trust", message: "signature verification is not in this build yet (kiln's signing support has not landed): import without --trust, or wait for it" });
   }
+  await mustBeFile(file);
   await mkdir(store, { recursive: true });
   await cleanStaleTemps(store);
   const work = await newTempDir(store);

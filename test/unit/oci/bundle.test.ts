@@ -173,6 +173,12 @@ describe("kiln export / import", () => {
     }
   });
 
+  it("refuses a missing bundle as bad input, creating nothing", async () => {
+    const dest = join(work, "never");
+    await expect(importBundle(dest, join(work, "no-such.tar"))).rejects.toThrow(/cannot read the bundle \(ENOENT\)/);
+    expect(existsSync(dest)).toBe(false);
+  });
+
   it("refuses --trust while signature verification is not built in", async () => {
     await expect(importBundle(await tempStore(), join(work, "bundle.tar"), { trust: "allowed_signers" })).rejects.toThrow(/not in this build/);
   });
