@@ -6,7 +6,7 @@ import { emit } from "./output.js";
 
 /** What a person reads. */
 function human(r: ImportResult): string {
-  return r.images.map((i) => `${i.existed ? "had" : "imported"} ${i.id} (${i.name} ${i.version}${i.recompressed ? ", re-compressed to zstd" : ""}, ${i.attestations} attestations)`).join("\n");
+  return r.images.map((i) => `${i.existed ? "had" : "imported"} ${i.id} (${i.name} ${i.version}${i.recompressed ? ", re-compressed to zstd" : ""}, ${i.attestations} attestations${i.tags.length ? `, tags ${i.tags.join(", ")}` : ""})${i.tagsKept.length ? `; kept this store's tags ${i.tagsKept.join(", ")} (they name other images)` : ""}`).join("\n");
 }
 
 /** Verifies and imports a bundle. */

@@ -23,7 +23,7 @@ function choice<T extends string>(key: string, value: string | undefined, choice
 
 /** What a person reads after writing. */
 function human(r: WriteOciResult): string {
-  const lines = r.images.map((i) => `${i.id}  manifest ${i.manifest}  ref ${i.refName}  (${i.referrers} referrers)`);
+  const lines = r.images.map((i) => `${i.id}  manifest ${i.manifest}  ref ${i.refNames.join(", ")}  (${i.referrers} referrers)`);
   return [...lines, `wrote ${r.format === "archive" ? "oci-archive" : "OCI layout"} ${r.out}${r.sha256 ? ` (sha256 ${r.sha256})` : ""}`].join("\n");
 }
 

@@ -9,6 +9,8 @@ import { parseTar } from "../archive/tar-reader.js";
 import type { IndexEntry } from "../archive/types.js";
 import { manifestProblems } from "../store/integrity.js";
 import { hexOf } from "../store/layout.js";
+import { tagNameProblem } from "../store/naming.js";
+import { quoteInput } from "../util/quote.js";
 import type { Manifest } from "../store/types.js";
 import { ATTESTATION_NAME_RE } from "./attestations.js";
 import { bad, type ExtractedLayout } from "./extract.js";
@@ -26,6 +28,8 @@ export interface BundleImage {
   readonly layerPath: string;
   readonly manifest: Manifest;
   readonly attestations: readonly { readonly name: string; readonly path: string }[];
+  /** Tags the bundle gives the image (its ref names other than the hex id). */
+  readonly tags: readonly string[];
   /** The files.tsv index, recomputed from the layer. */
   readonly index: readonly IndexEntry[];
 }
@@ -125,14 +129,16 @@ export async function planImport(l: ExtractedLayout, file: string): Promise<Bund
   if (layoutFile["imageLayoutVersion"] !== OCI_LAYOUT_VERSION) throw bad(file, `oci-layout: imageLayoutVersion is not ${OCI_LAYOUT_VERSION}`);
   const list = asArray(asObject(parseJson(l.indexJson, file, "index.json"), file, "index.json")["manifests"], file, "index.json manifests");
   const images = new Map<string, { layer: Descriptor; diffId: string }>();
+  const names = new Map<string, string[]>();
   const referrers: Referrer[] = [];
   for (const [i, v] of list.entries()) {
     const where = `index.json manifests[${i}]`;
     const d = asDescriptor(v, [MT_MANIFEST], l, file, where);
     if (d.artifactType !== undefined) referrers.push(await readReferrer(l, d, file, where));
     else {
-      asMatching(d.annotations?.["org.opencontainers.image.ref.name"], REF_NAME_RE, file, `${where} ref name`);
-      images.set(d.digest, await readImage(l, d, file, where));
+      const name = asMatching(d.annotations?.["org.opencontainers.image.ref.name"], REF_NAME_RE, file, `${where} ref name`);
+      names.set(d.digest, [...(names.get(d.digest) ?? []), name]);
+      if (!images.has(d.digest)) images.set(d.digest, await readImage(l, d, file, where));
     }
   }
   if (images.size === 0) throw bad(file, "index.json lists no image");
@@ -144,7 +150,9 @@ export async function planImport(l: ExtractedLayout, file: string): Promise<Bund
     const { index, tarSize } = await verifyLayer(layerPath, layer, diffId, file);
     if (tarSize !== manifest.tarSize || index.length !== manifest.entries) throw bad(file, `image ${diffId}: the layer has ${index.length} entries in ${tarSize} bytes, its kiln manifest says ${manifest.entries} in ${manifest.tarSize}`);
     const attestations = mine.filter((r) => r.artifactType !== MT_KILN_MANIFEST).map((r) => ({ name: r.file.annotations?.[A_TITLE] as string, path: blobPath(l.dir, r.file.digest) }));
-    out.push({ id: diffId, layer, layerPath, manifest, attestations, index });
+    const tags = (names.get(digest) ?? []).filter((n) => n !== hexOf(diffId));
+    for (const t of tags) if (tagNameProblem(t)) throw bad(file, `image ${diffId}: ref name ${quoteInput(t)}: ${tagNameProblem(t) as string}`);
+    out.push({ id: diffId, layer, layerPath, manifest, attestations, tags, index });
   }
   return out;
 }

@@ -16,8 +16,10 @@ import { A_REF_NAME, A_TITLE, layerMediaType, MT_CONFIG, MT_KILN_MANIFEST, type 
 /** What was written for one image. */
 export interface WrittenImage {
   readonly id: string;
-  /** The image manifest's descriptor (as listed in index.json, with its ref name). */
+  /** The image manifest's descriptor (as listed in index.json, with its first ref name: the hex id). */
   readonly manifest: Descriptor;
+  /** Its index.json entries: one per ref name (the hex id, then any tags). */
+  readonly listed: readonly Descriptor[];
   readonly layer: Descriptor;
   /** Descriptors of the referrers (kiln manifest, attestations), as listed in index.json. */
   readonly referrers: readonly Descriptor[];
@@ -55,8 +57,8 @@ async function writeReferrer(w: LayoutWriter, artifactType: string, file: Descri
   return { ...a.descriptor, ...(file.annotations ? { annotations: file.annotations } : {}) };
 }
 
-/** Writes image `id` (verified) and its referrers into the layout, tagged `refName` in the index. */
-export async function writeImage(w: LayoutWriter, store: string, id: string, o: { readonly compression: LayerCompression; readonly refName?: string }): Promise<WrittenImage> {
+/** Writes image `id` (verified) and its referrers into the layout, named by its hex id and `tags` in the index. */
+export async function writeImage(w: LayoutWriter, store: string, id: string, o: { readonly compression: LayerCompression; readonly tags?: readonly string[] }): Promise<WrittenImage> {
   const { image, manifest: m } = await verifiedImage(store, id);
   const created = createdOf(m);
   const layer = await writeLayer(w, store, image, m, o.compression);
@@ -71,6 +73,6 @@ export async function writeImage(w: LayoutWriter, store: string, id: string, o: 
     const file = await w.copyFile(a.path, a.artifactType, { annotations: { [A_TITLE]: a.name } });
     referrers.push(await writeReferrer(w, a.artifactType, file, subject, created));
   }
-  const listed: Descriptor = { ...subject, platform: platformOf(m.arch), annotations: { [A_REF_NAME]: o.refName ?? hexOf(m.image) } };
-  return { id: m.image, manifest: listed, layer, referrers };
+  const listed = [hexOf(m.image), ...(o.tags ?? [])].map((name): Descriptor => ({ ...subject, platform: platformOf(m.arch), annotations: { [A_REF_NAME]: name } }));
+  return { id: m.image, manifest: listed[0] as Descriptor, listed, layer, referrers };
 }

@@ -8,6 +8,7 @@ import { openDecompressor, openSink } from "../archive/compress.js";
 import { UserError } from "../errors.js";
 import { adoptImage } from "../store/add.js";
 import { templateFileName } from "../store/layout.js";
+import { readTag, writeTag } from "../store/tags.js";
 import { cleanStaleTemps, newTempDir } from "../store/tmp.js";
 import type { Manifest } from "../store/types.js";
 import { sha256File } from "../util/hash.js";
@@ -18,7 +19,7 @@ import { bad, extractBundle } from "./extract.js";
 import { MT_LAYER_ZSTD } from "./media-types.js";
 
 export interface ImportResult {
-  readonly images: readonly { readonly id: string; readonly name: string; readonly version: string; readonly existed: boolean; readonly recompressed: boolean; readonly attestations: number }[];
+  readonly images: readonly { readonly id: string; readonly name: string; readonly version: string; readonly existed: boolean; readonly recompressed: boolean; readonly attestations: number; readonly tags: readonly string[]; readonly tagsKept: readonly string[] }[];
 }
 
 /** The compression bake gives templates. */
@@ -63,6 +64,19 @@ async function restoreAttestations(store: string, img: BundleImage): Promise<voi
   for (const a of img.attestations) if (!existsSync(join(dir, a.name))) await writeFileAtomic(join(dir, a.name), await readFile(a.path));
 }
 
+/** Sets the bundle's tags of an image; a tag this store already points elsewhere is kept (and reported). */
+async function restoreTags(store: string, img: BundleImage): Promise<{ tags: string[]; tagsKept: string[] }> {
+  const tags: string[] = [];
+  const tagsKept: string[] = [];
+  for (const t of img.tags) {
+    const now = await readTag(store, t);
+    if (now === undefined) await writeTag(store, t, img.id);
+    if (now === undefined || now === img.id) tags.push(t);
+    else tagsKept.push(t);
+  }
+  return { tags, tagsKept };
+}
+
 /** Refuses a bundle path that is not a readable regular file (before anything is created). */
 async function mustBeFile(file: string): Promise<void> {
   const st = await stat(file).catch((e: NodeJS.ErrnoException) => {
@@ -92,7 +106,8 @@ export async function importBundle(store: string, file: string, o: { readonly tr
         return { manifest: f.manifest, index: img.index };
       });
       await restoreAttestations(store, img);
-      images.push({ id: img.id, name: img.manifest.name, version: img.manifest.version, existed: r.existed, recompressed, attestations: img.attestations.length });
+      const t = await restoreTags(store, img);
+      images.push({ id: img.id, name: img.manifest.name, version: img.manifest.version, existed: r.existed, recompressed, attestations: img.attestations.length, ...t });
     }
     return { images };
   } finally {

@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { resolveStored } from "../store/refs.js";
 import { readManifest } from "../store/read.js";
+import { readTag } from "../store/tags.js";
 import { quoteInput } from "../util/quote.js";
 import { tempDirIn } from "../util/fs.js";
 import { writeLayoutArchive } from "./archive.js";
@@ -24,7 +25,7 @@ export interface WriteOciOptions {
 export interface WriteOciResult {
   readonly out: string;
   readonly format: OciFormat;
-  readonly images: readonly { readonly id: string; readonly manifest: string; readonly refName: string; readonly layer: string; readonly referrers: number }[];
+  readonly images: readonly { readonly id: string; readonly manifest: string; readonly refNames: readonly string[]; readonly layer: string; readonly referrers: number }[];
   /** sha256 of the archive file (archive format only). */
   readonly sha256?: string;
 }
@@ -43,12 +44,14 @@ async function checkOut(out: string, format: OciFormat): Promise<void> {
   if (format === "archive" || names.length > 0) throw new UserError({ key: "--out", message: `${quoteInput(out)} exists and is not an empty directory: remove it or choose another path` });
 }
 
-/** Resolves every REF to a stored image id, duplicates removed (order kept). */
-async function resolveAll(store: string, refs: readonly string[]): Promise<string[]> {
-  const ids: string[] = [];
+/** Resolves every REF to a stored image id (order kept, duplicates merged), with the tags REFs named. */
+async function resolveAll(store: string, refs: readonly string[]): Promise<Map<string, string[]>> {
+  const ids = new Map<string, string[]>();
   for (const ref of refs) {
     const id = (await resolveStored(store, ref)).id;
-    if (!ids.includes(id)) ids.push(id);
+    const tags = ids.get(id) ?? [];
+    if ((await readTag(store, ref)) === id && !tags.includes(ref)) tags.push(ref);
+    ids.set(id, tags);
   }
   return ids;
 }
@@ -64,19 +67,19 @@ export async function writeOci(store: string, refs: readonly string[], o: WriteO
     const w = new LayoutWriter(join(staging, "layout"));
     await w.init();
     const written: WrittenImage[] = [];
-    for (const id of ids) written.push(await writeImage(w, store, id, { compression: o.compression }));
-    const index: Descriptor[] = written.flatMap((x) => [x.manifest, ...x.referrers]);
+    for (const [id, tags] of ids) written.push(await writeImage(w, store, id, { compression: o.compression, tags }));
+    const index: Descriptor[] = written.flatMap((x) => [...x.listed, ...x.referrers]);
     await w.finish(index);
     let sha256: string | undefined;
     if (o.format === "archive") {
       // The newest SOURCE_DATE_EPOCH of the images dates the archive's entries.
-      const epochs = await Promise.all(ids.map(async (id) => (await readManifest(store, id)).sourceDateEpoch));
+      const epochs = await Promise.all([...ids.keys()].map(async (id) => (await readManifest(store, id)).sourceDateEpoch));
       sha256 = await writeLayoutArchive(w.dir, out, Math.max(...epochs));
     } else {
       await rm(out, { recursive: true, force: true }); // an empty directory (checked above)
       await rename(w.dir, out);
     }
-    const images = written.map((x) => ({ id: x.id, manifest: x.manifest.digest, refName: x.manifest.annotations?.["org.opencontainers.image.ref.name"] ?? "", layer: x.layer.digest, referrers: x.referrers.length }));
+    const images = written.map((x) => ({ id: x.id, manifest: x.manifest.digest, refNames: x.listed.map((d) => d.annotations?.["org.opencontainers.image.ref.name"] ?? ""), layer: x.layer.digest, referrers: x.referrers.length }));
     return { out, format: o.format, images, ...(sha256 ? { sha256 } : {}) };
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { writeLayoutArchive } from "../../../src/oci/archive.js";
 import { importBundle } from "../../../src/oci/import.js";
 import { writeOci } from "../../../src/oci/write.js";
-import { DamagedEntry, type AddImageResult } from "../../../src/store/index.js";
+import { DamagedEntry, readTag, writeTag, type AddImageResult } from "../../../src/store/index.js";
 import { hexOf } from "../../../src/store/layout.js";
 import { canonicalJson } from "../../../src/util/canonical-json.js";
 import { sha256Hex } from "../../../src/util/hash.js";
@@ -114,10 +114,17 @@ async function forge(dir: string, pick: (v: Record<string, unknown>) => boolean,
 describe("kiln export / import", () => {
   it("round-trips two images with their manifests, file indexes and attestations", async () => {
     const bundle = join(work, "bundle.tar");
-    await writeOci(store, [a.manifest.image, b.manifest.image], { out: bundle, format: "archive", compression: "zstd" });
+    await writeTag(store, "stable", a.manifest.image);
+    await writeTag(store, "other-stable", b.manifest.image);
+    const w = await writeOci(store, ["stable", b.manifest.image, "other-stable"], { out: bundle, format: "archive", compression: "zstd" });
+    expect(w.images.map((i) => i.refNames)).toEqual([[hexOf(a.manifest.image), "stable"], [hexOf(b.manifest.image), "other-stable"]]);
     const dest = await tempStore();
+    await writeTag(dest, "other-stable", a.manifest.image); // this store's own meaning of the tag is kept
     const r = await importBundle(dest, bundle);
     expect(r.images.map((i) => i.id).sort()).toEqual([a.manifest.image, b.manifest.image].sort());
+    expect(r.images.map((i) => [i.tags, i.tagsKept])).toEqual([[["stable"], []], [[], ["other-stable"]]]);
+    expect(await readTag(dest, "stable")).toBe(a.manifest.image);
+    expect(await readTag(dest, "other-stable")).toBe(a.manifest.image);
     for (const x of [a, b]) {
       const dir = join(dest, "images", hexOf(x.manifest.image));
       // gzip templates travel re-compressed to zstd: same image id, same contents, new template section.
