@@ -28,6 +28,8 @@ declare -A need=(
   [sshd]=openssh-server
   [ssh]=openssh-client
   [ip]=iproute2
+  [skopeo]=skopeo
+  [umoci]=umoci
 )
 missing=()
 for tool in "${!need[@]}"; do

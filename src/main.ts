@@ -133,6 +133,33 @@ export function buildProgram(): Command {
     .option("--json", "print as JSON")
     .action(async (_o, cmd: Command) => (await import("./cli/gc.js")).gc(all(cmd)));
 
+  program
+    .command("oci")
+    .description("write a stored image as an OCI image layout directory or oci-archive tar (verified first)")
+    .argument("<ref>", "image id, prefix or tag")
+    .requiredOption("-o, --out <path>", "output directory (layout) or file (archive); must not exist")
+    .option("--format <format>", "layout | archive", "layout")
+    .option("--compression <kind>", "layer compression: gzip (widest support) | zstd (the template as-is)", "gzip")
+    .option("--json", "print what was written as JSON")
+    .action(async (ref: string, _o, cmd: Command) => (await import("./cli/oci.js")).oci(ref, all(cmd)));
+
+  program
+    .command("export")
+    .description("write images and their attestations into one oci-archive bundle for an air-gapped store")
+    .argument("<refs...>", "image ids, prefixes or tags")
+    .requiredOption("-o, --out <file>", "bundle tar to write; must not exist")
+    .option("--compression <kind>", "layer compression: zstd (the template as-is) | gzip", "zstd")
+    .option("--json", "print what was written as JSON")
+    .action(async (refs: string[], _o, cmd: Command) => (await import("./cli/oci.js")).exportBundle(refs, all(cmd)));
+
+  program
+    .command("import")
+    .description("verify a bundle from kiln export completely, then add its images to the store")
+    .argument("<bundle>", "bundle tar")
+    .option("--trust <allowed_signers>", "also require a valid signature per image (ssh allowed_signers file)")
+    .option("--json", "print what was imported as JSON")
+    .action(async (bundle: string, _o, cmd: Command) => (await import("./cli/import.js")).importBundle(bundle, all(cmd)));
+
   const storeCmd = program.command("store").description("store maintenance");
   storeCmd
     .command("verify")

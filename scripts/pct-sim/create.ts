@@ -22,6 +22,7 @@ import { die, paramError, PveError } from "./pve-error.js";
 import { bindMounts, local, setupInside } from "./runtime.js";
 import { CREATE_OPTIONS, MP_FORMAT, NET_FORMAT } from "./schema.js";
 import { startCt } from "./lifecycle.js";
+import { checkOciSupported, extractOciArchive, isOciArchive } from "./oci.js";
 import { newRootVolume, parseVolume, storage, type Storage, type World } from "./world.js";
 import type { Io } from "./io.js";
 
@@ -133,6 +134,8 @@ export async function create(w: World, argv: readonly string[], io: Io): Promise
   const p = parseParams(CREATE, argv);
   refuseUnsimulated(CREATE, p);
   const { template, rootStorage, size } = checkCreate(w, p);
+  const oci = existsSync(template) && (await isOciArchive(template));
+  if (oci) checkOciSupported(w, p.values.ostemplate as string);
   const vmid = p.values.vmid as string;
   const rootVolume = newRootVolume(rootStorage, vmid);
   const conf = configFrom(p, rootVolume, size);
@@ -145,7 +148,8 @@ export async function create(w: World, argv: readonly string[], io: Io): Promise
     try {
       if (!existsSync(template)) throw die(`volume '${p.values.ostemplate}' does not exist`);
       io.out(`extracting archive '${template}'\n`);
-      await run(extractArgv(template, root), { timeoutMs: 20 * 60_000 });
+      if (oci) await extractOciArchive(template, root);
+      else await run(extractArgv(template, root), { timeoutMs: 20 * 60_000 });
     } finally {
       await unmount();
     }

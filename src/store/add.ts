@@ -4,7 +4,7 @@
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { packTree } from "../archive/index.js";
-import type { Compression, FileSource } from "../archive/types.js";
+import type { Compression, FileSource, IndexEntry } from "../archive/types.js";
 import { UserError } from "../errors.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { fsyncDir, writeFileAtomic } from "../util/fs.js";
@@ -72,21 +72,47 @@ async function publish(store: string, tmp: string, o: AddImageOptions): Promise<
   const ext = o.compression.kind === "zstd" ? "tar.zst" : "tar.gz";
   const templateFile = templateFileName({ ...o.meta, id: pack.id, ext });
   const manifest = buildManifest({ meta: o.meta, pack, templateFile, compression: o.compression.kind });
-  await fsyncFile(partial);
   await rename(partial, join(tmp, templateFile));
+  return completeEntry(store, tmp, manifest, pack.index);
+}
+
+/**
+ * Completes an entry in `tmp` (which holds the template, named as `manifest` says): writes the
+ * manifest, SBOM and file index, fsyncs, and renames it into images/. Shared by pack and import.
+ */
+async function completeEntry(store: string, tmp: string, manifest: Manifest, index: readonly IndexEntry[]): Promise<AddImageResult> {
+  await fsyncFile(join(tmp, manifest.template.file));
   await writeFileAtomic(join(tmp, MANIFEST_FILE), canonicalJson(manifest));
   await writeFileAtomic(join(tmp, SBOM_FILE), canonicalJson(buildSbom(manifest)));
-  await writeFileAtomic(join(tmp, INDEX_FILE), formatIndex(pack.index));
+  await writeFileAtomic(join(tmp, INDEX_FILE), formatIndex(index));
   await writeFileAtomic(join(tmp, ADDED_FILE), `${Date.now()}\n`);
   await fsyncDir(tmp);
   try {
-    await rename(tmp, imageDir(store, pack.id));
+    await rename(tmp, imageDir(store, manifest.image));
   } catch (e) {
     // Another writer published the same image first: theirs is identical, use it.
     const code = (e as NodeJS.ErrnoException).code;
-    if ((code === "ENOTEMPTY" || code === "EEXIST") && (await hasImage(store, pack.id))) return existing(store, pack.id);
+    if ((code === "ENOTEMPTY" || code === "EEXIST") && (await hasImage(store, manifest.image))) return existing(store, manifest.image);
     throw e;
   }
   await fsyncDir(imagesDir(store));
   return { image: storedImage(store, manifest), manifest, existed: false };
+}
+
+/**
+ * Adds an image whose verified template another module produces (kiln import): `fill` writes the
+ * template into the temp dir and returns the manifest and file index; the entry appears whole or not at all.
+ */
+export async function adoptImage(store: string, id: string, fill: (tmp: string) => Promise<{ readonly manifest: Manifest; readonly index: readonly IndexEntry[] }>): Promise<AddImageResult> {
+  await mkdir(imagesDir(store), { recursive: true });
+  await cleanStaleTemps(store);
+  if (await hasImage(store, id)) return existing(store, id);
+  const tmp = await newTempDir(store);
+  try {
+    const { manifest, index } = await fill(tmp);
+    if (manifest.image !== id) throw new Error(`internal: adoptImage ${id} got a manifest of ${manifest.image}`);
+    return await completeEntry(store, tmp, manifest, index);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }

@@ -171,6 +171,17 @@ describe("Proxmox host set-up the simulator holds kiln to (issue #12)", () => {
     expect((await sim(pvesmMain, ["path", vol])).code).toBe(0);
   });
 
+  it("refuses an OCI image archive as a template before Proxmox VE 9.1, writing nothing", async () => {
+    const cache = join(root, "var/lib/vz/template/cache");
+    await mkdir(join(cache, "oci/blobs/sha256"), { recursive: true });
+    await writeFile(join(cache, "oci/oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
+    await writeFile(join(cache, "oci/index.json"), '{"schemaVersion":2,"manifests":[]}');
+    await run(["tar", "-cf", join(cache, "img.tar"), "-C", join(cache, "oci"), "."]);
+    const r = await sim(pctMain, ["create", "160", "local:vztmpl/img.tar", ...OK], { versions: "pve-manager=9.0.11,libpve-storage-perl=9.0.15" });
+    expect(r).toMatchObject({ code: 255, err: "pct-sim: 'local:vztmpl/img.tar' is an OCI image archive, which pct create reads only from Proxmox VE 9.1.0 (this node: pve-manager 9.0.11)\n" });
+    expect(existsSync(join(root, "etc/pve/lxc/160.conf"))).toBe(false);
+  });
+
   it("reports its versions as pveversion -v does", async () => {
     const r = await sim(pveversionMain, ["-v"], { versions: "pve-manager=8.1.4,pve-container=5.0.8" });
     expect(r.out).toContain("pve-manager: 8.1.4 (running version: 8.1.4/");

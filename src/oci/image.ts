@@ -1,0 +1,78 @@
+// One stored image into a layout: the verified template as the layer (as-is when the compression
+// matches, else re-compressed from the verified tar stream), the config, the image manifest, and
+// referrers for the kiln manifest and each attestation file. Never reads an unverified template.
+import { readFile } from "node:fs/promises";
+import { openSink } from "../archive/compress.js";
+import { damaged } from "../store/integrity.js";
+import { hexOf } from "../store/layout.js";
+import type { Manifest, StoredImage } from "../store/types.js";
+import { openVerifiedTemplate, verifiedImage } from "../store/verify.js";
+import { listAttestations } from "./attestations.js";
+import { createdOf, imageConfig, platformOf } from "./config.js";
+import type { LayoutWriter } from "./layout.js";
+import { artifactManifest, EMPTY_BLOB, imageManifest, jsonBlob, type Descriptor } from "./manifest.js";
+import { A_REF_NAME, A_TITLE, layerMediaType, MT_CONFIG, MT_KILN_MANIFEST, type LayerCompression } from "./media-types.js";
+
+/** What was written for one image. */
+export interface WrittenImage {
+  readonly id: string;
+  /** The image manifest's descriptor (as listed in index.json, with its first ref name: the hex id). */
+  readonly manifest: Descriptor;
+  /** Its index.json entries: one per ref name (the hex id, then any tags). */
+  readonly listed: readonly Descriptor[];
+  readonly layer: Descriptor;
+  /** Descriptors of the referrers (kiln manifest, attestations), as listed in index.json. */
+  readonly referrers: readonly Descriptor[];
+}
+
+/** Writes the layer blob: the template itself when its compression is the layer's, else re-compressed. */
+async function writeLayer(w: LayoutWriter, store: string, image: StoredImage, m: Manifest, c: LayerCompression): Promise<Descriptor> {
+  const mediaType = layerMediaType(c);
+  if (m.template.compression === c) {
+    await verifiedImage(store, m.image, { deep: true });
+    const d = await w.copyFile(image.template, mediaType);
+    if (d.digest !== `sha256:${m.template.sha256}`) throw damaged(m.image, `${image.template}: changed while being copied (sha256 ${d.digest})`);
+    return d;
+  }
+  const v = openVerifiedTemplate(image, m);
+  const scratch = w.scratch();
+  // zlib's gzip header has mtime 0 and no name, so the same tar gives the same .gz bytes.
+  const sink = openSink(c === "zstd" ? { kind: "zstd", level: 3, threads: 0 } : { kind: "gzip", level: 6 }, scratch);
+  try {
+    for await (const chunk of v.chunks) await sink.write(chunk);
+    await sink.end();
+  } catch (e) {
+    await sink.abort();
+    await v.finish();
+    throw e;
+  }
+  await v.finish();
+  return w.adoptFile(scratch, mediaType);
+}
+
+/** Writes a referrer of `subject`: one file blob plus its artifact manifest; returns the index descriptor. */
+async function writeReferrer(w: LayoutWriter, artifactType: string, file: Descriptor, subject: Descriptor, created: string): Promise<Descriptor> {
+  const a = artifactManifest(artifactType, file, subject, created);
+  await w.putJson(a);
+  return { ...a.descriptor, ...(file.annotations ? { annotations: file.annotations } : {}) };
+}
+
+/** Writes image `id` (verified) and its referrers into the layout, named by its hex id and `tags` in the index. */
+export async function writeImage(w: LayoutWriter, store: string, id: string, o: { readonly compression: LayerCompression; readonly tags?: readonly string[] }): Promise<WrittenImage> {
+  const { image, manifest: m } = await verifiedImage(store, id);
+  const created = createdOf(m);
+  const layer = await writeLayer(w, store, image, m, o.compression);
+  const config = await w.putJson(jsonBlob(MT_CONFIG, imageConfig(m)));
+  const im = imageManifest(config, layer, { title: m.name, version: m.version, revision: m.image, created });
+  await w.putJson(im);
+  await w.putJson(EMPTY_BLOB);
+  const subject = im.descriptor;
+  const kilnFile = await w.putJson(jsonBlob(MT_KILN_MANIFEST, JSON.parse(await readFile(image.manifest, "utf8")) as unknown, { annotations: { [A_TITLE]: "manifest.json" } }));
+  const referrers = [await writeReferrer(w, MT_KILN_MANIFEST, kilnFile, subject, created)];
+  for (const a of await listAttestations(store, m.image)) {
+    const file = await w.copyFile(a.path, a.artifactType, { annotations: { [A_TITLE]: a.name } });
+    referrers.push(await writeReferrer(w, a.artifactType, file, subject, created));
+  }
+  const listed = [hexOf(m.image), ...(o.tags ?? [])].map((name): Descriptor => ({ ...subject, platform: platformOf(m.arch), annotations: { [A_REF_NAME]: name } }));
+  return { id: m.image, manifest: listed[0] as Descriptor, listed, layer, referrers };
+}
