@@ -1,7 +1,8 @@
 // Pack benchmark: `kiln pack` (the whole CLI process: walk, getfattr, pack, hashes, store entry with
 // fsync) against `tar --sort=name ... | zstd -T0 -3` on the same real Debian rootfs, in the same
-// run, alternating, BENCH_RUNS (default 5) each. Every process runs under `/usr/bin/time -f '%e %M'`:
-// wall seconds and peak RSS. Reported: medians and kiln/tar ratios.
+// run, alternating, BENCH_RUNS (default 5) each. Every process runs under `/usr/bin/time`: wall
+// seconds, peak RSS, CPU seconds (user+sys, children included). Reported: medians and kiln/tar
+// ratios. On a loaded machine wall time is noise; CPU seconds are the steadier comparison.
 // Targets (issue 9): wall ≤ 1.25×, peak RSS ≤ 2×. Peak RSS of a pipeline is its largest process
 // (zstd for tar|zstd; node for kiln, whose zstd child is the same size), as `time %M` measures it.
 //
@@ -38,21 +39,22 @@ async function ensureRootfs(dir: string): Promise<void> {
   writeFileSync(done, "");
 }
 
-/** One measured process: wall seconds and peak RSS (MiB) as /usr/bin/time reports them. */
+/** One measured process: wall seconds, peak RSS (MiB) and CPU seconds as /usr/bin/time reports them. */
 interface Measure {
   readonly wall: number;
   readonly rssMiB: number;
+  readonly cpu: number;
 }
 
-/** argv prefixed with /usr/bin/time writing "%e %M" to `report`. */
+/** argv prefixed with /usr/bin/time writing "%e %M %U %S" to `report`. */
 function timedArgv(report: string, argv: readonly string[]): string[] {
-  return ["/usr/bin/time", "-o", report, "-f", "%e %M", ...argv];
+  return ["/usr/bin/time", "-o", report, "-f", "%e %M %U %S", ...argv];
 }
 
-/** Reads a /usr/bin/time report: "seconds KiB". */
+/** Reads a /usr/bin/time report: "seconds KiB user sys". */
 function readReport(report: string): Measure {
-  const [wall, kib] = readFileSync(report, "utf8").trim().split(/\s+/).slice(-2).map(Number);
-  return { wall: wall ?? NaN, rssMiB: (kib ?? NaN) / 1024 };
+  const [wall, kib, user, sys] = readFileSync(report, "utf8").trim().split(/\s+/).slice(-4).map(Number);
+  return { wall: wall ?? NaN, rssMiB: (kib ?? NaN) / 1024, cpu: (user ?? NaN) + (sys ?? NaN) };
 }
 
 /** `kiln pack` as a user runs it, into a fresh store. */
@@ -72,7 +74,8 @@ async function gnuTar(dir: string, out: string, reports: readonly [string, strin
   (tar.stdout as Readable).pipe(zstd.stdin as Writable);
   await Promise.all([tar, zstd]);
   const wall = (performance.now() - t0) / 1000;
-  return { wall, rssMiB: Math.max(readReport(reports[0]).rssMiB, readReport(reports[1]).rssMiB) };
+  const [a, b] = [readReport(reports[0]), readReport(reports[1])];
+  return { wall, rssMiB: Math.max(a.rssMiB, b.rssMiB), cpu: a.cpu + b.cpu };
 }
 
 function median(xs: readonly number[]): number {
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
     const g = await gnuTar(rootfs, tarOut, reports);
     kiln.push(k.m);
     gnu.push(g);
-    process.stderr.write(`run ${i + 1}: kiln ${k.m.wall.toFixed(2)} s ${k.m.rssMiB.toFixed(0)} MiB, tar|zstd ${g.wall.toFixed(2)} s ${g.rssMiB.toFixed(0)} MiB; load ${loadavg()[0]?.toFixed(1)}\n`);
+    process.stderr.write(`run ${i + 1}: kiln ${k.m.wall.toFixed(2)} s ${k.m.rssMiB.toFixed(0)} MiB cpu ${k.m.cpu.toFixed(2)} s, tar|zstd ${g.wall.toFixed(2)} s ${g.rssMiB.toFixed(0)} MiB cpu ${g.cpu.toFixed(2)} s; load ${loadavg()[0]?.toFixed(1)}\n`);
   }
   const [kWall, gWall, kRss, gRss] = [median(kiln.map((r) => r.wall)), median(gnu.map((r) => r.wall)), median(kiln.map((r) => r.rssMiB)), median(gnu.map((r) => r.rssMiB))];
   const template = ids.size === 1 ? statSync(tarOut).size : NaN;
@@ -122,6 +125,9 @@ async function main(): Promise<void> {
     kilnPeakRssMedianMiB: Math.round(kRss),
     gnuTarPeakRssMedianMiB: Math.round(gRss),
     rssRatio: +(kRss / gRss).toFixed(3),
+    kilnCpuMedianS: +median(kiln.map((r) => r.cpu)).toFixed(2),
+    gnuTarCpuMedianS: +median(gnu.map((r) => r.cpu)).toFixed(2),
+    cpuRatio: +(median(kiln.map((r) => r.cpu)) / median(gnu.map((r) => r.cpu))).toFixed(3),
     targets: { wallRatio: 1.25, rssRatio: 2 },
     gnuTarZstBytes: template,
     sameIdEveryRun: ids.size === 1,
