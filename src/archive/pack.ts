@@ -1,27 +1,37 @@
-// packTree: writes a tree as a deterministic tar in one pass. The main thread only walks, reads and
-// feeds the compressor (as tar would); the sha256 of the stream (the image id) and of every file
-// (the index) are computed beside it by a hashing worker reading the same shared chunks.
+// packTree: writes a tree as a deterministic tar in one pass. One thread walks, reads and hashes
+// (each chunk once: file bytes into their file's sha256 and the chunk into the stream's, see
+// hasher.ts) and feeds the compressor in small chunks, yielding to the event loop after each so
+// the pipe to zstd is refilled while the next chunk is read (as tar's blocking writes would).
+import { createHash } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { ToolError } from "../errors.js";
 import { debug } from "../log.js";
-import { sha256File } from "../util/hash.js";
 import { openSink, type Sink } from "./compress.js";
-import { sharedBuffer, startHashWorker } from "./hash-worker.js";
+import { startHasher } from "./hasher.js";
 import { planArchive, type ArchivePlan, type PlannedEntry } from "./plan.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, padding, writeSimpleHeader, type TarHeader } from "./tar-format.js";
 import type { FileSource, IndexEntry, PackOptions, PackResult } from "./types.js";
 
-/** Output goes to the compressor and the hash worker in chunks this big: few writes, few messages. */
-const CHUNK = 4 << 20;
-/** Chunks being written and hashed while the next fills: bounded memory, no lockstep waiting. */
-const IN_FLIGHT = 4;
+/**
+ * Output goes to the compressor in chunks this big: small enough that the thread comes back to the
+ * event loop (which writes the pipe) every fraction of a millisecond, large enough to cost nothing.
+ */
+const CHUNK = 256 << 10;
+/** Chunks being written while the next fills: bounded memory (CHUNK × IN_FLIGHT), no lockstep. */
+const IN_FLIGHT = 8;
+
+/** Lets the event loop run once (its poll phase writes queued chunks into the compressor's pipe). */
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /**
- * Accumulates the tar stream in shared-memory chunks. A full chunk goes to the sink and to the
- * hash worker at once (with the file segments it holds) and is reused when both are done.
+ * Accumulates the tar stream in chunks. A full chunk goes to the sink, is hashed while the sink
+ * takes it, and is reused once the sink has consumed it.
  */
 class TarOut {
-  private buf: Buffer = sharedBuffer(CHUNK);
+  private buf: Buffer = Buffer.alloc(CHUNK);
   private pos = 0;
   /** File data in the current chunk, flat: [file, offset, length, last, ...]. */
   private segments: number[] = [];
@@ -29,31 +39,30 @@ class TarOut {
   private file = -1;
   private readonly spare: Buffer[] = [];
   private readonly busy: Promise<Buffer>[] = [];
-  readonly hasher = startHashWorker();
-  /** File digests by file number, filled in as the hash worker reports them. */
+  private readonly hasher = startHasher();
+  /** File digests by file number, filled in as their last bytes are hashed. */
   readonly digests: string[] = [];
   size = 0;
 
   constructor(private readonly sink: Sink) {}
 
-  /** Hands the filled part of the chunk on and continues in a free one. */
+  /** Hands the filled part of the chunk on, hashes it, and continues in a free one. */
   async flush(): Promise<void> {
     if (this.pos === 0 && this.segments.length === 0) return;
     const chunk = this.buf;
     const full = chunk.subarray(0, this.pos);
     this.size += this.pos;
-    const hashed = this.hasher.chunk(full, this.segments).then((done) => {
-      for (let i = 0; i < done.length; i += 2) this.digests[done[i] as number] = done[i + 1] as string;
-    });
-    const done = Promise.all([hashed, this.sink.write(full)]).then(() => chunk);
-    done.catch(() => undefined); // awaited below or in end(); this only keeps it from counting as unhandled
-    this.busy.push(done);
-    this.buf = this.spare.pop() ?? sharedBuffer(CHUNK);
+    const written = this.sink.write(full).then(() => chunk);
+    written.catch(() => undefined); // awaited below or in end(); this only keeps it from counting as unhandled
+    this.busy.push(written);
+    const done = this.hasher.chunk(full, this.segments);
+    for (let i = 0; i < done.length; i += 2) this.digests[done[i] as number] = done[i + 1] as string;
+    this.buf = this.spare.pop() ?? Buffer.alloc(CHUNK);
     this.pos = 0;
     this.segments = [];
+    await yieldToLoop();
     if (this.busy.length >= IN_FLIGHT) this.spare.push(await (this.busy.shift() as Promise<Buffer>));
   }
-
   /** True when `n` contiguous bytes are free at the current position (else flush() first). */
   fits(n: number): boolean {
     return this.buf.length - this.pos >= n;
@@ -112,11 +121,16 @@ class TarOut {
     return true;
   }
 
-  /** Flushes the rest, waits until sink and hash worker have every chunk, returns the stream digest. */
+  /** Flushes the rest, waits until the sink has every chunk, returns the stream digest. */
   async end(): Promise<string> {
     await this.flush();
     await Promise.all(this.busy.splice(0));
     return this.hasher.finish();
+  }
+
+  /** A chunk buffer for other use once end() is done. */
+  scratch(): Buffer {
+    return this.buf;
   }
 }
 
@@ -195,6 +209,18 @@ function writeInPlace(out: TarOut, reader: Reader, p: PlannedEntry, n: number): 
   return true;
 }
 
+/** sha256 of a file, read through one reused buffer (no garbage per read, unlike a stream). */
+function fileDigest(path: string, buf: Buffer): string {
+  const h = createHash("sha256");
+  const fd = openSync(path, "r");
+  try {
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest("hex");
+}
+
 /** The index line of a written entry: contents digest for files, link target for links. */
 function indexEntry(p: PlannedEntry, digest: string | undefined): IndexEntry {
   const h = p.header;
@@ -227,13 +253,12 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
     digest = await out.end();
     await sink.end();
   } catch (e) {
-    out.hasher.close();
     await sink.abort();
     await rm(opts.out, { force: true });
     throw e;
   }
   debug(`pack: wrote ${out.size} bytes in ${(performance.now() - t0).toFixed(0)} ms`);
   const index = plan.entries.map((p, i) => indexEntry(p, out.digests[i]));
-  const [fileSha256, st] = await Promise.all([sha256File(opts.out), stat(opts.out)]);
+  const [fileSha256, st] = [fileDigest(opts.out, out.scratch()), await stat(opts.out)];
   return { id: `sha256:${digest}`, tarSize: out.size, fileSha256, fileSize: st.size, entries: plan.entries.length, skipped: plan.skipped, index };
 }

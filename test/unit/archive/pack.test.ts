@@ -129,6 +129,21 @@ describe("packTree on an in-memory tree, read back with tar-stream", () => {
     expect(result.index.length).toBe(result.entries);
   });
 
+  it("digests files that span chunks (and chunk edges inside files) exactly, fast path and streams alike", async () => {
+    // Sizes around the 256 KiB output chunk: one file over several chunks, many crossing an edge.
+    const files: MemoryNode[] = [{ path: "big", content: Buffer.alloc(3 * (256 << 10) + 17, 0x5a) }];
+    for (let i = 0; i < 12; i++) files.push({ path: `f${i}`, content: Buffer.alloc(100_000 + i * 4099, i + 1) });
+    const src = memorySource(files);
+    const bytes = new Map<string, Buffer>();
+    for (const e of await src.entries()) bytes.set(e.path, Buffer.concat(await src.open(e.path).toArray()));
+    const fast: FileSource = { ...src, readSync: (path, target, position) => (bytes.get(path) as Buffer).copy(target, 0, position, position + target.length) };
+    for (const s of [src, fast]) {
+      const { out, result } = await pack(s);
+      for (const i of result.index.filter((e) => e.type === "file")) expect(i.digest).toBe(sha256Hex(bytes.get(i.path) as Buffer));
+      expect(result.id).toBe(`sha256:${sha256Hex(await readFile(out))}`);
+    }
+  });
+
   it("reports the compressed file's sha256 and size", async () => {
     const { out, result } = await pack(memorySource(tree), { kind: "gzip" });
     const bytes = await readFile(out);
