@@ -148,7 +148,7 @@ export function buildProgram(): Command {
     .description("write images and their attestations into one oci-archive bundle for an air-gapped store")
     .argument("<refs...>", "image ids, prefixes or tags")
     .requiredOption("-o, --out <file>", "bundle tar to write; must not exist")
-    .option("--compression <kind>", "layer compression: zstd (the template as-is) | gzip", "zstd")
+    .option("--compression <kind>", "re-compress layers: zstd | gzip (default: each template as stored, byte for byte)")
     .option("--json", "print what was written as JSON")
     .action(async (refs: string[], _o, cmd: Command) => (await import("./cli/oci.js")).exportBundle(refs, all(cmd)));
 
@@ -156,7 +156,8 @@ export function buildProgram(): Command {
     .command("import")
     .description("verify a bundle from kiln export completely, then add its images to the store")
     .argument("<bundle>", "bundle tar")
-    .option("--trust <allowed_signers>", "also require a valid signature per image (ssh allowed_signers file)")
+    .option("--trust <allowed_signers>", "import nothing unless every image carries a valid manifest signature (ssh allowed_signers file)")
+    .option("--principal <name...>", "with --trust: principals that must all have signed each image (default: anyone listed)")
     .option("--json", "print what was imported as JSON")
     .action(async (bundle: string, _o, cmd: Command) => (await import("./cli/import.js")).importBundle(bundle, all(cmd)));
 

@@ -38,6 +38,7 @@ export async function oci(ref: string, o: OciOptions): Promise<void> {
 /** `kiln export REF…`: an air-gapped bundle (an oci-archive holding every image and its attestations). */
 export async function exportBundle(refs: readonly string[], o: OciOptions): Promise<void> {
   const { store } = loadConfig({ store: o.store, cache: o.cache });
-  const compression = choice<LayerCompression>("--compression", o.compression, ["gzip", "zstd"], "zstd");
+  // By default each template travels as stored, byte for byte, so its signatures still hold at the site.
+  const compression = o.compression === undefined ? undefined : choice<LayerCompression>("--compression", o.compression, ["gzip", "zstd"], "zstd");
   emit(o.json, await writeOci(store, refs, { out: o.out, format: "archive", compression }), human);
 }

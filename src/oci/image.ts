@@ -58,10 +58,11 @@ async function writeReferrer(w: LayoutWriter, artifactType: string, file: Descri
 }
 
 /** Writes image `id` (verified) and its referrers into the layout, named by its hex id and `tags` in the index. */
-export async function writeImage(w: LayoutWriter, store: string, id: string, o: { readonly compression: LayerCompression; readonly tags?: readonly string[] }): Promise<WrittenImage> {
+export async function writeImage(w: LayoutWriter, store: string, id: string, o: { readonly compression?: LayerCompression; readonly tags?: readonly string[] }): Promise<WrittenImage> {
   const { image, manifest: m } = await verifiedImage(store, id);
   const created = createdOf(m);
-  const layer = await writeLayer(w, store, image, m, o.compression);
+  // No compression asked: the layer is the stored template, byte for byte (what signatures cover).
+  const layer = await writeLayer(w, store, image, m, o.compression ?? m.template.compression);
   const config = await w.putJson(jsonBlob(MT_CONFIG, imageConfig(m)));
   const im = imageManifest(config, layer, { title: m.name, version: m.version, revision: m.image, created });
   await w.putJson(im);

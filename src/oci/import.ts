@@ -5,12 +5,14 @@ import { copyFile, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream";
 import { openDecompressor, openSink } from "../archive/compress.js";
-import { UserError } from "../errors.js";
+import { CheckFailed } from "../errors.js";
 import { adoptImage } from "../store/add.js";
 import { templateFileName } from "../store/layout.js";
 import { readTag, writeTag } from "../store/tags.js";
 import { cleanStaleTemps, newTempDir } from "../store/tmp.js";
 import type { Manifest } from "../store/types.js";
+import { checkAllowedSigners, checkSignatureFiles, enforcePolicy, type TrustPolicy } from "../trust/verify.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import { sha256File } from "../util/hash.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { attestationsDir } from "./attestations.js";
@@ -44,15 +46,30 @@ async function recompress(img: BundleImage, dir: string): Promise<Manifest["temp
   return { file, sha256, size: st.size, compression: "zstd" };
 }
 
+/** Whether the bundle's layer is the original template, byte for byte (so the manifest needs no change). */
+function layerIsTemplate(img: BundleImage): boolean {
+  const layerKind = img.layer.mediaType === MT_LAYER_ZSTD ? "zstd" : "gzip";
+  return layerKind === img.manifest.template.compression && img.layer.digest === `sha256:${img.manifest.template.sha256}`;
+}
+
 /** Writes the template of `img` into the store's temp dir: the layer as-is when it is the original template. */
 async function fillEntry(img: BundleImage, dir: string): Promise<{ manifest: Manifest; recompressed: boolean }> {
   const m = img.manifest;
-  const layerKind = img.layer.mediaType === MT_LAYER_ZSTD ? "zstd" : "gzip";
-  if (layerKind === m.template.compression && img.layer.digest === `sha256:${m.template.sha256}`) {
+  if (layerIsTemplate(img)) {
     await copyFile(img.layerPath, join(dir, m.template.file));
     return { manifest: m, recompressed: false };
   }
   return { manifest: { ...m, template: await recompress(img, dir) }, recompressed: true };
+}
+
+/**
+ * The bundle's manifest signatures of `img`, checked over the manifest bytes the store will hold. A layer
+ * that must be re-compressed would change those bytes (its template section), so it cannot be trusted.
+ */
+async function requireBundleSigned(img: BundleImage, policy: TrustPolicy): Promise<void> {
+  if (!layerIsTemplate(img)) throw new CheckFailed(`${img.id}: the bundle carries a re-compressed layer, not the signed template; export it without --compression (each template as stored) to import it with --trust`);
+  const sigs = img.attestations.filter((a) => /^manifest\..+\.sig$/.test(a.name)).map((a) => a.path);
+  enforcePolicy(img.id, await checkSignatureFiles(Buffer.from(canonicalJson(img.manifest)), sigs, policy.allowedSigners), policy);
 }
 
 /** Restores attestation files an image lacks (each written atomically). */
@@ -86,10 +103,8 @@ async function mustBeFile(file: string): Promise<void> {
 }
 
 /** Imports bundle `file` into `store`; nothing is written to images/ unless the whole bundle verifies. */
-export async function importBundle(store: string, file: string, o: { readonly trust?: string } = {}): Promise<ImportResult> {
-  if (o.trust !== undefined) {
-    throw new UserError({ key: "--trust", message: "signature verification is not in this build yet (kiln's signing support has not landed): import without --trust, or wait for it" });
-  }
+export async function importBundle(store: string, file: string, o: { readonly trust?: TrustPolicy } = {}): Promise<ImportResult> {
+  if (o.trust) await checkAllowedSigners(o.trust.allowedSigners, "--trust");
   await mustBeFile(file);
   await mkdir(store, { recursive: true });
   await cleanStaleTemps(store);
@@ -97,6 +112,8 @@ export async function importBundle(store: string, file: string, o: { readonly tr
   try {
     const layout = await extractBundle(file, join(work, "layout"));
     const plan = await planImport(layout, file);
+    // With --trust, every image must be signed as the policy says before any of them is added.
+    if (o.trust) for (const img of plan) await requireBundleSigned(img, o.trust);
     const images: ImportResult["images"][number][] = [];
     for (const img of plan) {
       let recompressed = false;

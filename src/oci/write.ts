@@ -19,7 +19,8 @@ export type OciFormat = "layout" | "archive";
 export interface WriteOciOptions {
   readonly out: string;
   readonly format: OciFormat;
-  readonly compression: LayerCompression;
+  /** Layer compression; none: each template as stored. */
+  readonly compression?: LayerCompression;
 }
 
 export interface WriteOciResult {

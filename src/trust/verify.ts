@@ -35,9 +35,13 @@ async function findPrincipals(allowedSigners: string, sig: string): Promise<stri
 
 /** Every manifest signature of `image`, each checked for every principal its key is listed under. */
 export async function checkSignatures(store: string, image: StoredImage, allowedSigners: string): Promise<readonly SignatureVerdict[]> {
-  const data = await readFile(image.manifest);
+  return checkSignatureFiles(await readFile(image.manifest), await signatureFiles(store, image.id, "manifest"), allowedSigners);
+}
+
+/** Checks signature `files` over the manifest bytes `data` (a stored image's, or one a bundle brings). */
+export async function checkSignatureFiles(data: Buffer, files: readonly string[], allowedSigners: string): Promise<readonly SignatureVerdict[]> {
   const out: SignatureVerdict[] = [];
-  for (const file of await signatureFiles(store, image.id, "manifest")) {
+  for (const file of files) {
     const claimed = await findPrincipals(allowedSigners, file);
     const valid: string[] = [];
     for (const principal of claimed) {
@@ -81,9 +85,12 @@ export async function requireSigned(store: string, id: string, policy: TrustPoli
 
 /** requireSigned for an image whose template was already verified against its manifest. */
 export async function requireSignedVerified(store: string, image: StoredImage, policy: TrustPolicy): Promise<readonly SignatureVerdict[]> {
-  const id = image.id;
   await checkAllowedSigners(policy.allowedSigners);
-  const verdicts = await checkSignatures(store, image, policy.allowedSigners);
+  return enforcePolicy(image.id, await checkSignatures(store, image, policy.allowedSigners), policy);
+}
+
+/** Throws CheckFailed unless `verdicts` hold a valid signature by every required principal (or by anyone). */
+export function enforcePolicy(id: string, verdicts: readonly SignatureVerdict[], policy: TrustPolicy): readonly SignatureVerdict[] {
   const valid = new Set(verdicts.flatMap((v) => v.valid));
   const missing = policy.principals.filter((p) => !valid.has(p));
   if (missing.length || valid.size === 0) {

@@ -221,6 +221,35 @@ describe("the CLI: kiln sign, verify-signature, inspect, provenance", () => {
     expect(i.out).toMatch(/provenance: .*provenance\.json \(signatures: provenance\.ci\.sig\)/);
   });
 
+  it("kiln import --trust imports a bundle only when every image is signed as required, else nothing", async () => {
+    const signed = await addVariant(store, "bundle-signed", { meta: { origin: "pack", lockSha256: null, recipe: null } });
+    const unsigned = await addVariant(store, "bundle-unsigned", { meta: { origin: "pack", lockSha256: null, recipe: null } });
+    expect((await kiln("sign", signed.manifest.image, "--key", key("ci"), "--principal", "ci")).code).toBe(0);
+    const both = join(tmp, "both.tar");
+    const one = join(tmp, "one.tar");
+    expect((await kiln("export", signed.manifest.image, unsigned.manifest.image, "-o", both)).code).toBe(0);
+    expect((await kiln("export", signed.manifest.image, "-o", one)).code).toBe(0);
+    const site = join(tmp, "site-store");
+    const into = (...argv: string[]) => main(["--store", site, ...argv]);
+    const quiet = () => {
+      vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+      vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    };
+    quiet();
+    // One unsigned image: the whole bundle is refused (exit 1) and the site store gets no image.
+    expect(await into("import", both, "--trust", allowed)).toBe(1);
+    expect(await readdir(join(site, "images")).catch(() => [])).toEqual([]);
+    // Signed by ci, but release is required too.
+    expect(await into("import", one, "--trust", allowed, "--principal", "ci", "release")).toBe(1);
+    expect(await readdir(join(site, "images")).catch(() => [])).toEqual([]);
+    vi.restoreAllMocks();
+    const ok = await kiln("--store", site, "import", one, "--trust", allowed, "--principal", "ci");
+    expect(ok.code, ok.err).toBe(0);
+    expect(await readdir(join(site, "images"))).toEqual([signed.manifest.image.slice(7)]);
+    // The imported image verifies at the site as it did at the source.
+    expect((await requireSigned(site, signed.manifest.image, { allowedSigners: allowed, principals: ["ci"] })).map((v) => v.valid)).toEqual([["ci"]]);
+  });
+
   it("a baked image's provenance needs its lock", async () => {
     const b = await addVariant(store, "baked");
     const r = await kiln("provenance", b.manifest.image);

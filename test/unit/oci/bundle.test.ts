@@ -186,7 +186,7 @@ describe("kiln export / import", () => {
     expect(existsSync(dest)).toBe(false);
   });
 
-  it("refuses --trust while signature verification is not built in", async () => {
-    await expect(importBundle(await tempStore(), join(work, "bundle.tar"), { trust: "allowed_signers" })).rejects.toThrow(/not in this build/);
+  it("refuses --trust without a readable allowed_signers file before reading the bundle", async () => {
+    await expect(importBundle(await tempStore(), join(work, "bundle.tar"), { trust: { allowedSigners: join(work, "no-such-file"), principals: [] } })).rejects.toThrow(/is not a file: give an allowed_signers file/);
   });
 });
