@@ -5,13 +5,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { ExitCode, KilnError } from "./errors.js";
 import { setVerbose } from "./log.js";
 import { kilnVersion } from "./version.js";
+import type { GlobalOptions } from "./cli/options.js";
 
-/** Options every command understands (declared on the program, merged into each command's options). */
-export interface GlobalOptions {
-  readonly store?: string;
-  readonly cache?: string;
-  readonly verbose?: boolean;
-}
 
 /** Parses a positive integer flag value, refusing anything else as bad input. */
 export function positiveInt(v: string): number {

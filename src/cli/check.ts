@@ -1,7 +1,7 @@
 // `kiln check REF|FILE`: Proxmox's template rules; exit 1 (CheckFailed) when any fails.
 import { loadConfig } from "../config.js";
 import { CheckFailed } from "../errors.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { checkRef, type CheckReport } from "../check/index.js";
 import { emit } from "./output.js";
 

@@ -4,7 +4,7 @@ import type { DeployReport } from "../deploy/deploy.js";
 import { imageLabel, renderPlan } from "../deploy/plan-table.js";
 import type { SwapPlan } from "../deploy/types.js";
 import { CheckFailed } from "../errors.js";
-import { table } from "./output.js";
+import { table } from "../util/format.js";
 
 /** Prints the plan table on stdout (the CLI calls this before apply starts). */
 export function printPlan(plan: SwapPlan, tags: ReadonlyMap<string, readonly string[]>): void {

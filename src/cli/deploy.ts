@@ -2,7 +2,7 @@
 import { loadConfig } from "../config.js";
 import { runDeploy } from "../deploy/deploy.js";
 import { UserError } from "../errors.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { failIfNotOk, humanResult, printPlan } from "./deploy-output.js";
 import { emit } from "./output.js";
 

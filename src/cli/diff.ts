@@ -1,6 +1,6 @@
 // `kiln diff A B`: what changed from image A to image B.
 import { loadConfig } from "../config.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { diffRefs, type ImageDiff } from "../store/index.js";
 import { emit } from "./output.js";
 

@@ -1,6 +1,6 @@
 // `kiln gc [--keep N] [--dry-run]`: delete old untagged, unpinned images.
 import { loadConfig } from "../config.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { gc as collect, type GcResult } from "../store/index.js";
 import { sweepCacheTemps } from "../sources/cache.js";
 import { emit } from "./output.js";

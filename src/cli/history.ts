@@ -1,9 +1,9 @@
 // `kiln history --inventory INV [--json]`: the deploy journal, newest first.
-import { shortId } from "./format.js";
+import { shortId, table } from "../util/format.js";
 import { journalHistory } from "../deploy/status.js";
 import type { JournalEntry } from "../deploy/types.js";
-import type { GlobalOptions } from "../main.js";
-import { emit, table } from "./output.js";
+import type { GlobalOptions } from "./options.js";
+import { emit } from "./output.js";
 
 /** Slots of a line: "101 → 102", or the one it names. */
 function slots(e: JournalEntry): string {

@@ -1,9 +1,9 @@
 // `kiln images`: the images in the store, newest first.
 import { loadConfig } from "../config.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { listImages } from "../store/index.js";
-import { emit, table } from "./output.js";
-import { humanSize, shortId } from "./format.js";
+import { emit } from "./output.js";
+import { humanSize, shortId, table } from "../util/format.js";
 
 /** Lists the store's images as a table (or JSON). */
 export async function images(o: GlobalOptions & { readonly json?: boolean }): Promise<void> {

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { loadConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { principalProblem } from "../trust/signatures.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { importBundle as run, type ImportResult } from "../oci/import.js";
 import { emit } from "./output.js";
 

@@ -1,10 +1,10 @@
 // `kiln inspect REF`: an image's summary, or its manifest as JSON.
 import { loadConfig } from "../config.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { inspectImage, type Inspection } from "../store/index.js";
 import { signatureLines } from "../trust/describe.js";
 import { emit } from "./output.js";
-import { humanSize } from "./format.js";
+import { humanSize } from "../util/format.js";
 
 /** A few lines a person reads: identity, template, provenance, contents. */
 function human(i: Inspection): string {

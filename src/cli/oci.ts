@@ -1,7 +1,7 @@
 // `kiln oci REF --out PATH` and `kiln export REF… -o bundle.tar`: stored images as an OCI layout or archive.
 import { loadConfig } from "../config.js";
 import { UserError } from "../errors.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { writeOci, type OciFormat, type WriteOciResult } from "../oci/write.js";
 import type { LayerCompression } from "../oci/media-types.js";
 import { quoteInput } from "../util/quote.js";

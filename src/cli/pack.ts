@@ -1,7 +1,7 @@
 // `kiln pack DIR --name N --version V`: adopt a rootfs directory as an image in the store.
 import { loadConfig } from "../config.js";
 import { UserError } from "../errors.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { packDirectory } from "../store/index.js";
 import { ensureProvenance } from "../trust/provenance.js";
 import { emit } from "./output.js";

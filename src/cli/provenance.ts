@@ -1,6 +1,6 @@
 // `kiln provenance REF [--lock FILE]`: (re)writes the image's SLSA provenance statement and prints it.
 import { loadConfig } from "../config.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { readLock } from "../lock/lock.js";
 import { readManifest, resolveStored } from "../store/index.js";
 import { buildProvenance, provenanceText, writeProvenance } from "../trust/provenance.js";

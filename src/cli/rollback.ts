@@ -1,7 +1,7 @@
 // `kiln rollback --inventory INV [--to REF] [--nodes a,b] [--dry-run] [--json]`.
 import { loadConfig } from "../config.js";
 import { runDeploy } from "../deploy/deploy.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { failIfNotOk, humanResult, printPlan } from "./deploy-output.js";
 import { emit } from "./output.js";
 

@@ -1,6 +1,6 @@
 // `kiln sign REF --key KEY [--principal NAME]`: SSH signatures over the manifest (and provenance) into <store>/attestations/<hex>/.
 import { loadConfig } from "../config.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { signImage } from "../trust/sign.js";
 import { emit } from "./output.js";
 

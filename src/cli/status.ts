@@ -2,8 +2,9 @@
 import { loadConfig } from "../config.js";
 import { imageLabel } from "../deploy/plan-table.js";
 import { nodeStatus, type StatusReport } from "../deploy/status.js";
-import type { GlobalOptions } from "../main.js";
-import { emit, table } from "./output.js";
+import type { GlobalOptions } from "./options.js";
+import { emit } from "./output.js";
+import { table } from "../util/format.js";
 
 /** One row per node, then any unfinished deploy with its fix. */
 function human(r: StatusReport): string {

@@ -1,7 +1,7 @@
 // `kiln store verify [REF…]` (alias `kiln fsck`): re-verify store entries; exit 1 if any is damaged.
 import { loadConfig } from "../config.js";
 import { CheckFailed } from "../errors.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { DAMAGE_FIX, verifyStore, type EntryVerdict } from "../store/index.js";
 import { emit } from "./output.js";
 

@@ -1,6 +1,6 @@
 // `kiln tag REF NAME`: name an image (moving the tag if it exists).
 import { loadConfig } from "../config.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { tagImage } from "../store/index.js";
 import { emit } from "./output.js";
 

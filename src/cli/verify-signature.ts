@@ -2,7 +2,7 @@
 // signed the manifest (and the template hashes to what it says), 1 otherwise.
 import { loadConfig } from "../config.js";
 import { UserError } from "../errors.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { resolveStored } from "../store/index.js";
 import { principalProblem } from "../trust/signatures.js";
 import { describeVerdicts, requireSigned } from "../trust/verify.js";

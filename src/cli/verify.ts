@@ -3,9 +3,9 @@ import { loadConfig } from "../config.js";
 import { verifyImage, type VerifyReport } from "../deploy/verify.js";
 import { CheckFailed } from "../errors.js";
 import { info } from "../log.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { emit } from "./output.js";
-import { shortId } from "./format.js";
+import { shortId } from "../util/format.js";
 
 /** systemd's verdict, then one line per command with its result. */
 function human(r: VerifyReport): string {

@@ -2,7 +2,7 @@
 // raw on request), optionally boot-tested in qemu. Exit 1 when the boot test fails, 2 on bad input (nothing written).
 import { loadConfig } from "../config.js";
 import { CheckFailed } from "../errors.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import { buildVm, type VmResult } from "../vm/index.js";
 import { emit } from "./output.js";
 

@@ -1,6 +1,5 @@
 // A SwapPlan as the table `kiln deploy` prints before it touches anything.
-import { shortId } from "../cli/format.js";
-import { table } from "../cli/output.js";
+import { shortId, table } from "../util/format.js";
 import type { Action, SwapPlan } from "./types.js";
 
 /** An image as "<12 hex> (tag, …)"; "-" when unknown. */

@@ -2,6 +2,7 @@
 // the plan is printed before apply changes anything, and `--dry-run` stops after printing it.
 import { UserError, type Problem } from "../errors.js";
 import { displayPath } from "../recipe/layer.js";
+import { shortId } from "../util/format.js";
 import { selectNodes } from "./inventory.js";
 import { imageBefore, kilnCreating, kilnMade, lastGood, latestRun, reachedHealthy, settled, type Run } from "./runs.js";
 import type { Action, Inventory, JournalEntry, NodeInventory, NodePlan, NodeState, SlotState, SwapPlan } from "./types.js";
@@ -31,11 +32,6 @@ interface Goal {
   readonly revert?: boolean;
 }
 
-/** The 12 hex digits `kiln images` shows. */
-function short(id: string): string {
-  return id.replace(/^sha256:/, "").slice(0, 12);
-}
-
 /** Plans a deploy of `image` to the selected nodes. Refuses nodes whose last deploy is unfinished. */
 export function plan(i: PlanInput & { readonly image: string }): SwapPlan {
   const nodes = selectNodes(i.inventory, i.nodes);
@@ -45,7 +41,7 @@ export function plan(i: PlanInput & { readonly image: string }): SwapPlan {
   });
   if (open.length) {
     throw new UserError(
-      open.map(({ n, r }) => ({ file: displayPath(i.inventory.path), key: `nodes.${n.name}`, message: `deploy ${r.deploy} of ${short(r.begin.image)} did not finish on this node (last step: ${r.last.event})` })),
+      open.map(({ n, r }) => ({ file: displayPath(i.inventory.path), key: `nodes.${n.name}`, message: `deploy ${r.deploy} of ${shortId(r.begin.image)} did not finish on this node (last step: ${r.last.event})` })),
       { hint: "finish it first: kiln deploy --resume --inventory INV, or undo it: kiln rollback --inventory INV" },
     );
   }
@@ -119,7 +115,7 @@ function diskProblem(i: PlanInput, node: NodeInventory | undefined, p: NodePlan)
   const need = bytes / (1 - FS_OVERHEAD);
   if (need <= node.disk * GiB) return [];
   const mib = (n: number) => `${Math.ceil(n / 1024 ** 2)} MiB`;
-  return [{ file: displayPath(i.inventory.path), key: `nodes.${node.name}.disk`, message: `image ${short(p.target)} unpacks to ${mib(bytes)} (${mib(need)} with ${FS_OVERHEAD * 100}% for the filesystem), more than disk = ${node.disk} GiB; set disk = ${Math.ceil(need / GiB)} or more` }];
+  return [{ file: displayPath(i.inventory.path), key: `nodes.${node.name}.disk`, message: `image ${shortId(p.target)} unpacks to ${mib(bytes)} (${mib(need)} with ${FS_OVERHEAD * 100}% for the filesystem), more than disk = ${node.disk} GiB; set disk = ${Math.ceil(need / GiB)} or more` }];
 }
 
 /** A destroy on an SDN vnet with IPAM: it would delete the address entries of the MAC the running slot shares. */
@@ -181,7 +177,7 @@ export function planNode(i: NodeInput): NodePlan {
     const run = latestRun(i.journal, node.name);
     // Running but never verified: a run killed after starting the new slot and before its health gate.
     if (run && !settled(run) && run.begin.image === target && !reachedHealthy(run)) actions.push({ kind: "health", vmid: active.vmid });
-    if (!actions.length) actions.push({ kind: "none", reason: `already running ${short(target)}` });
+    if (!actions.length) actions.push({ kind: "none", reason: `already running ${shortId(target)}` });
     const fallback = other(active.vmid);
     return { ...base, toSlot: active.vmid, fromSlot: fallback.exists && fallback.image ? fallback.vmid : undefined, actions };
   }

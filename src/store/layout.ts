@@ -7,6 +7,7 @@
 //   <store>/tmp/<pid>.<start>-<rand>/  a writer's work in progress, renamed into images/ when complete
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { shortId } from "../util/format.js";
 
 export const MANIFEST_FILE = "manifest.json";
 export const SBOM_FILE = "sbom.cdx.json";
@@ -34,7 +35,7 @@ export const tmpDir = (store: string): string => join(store, "tmp");
  * 12 hex of the image id appended to the version so two builds of one version never share a name.
  */
 export function templateFileName(o: { readonly ostype: string; readonly name: string; readonly version: string; readonly arch: string; readonly id: string; readonly ext: string }): string {
-  return `${o.ostype}-${o.name}_${o.version}-${hexOf(o.id).slice(0, 12)}_${o.arch}.${o.ext}`;
+  return `${o.ostype}-${o.name}_${o.version}-${shortId(o.id)}_${o.arch}.${o.ext}`;
 }
 
 /** A directory's entry names, sorted, without dot files; [] if the directory does not exist yet. */

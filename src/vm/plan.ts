@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import type { IndexEntry } from "../archive/types.js";
 import { UserError, type Problem } from "../errors.js";
 import { readIndex, resolveStored, verifiedImage } from "../store/index.js";
-import { hexOf } from "../store/layout.js";
+import { shortId } from "../util/format.js";
 import { cleanPath, findBootFiles } from "./boot-files.js";
 import { layoutDisk, partitionBytes } from "./geometry.js";
 import { diskIds } from "./ids.js";
@@ -102,7 +102,7 @@ export async function planVm(o: VmOptions): Promise<VmPlan> {
   const sized = sizeDisk({ size: o.size, espBytes, stats });
   problems.push(...sized.problems);
   if (problems.length || !found.boot || !sized.layout) throw new UserError(problems, { hint: NOTHING_WRITTEN });
-  const stem = `${manifest.name}_${manifest.version}-${hexOf(image.id).slice(0, 12)}`;
+  const stem = `${manifest.name}_${manifest.version}-${shortId(image.id)}`;
   return {
     imageId: image.id,
     name: manifest.name,
@@ -110,7 +110,7 @@ export async function planVm(o: VmOptions): Promise<VmPlan> {
     template: image.template,
     sourceDateEpoch: manifest.sourceDateEpoch,
     formats,
-    out: resolve(o.out ?? `vm-${manifest.name}-${hexOf(image.id).slice(0, 12)}`),
+    out: resolve(o.out ?? `vm-${manifest.name}-${shortId(image.id)}`),
     stem,
     boot: found.boot,
     network: networkMode(index),
