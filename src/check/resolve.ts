@@ -1,9 +1,7 @@
 // Path resolution inside an archive: follows symlinks and hard links the way the extracted tree would,
 // without ever leaving the archive (an absolute target restarts at the archive's root).
+import { resolveLinks } from "../rootfs/links.js";
 import type { ArchiveFacts, FactEntry } from "./types.js";
-
-/** Symlink hops allowed before giving up (Linux's own limit is 40). */
-const MAX_HOPS = 40;
 
 /** Normalises a tar member name as extraction sees it: no leading "./" or "/", no empty or "." components. */
 export function normalizeName(name: string): string {
@@ -18,34 +16,6 @@ export interface Resolved {
   readonly path: string;
   /** The member there, or undefined if nothing in the archive has that path. */
   readonly entry: FactEntry | undefined;
-}
-
-/**
- * Resolves `path` inside a tree rooted at "/", following symlinks in every component: `readLink(p)`
- * gives the target of the symlink at relative path p (undefined if p is not a symlink). Absolute targets
- * restart at the root; ".." never climbs above it. Returns the final relative path, or undefined on a loop.
- */
-export function resolveLinks(path: string, readLink: (p: string) => string | undefined): string | undefined {
-  let pending = path.split("/");
-  const done: string[] = [];
-  let hops = 0;
-  while (pending.length > 0) {
-    const [part, ...rest] = pending;
-    pending = rest;
-    if (part === undefined || part === "" || part === ".") continue;
-    if (part === "..") {
-      done.pop();
-      continue;
-    }
-    done.push(part);
-    const target = readLink(done.join("/"));
-    if (target === undefined) continue;
-    if (++hops > MAX_HOPS) return undefined;
-    done.pop();
-    if (target.startsWith("/")) done.length = 0;
-    pending = [...target.split("/"), ...pending];
-  }
-  return done.join("/");
 }
 
 /** Resolves `path` inside the archive (symlinks, then a final hard link); undefined on a loop. */

@@ -3,7 +3,7 @@
 import type { Problem } from "../errors.js";
 import { canonicalizeName } from "../requirements/names.js";
 import { isLockableVersion } from "../requirements/pin-version.js";
-import { isValidDebVersion } from "../sources/debversion.js";
+import { isValidDebVersion } from "../debian/version.js";
 import { isSha256Hex } from "../util/hash.js";
 import { quoteValue } from "../util/quote.js";
 

@@ -3,7 +3,7 @@
 // conversion into the typed Recipe value.
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { debVersionProblem } from "../sources/debversion.js";
+import { debVersionProblem } from "../debian/version.js";
 import { quoteInput } from "../util/quote.js";
 
 /** Where a value was written, so relative values can be resolved. */

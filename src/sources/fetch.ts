@@ -12,7 +12,7 @@ import { portableUrl, problemIn, recipeDigest, requirementsFileOf } from "../rec
 import type { Recipe } from "../recipe/types.js";
 import { venvPinProblems } from "../recipe/venv-pins.js";
 import { loadRequirements } from "../requirements/index.js";
-import { resolveAndFetchDebs } from "./apt.js";
+import { resolveAndFetchDebs } from "./apt/resolve.js";
 import { sweepCacheTemps } from "./cache.js";
 import { exportGit, resolveGit } from "./git.js";
 import { exportSvn, resolveSvn } from "./svn.js";

@@ -1,7 +1,7 @@
 // Validation of the names that end up in template file names and tags (what the recipe rules also enforce).
 import semver from "semver";
 import type { Problem } from "../errors.js";
-import { PROXMOX_OSTYPES } from "../check/os-release.js";
+import { PROXMOX_OSTYPES } from "../rootfs/os-release.js";
 
 /** Debian architectures a template can be built for (and Proxmox can run). */
 export const ARCHES: readonly string[] = ["amd64", "arm64", "armhf", "i386", "riscv64"];

@@ -16,7 +16,7 @@ import type { Lock } from "../../src/lock/types.js";
 import { loadRecipe, recipeDigest } from "../../src/recipe/load.js";
 import type { Recipe } from "../../src/recipe/types.js";
 import { bootstrap } from "../../src/bake/stages/bootstrap.js";
-import { resolveAndFetchDebs, type FetchedDebs } from "../../src/sources/apt.js";
+import { resolveAndFetchDebs, type FetchedDebs } from "../../src/sources/apt/resolve.js";
 import { debCachePath } from "../../src/sources/apt/deb-cache.js";
 import { installedDebs } from "../../src/sources/apt/installed.js";
 import { sha256File } from "../../src/util/hash.js";

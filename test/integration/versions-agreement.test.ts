@@ -10,7 +10,7 @@ import { compareVersions, formatVersion, isPrerelease, tryParseVersion } from ".
 import { parseRequirementsText } from "../../src/requirements/parse.js";
 import { pinMatchesVersion } from "../../src/requirements/pin-version.js";
 import { parseSpecifier, parseSpecifierSet, specifierContains, specifierSetContains } from "../../src/requirements/specifier.js";
-import { compareDebVersions, parseDebVersion } from "../../src/sources/debversion.js";
+import { compareDebVersions, parseDebVersion } from "../../src/debian/version.js";
 
 const PYTHON = "/usr/bin/python3";
 

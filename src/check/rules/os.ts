@@ -1,7 +1,7 @@
 // Rules about the operating system inside: what Proxmox reads to set the container up.
-import { parseOsRelease, proxmoxOstype, PROXMOX_OSTYPES } from "../os-release.js";
-import { readElfArch } from "../elf.js";
-import { installedPackages } from "../dpkg-status.js";
+import { parseOsRelease, proxmoxOstype, PROXMOX_OSTYPES } from "../../rootfs/os-release.js";
+import { readElfArch } from "../../rootfs/elf.js";
+import { installedPackages } from "../../debian/dpkg-status.js";
 import { resolveInArchive } from "../resolve.js";
 import type { ArchiveFacts, CheckFailure } from "../types.js";
 

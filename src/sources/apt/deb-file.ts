@@ -4,7 +4,7 @@ import { open } from "node:fs/promises";
 import { ToolError } from "../../errors.js";
 import { dpkgDebControlArgv, dpkgDebControlsArgv } from "../../exec/argv/dpkg.js";
 import { run } from "../../exec/run.js";
-import { field, parseDeb822 } from "./deb822.js";
+import { field, parseDeb822 } from "../../debian/deb822.js";
 
 /** The identity of a binary package. */
 export interface DebId {

@@ -1,7 +1,7 @@
 // The build host's apt sources (base.mirror = "host"): which files apt reads, and which suites they offer.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { field, parseDeb822 } from "./deb822.js";
+import { field, parseDeb822 } from "../../debian/deb822.js";
 
 /** One sources file apt would read: sources.list, or sources.list.d/NAME.list / NAME.sources. */
 export interface SourcesFile {

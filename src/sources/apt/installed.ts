@@ -1,7 +1,7 @@
 // Does a rootfs hold exactly the locked debs? Compares dpkg's status with the lock by (name, arch, version).
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { installedPackages } from "../../check/dpkg-status.js";
+import { installedPackages } from "../../debian/dpkg-status.js";
 import { describeDeb, type DebId } from "./deb-file.js";
 
 /** The fully installed packages of a rootfs, from var/lib/dpkg/status. */

@@ -1,5 +1,5 @@
 // Release files: the Date of the archives fetch resolved against, and the Release of kiln's local repo.
-import { field, parseDeb822 } from "./deb822.js";
+import { field, parseDeb822 } from "../../debian/deb822.js";
 
 /** Seconds since the epoch of a (In)Release file's `Date:` field; undefined when absent or unreadable. */
 export function parseReleaseDate(text: string): number | undefined {

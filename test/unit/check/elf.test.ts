@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readElfArch } from "../../../src/check/elf.js";
+import { readElfArch } from "../../../src/rootfs/elf.js";
 import { elfHeader } from "./minimal-tree.js";
 
 describe("readElfArch", () => {

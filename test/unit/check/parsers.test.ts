@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseOsRelease, proxmoxOstype } from "../../../src/check/os-release.js";
-import { installedPackages } from "../../../src/check/dpkg-status.js";
+import { parseOsRelease, proxmoxOstype } from "../../../src/rootfs/os-release.js";
+import { installedPackages } from "../../../src/debian/dpkg-status.js";
 import { DPKG_STATUS } from "./minimal-tree.js";
 
 describe("os-release", () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rm } from "node:fs/promises";
 import type { IndexEntry } from "../../../src/archive/index.js";
-import { compareDebVersions } from "../../../src/sources/debversion.js";
+import { compareDebVersions } from "../../../src/debian/version.js";
 import { diffImages, diffRefs, type Manifest } from "../../../src/store/index.js";
 import { minimalTree } from "../check/minimal-tree.js";
 import { addVariant, meta, tempStore } from "./helpers.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { field, parseDeb822, stripClearsign } from "../../../../src/sources/apt/deb822.js";
+import { field, parseDeb822, stripClearsign } from "../../../../src/debian/deb822.js";
 import { flatRelease, parseReleaseDate } from "../../../../src/sources/apt/release.js";
 
 const IN_RELEASE = `-----BEGIN PGP SIGNED MESSAGE-----

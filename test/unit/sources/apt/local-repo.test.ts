@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { localRepoSource, packagesIndex, packagesStanza } from "../../../../src/sources/apt/local-repo.js";
 import { pinnedSpec } from "../../../../src/bake/stages/bootstrap.js";
-import { parseDeb822, field } from "../../../../src/sources/apt/deb822.js";
+import { parseDeb822, field } from "../../../../src/debian/deb822.js";
 
 const control = (name: string, version: string) => ({ name, version, arch: "amd64", text: `Package: ${name}\nVersion: ${version}\nArchitecture: amd64\nDescription: x\n more\n` });
 

@@ -1,4 +1,5 @@
 // Reads var/lib/dpkg/status: which packages are installed, at which version and architecture.
+import { field, parseDeb822 } from "./deb822.js";
 
 export interface DpkgPackage {
   readonly name: string;
@@ -8,18 +9,14 @@ export interface DpkgPackage {
   readonly status: string;
 }
 
-/** Parses a dpkg status file into its stanzas (continuation lines are skipped; we only need single-line fields). */
+/** Parses a dpkg status file (deb822 stanzas) into its packages; stanzas without a Package field are skipped. */
 export function parseDpkgStatus(text: string): readonly DpkgPackage[] {
   const out: DpkgPackage[] = [];
-  for (const stanza of text.split(/\n\s*\n/)) {
-    const fields = new Map<string, string>();
-    for (const line of stanza.split("\n")) {
-      const m = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(line);
-      if (m?.[1] && m[2] !== undefined) fields.set(m[1].toLowerCase(), m[2].trim());
-    }
-    const name = fields.get("package");
+  for (const s of parseDeb822(text)) {
+    const one = (name: string) => field(s, name)?.trim() ?? "";
+    const name = one("package");
     if (!name) continue;
-    out.push({ name, version: fields.get("version") ?? "", arch: fields.get("architecture") ?? "", status: fields.get("status") ?? "" });
+    out.push({ name, version: one("version"), arch: one("architecture"), status: one("status") });
   }
   return out;
 }

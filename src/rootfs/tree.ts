@@ -5,7 +5,7 @@ import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ELF_HEAD_BYTES, readElfArch } from "./elf.js";
 import { parseOsRelease } from "./os-release.js";
-import { resolveLinks } from "./resolve.js";
+import { resolveLinks } from "./links.js";
 
 /** The host path of the regular file at `path` inside `root` (symlinks resolved inside the tree), or undefined. */
 export function resolveInTree(root: string, path: string): string | undefined {

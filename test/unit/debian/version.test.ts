@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../../src/errors.js";
-import { compareDebVersions, debVersionProblem, isValidDebVersion, parseDebVersion } from "../../../src/sources/debversion.js";
+import { compareDebVersions, debVersionProblem, isValidDebVersion, parseDebVersion } from "../../../src/debian/version.js";
 
 describe("Debian version ordering (dpkg rules)", () => {
   it.each([
