@@ -1,15 +1,14 @@
-// The simulated node's containers on real LXC: a pct config becomes an LXC config written with kiln's lxc
-// driver code (PVE::LXC::update_lxc_config's job), the rootfs is set up as PVE's Debian setup does, and
-// the LXC tools run with the sim's LXC path.
+// The simulated node's containers on real LXC: a pct config becomes an LXC config written by the
+// simulator's own writer (lxc-conf.ts, PVE::LXC::update_lxc_config's job), the rootfs is set up as
+// PVE's Debian setup does, and the LXC tools run with the sim's LXC path.
 import { existsSync } from "node:fs";
 import { run } from "../../src/exec/run.js";
-import { probeHostFacts } from "../../src/deploy/drivers/host-facts.js";
 import { writeRootFile, writeRootFiles } from "../../src/deploy/drivers/host-files.js";
-import { lxcConfigText } from "../../src/deploy/drivers/lxc-config.js";
 import { rootfsWrites } from "../../src/deploy/drivers/lxc.js";
 import { localTransport } from "../../src/deploy/transport/local.js";
 import type { Mount, NodeInventory } from "../../src/deploy/types.js";
 import type { Conf } from "./conf.js";
+import { simLxcConfig } from "./lxc-conf.js";
 import { parsePropertyString } from "./property-string.js";
 import { die } from "./pve-error.js";
 import { MP_FORMAT, NET_FORMAT, ROOTFS_FORMAT } from "./schema.js";
@@ -71,10 +70,7 @@ export async function setupInside(w: World, vmid: string, conf: Conf): Promise<v
 
 /** Writes <lxcpath>/<vmid>/config from the pct config. */
 export async function writeLxcConfig(w: World, vmid: string, conf: Conf): Promise<void> {
-  const node = nodeOf(vmid, conf);
-  const facts = await probeHostFacts(local, conf.ostype ?? "debian");
-  let text = lxcConfigText({ node, vmid: Number(vmid), rootfs: rootfsDir(w, conf), arch: conf.arch ?? "amd64", facts });
-  if (!node.network.bridge) text = text.split("\n").filter((l) => !l.startsWith("lxc.net.0.")).join("\n");
+  const text = simLxcConfig(vmid, conf, rootfsDir(w, conf));
   await run(["mkdir", "-p", `${w.lxcpath}/${vmid}`]);
   await writeRootFile(local, { root: `${w.lxcpath}/${vmid}`, path: "config", mode: "0644", content: text });
 }
