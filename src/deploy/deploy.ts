@@ -1,6 +1,6 @@
 // `kiln deploy`, `kiln deploy --resume` and `kiln rollback` as one sequence: load the inventory and the
-// journal, take the inventory's lock, observe the hosts, plan (and show the plan) before anything is
-// touched, then apply, journaling every step, and pin the images in use so gc keeps them.
+// journal, take the inventory's lock, observe the hosts, plan (and show the plan) and preflight the hosts
+// before anything is touched, then apply, journaling every step, and pin the images in use so gc keeps them.
 import { UserError } from "../errors.js";
 import { info } from "../log.js";
 import { hasImage, resolveStored, verifiedImage } from "../store/index.js";
@@ -13,6 +13,7 @@ import { JournalWriter, journalPathFor, readJournal } from "./journal.js";
 import { lockInventory } from "./lock.js";
 import { observeNodes, observeTemplates } from "./observe.js";
 import { pinnedImages, readPins, writePins } from "./pins.js";
+import { preflightHosts } from "./preflight.js";
 import { plan, planResume, planRollback, type PlanInput } from "./plan.js";
 import type { Inventory, JournalEntry, NodeInventory, SwapPlan } from "./types.js";
 
@@ -85,6 +86,8 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps = {}): Prom
     const report = { mode: req.mode, inventory: inventory.path, dryRun: req.dryRun === true, plan: swap, tags: Object.fromEntries([...tags].filter(([id]) => swap.nodes.some((n) => n.target === id || n.running === id))) };
     if (req.dryRun || swap.nodes.length === 0) return report;
     needTemplates(swap, images);
+    // What each host must offer (bridge, storage, tools, free slot ids), all problems at once, before any change.
+    await preflightHosts({ swap, inventory, drivers: hosts.drivers });
     // Pinned before apply too: a gc running meanwhile must not take an image being copied to a host.
     await writePins(req.store, inventory, [...(await readPins(req.store, inventory)), ...images.keys()]);
     const result = await applyWithJournal({ inventory, swap, images, drivers: hosts.drivers, allOrNothing: req.allOrNothing, deps });

@@ -1,6 +1,7 @@
 // Shared shapes of the deployer: inventory, observed state, plans, journal entries, and the
 // HostDriver/Transport seam between "what to do" (plan/apply) and "how, on this kind of host" (drivers).
 import type { RunOptions, RunResult } from "../exec/run.js";
+import type { Problem } from "../errors.js";
 
 /** How kiln reaches a host: local processes, or OpenSSH. */
 export interface HostInventory {
@@ -144,4 +145,12 @@ export interface HostDriver {
   /** Destroys a slot; `kilnLock`: a `create`/`mounted` lock on it was left by kiln (journal) and may be cleared. */
   destroy(vmid: number, opts?: { readonly kilnLock?: boolean }): Promise<void>;
   exec(vmid: number, argv: readonly string[], opts?: { readonly timeoutMs?: number }): Promise<RunResult>;
+  /** Checks, before anything changes, what the host must offer these nodes; every problem at once (optional). */
+  preflight?(nodes: readonly PreflightNode[]): Promise<Problem[]>;
+}
+
+/** A node a plan changes on a host, and the slot ids it creates without destroying anything first (free, it thinks). */
+export interface PreflightNode {
+  readonly node: NodeInventory;
+  readonly freeSlots: readonly number[];
 }

@@ -6,6 +6,7 @@ import type { HostDriver, HostInventory, NodeInventory, SlotState, Transport } f
 import { probeHostFacts } from "./host-facts.js";
 import { readRootFile, writeRootFiles, type RootWrite } from "./host-files.js";
 import { ensureIdentity, identityWrites } from "./identity.js";
+import { lxcPreflight } from "./lxc-preflight.js";
 import { extractArgv, hostnameText, hostsText, interfacesText, lxcConfigText, templateNameParts, type HostFacts } from "./lxc-config.js";
 import { ensureTemplateAt, hasTemplateAt, templateFileName, templatePathOf, type TemplateRef } from "./template.js";
 
@@ -95,6 +96,7 @@ export function lxcDriver(o: LxcDriverOptions): HostDriver & { hasTemplate(t: Te
         await t.run(lxc("lxc-destroy", vmid));
       }),
     exec: (vmid, argv, opts) => t.run(lxc("lxc-attach", vmid, "--clear-env", "--", ...argv), { allowFailure: true, timeoutMs: opts?.timeoutMs }),
+    preflight: (nodes) => inStep(`${t.describe}: preflight`, () => lxcPreflight(t, o.host, nodes)),
   };
 }
 

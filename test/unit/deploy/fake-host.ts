@@ -1,7 +1,8 @@
 // A test double for a HOST (not for kiln's code): containers as records, every call logged, failures and
 // a "kill -9" on demand. Unit tests of plan/apply logic use it; the real drivers have integration tests.
 import type { RunResult } from "../../../src/exec/run.js";
-import type { HostDriver, Inventory, JournalEntry, NodeInventory, NodeState, SlotState } from "../../../src/deploy/types.js";
+import type { Problem } from "../../../src/errors.js";
+import type { HostDriver, Inventory, JournalEntry, NodeInventory, NodeState, PreflightNode, SlotState } from "../../../src/deploy/types.js";
 
 /** Thrown by every call once the world is "killed": the kiln process is gone, nothing more happens. */
 export class Killed extends Error {}
@@ -66,6 +67,10 @@ export class FakeHost implements HostDriver {
   readonly failing = new Set<string>();
   /** Exit codes of commands in one container ("102 check bbbb…"), over the image's behaviour. */
   readonly exits = new Map<string, number>();
+  /** Bridges the host has (preflight reports a node on any other). */
+  readonly bridges = new Set(["br0"]);
+  /** What each preflight was asked: "node:free slots" per node. */
+  readonly preflights: string[][] = [];
 
   constructor(
     readonly name: string,
@@ -146,6 +151,11 @@ export class FakeHost implements HostDriver {
     if (cmd.startsWith("systemctl list-units --state=failed")) return { exitCode: 0, stdout: (b.failedUnits ?? []).map((u) => `${u} loaded failed failed ${u}\n`).join(""), stderr: "" };
     const code = this.exits.get(`${vmid} ${cmd}`) ?? b.exits?.[cmd] ?? 0;
     return { exitCode: code, stdout: code ? `${cmd}: not ok\n` : "ok\n", stderr: "" };
+  }
+
+  async preflight(nodes: readonly PreflightNode[]): Promise<Problem[]> {
+    this.preflights.push(nodes.map((n) => `${n.node.name}:${n.freeSlots.join(",")}`));
+    return nodes.filter((n) => !this.bridges.has(n.node.network.bridge)).map((n) => ({ key: `nodes.${n.node.name}.network.bridge`, message: `no bridge ${n.node.network.bridge} on ${this.name}` }));
   }
 
   /** Puts a container in place directly (test setup). */
