@@ -14,7 +14,7 @@ import { lockInventory } from "./lock.js";
 import { observeNodes, observeTemplates } from "./observe.js";
 import { pinnedImages, readPins, writePins } from "./pins.js";
 import { preflightHosts } from "./preflight.js";
-import { plan, planResume, planRollback, type PlanInput } from "./plan.js";
+import { plan, planResume, planRollback, withHostFacts, type PlanInput } from "./plan.js";
 import type { Inventory, JournalEntry, NodeInventory, SwapPlan } from "./types.js";
 
 /** A stored image whose template was checked against its manifest. */
@@ -73,12 +73,12 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps = {}): Prom
     hosts = await (deps.connect ?? connectHosts)(inventory, [...new Set(nodes.map((n) => n.host))]);
     const observed = await observeNodes({ nodes, drivers: hosts.drivers });
     const input: PlanInput = { inventory, observed, journal, nodes: req.nodes };
-    const make = (templates?: PlanInput["templates"], sizes?: PlanInput["sizes"]): SwapPlan =>
-      req.mode === "deploy" ? plan({ ...input, templates, sizes, image: image as string }) : req.mode === "resume" ? planResume({ ...input, templates, sizes }) : planRollback({ ...input, templates, sizes, to });
-    // Plan once to learn the targets, ask the hosts which of them they have, then plan for real.
-    const images = await imageInfos(req.store, targetsOf(make()), verified);
+    const make = (): SwapPlan => (req.mode === "deploy" ? plan({ ...input, image: image as string }) : req.mode === "resume" ? planResume(input) : planRollback({ ...input, to }));
+    // Plan once, ask the hosts which of its targets they have, then finish that plan (uploads, disk sizes).
+    const draft = make();
+    const images = await imageInfos(req.store, targetsOf(draft), verified);
     const templates = await observeTemplates({ hosts: [...hosts.drivers.keys()], drivers: hosts.drivers, templates: [...images.values()] });
-    const swap = make(templates, new Map([...images].flatMap(([id, m]) => (m.unpackedBytes === undefined ? [] : [[id, m.unpackedBytes] as const]))));
+    const swap = withHostFacts(draft, { inventory, templates, sizes: new Map([...images].flatMap(([id, m]) => (m.unpackedBytes === undefined ? [] : [[id, m.unpackedBytes] as const]))) });
     // [trust] for every image a slot is recreated from (rollback without --to), before anything changes.
     await checkTrust({ store: req.store, inventory, verified, trusted }, recreated(swap));
     const tags = await tagsById(req.store);

@@ -98,18 +98,38 @@ function resumeGoal(node: NodeInventory, r: Run): Goal[] {
 /** Plans each goal; refuses (all at once) to destroy containers kiln did not make. */
 function planGoals(i: PlanInput, goals: readonly Goal[]): NodePlan[] {
   const problems: Problem[] = [];
-  const plans = goals.map((g) => planNode({ goal: g, state: stateOf(i.observed, g.node), journal: i.journal, hasTemplate: i.templates?.get(g.node.host)?.has(g.target) === true, problems, file: i.inventory.path }));
+  const drafts = goals.map((g) => planNode({ goal: g, state: stateOf(i.observed, g.node), journal: i.journal, problems, file: i.inventory.path }));
   if (problems.length) throw new UserError(problems, { hint: "kiln only destroys containers it created; nothing was changed" });
-  const nodeOf = (p: NodePlan) => goals.find((g) => g.node.name === p.node)?.node;
-  const small = plans.flatMap((p) => diskProblem(i, nodeOf(p), p));
-  if (small.length) throw new UserError(small, { hint: "raise disk (GiB) for these nodes; nothing was changed" });
-  const ipam = plans.flatMap((p) => ipamProblem(i, nodeOf(p), p));
+  const plans = withStoreAndHosts(i, drafts);
+  const ipam = plans.flatMap((p) => ipamProblem(i, nodeIn(i.inventory, p), p));
   if (ipam.length) throw new UserError(ipam, { hint: "attach these nodes to a bridge or vnet without IPAM (docs/deploy.md, SDN caveat); nothing was changed" });
   return plans;
 }
 
+/**
+ * Completes a plan made before the hosts were asked which templates they have: drops the upload where the
+ * host has the target's template, and refuses creates that would not fit the node's disk. `kiln deploy`
+ * plans once, asks the hosts about that plan's targets, then finishes the same plan with this.
+ */
+export function withHostFacts(swap: SwapPlan, i: Pick<PlanInput, "inventory" | "templates" | "sizes">): SwapPlan {
+  return { ...swap, nodes: withStoreAndHosts(i, swap.nodes) };
+}
+
+/** withHostFacts on node plans. */
+function withStoreAndHosts(i: Pick<PlanInput, "inventory" | "templates" | "sizes">, plans: readonly NodePlan[]): NodePlan[] {
+  const done = plans.map((p) => (i.templates?.get(p.host)?.has(p.target) ? { ...p, actions: p.actions.filter((a) => a.kind !== "upload-template") } : p));
+  const small = done.flatMap((p) => diskProblem(i, nodeIn(i.inventory, p), p));
+  if (small.length) throw new UserError(small, { hint: "raise disk (GiB) for these nodes; nothing was changed" });
+  return done;
+}
+
+/** The inventory node a node plan is for. */
+function nodeIn(inventory: Inventory, p: NodePlan): NodeInventory | undefined {
+  return inventory.nodes.find((n) => n.name === p.node);
+}
+
 /** A create whose image would not fit the node's root disk (a fixed-size volume on real storage). */
-function diskProblem(i: PlanInput, node: NodeInventory | undefined, p: NodePlan): Problem[] {
+function diskProblem(i: Pick<PlanInput, "inventory" | "sizes">, node: NodeInventory | undefined, p: NodePlan): Problem[] {
   const bytes = i.sizes?.get(p.target);
   if (!node || bytes === undefined || !p.actions.some((a) => a.kind === "create")) return [];
   const need = bytes / (1 - FS_OVERHEAD);
@@ -156,7 +176,6 @@ interface NodeInput {
   readonly goal: Goal;
   readonly state: NodeState;
   readonly journal: readonly JournalEntry[];
-  readonly hasTemplate: boolean;
   readonly problems: Problem[];
   readonly file: string;
 }
@@ -196,10 +215,10 @@ export function planNode(i: NodeInput): NodePlan {
   return { ...base, toSlot: to.vmid, fromSlot: fallback.exists && fallback.image ? fallback.vmid : undefined, actions };
 }
 
-/** Template, destroy of whatever holds the slot, create: what a slot needs before it can run the target. */
+/** Template, destroy of whatever holds the slot, create: what a slot needs before it can run the target (the upload is dropped later where the host has it). */
 function prepare(i: NodeInput, slot: SlotState): Action[] {
   const { node, target } = i.goal;
-  const out: Action[] = i.hasTemplate ? [] : [{ kind: "upload-template", image: target }];
+  const out: Action[] = [{ kind: "upload-template", image: target }];
   if (slot.exists) {
     if (slot.image === undefined && !kilnMade(i.journal, node.name, slot.vmid)) {
       const k = node.slots.indexOf(slot.vmid);
