@@ -1,10 +1,11 @@
 // services: enables/disables systemd units offline with `systemctl --root`, and installs kiln's
 // first-boot unit that creates SSH host keys (they are stripped from every template).
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { rm, writeFile } from "node:fs/promises";
 import { run } from "../../exec/run.js";
+import { resolveInTree } from "../../rootfs/tree.js";
 import type { BakeContext } from "../context.js";
 import { bakeEnv } from "../context.js";
+import { ensureParents } from "../paths.js";
 
 export const HOSTKEY_UNIT = "kiln-ssh-hostkeys.service";
 
@@ -32,10 +33,12 @@ export function systemctlArgv(root: string, verb: "enable" | "disable" | "mask",
 export async function configureServices(ctx: Pick<BakeContext, "recipe" | "root" | "epoch">): Promise<void> {
   const env = bakeEnv(ctx);
   const enable = [...ctx.recipe.services.enable];
-  if (existsSync(join(ctx.root, "usr/sbin/sshd")) && existsSync(join(ctx.root, "usr/bin/ssh-keygen"))) {
-    const dir = join(ctx.root, "etc/systemd/system");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, HOSTKEY_UNIT), HOSTKEY_UNIT_TEXT, { mode: 0o644 });
+  // Looked up inside the tree (an absolute symlink there must not find the build host's sshd).
+  if (resolveInTree(ctx.root, "usr/sbin/sshd") && resolveInTree(ctx.root, "usr/bin/ssh-keygen")) {
+    const unit = ensureParents(ctx.root, `/etc/systemd/system/${HOSTKEY_UNIT}`, "host-key unit");
+    // Replace whatever is there (even a symlink) rather than writing through it.
+    await rm(unit, { force: true });
+    await writeFile(unit, HOSTKEY_UNIT_TEXT, { mode: 0o644, flag: "wx" });
     enable.push(HOSTKEY_UNIT);
   }
   if (enable.length) await run(systemctlArgv(ctx.root, "enable", enable), { env });
