@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { UserError } from "../errors.js";
 import { warn } from "../log.js";
 import { displayPath } from "../recipe/layer.js";
-import { fsyncDir } from "../util/fs.js";
+import { fsyncPath } from "../util/fs.js";
 import type { JournalEntry } from "./types.js";
 
 const EVENTS: ReadonlySet<string> = new Set<JournalEntry["event"]>(["begin", "creating", "created", "stopped-old", "started-new", "healthy", "reverted", "failed", "done"]);
@@ -86,7 +86,7 @@ export class JournalWriter {
     await cutTornTail(path);
     const fh = await open(path, "a", 0o644);
     await fh.sync();
-    await fsyncDir(dirname(path));
+    await fsyncPath(dirname(path));
     return new JournalWriter(fh, o.now ?? (() => new Date()));
   }
 

@@ -2,10 +2,10 @@
 // Layout: `<cache>/<kind>/<sha256>.<ext>` (wheels keep their file name: `<cache>/wheels/<sha256>/<file>`).
 // Files enter through a temporary file in the destination directory, are hashed as stored and renamed
 // into place, so a reader never sees a half-written or unverified entry.
-import { copyFile, chmod, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { copyFile, chmod, mkdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UserError, type Problem } from "../errors.js";
-import { fsyncDir, tempDirIn } from "../util/fs.js";
+import { fsyncPath, tempDirIn } from "../util/fs.js";
 import { ownerToken } from "../util/process.js";
 import { ownerInName, sweepTemps } from "../util/sweep.js";
 import { isSha256Hex, sha256File } from "../util/hash.js";
@@ -108,7 +108,7 @@ export async function storeFile(o: StoreOptions): Promise<StoreResult> {
     }
     await chmod(tmp, 0o644);
     await rename(tmp, o.dest);
-    await fsyncDir(dirname(o.dest));
+    await fsyncPath(dirname(o.dest));
     return { path: o.dest, sha256: actual, added: true };
   } finally {
     await rm(tmp, { force: true });
@@ -128,12 +128,7 @@ async function takeFile(src: string, tmp: string, move: boolean): Promise<void> 
     }
   }
   if (!moved) await copyFile(src, tmp);
-  const fh = await open(tmp, "r+");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await fsyncPath(tmp);
   if (move && !moved) await rm(src, { force: true });
 }
 

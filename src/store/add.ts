@@ -1,13 +1,13 @@
 // Adding an image: pack into a temp dir inside the store, write manifest, SBOM and file index beside
 // the template, fsync, and rename the whole directory into images/<hex> in one step. A reader (or a
 // writer killed half-way) never leaves a half image under images/.
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { packTree } from "../archive/index.js";
 import type { Compression, FileSource, IndexEntry } from "../archive/types.js";
 import { UserError } from "../errors.js";
 import { canonicalJson } from "../util/canonical-json.js";
-import { fsyncDir, writeFileAtomic } from "../util/fs.js";
+import { fsyncPath, writeFileAtomic } from "../util/fs.js";
 import { buildManifest } from "./manifest.js";
 import { buildSbom } from "./sbom.js";
 import { formatIndex } from "./files-index.js";
@@ -30,16 +30,6 @@ export interface AddImageResult {
   readonly manifest: Manifest;
   /** True when the store already held this image (the new pack was discarded). */
   readonly existed: boolean;
-}
-
-/** fsyncs a file written by someone else (the packer). */
-async function fsyncFile(path: string): Promise<void> {
-  const fh = await open(path, "r");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** The existing entry for `id`, as addImage returns it. */
@@ -81,12 +71,12 @@ async function publish(store: string, tmp: string, o: AddImageOptions): Promise<
  * manifest, SBOM and file index, fsyncs, and renames it into images/. Shared by pack and import.
  */
 async function completeEntry(store: string, tmp: string, manifest: Manifest, index: readonly IndexEntry[]): Promise<AddImageResult> {
-  await fsyncFile(join(tmp, manifest.template.file));
+  await fsyncPath(join(tmp, manifest.template.file));
   await writeFileAtomic(join(tmp, MANIFEST_FILE), canonicalJson(manifest));
   await writeFileAtomic(join(tmp, SBOM_FILE), canonicalJson(buildSbom(manifest)));
   await writeFileAtomic(join(tmp, INDEX_FILE), formatIndex(index));
   await writeFileAtomic(join(tmp, ADDED_FILE), `${Date.now()}\n`);
-  await fsyncDir(tmp);
+  await fsyncPath(tmp);
   try {
     await rename(tmp, imageDir(store, manifest.image));
   } catch (e) {
@@ -95,7 +85,7 @@ async function completeEntry(store: string, tmp: string, manifest: Manifest, ind
     if ((code === "ENOTEMPTY" || code === "EEXIST") && (await hasImage(store, manifest.image))) return existing(store, manifest.image);
     throw e;
   }
-  await fsyncDir(imagesDir(store));
+  await fsyncPath(imagesDir(store));
   return { image: storedImage(store, manifest), manifest, existed: false };
 }
 

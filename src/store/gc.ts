@@ -3,7 +3,7 @@
 // line, '#' starts a comment) that are deployed somewhere and must stay recreatable from the store.
 import { readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { fsyncDir } from "../util/fs.js";
+import { fsyncPath } from "../util/fs.js";
 import { attestationsDir, hexOf, imageDir, imagesDir, listDir, pinsDir } from "./layout.js";
 import { addedAt, imageIds } from "./read.js";
 import { listTags } from "./tags.js";
@@ -47,7 +47,7 @@ export async function pinnedIds(store: string): Promise<ReadonlySet<string>> {
 export async function removeImage(store: string, id: string): Promise<void> {
   const trash = await newTempDir(store);
   await rename(imageDir(store, id), join(trash, hexOf(id)));
-  await fsyncDir(imagesDir(store));
+  await fsyncPath(imagesDir(store));
   await rename(attestationsDir(store, id), join(trash, `attestations-${hexOf(id)}`)).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== "ENOENT") throw e;
   });

@@ -19,12 +19,12 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rm(tmp, { force: true });
     throw e;
   }
-  await fsyncDir(dirname(path));
+  await fsyncPath(dirname(path));
 }
 
-/** fsyncs a directory so a rename in it survives a crash. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, "r");
+/** fsyncs a file or a directory by path: a file's data (written by someone else), or a rename in a directory, survives a crash. */
+export async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, "r");
   try {
     await fh.sync();
   } finally {

@@ -3,7 +3,7 @@ import { copyFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ToolError } from "../../errors.js";
 import { run } from "../../exec/run.js";
-import { fsyncDir } from "../../util/fs.js";
+import { fsyncPath } from "../../util/fs.js";
 import type { Transport } from "../types.js";
 
 /** The local host as a Transport. */
@@ -26,5 +26,5 @@ async function copyLocal(localPath: string, remotePath: string): Promise<void> {
     await rm(tmp, { force: true });
     throw new ToolError(`copying ${localPath} to ${remotePath}: ${(e as Error).message}`, { cause: e });
   }
-  await fsyncDir(dirname(remotePath));
+  await fsyncPath(dirname(remotePath));
 }
