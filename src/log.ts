@@ -54,3 +54,18 @@ export async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     if (timer) clearInterval(timer);
   }
 }
+
+/** Seconds since `t0` (a performance.now() reading), one decimal: how stage timings are recorded. */
+export function secondsSince(t0: number): number {
+  return Math.round((performance.now() - t0) / 100) / 10;
+}
+
+/** Runs `fn` and hands its wall time (secondsSince) to `record`, whether it succeeds or fails. */
+export async function timed<T>(fn: () => Promise<T>, record: (seconds: number) => void): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    record(secondsSince(t0));
+  }
+}

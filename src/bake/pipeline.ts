@@ -4,7 +4,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { diskSource } from "../archive/index.js";
 import { inStep } from "../errors.js";
-import { step } from "../log.js";
+import { step, timed } from "../log.js";
 import { lockDigest } from "../lock/lock.js";
 import type { Recipe } from "../recipe/types.js";
 import { cacheTemp, sweepCacheTemps } from "../sources/cache.js";
@@ -82,12 +82,7 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   const work = await cacheTemp(o.cache, "bake");
   const ctx: BakeContext = { recipe: o.recipe, lock: pre.lock, cache: o.cache, store: o.store, root: join(work, "rootfs"), work, epoch: pre.lock.sourceDateEpoch };
   const stages: { name: string; seconds: number }[] = [];
-  const stage = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    const v = await step(`bake › ${name}`, () => inStep(name, fn));
-    stages.push({ name, seconds: Math.round((performance.now() - t0) / 100) / 10 });
-    return v;
-  };
+  const stage = <T>(name: string, fn: () => Promise<T>): Promise<T> => timed(() => step(`bake › ${name}`, () => inStep(name, fn)), (seconds) => stages.push({ name, seconds }));
   try {
     const debs = await stage("bootstrap", () => bootstrap(ctx));
     await stage("checkouts", () => placeCheckouts(ctx));

@@ -7,7 +7,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { bake, type BakeResult } from "../bake/pipeline.js";
 import { KilnError } from "../errors.js";
-import { info } from "../log.js";
+import { info, secondsSince } from "../log.js";
 import type { Recipe } from "../recipe/types.js";
 import { diffRefs, hasImage, readManifest, writeTag } from "../store/index.js";
 import { canonicalJson } from "../util/canonical-json.js";
@@ -74,13 +74,13 @@ function stageRunner(dir: string) {
     info(`nightly › ${name}`);
     try {
       const v = await fn();
-      stages.push({ name, ok: true, seconds: secs(s0), ...(o.reused ? { reused: o.reused } : {}) });
+      stages.push({ name, ok: true, seconds: secondsSince(s0), ...(o.reused ? { reused: o.reused } : {}) });
       return v;
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       const log = `${name.replace(/\s+/g, "-")}.log`;
       await writeFile(join(dir, log), `${error}\n${e instanceof KilnError || !(e instanceof Error) ? "" : (e.stack ?? "")}`);
-      stages.push({ name, ok: false, seconds: secs(s0), log });
+      stages.push({ name, ok: false, seconds: secondsSince(s0), log });
       failed = { stage: name, error };
       return undefined;
     }
@@ -97,9 +97,9 @@ async function bootAlongside(qcow2: string, dir: string, o: Pick<NightlyOptions,
   try {
     const r = await bootTest({ qcow2, log: join(dir, "boot.log"), timeoutSec: o.bootTimeoutSec, hw: o.bootHw, firmware: o.bootFirmware });
     const error = r.ok ? undefined : new Error(`boot test failed at '${r.stage}' after ${r.seconds}s: ${r.error ?? "?"} (serial log boot.log)`);
-    return { result: r, seconds: secs(b0), error };
+    return { result: r, seconds: secondsSince(b0), error };
   } catch (error) {
-    return { seconds: secs(b0), error };
+    return { seconds: secondsSince(b0), error };
   }
 }
 
@@ -153,7 +153,7 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
     files,
     stages,
     bakeStages: baked?.stages ?? [],
-    totalSeconds: secs(t0),
+    totalSeconds: secondsSince(t0),
     ...(previous ? { previous } : {}),
     ...(changes ? { changes: { debs: changes.debs, python: changes.python, checkouts: changes.checkouts, files: { added: changes.files.added.length, removed: changes.files.removed.length, changed: changes.files.changed.length } } } : {}),
     ...(bootTestRecord ? { bootTest: bootTestRecord } : {}),
@@ -163,11 +163,6 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
   const history = (await readHistory(o.out)).slice(-Math.max(o.keep, 7));
   await writeFile(join(dir, "report.html"), renderReport(report, history));
   return report;
-}
-
-/** Seconds since `t0`, one decimal. */
-function secs(t0: number): number {
-  return Math.round((performance.now() - t0) / 100) / 10;
 }
 
 /** The newest successful night before `night` whose image is still in the store (retention may have removed it). */

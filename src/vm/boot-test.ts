@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ToolError } from "../errors.js";
 import { checkTool, run, spawnPiped, which } from "../exec/run.js";
+import { secondsSince } from "../log.js";
 import { freePort, OVMF_CODE, OVMF_VARS, pickAccel, qemuArgv, SEABIOS, type Accel, type BootFirmware, type BootHw } from "./qemu.js";
 import { BOOT_STAGES, type BootStage, type BootTestResult } from "./types.js";
 
@@ -98,7 +99,7 @@ async function checkBootTools(firmware: BootFirmware): Promise<void> {
 export async function bootTest(o: BootTestOptions): Promise<BootTestResult> {
   await checkBootTools(o.firmware ?? "uefi");
   const t0 = performance.now();
-  const seconds = () => Math.round((performance.now() - t0) / 100) / 10;
+  const seconds = () => secondsSince(t0);
   const timeoutSec = o.timeoutSec ?? 300;
   const first = await pickAccel();
   const r = await bootOnce({ ...o, accel: first, timeoutSec, silentSec: first === "kvm" ? KVM_SILENT_SEC : undefined, seconds });

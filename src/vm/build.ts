@@ -4,7 +4,7 @@ import { link, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { inStep } from "../errors.js";
-import { step } from "../log.js";
+import { step, timed } from "../log.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { tempDirIn, writeFileAtomic } from "../util/fs.js";
 import { sha256File } from "../util/hash.js";
@@ -25,13 +25,8 @@ export const VM_JSON = "vm.json";
 export const BOOT_JSON = "boot-test.json";
 
 /** Runs one reported stage and records its wall time (seconds, one decimal) under `name`. */
-async function timed<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  try {
-    return await step(`vm › ${name}`, () => inStep(name, fn));
-  } finally {
-    timings[name] = Math.round((performance.now() - t0) / 100) / 10;
-  }
+function timedStage<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
+  return timed(() => step(`vm › ${name}`, () => inStep(name, fn)), (seconds) => (timings[name] = seconds));
 }
 
 /**
@@ -45,7 +40,7 @@ async function convert(plan: VmPlan, raw: string, timings: Record<string, number
   let side: Promise<unknown> = Promise.resolve();
   if (plan.formats.includes("qcow2")) {
     const qcow2 = join(dir, `${plan.stem}.qcow2`);
-    await timed(timings, "qcow2", () => toQcow2(raw, qcow2));
+    await timedStage(timings, "qcow2", () => toQcow2(raw, qcow2));
     files.set("qcow2", qcow2);
     if (alongside) {
       const pinned = join(dir, "alongside.qcow2");
@@ -57,9 +52,9 @@ async function convert(plan: VmPlan, raw: string, timings: Record<string, number
   try {
     if (plan.formats.includes("vmdk") || plan.formats.includes("ova")) {
       const vmdk = join(dir, `${plan.stem}.vmdk`);
-      await timed(timings, "vmdk", () => toVmdk(raw, vmdk, plan.ids.vmdkCid));
+      await timedStage(timings, "vmdk", () => toVmdk(raw, vmdk, plan.ids.vmdkCid));
       if (plan.formats.includes("vmdk")) files.set("vmdk", vmdk);
-      if (plan.formats.includes("ova")) files.set("ova", await timed(timings, "ova", () => makeOva(plan, vmdk)));
+      if (plan.formats.includes("ova")) files.set("ova", await timedStage(timings, "ova", () => makeOva(plan, vmdk)));
     }
   } finally {
     await side.catch(() => undefined);
@@ -108,15 +103,15 @@ export async function buildVm(o: VmOptions): Promise<VmResult> {
   try {
     const tree = join(work, "tree");
     await mkdir(tree);
-    await timed(timings, "extract", () => extractTemplate(plan.template, tree));
-    await timed(timings, "prepare", async () => {
+    await timedStage(timings, "extract", () => extractTemplate(plan.template, tree));
+    await timedStage(timings, "prepare", async () => {
       await addVmPieces(plan, tree);
       await clampMtimes(tree, plan.sourceDateEpoch);
     });
     // Staged inside the output directory, so publishing is a rename on one file system.
     staging = await tempDirIn(plan.out, "kiln-vm");
     const raw = join(staging, `${plan.stem}.raw`);
-    await timed(timings, "disk", () => makeDisk({ plan, disk: raw, tree, work }));
+    await timedStage(timings, "disk", () => makeDisk({ plan, disk: raw, tree, work }));
     await rm(tree, { recursive: true, force: true });
     const files = await convert(plan, raw, timings, o.alongside);
     const outputs = await describe(files, plan.out);
@@ -125,7 +120,7 @@ export async function buildVm(o: VmOptions): Promise<VmResult> {
     const result: VmResult = { image: plan.imageId, out: plan.out, diskBytes: plan.layout.totalSectors * SECTOR, outputs, timings };
     if (!plan.bootTest) return result;
     const qcow2 = outputs.find((x) => x.format === "qcow2")?.path as string;
-    const boot = await timed(timings, "boot-test", () => runBootTest(plan, qcow2));
+    const boot = await timedStage(timings, "boot-test", () => runBootTest(plan, qcow2));
     return { ...result, timings, bootTest: boot };
   } finally {
     await rm(work, { recursive: true, force: true });
