@@ -2,29 +2,13 @@
 // `<stateDir>/identity/<hostname>/`, are made once with ssh-keygen, and are copied into every new slot
 // before it starts, so a client that knew the node never sees a changed key.
 import { ToolError } from "../../errors.js";
+import { sshHostKeysArgv } from "../../exec/argv/ssh-keygen.js";
 import type { Transport } from "../types.js";
 import type { RootWrite } from "./host-files.js";
 import { quoteInput } from "../../util/quote.js";
 
 /** The key types Proxmox generates for a new container (PVE::LXC::Setup::Base::ssh_host_key_types_to_generate). */
 export const HOST_KEY_TYPES = ["rsa", "ecdsa", "ed25519"] as const;
-
-// Makes each missing key pair under a temp name and renames it in, public key first (so a private key
-// present means both are whole). Constant text: $1 the directory, $2 the key comment, then key types.
-const KEYGEN_SCRIPT = [
-  "set -eu",
-  'dir=$1; comment=$2; shift 2',
-  'mkdir -p -m 0700 -- "$dir"',
-  'for type in "$@"; do',
-  '  key="$dir/ssh_host_${type}_key"',
-  '  if [ -f "$key" ] && [ -f "$key.pub" ]; then continue; fi',
-  '  tmp="$dir/.new-$type-$$"',
-  '  rm -f -- "$tmp" "$tmp.pub"',
-  '  ssh-keygen -q -t "$type" -N "" -C "$comment" -f "$tmp"',
-  '  mv -f -- "$tmp.pub" "$key.pub"',
-  '  mv -f -- "$tmp" "$key"',
-  "done",
-].join("\n");
 
 /** Directory of a node's saved keys on the host. */
 export function identityDir(stateDir: string, hostname: string): string {
@@ -36,7 +20,7 @@ export function identityDir(stateDir: string, hostname: string): string {
 /** Makes the node's host keys on the host if any is missing (once per node, ever); one round trip. Returns their directory. */
 export async function ensureIdentity(t: Transport, o: { readonly stateDir: string; readonly hostname: string }): Promise<string> {
   const dir = identityDir(o.stateDir, o.hostname);
-  await t.run(["sh", "-c", KEYGEN_SCRIPT, "sh", dir, `root@${o.hostname.replace(/\..*$/, "")}`, ...HOST_KEY_TYPES], { timeoutMs: 120_000 });
+  await t.run(sshHostKeysArgv({ dir, comment: `root@${o.hostname.replace(/\..*$/, "")}`, types: HOST_KEY_TYPES }), { timeoutMs: 120_000 });
   return dir;
 }
 

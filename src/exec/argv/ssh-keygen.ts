@@ -1,6 +1,7 @@
-// Argv for ssh-keygen(1)'s signature mode (`-Y`), the format git uses for SSH-signed commits. Pure.
-// The signed data always travels on stdin and a signature on stdout, so no file name is ever derived
-// from the data's path (ssh-keygen would write `<file>.sig` beside it).
+// Argv for ssh-keygen(1): its signature mode (`-Y`), the format git uses for SSH-signed commits, and the
+// node host keys the deploy drivers keep on a host. Pure. The signed data always travels on stdin and a
+// signature on stdout, so no file name is ever derived from the data's path (ssh-keygen would write
+// `<file>.sig` beside it).
 
 /** The signature namespace: a kiln signature cannot be replayed as a git or file signature, nor back. */
 export const SIGN_NAMESPACE = "kiln-image";
@@ -28,4 +29,26 @@ export function sshCheckNovalidateArgv(sig: string): string[] {
 /** Prints the SHA256 fingerprint of a key file (public or private). */
 export function sshFingerprintArgv(key: string): string[] {
   return ["ssh-keygen", "-l", "-E", "sha256", "-f", key];
+}
+
+// Makes each missing key pair under a temp name and renames it in, public key first (so a private key
+// present means both are whole). Constant text: $1 the directory, $2 the key comment, then key types.
+const HOST_KEYS_SCRIPT = [
+  "set -eu",
+  'dir=$1; comment=$2; shift 2',
+  'mkdir -p -m 0700 -- "$dir"',
+  'for type in "$@"; do',
+  '  key="$dir/ssh_host_${type}_key"',
+  '  if [ -f "$key" ] && [ -f "$key.pub" ]; then continue; fi',
+  '  tmp="$dir/.new-$type-$$"',
+  '  rm -f -- "$tmp" "$tmp.pub"',
+  '  ssh-keygen -q -t "$type" -N "" -C "$comment" -f "$tmp"',
+  '  mv -f -- "$tmp.pub" "$key.pub"',
+  '  mv -f -- "$tmp" "$key"',
+  "done",
+].join("\n");
+
+/** Makes the missing SSH host key pairs `ssh_host_<type>_key[.pub]` in `dir` (run through sh on the host). */
+export function sshHostKeysArgv(o: { readonly dir: string; readonly comment: string; readonly types: readonly string[] }): string[] {
+  return ["sh", "-c", HOST_KEYS_SCRIPT, "sh", o.dir, o.comment, ...o.types];
 }
