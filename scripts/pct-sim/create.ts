@@ -13,8 +13,8 @@ import { proxmoxOstype } from "../../src/rootfs/os-release.js";
 import { treeArch, treeOsRelease } from "../../src/rootfs/tree.js";
 import { writeRootFiles } from "../../src/deploy/drivers/host-files.js";
 import { ensureIdentity, identityWrites } from "../../src/deploy/drivers/identity.js";
-import { extractArgv } from "../../src/deploy/drivers/lxc-config.js";
 import { run } from "../../src/exec/run.js";
+import { pctTarArgv } from "./tar.js";
 import { loadConf, writeConf, removeConf, type Conf } from "./conf.js";
 import { usageLine } from "./getopt.js";
 import { parseParams, refuseUnsimulated, type Command, type Params } from "./params.js";
@@ -150,7 +150,7 @@ export async function create(w: World, argv: readonly string[], io: Io): Promise
       if (!existsSync(template)) throw die(`volume '${p.values.ostemplate}' does not exist`);
       io.out(`extracting archive '${template}'\n`);
       if (oci) await extractOciArchive(template, root);
-      else await run(extractArgv(template, root), { timeoutMs: 20 * 60_000 });
+      else await run(pctTarArgv(template, root), { timeoutMs: 20 * 60_000 });
     } finally {
       await unmount();
     }

@@ -5,8 +5,8 @@ import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { versionAtLeast } from "../../src/deploy/drivers/pve-preflight.js";
-import { extractArgv } from "../../src/deploy/drivers/lxc-config.js";
 import { run } from "../../src/exec/run.js";
+import { pctTarArgv } from "./tar.js";
 import { die } from "./pve-error.js";
 import type { World } from "./world.js";
 
@@ -61,7 +61,7 @@ export async function extractOciArchive(template: string, root: string): Promise
     if (ext === undefined) throw die(`OCI archive: unsupported layer media type '${String(type)}'`);
     const layer = join(tmp, `layer.${ext}`);
     await rename(blob(tmp, layers[0]), layer);
-    await run(extractArgv(layer, root), { timeoutMs: 20 * 60_000 });
+    await run(pctTarArgv(layer, root), { timeoutMs: 20 * 60_000 });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
