@@ -25,6 +25,8 @@ const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-
 export function hostProblem(host: string): string | undefined {
   const m = HOST_RE.exec(host);
   if (!m) return "is not a registry host[:port] (a DNS name, IPv4 or [IPv6] address, optional :port)";
+  // As docker reads references: a first component without a dot or port (and not localhost) is a repository path.
+  if (m[1] === undefined && !host.includes(".") && !host.startsWith("[") && host !== "localhost") return "is not a registry host: give a name with a dot, a :port, or localhost";
   if (m[1] !== undefined && (Number(m[1]) < 1 || Number(m[1]) > 65535)) return "has a port outside 1-65535";
   return undefined;
 }
@@ -37,6 +39,7 @@ export function parseRegistryRef(s: string, key: string): RegistryRef {
   if (s.length > 512) fail("is too long for a registry reference");
   const slash = s.indexOf("/");
   if (slash <= 0) fail("has no registry host: write HOST[:PORT]/REPO…");
+  if (hostProblem(s.slice(0, slash)) !== undefined && !/[.:]/.test(s.slice(0, slash))) fail("has no registry host: write HOST[:PORT]/REPO… (there is no default registry)");
   const host = s.slice(0, slash);
   const hp = hostProblem(host);
   if (hp) fail(`: host ${quoteInput(host)} ${hp}`);
