@@ -104,8 +104,21 @@ export class RegistryClient {
     return url;
   }
 
-  /** Sends a request; on a 401 challenge authenticates (basic or bearer token) and retries once. */
+  /** Sends a request; follows a few redirects of GET/HEAD (blob storage elsewhere; credentials stay with the registry). */
   async request(spec: RequestSpec): Promise<Response> {
+    let res = await this.authed(spec);
+    for (let hops = 0; hops < 5 && [301, 302, 303, 307, 308].includes(res.status) && (spec.method === "GET" || spec.method === "HEAD"); hops++) {
+      res.body.resume();
+      const to = res.headers.location;
+      if (typeof to !== "string") throw new ToolError(`${spec.method} ${spec.url}: redirect without a Location`);
+      const url = this.url(new URL(to, this.url(spec.url)).href);
+      res = await this.send(url, spec, this.authorization);
+    }
+    return res;
+  }
+
+  /** Sends a request; on a 401 challenge authenticates (basic or bearer token) and retries once. */
+  private async authed(spec: RequestSpec): Promise<Response> {
     const url = this.url(spec.url);
     const res = await this.send(url, spec, this.authorization);
     if (res.status !== 401) return res;
