@@ -12,6 +12,7 @@ import { checkAllowedSigners, type TrustPolicy } from "../../trust/verify.js";
 import { canonicalJson } from "../../util/canonical-json.js";
 import { sha256Hex } from "../../util/hash.js";
 import { hexOf } from "../../store/layout.js";
+import { quoteInput } from "../../util/quote.js";
 import { bad, type ExtractedLayout } from "../extract.js";
 import { importLayout, type ImportResult } from "../import.js";
 import { blobPath } from "../layout.js";
@@ -47,7 +48,7 @@ async function getManifest(f: Fetch, reference: string, accept: string, expect?:
   const digest = `sha256:${sha256Hex(bytes)}`;
   const announced = res.headers["docker-content-digest"];
   if (expect !== undefined && digest !== expect) throw bad(f.label, `manifest ${reference}: the registry sent bytes with digest ${digest}, not ${expect}`);
-  if (typeof announced === "string" && announced !== digest) throw bad(f.label, `manifest ${reference}: the registry announced digest ${announced.slice(0, 80)} for bytes with digest ${digest}`);
+  if (typeof announced === "string" && announced !== digest) throw bad(f.label, `manifest ${reference}: the registry announced digest ${quoteInput(announced)} for bytes with digest ${digest}`);
   return { bytes, digest };
 }
 
@@ -100,6 +101,8 @@ async function getManifestBlobs(f: Fetch, m: { bytes: Buffer; digest: string }, 
     throw bad(f.label, `${where}: not JSON`);
   }
   const o = asObject(j, f.label, where);
+  // Only OCI image manifests (what kiln push writes) are followed: no Docker schema 2, no image index.
+  if (o["mediaType"] !== MT_MANIFEST) throw bad(f.label, `${where}: media type ${quoteInput(String(o["mediaType"]))} is not ${MT_MANIFEST}`);
   const parts = [target(o["config"], f, `${where}.config`), ...asArray(o["layers"], f.label, `${where}.layers`).map((l, i) => target(l, f, `${where}.layers[${i}]`))];
   for (const p of parts) await getBlob(f, p.digest, p.size);
   return o;
@@ -128,7 +131,13 @@ async function referrersOf(f: Fetch, subject: string): Promise<Descriptor[]> {
 
 /** The image id a config names (its one diff_id), checked as a digest. */
 function diffIdOf(f: Fetch, config: Buffer): string {
-  const rootfs = asObject(asObject(JSON.parse(config.toString("utf8")) as unknown, f.label, "config")["rootfs"], f.label, "config.rootfs");
+  let j: unknown;
+  try {
+    j = JSON.parse(config.toString("utf8"));
+  } catch {
+    throw bad(f.label, "image config: not JSON");
+  }
+  const rootfs = asObject(asObject(j, f.label, "config")["rootfs"], f.label, "config.rootfs");
   return asDigest(asArray(rootfs["diff_ids"], f.label, "config.rootfs.diff_ids")[0], f.label, "config.rootfs.diff_ids[0]");
 }
 

@@ -5,7 +5,7 @@
 import { createReadStream } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { UserError } from "../../errors.js";
+import { ToolError, UserError } from "../../errors.js";
 import { newTempDir } from "../../store/tmp.js";
 import { canonicalJson } from "../../util/canonical-json.js";
 import { blobPath } from "../layout.js";
@@ -78,8 +78,15 @@ async function pushReferrersTag(c: RegistryClient, subject: string, referrers: r
   const res = await c.request({ method: "GET", url: `/v2/${c.repo}/manifests/${tag}`, headers: { accept: MT_INDEX } });
   let have: Descriptor[] = [];
   if (res.status === 200) {
-    const j = JSON.parse((await readBounded(res.body, MAX_MANIFEST_BYTES, `referrers index ${tag}`)).toString("utf8")) as { manifests?: unknown };
-    if (Array.isArray(j.manifests)) have = j.manifests as Descriptor[];
+    const text = (await readBounded(res.body, MAX_MANIFEST_BYTES, `referrers index ${tag}`)).toString("utf8");
+    let j: { manifests?: unknown } | null;
+    try {
+      j = JSON.parse(text) as typeof j;
+    } catch {
+      throw new ToolError(`${c.host}/${c.repo}:${tag} is not JSON: not a referrers index; delete that tag or push elsewhere`);
+    }
+    // Entries other tools wrote are kept as they are, if they look like descriptors at all.
+    if (Array.isArray(j?.manifests)) have = (j.manifests as unknown[]).filter((d): d is Descriptor => typeof d === "object" && d !== null && typeof (d as Descriptor).digest === "string");
   } else if (res.status === 404) res.body.resume();
   else throw await c.fail(res, `GET referrers index ${tag}`);
   // Descriptors other clients listed are kept; ours replace any with the same digest.
