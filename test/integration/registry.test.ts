@@ -225,6 +225,16 @@ describe("kiln push / pull with docker-registry", () => {
     expect((JSON.parse(p.stdout) as { images: { id: string }[] }).images).toMatchObject([{ id }]);
   }, 120_000);
 
+  it("kiln deploy REGISTRY/REPO:TAG pulls first, then the inventory's [trust] refuses an image lacking a principal", async () => {
+    const store = join(tmp, "deploy-store");
+    const inv = join(tmp, "inventory.toml");
+    await writeFile(inv, '[hosts.h]\naddress = "local"\ndriver = "lxc"\n[nodes.n]\nhost = "h"\nslots = [101, 102]\nnetwork = { bridge = "br0", ip = "dhcp", mac = "02:00:00:00:00:01" }\n[trust]\nallowed_signers = "allowed_signers"\nprincipals = ["release"]\n');
+    const r = await kiln(store, {}, "deploy", `${plain}/kiln/t:1.0.0`, "--inventory", inv, "--dry-run");
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toContain('"release"');
+    expect(await readdir(join(store, "images"))).toEqual([hex]); // pulled, verified, then refused by [trust]
+  }, 60_000);
+
   it("bad references are refused before any connection", async () => {
     const store = join(tmp, "store");
     for (const [ref, msg] of [["kiln/t:1", "has no registry host"], [`${plain}/Kiln/T`, "repository"], [`${plain}/k:bad tag`, "tag"], [`${plain}/k@sha256:abc`, "digest"], ["h\u001b[2J:1/k:1", "\\x1b"]] as const) {
