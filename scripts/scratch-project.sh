@@ -19,17 +19,3 @@ scratch_project() {
   printf 'recipe = "%s"\nfind_links = "fixtures/build/wheelhouse"\nstore = "../store"\ncache = "../cache"\n' "$2" > "$dir/kiln.toml"
   cd "$dir"
 }
-
-# kiln fetch "$@"; when the committed lock has aged (exit 2: a locked deb is gone from Debian's mirror,
-# which keeps only current versions, or the lock is stale), re-locks in the scratch copy and fetches.
-fetch_or_relock() {
-  local rc=0
-  kiln fetch "$@" || rc=$?
-  if [ "$rc" -eq 2 ]; then
-    say "the committed lock has aged (or is stale): kiln lock --update in the scratch copy, then kiln fetch"
-    kiln lock --update "$@"
-    kiln fetch "$@"
-  elif [ "$rc" -ne 0 ]; then
-    return "$rc"
-  fi
-}
