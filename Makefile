@@ -4,7 +4,8 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
 help:
-	@echo "make demo   fixtures → validate → fetch → bake offline → bake again (instant) → check → verify in LXC → tag/inspect"
+	@echo "make demo   build → deploy → operate: bake/check/verify, deploy to 2 local LXC nodes, one-pin candidate, rollback by hash, history"
+	@echo "make nightly  the Toy-KAT nightly on local defaults, in a scratch copy (.kiln/nightly-run)"
 	@echo "make test   install what is needed (npm ci, Debian tools), build, run unit then integration tests (root)"
 	@echo "make unit   unit tests only (seconds, no root)"
 	@echo "make bench  benchmarks (ratios against the bare tools in the same run)"
@@ -33,6 +34,9 @@ test: deps build
 demo: deps build
 	bash scripts/demo.sh
 
+nightly: deps build
+	bash scripts/nightly.sh
+
 # Benchmarks print ratios against the bare tools measured in the same run (see each file's header).
 bench: deps build
 	node dist/bench/closure.js
@@ -44,4 +48,4 @@ bench: deps build
 clean:
 	rm -rf dist
 
-.PHONY: help deps build unit integration test demo bench clean
+.PHONY: help deps build unit integration test demo nightly bench clean

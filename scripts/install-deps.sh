@@ -30,6 +30,8 @@ declare -A need=(
   [ip]=iproute2
   [skopeo]=skopeo
   [umoci]=umoci
+  [docker-registry]=docker-registry
+  [htpasswd]=apache2-utils
 )
 missing=()
 for tool in "${!need[@]}"; do

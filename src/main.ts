@@ -156,6 +156,28 @@ export function buildProgram(): Command {
     .option("--json", "print what was imported as JSON")
     .action(async (bundle: string, _o, cmd: Command) => (await import("./cli/import.js")).importBundle(bundle, all(cmd)));
 
+  program
+    .command("push")
+    .description("push a stored image (verified first) and its attestations to an OCI registry")
+    .argument("<ref>", "image id, prefix or tag")
+    .argument("<dest>", "REGISTRY[:PORT]/REPO[:TAG]")
+    .option("--compression <kind>", "re-compress the layer: gzip | zstd (default: the template as stored)")
+    .option("--ca-file <pem>", "CA certificate(s) to trust for the registry's TLS (default: $KILN_REGISTRY_CA)")
+    .option("--insecure-http", "plain HTTP to a registry that is not on loopback (credentials and blobs in clear)")
+    .option("--json", "print what was pushed as JSON")
+    .action(async (ref: string, dest: string, _o, cmd: Command) => (await import("./cli/push.js")).push(ref, dest, all(cmd)));
+
+  program
+    .command("pull")
+    .description("pull an image and its attestations from an OCI registry, verify it completely, add it to the store")
+    .argument("<src>", "REGISTRY[:PORT]/REPO:TAG or REGISTRY[:PORT]/REPO@sha256:<hex>")
+    .option("--ca-file <pem>", "CA certificate(s) to trust for the registry's TLS (default: $KILN_REGISTRY_CA)")
+    .option("--insecure-http", "plain HTTP to a registry that is not on loopback (credentials and blobs in clear)")
+    .option("--trust <allowed_signers>", "import nothing unless the image carries a valid manifest signature (ssh allowed_signers file)")
+    .option("--principal <name...>", "with --trust: principals that must all have signed (default: anyone listed)")
+    .option("--json", "print what was pulled as JSON")
+    .action(async (src: string, _o, cmd: Command) => (await import("./cli/pull.js")).pull(src, all(cmd)));
+
   const storeCmd = program.command("store").description("store maintenance");
   storeCmd
     .command("verify")

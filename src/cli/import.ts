@@ -5,20 +5,25 @@ import { UserError } from "../errors.js";
 import { principalProblem } from "../trust/signatures.js";
 import type { GlobalOptions } from "./options.js";
 import { importBundle as run, type ImportResult } from "../oci/import.js";
+import type { TrustPolicy } from "../trust/verify.js";
 import { emit } from "./output.js";
 
 /** What a person reads. */
-function human(r: ImportResult): string {
+export function human(r: ImportResult): string {
   return r.images.map((i) => `${i.existed ? "had" : "imported"} ${i.id} (${i.name} ${i.version}${i.recompressed ? ", re-compressed to zstd" : ""}, ${i.attestations} attestations${i.tags.length ? `, tags ${i.tags.join(", ")}` : ""})${i.tagsKept.length ? `; kept this store's tags ${i.tagsKept.join(", ")} (they name other images)` : ""}`).join("\n");
+}
+
+/** The --trust policy of import or pull (undefined without --trust); bad principals are refused, nothing imported. */
+export function trustPolicy(o: { readonly trust?: string; readonly principal?: string[] }): TrustPolicy | undefined {
+  const principals = o.principal ?? [];
+  const bad = principals.flatMap((p) => (principalProblem(p) ? [{ key: "--principal", message: principalProblem(p) as string }] : []));
+  if (bad.length) throw new UserError(bad, { hint: "nothing was imported" });
+  if (o.trust === undefined && principals.length) throw new UserError({ key: "--principal", message: "goes with --trust ALLOWED_SIGNERS: name the file the principals are listed in" });
+  return o.trust === undefined ? undefined : { allowedSigners: resolve(o.trust), principals };
 }
 
 /** Verifies and imports a bundle. */
 export async function importBundle(bundle: string, o: GlobalOptions & { readonly trust?: string; readonly principal?: string[]; readonly json?: boolean }): Promise<void> {
   const { store } = loadConfig({ store: o.store, cache: o.cache });
-  const principals = o.principal ?? [];
-  const bad = principals.flatMap((p) => (principalProblem(p) ? [{ key: "--principal", message: principalProblem(p) as string }] : []));
-  if (bad.length) throw new UserError(bad, { hint: "nothing was imported" });
-  const trust = o.trust === undefined ? undefined : { allowedSigners: resolve(o.trust), principals };
-  if (!trust && principals.length) throw new UserError({ key: "--principal", message: "goes with --trust ALLOWED_SIGNERS: name the file the principals are listed in" });
-  emit(o.json, await run(store, bundle, { trust }), human);
+  emit(o.json, await run(store, bundle, { trust: trustPolicy(o) }), human);
 }

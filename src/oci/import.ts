@@ -17,7 +17,7 @@ import { sha256File } from "../util/hash.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { attestationsDir } from "./attestations.js";
 import { planImport, type BundleImage } from "./bundle.js";
-import { bad, extractBundle } from "./extract.js";
+import { bad, extractBundle, type ExtractedLayout } from "./extract.js";
 import { MT_LAYER_ZSTD } from "./media-types.js";
 
 export interface ImportResult {
@@ -106,12 +106,21 @@ async function mustBeFile(file: string): Promise<void> {
 export async function importBundle(store: string, file: string, o: { readonly trust?: TrustPolicy } = {}): Promise<ImportResult> {
   if (o.trust) await checkAllowedSigners(o.trust.allowedSigners, "--trust");
   await mustBeFile(file);
+  return importLayout(store, file, (dir) => extractBundle(file, dir), o);
+}
+
+/**
+ * The one import path (bundles and registry pulls): `fill` writes a layout with every blob's digest
+ * checked into a dir in the store's temp area; it is verified completely (planImport), then added.
+ * `label` names the source in messages.
+ */
+export async function importLayout(store: string, label: string, fill: (dir: string) => Promise<ExtractedLayout>, o: { readonly trust?: TrustPolicy } = {}): Promise<ImportResult> {
   await mkdir(store, { recursive: true });
   await cleanStaleTemps(store);
   const work = await newTempDir(store);
   try {
-    const layout = await extractBundle(file, join(work, "layout"));
-    const plan = await planImport(layout, file);
+    const layout = await fill(join(work, "layout"));
+    const plan = await planImport(layout, label);
     // With --trust, every image must be signed as the policy says before any of them is added.
     if (o.trust) for (const img of plan) await requireBundleSigned(img, o.trust);
     const images: ImportResult["images"][number][] = [];

@@ -13,9 +13,11 @@ import { startIndex } from "../support/pep503-server.js";
 const FIXTURES = resolve(import.meta.dirname, "../../fixtures");
 const BUILD_ALL = join(FIXTURES, "scripts/build-all.sh");
 const PINNED = join(FIXTURES, "python/pinned.txt");
+const PINNED_NEXT = join(FIXTURES, "python/pinned-next.txt");
 // Pinned on purpose: these ids follow from the committed sources, identities and dates alone.
 const GIT_REFS = [
   "440d814126bc341ab687034aa229fc122db45e4e refs/heads/main",
+  "3f3a82c06978ef4a2e348fe92c98d2c303a33536 refs/heads/next",
   "e7bd32d220cb14df064e3ca07d0573f2404212c7 refs/tags/v1.0.0",
   "714be0a0488cbc4120f24c073f50f1594e0eadb5 refs/tags/v1.0.0^{}",
 ];
@@ -24,9 +26,9 @@ let tmp: string;
 let outA: string;
 let outB: string;
 
-/** name==version -> sha256 from pinned.txt. */
-async function pinnedHashes(): Promise<Map<string, string>> {
-  const text = (await readFile(PINNED, "utf8")).replace(/\s*\\\n\s*/g, " ");
+/** name==version -> sha256 from pinned.txt (or another pinned file). */
+async function pinnedHashes(file = PINNED): Promise<Map<string, string>> {
+  const text = (await readFile(file, "utf8")).replace(/\s*\\\n\s*/g, " ");
   const pins = new Map<string, string>();
   for (const m of text.matchAll(/^([a-z0-9-]+)(?:\[[^\]]*\])?==(\S+) --hash=sha256:([0-9a-f]{64})/gm)) {
     pins.set(`${m[1]}==${m[2]}`, m[3] ?? "");
@@ -86,12 +88,12 @@ describe("fixtures", () => {
     expect(again.stdout).toBe("");
   });
 
-  it("builds wheels whose hashes match pinned.txt, identically twice", async () => {
+  it("builds wheels whose hashes match pinned.txt and pinned-next.txt, identically twice", async () => {
     const a = await wheelHashes(join(outA, "wheelhouse"));
     const b = await wheelHashes(join(outB, "wheelhouse"));
     expect(b).toEqual(a);
-    const pins = await pinnedHashes();
-    expect(pins.size).toBe(7);
+    const pins = new Map([...(await pinnedHashes()), ...(await pinnedHashes(PINNED_NEXT))]);
+    expect(pins.size).toBe(8);
     expect(a.size).toBe(pins.size);
     for (const [file, hash] of a) {
       const [name, version] = file.split("-");
@@ -106,6 +108,19 @@ describe("fixtures", () => {
     expect(text).toContain("katcp-lite==0.3.1 \\\n");
     expect(text).toContain("    # via\n    #   -r requirements.in\n    #   kat-logging\n    #   kat-sensors\n");
     expect(text).not.toMatch(/tomli/);
+  });
+
+  it("pinned-next.txt is pinned.txt with one pin moved: kat-sensors to its patch release, both in the wheelhouse", async () => {
+    const base = await pinnedHashes();
+    const next = await pinnedHashes(PINNED_NEXT);
+    const only = (x: Map<string, string>, y: Map<string, string>): string[] => [...x.keys()].filter((k) => x.get(k) !== y.get(k));
+    expect(only(base, next)).toEqual(["kat-sensors==0.4.0"]);
+    expect(only(next, base)).toEqual(["kat-sensors==0.4.1"]);
+    const files = [...(await wheelHashes(join(outA, "wheelhouse"))).keys()].filter((f) => f.startsWith("kat_sensors-"));
+    expect(files).toEqual(["kat_sensors-0.4.0-py3-none-any.whl", "kat_sensors-0.4.1-py3-none-any.whl"]);
+    // Outside the pins and pip-compile's header, the two files are the same lines.
+    const body = async (f: string): Promise<string[]> => (await readFile(f, "utf8")).split("\n").filter((l) => !l.startsWith("#    pip-compile") && !/kat-sensors|^ {4}--hash/.test(l));
+    expect(await body(PINNED_NEXT)).toEqual(await body(PINNED));
   });
 
   it("creates the SVN repository with a fixed history", async () => {
@@ -132,8 +147,13 @@ describe("fixtures", () => {
     for (const out of [outA, outB]) {
       expect((await readFile(join(out, "git/devsim.refs"), "utf8")).trim().split("\n")).toEqual(GIT_REFS);
     }
-    const rev = await run(["git", "--git-dir", join(outA, "git/devsim.git"), "rev-parse", "main", "v1.0.0^{commit}"]);
-    expect(rev.stdout.trim().split("\n")).toEqual([GIT_REFS[0]?.split(" ")[0], GIT_REFS[2]?.split(" ")[0]]);
+    const git = ["git", "--git-dir", join(outA, "git/devsim.git")];
+    const rev = await run([...git, "rev-parse", "HEAD", "v1.0.0^{commit}", "next~1"]);
+    const id = (i: number): string | undefined => GIT_REFS[i]?.split(" ")[0];
+    expect(rev.stdout.trim().split("\n")).toEqual([id(0), id(3), id(0)]);
+    // next is main plus one commit that changes one line.
+    const diff = await run([...git, "diff", "--numstat", "main", "next"]);
+    expect(diff.stdout).toBe("1\t1\tdevsim.py\n");
   });
 
   it("the simulator checked out at v1.0.0 answers ?watchdog on loopback", async () => {

@@ -55,6 +55,15 @@ describe("loadInventory", () => {
     expect(new Set(inv.nodes.flatMap((n) => n.slots)).size).toBe(30);
   });
 
+  it("reads make demo's template once its placeholders are filled as scripts/demo.sh does", () => {
+    const text = readFileSync("fixtures/inventories/demo-local.toml.in", "utf8");
+    const filled = text.replaceAll("@DIR@", "/work/kiln/.kiln/demo").replaceAll("@BRIDGE@", "kilndemo1a2b").replaceAll("@NET@", "10.213.7");
+    expect(filled).not.toMatch(/@[A-Z]+@/);
+    const inv = parseInventory(filled, join(tmp, "site.toml"));
+    expect(inv.hosts).toMatchObject([{ name: "local", address: "local", driver: "lxc", storage: "/work/kiln/.kiln/demo/lxc", stateDir: "/work/kiln/.kiln/demo/state" }]);
+    expect(inv.nodes.map((n) => [n.name, n.network.bridge, n.network.ip])).toEqual([["cam1", "kilndemo1a2b", "10.213.7.11/24"], ["cam2", "kilndemo1a2b", "10.213.7.12/24"]]);
+  });
+
   it("fills defaults: hostname from the name, port 22 over SSH, none locally, storage per driver", () => {
     const inv = parseInventory(`${minimal}\n[hosts.p]\naddress = "kiln@pve1"\ndriver = "proxmox"\n`, join(tmp, "site.toml"));
     expect(inv.hosts[0]).toMatchObject({ port: undefined, storage: "/var/lib/lxc", stateDir: "/var/lib/kiln", parallel: 2 });

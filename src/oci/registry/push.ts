@@ -1,0 +1,122 @@
+// `kiln push`: the image is written as an OCI layout in the store's temp area (the same writer as
+// `kiln oci`, so it is verified first), then sent: each blob HEADed and uploaded only if missing (POST,
+// then one PUT streaming the file), the image manifest PUT by tag and digest, each referrer (kiln
+// manifest, attestations) PUT by digest and listed in the referrers tag schema index `sha256-<hex>`.
+import { createReadStream } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { ToolError, UserError } from "../../errors.js";
+import { newTempDir } from "../../store/tmp.js";
+import { canonicalJson } from "../../util/canonical-json.js";
+import { blobPath } from "../layout.js";
+import type { Descriptor } from "../manifest.js";
+import { MT_INDEX } from "../media-types.js";
+import type { LayerCompression } from "../media-types.js";
+import { writeOci } from "../write.js";
+import { MAX_MANIFEST_BYTES, readBounded, RegistryClient, type ClientOptions } from "./client.js";
+import { formatRef, type RegistryRef } from "./reference.js";
+
+export interface PushResult {
+  readonly id: string;
+  readonly ref: string;
+  readonly manifest: string;
+  readonly uploaded: number;
+  readonly skipped: number;
+  readonly referrers: number;
+  /** The fallback tag the referrers are listed under, when the registry has no referrers API. */
+  readonly referrersTag?: string;
+}
+
+/** Counts of blobs sent and skipped. */
+interface Tally {
+  uploaded: number;
+  skipped: number;
+}
+
+/** Uploads one blob of the layout unless the registry has it (monolithic: POST, then PUT streaming the file). */
+async function pushBlob(c: RegistryClient, dir: string, d: Descriptor, t: Tally): Promise<void> {
+  const head = await c.request({ method: "HEAD", url: `/v2/${c.repo}/blobs/${d.digest}` });
+  head.body.resume();
+  if (head.status === 200) {
+    t.skipped++;
+    return;
+  }
+  if (head.status !== 404) throw await c.fail(head, `HEAD blob ${d.digest}`);
+  const start = await c.request({ method: "POST", url: `/v2/${c.repo}/blobs/uploads/`, length: 0 });
+  if (start.status !== 202 || typeof start.headers.location !== "string") throw await c.fail(start, `starting the upload of ${d.digest}`);
+  start.body.resume();
+  const loc = c.url(start.headers.location);
+  loc.searchParams.append("digest", d.digest);
+  const path = blobPath(dir, d.digest);
+  const put = await c.request({ method: "PUT", url: loc.href, headers: { "content-type": "application/octet-stream" }, body: () => createReadStream(path, { highWaterMark: 1 << 20 }), length: d.size });
+  if (put.status !== 201) throw await c.fail(put, `uploading ${d.digest}`);
+  put.body.resume();
+  t.uploaded++;
+}
+
+/** PUTs manifest bytes under `reference`; returns whether the registry said it indexed the subject (OCI-Subject). */
+async function putManifest(c: RegistryClient, mediaType: string, bytes: Buffer, reference: string): Promise<boolean> {
+  const res = await c.request({ method: "PUT", url: `/v2/${c.repo}/manifests/${reference}`, headers: { "content-type": mediaType }, body: bytes, length: bytes.length });
+  if (res.status !== 201) throw await c.fail(res, `PUT manifest ${reference}`);
+  res.body.resume();
+  return res.headers["oci-subject"] !== undefined;
+}
+
+/** Pushes a manifest of the layout (its blobs first) under its digest and `tags`. */
+async function pushManifest(c: RegistryClient, dir: string, d: Descriptor, tags: readonly string[], t: Tally): Promise<boolean> {
+  const bytes = await readFile(blobPath(dir, d.digest));
+  const m = JSON.parse(bytes.toString("utf8")) as { config: Descriptor; layers: Descriptor[] };
+  for (const b of [m.config, ...m.layers]) await pushBlob(c, dir, b, t);
+  let indexed = false;
+  for (const ref of [...tags, d.digest]) indexed = (await putManifest(c, d.mediaType, bytes, ref)) || indexed;
+  return indexed;
+}
+
+/** The referrers tag schema: an image index tagged `sha256-<hex>` listing the subject's referrers, merged with what is there. */
+async function pushReferrersTag(c: RegistryClient, subject: string, referrers: readonly Descriptor[]): Promise<string> {
+  const tag = subject.replace(":", "-");
+  const res = await c.request({ method: "GET", url: `/v2/${c.repo}/manifests/${tag}`, headers: { accept: MT_INDEX } });
+  let have: Descriptor[] = [];
+  if (res.status === 200) {
+    const text = (await readBounded(res.body, MAX_MANIFEST_BYTES, `referrers index ${tag}`)).toString("utf8");
+    let j: { manifests?: unknown } | null;
+    try {
+      j = JSON.parse(text) as typeof j;
+    } catch {
+      throw new ToolError(`${c.host}/${c.repo}:${tag} is not JSON: not a referrers index; delete that tag or push elsewhere`);
+    }
+    // Entries other tools wrote are kept as they are, if they look like descriptors at all.
+    if (Array.isArray(j?.manifests)) have = (j.manifests as unknown[]).filter((d): d is Descriptor => typeof d === "object" && d !== null && typeof (d as Descriptor).digest === "string");
+  } else if (res.status === 404) res.body.resume();
+  else throw await c.fail(res, `GET referrers index ${tag}`);
+  // Descriptors other clients listed are kept; ours replace any with the same digest.
+  const mine = referrers.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size, ...(d.artifactType ? { artifactType: d.artifactType } : {}), ...(d.annotations ? { annotations: d.annotations } : {}) }));
+  const manifests = [...have.filter((h) => !mine.some((m) => m.digest === h.digest)), ...mine];
+  await putManifest(c, MT_INDEX, Buffer.from(canonicalJson({ schemaVersion: 2, mediaType: MT_INDEX, manifests }), "utf8"), tag);
+  return tag;
+}
+
+/** Pushes stored image `src` to `dest`. */
+export async function push(store: string, src: string, dest: RegistryRef, o: ClientOptions & { readonly compression?: LayerCompression }): Promise<PushResult> {
+  if (dest.digest !== undefined) throw new UserError({ key: "REGISTRY/REPO", message: `${formatRef(dest)}: push to a tag (or to the repository alone), not to a digest: the digest is the manifest's` });
+  const c = new RegistryClient(dest.host, dest.repo, o);
+  const work = await newTempDir(store);
+  try {
+    const dir = join(work, "layout");
+    const written = await writeOci(store, [src], { out: dir, format: "layout", compression: o.compression });
+    const image = written.images[0];
+    if (!image) throw new Error("internal: writeOci wrote no image");
+    const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as { manifests: Descriptor[] };
+    const subject = index.manifests.find((d) => d.digest === image.manifest && d.artifactType === undefined) as Descriptor;
+    const referrers = index.manifests.filter((d) => d.artifactType !== undefined);
+    const t: Tally = { uploaded: 0, skipped: 0 };
+    await pushManifest(c, dir, subject, dest.tag !== undefined ? [dest.tag] : [], t);
+    let indexed = referrers.length > 0;
+    for (const r of referrers) indexed = (await pushManifest(c, dir, r, [], t)) && indexed;
+    // A registry without the referrers API (distribution 2.8 among them) does not answer OCI-Subject.
+    const referrersTag = indexed || referrers.length === 0 ? undefined : await pushReferrersTag(c, subject.digest, referrers);
+    return { id: image.id, ref: formatRef(dest), manifest: subject.digest, ...t, referrers: referrers.length, ...(referrersTag ? { referrersTag } : {}) };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
