@@ -1,6 +1,6 @@
 // `kiln push REF REGISTRY/REPO[:TAG]` and `kiln pull REGISTRY/REPO:TAG|@sha256:…`: thin wrappers over src/oci/registry.
 import { loadConfig } from "../config.js";
-import type { GlobalOptions } from "../main.js";
+import type { GlobalOptions } from "./options.js";
 import type { LayerCompression } from "../oci/media-types.js";
 import { push as run, type PushResult } from "../oci/registry/push.js";
 import { parseRegistryRef } from "../oci/registry/reference.js";
