@@ -240,7 +240,7 @@ describe("the CLI: kiln sign, verify-signature, inspect, provenance", () => {
     expect(await into("import", both, "--trust", allowed)).toBe(1);
     expect(await readdir(join(site, "images")).catch(() => [])).toEqual([]);
     // Signed by ci, but release is required too.
-    expect(await into("import", one, "--trust", allowed, "--principal", "ci", "release")).toBe(1);
+    expect(await into("import", one, "--trust", allowed, "--principal", "ci", "--principal", "release")).toBe(1);
     expect(await readdir(join(site, "images")).catch(() => [])).toEqual([]);
     vi.restoreAllMocks();
     const ok = await kiln("--store", site, "import", one, "--trust", allowed, "--principal", "ci");
