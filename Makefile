@@ -8,6 +8,7 @@ help:
 	@echo "make nightly  the Toy-KAT nightly on local defaults, in a scratch copy (.kiln/nightly-run)"
 	@echo "make test   install what is needed (npm ci, Debian tools), build, run unit then integration tests (root)"
 	@echo "make unit   unit tests only (seconds, no root)"
+	@echo "make lint   formatting and lint check (Biome); make fmt rewrites the files"
 	@echo "make bench  benchmarks (ratios against the bare tools in the same run)"
 	@echo "make clean  remove dist/"
 
@@ -27,7 +28,14 @@ unit: build
 integration: deps build
 	npx vitest run --project integration
 
-test: deps build
+# Formatting and lint (Biome, biome.json): fails on drift; `make fmt` rewrites the files.
+lint: $(NODE_MODULES)
+	npx biome ci .
+
+fmt: $(NODE_MODULES)
+	npx biome check --write .
+
+test: deps build lint
 	npx vitest run --project unit
 	npx vitest run --project integration
 
@@ -48,4 +56,4 @@ bench: deps build
 clean:
 	rm -rf dist
 
-.PHONY: help deps build unit integration test demo nightly bench clean
+.PHONY: help deps build unit integration test demo nightly bench clean lint fmt

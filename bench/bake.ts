@@ -72,7 +72,11 @@ function seedCache(o: { readonly from: string; readonly to: string; readonly loc
 
 /** How many locked artifacts are missing or corrupt in the cache. */
 async function missingIn(cache: string, lock: Lock): Promise<number> {
-  const p = await Promise.all([checkDebs({ cache, debs: lock.debs }), checkWheels({ cache, wheels: lock.wheels }), checkCheckouts({ cache, checkouts: lock.checkouts })]);
+  const p = await Promise.all([
+    checkDebs({ cache, debs: lock.debs }),
+    checkWheels({ cache, wheels: lock.wheels }),
+    checkCheckouts({ cache, checkouts: lock.checkouts }),
+  ]);
   return p.flat().length;
 }
 
@@ -189,7 +193,9 @@ async function bakeBoth(o: Setup & { readonly runs: number }): Promise<Runs> {
     }
     kiln.push(k);
     base.push(s);
-    process.stderr.write(`run ${i + 1}/${o.runs}: kiln ${k.wall.toFixed(1)} s (cpu ${k.cpu.toFixed(1)}), script ${s.wall.toFixed(1)} s (cpu ${s.cpu.toFixed(1)}); load ${loadavg()[0]?.toFixed(2)}\n`);
+    process.stderr.write(
+      `run ${i + 1}/${o.runs}: kiln ${k.wall.toFixed(1)} s (cpu ${k.cpu.toFixed(1)}), script ${s.wall.toFixed(1)} s (cpu ${s.cpu.toFixed(1)}); load ${loadavg()[0]?.toFixed(2)}\n`,
+    );
   }
   rmSync(scriptWork, { recursive: true, force: true });
   // No-op rebake: the same inputs again, as a user runs it (node start-up included).
@@ -203,7 +209,13 @@ async function bakeBoth(o: Setup & { readonly runs: number }): Promise<Runs> {
 }
 
 /** The table printed on stdout and the JSON written to bench/out/bake.json. */
-function summarize(o: { readonly setup: Setup; readonly runs: number; readonly r: Runs; readonly loadBefore: readonly number[]; readonly loadAfter: readonly number[] }): { lines: string[]; report: object } {
+function summarize(o: {
+  readonly setup: Setup;
+  readonly runs: number;
+  readonly r: Runs;
+  readonly loadBefore: readonly number[];
+  readonly loadAfter: readonly number[];
+}): { lines: string[]; report: object } {
   const { kiln, script } = o.r;
   const wall = { kiln: median(kiln.map((m) => m.wall)), script: median(script.map((m) => m.wall)) };
   const cpu = { kiln: median(kiln.map((m) => m.cpu)), script: median(script.map((m) => m.cpu)) };
@@ -211,9 +223,23 @@ function summarize(o: { readonly setup: Setup; readonly runs: number; readonly r
   // A stricter figure: dpkg-scanpackages is slow (it hashes every deb three ways, one dpkg-deb at a
   // time), so the script is also timed as if its local repository were free.
   const strictRatio = wall.kiln / median(script.map((m) => m.wall - stageSum(m, ["local repo"])));
-  const rows = PAIRS.map((p) => ({ label: p.label, kiln: median(kiln.map((m) => stageSum(m, p.kiln))), script: median(script.map((m) => stageSum(m, p.script))) }));
+  const rows = PAIRS.map((p) => ({
+    label: p.label,
+    kiln: median(kiln.map((m) => stageSum(m, p.kiln))),
+    script: median(script.map((m) => stageSum(m, p.script))),
+  }));
   const rest = (ms: readonly Measured[], names: readonly string[]) => median(ms.map((m) => m.wall - stageSum(m, names)));
-  rows.push({ label: "start-up, preflight, clean-up", kiln: rest(kiln, PAIRS.flatMap((p) => p.kiln)), script: rest(script, PAIRS.flatMap((p) => p.script)) });
+  rows.push({
+    label: "start-up, preflight, clean-up",
+    kiln: rest(
+      kiln,
+      PAIRS.flatMap((p) => p.kiln),
+    ),
+    script: rest(
+      script,
+      PAIRS.flatMap((p) => p.script),
+    ),
+  });
   const noop = median(o.r.noop);
   const same = o.r.ids.size === 1;
   const lines = [

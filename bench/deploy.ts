@@ -51,29 +51,66 @@ async function storeVariant(o: { readonly store: string; readonly dir: string; r
   writeFileSync(join(o.dir, "etc/kiln-variant"), `${o.v}\n`);
   const m = o.like;
   const verify = { allowDegraded: [], commands: [["grep", "-qx", o.v, "/etc/kiln-variant"]], timeout: 60 };
-  const meta = { name: m.name, version: `1.0.${o.v.charCodeAt(0)}`, arch: m.arch, ostype: m.ostype, origin: m.origin, inputs: null, recipe: null, lockSha256: null, debs: m.debs, python: [], checkouts: [], verify, sourceDateEpoch: m.sourceDateEpoch };
+  const meta = {
+    name: m.name,
+    version: `1.0.${o.v.charCodeAt(0)}`,
+    arch: m.arch,
+    ostype: m.ostype,
+    origin: m.origin,
+    inputs: null,
+    recipe: null,
+    lockSha256: null,
+    debs: m.debs,
+    python: [],
+    checkouts: [],
+    verify,
+    sourceDateEpoch: m.sourceDateEpoch,
+  };
   return (await addImage(o.store, { source: diskSource(o.dir), compression: { kind: "zstd" }, meta })).manifest.image;
 }
 
 /** The generated inventory: 3 local hosts (own LXC path and state dir), 5 nodes each, 3 at a time. */
 function inventory(o: { readonly site: string; readonly bridge: string; readonly prefix: string }): string {
   const lines: string[] = [];
-  HOSTS.forEach((h) => lines.push(`[hosts.${h}]`, `address = "local"`, `driver = "lxc"`, `storage = "${join(o.site, h, "lxc")}"`, `state_dir = "${join(o.site, h, "state")}"`, "parallel = 3", ""));
+  for (const h of HOSTS) {
+    lines.push(
+      `[hosts.${h}]`,
+      `address = "local"`,
+      `driver = "lxc"`,
+      `storage = "${join(o.site, h, "lxc")}"`,
+      `state_dir = "${join(o.site, h, "state")}"`,
+      "parallel = 3",
+      "",
+    );
+  }
   HOSTS.forEach((h, hi) => {
     for (let i = 1; i <= PER_HOST; i++) {
       const n = hi * PER_HOST + i;
       const name = `node${String(n).padStart(2, "0")}`;
       mkdirSync(join(o.site, "data", name), { recursive: true });
-      lines.push(`[nodes.${name}]`, `host = "${h}"`, `slots = [${9000 + n * 2}, ${9001 + n * 2}]`, "memory = 256", "disk = 2",
+      lines.push(
+        `[nodes.${name}]`,
+        `host = "${h}"`,
+        `slots = [${9000 + n * 2}, ${9001 + n * 2}]`,
+        "memory = 256",
+        "disk = 2",
         `network = { bridge = "${o.bridge}", ip = "${o.prefix}.${10 + n}/24", gateway = "${o.prefix}.1", mac = "02:4b:49:42:00:${n.toString(16).padStart(2, "0")}" }`,
-        "", `[[nodes.${name}.mount]]`, `host = "${join(o.site, "data", name)}"`, `path = "/data"`, "");
+        "",
+        `[[nodes.${name}.mount]]`,
+        `host = "${join(o.site, "data", name)}"`,
+        `path = "/data"`,
+        "",
+      );
     }
   });
   return lines.join("\n");
 }
 
 /** Runs the CLI with --json; throws with its stderr when it fails; returns the wall time and document. */
-async function kiln(args: readonly string[], store: string): Promise<{ readonly ms: number; readonly doc: { result?: { deploy: string; nodes: Array<{ node: string; status: string }> } } }> {
+async function kiln(
+  args: readonly string[],
+  store: string,
+): Promise<{ readonly ms: number; readonly doc: { result?: { deploy: string; nodes: Array<{ node: string; status: string }> } } }> {
   const t0 = performance.now();
   const r = await run([process.execPath, cli, ...args, "--store", store, "--json"], { allowFailure: true, timeoutMs: 900_000 });
   const ms = performance.now() - t0;
@@ -83,10 +120,12 @@ async function kiln(args: readonly string[], store: string): Promise<{ readonly 
 
 /** Stops and destroys every container under the site's LXC paths (hosts in parallel: 30 rootfs to delete). */
 async function cleanContainers(site: string): Promise<void> {
-  await Promise.all(HOSTS.map(async (h) => {
-    const p = join(site, h, "lxc");
-    for (const n of existsSync(p) ? readdirSync(p) : []) await run(["lxc-destroy", "-f", "-n", n, "-P", p], { allowFailure: true });
-  }));
+  await Promise.all(
+    HOSTS.map(async (h) => {
+      const p = join(site, h, "lxc");
+      for (const n of existsSync(p) ? readdirSync(p) : []) await run(["lxc-destroy", "-f", "-n", n, "-P", p], { allowFailure: true });
+    }),
+  );
 }
 
 /** Runs the benchmark and prints/records the figures against the targets. */
@@ -111,7 +150,10 @@ async function main(): Promise<void> {
     writeFileSync(inv, inventory({ site, bridge, prefix: `10.214.${net}` }));
     const first = await kiln(["deploy", A, "--inventory", inv], store);
     const swap = await kiln(["deploy", B, "--inventory", inv], store);
-    const journal = readFileSync(journalPathFor(inv), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { deploy: string; event: string; node: string; downtimeMs?: number });
+    const journal = readFileSync(journalPathFor(inv), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { deploy: string; event: string; node: string; downtimeMs?: number });
     const downtimes = journal.filter((l) => l.deploy === swap.doc.result?.deploy && l.event === "done").map((l) => ({ node: l.node, ms: l.downtimeMs ?? NaN }));
     const back = await kiln(["rollback", "--inventory", inv], store);
     const maxDown = Math.max(...downtimes.map((d) => d.ms));
@@ -128,15 +170,19 @@ async function main(): Promise<void> {
     };
     writeFileSync(join(out, "deploy.json"), `${JSON.stringify(report, null, 2)}\n`);
     const ok = (b: boolean): string => (b ? "ok" : "MISSED");
-    process.stdout.write([
-      `deploy bench: ${report.nodes} nodes on ${report.hosts} hosts (load ${loadavg().map((l) => l.toFixed(1)).join(" ")}, ${cpus().length} cpus)`,
-      `  first deploy (create all)   ${(first.ms / 1000).toFixed(1)} s`,
-      `  deploy (swap to new image)  ${(swap.ms / 1000).toFixed(1)} s   target ≤ ${TARGET.deployS} s   ${ok(report.met.deploy)}`,
-      `  downtime per node           max ${(maxDown / 1000).toFixed(2)} s, median ${((report.downtimeMs.median ?? NaN) / 1000).toFixed(2)} s   target ≤ ${TARGET.downtimeS} s   ${ok(report.met.downtime)}`,
-      `  rollback (flip)             ${(back.ms / 1000).toFixed(1)} s   target ≤ ${TARGET.rollbackS} s   ${ok(report.met.rollback)}`,
-      `  → ${join(out, "deploy.json")}`,
-      "",
-    ].join("\n"));
+    process.stdout.write(
+      [
+        `deploy bench: ${report.nodes} nodes on ${report.hosts} hosts (load ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(" ")}, ${cpus().length} cpus)`,
+        `  first deploy (create all)   ${(first.ms / 1000).toFixed(1)} s`,
+        `  deploy (swap to new image)  ${(swap.ms / 1000).toFixed(1)} s   target ≤ ${TARGET.deployS} s   ${ok(report.met.deploy)}`,
+        `  downtime per node           max ${(maxDown / 1000).toFixed(2)} s, median ${((report.downtimeMs.median ?? NaN) / 1000).toFixed(2)} s   target ≤ ${TARGET.downtimeS} s   ${ok(report.met.downtime)}`,
+        `  rollback (flip)             ${(back.ms / 1000).toFixed(1)} s   target ≤ ${TARGET.rollbackS} s   ${ok(report.met.rollback)}`,
+        `  → ${join(out, "deploy.json")}`,
+        "",
+      ].join("\n"),
+    );
   } finally {
     await cleanContainers(site);
     await run(["ip", "link", "del", bridge], { allowFailure: true });

@@ -25,7 +25,10 @@ async function main(): Promise<void> {
   for (const [name, s] of rows) console.log(`${name.padEnd(24)} ${s.toFixed(1).padStart(7)} s`);
   console.log(`${"total".padEnd(24)} ${r.totalSeconds.toFixed(1).padStart(7)} s  (target ≤ ${TARGET_S} s: ${r.totalSeconds <= TARGET_S ? "met" : "NOT met"})`);
   console.log(`load average before/after: ${before.toFixed(1)} / ${(loadavg()[0] ?? 0).toFixed(1)} on a 2-core machine`);
-  await writeFile(join(out, "nightly.json"), `${JSON.stringify({ ok: r.ok, totalSeconds: r.totalSeconds, stages: r.stages, bakeStages: r.bakeStages }, null, 2)}\n`);
+  await writeFile(
+    join(out, "nightly.json"),
+    `${JSON.stringify({ ok: r.ok, totalSeconds: r.totalSeconds, stages: r.stages, bakeStages: r.bakeStages }, null, 2)}\n`,
+  );
   if (!r.ok) process.exitCode = 1;
 }
 

@@ -61,14 +61,18 @@ function readReport(report: string): Measure {
 async function kilnPack(dir: string, store: string, report: string): Promise<{ m: Measure; id: string }> {
   rmSync(store, { recursive: true, force: true });
   const main = join(projectDir(), "dist", "src", "main.js");
-  const r = await run(timedArgv(report, [process.execPath, main, "pack", dir, "--name", "bench", "--version", "1.0.0", "--epoch", String(EPOCH), "--store", store, "--json"]));
+  const r = await run(
+    timedArgv(report, [process.execPath, main, "pack", dir, "--name", "bench", "--version", "1.0.0", "--epoch", String(EPOCH), "--store", store, "--json"]),
+  );
   return { m: readReport(report), id: (JSON.parse(r.stdout) as { image: string }).image };
 }
 
 /** tar | zstd with no shell: both spawned under time, tar's stdout piped into zstd's stdin here. */
 async function gnuTar(dir: string, out: string, reports: readonly [string, string]): Promise<Measure> {
   const t0 = performance.now();
-  const tar = spawnPiped(timedArgv(reports[0], ["tar", "--sort=name", "--numeric-owner", "--xattrs", `--mtime=@${EPOCH}`, "--clamp-mtime", "-C", dir, "-cf", "-", "."]));
+  const tar = spawnPiped(
+    timedArgv(reports[0], ["tar", "--sort=name", "--numeric-owner", "--xattrs", `--mtime=@${EPOCH}`, "--clamp-mtime", "-C", dir, "-cf", "-", "."]),
+  );
   const zstd = spawnPiped(timedArgv(reports[1], ["zstd", "-T0", "-q", "-3", "-c", "-"]), { stdoutFile: out });
   (tar.stdin as Writable).end();
   (tar.stdout as Readable).pipe(zstd.stdin as Writable);
@@ -111,9 +115,16 @@ async function main(): Promise<void> {
     const g = await gnuTar(rootfs, tarOut, reports);
     kiln.push(k.m);
     gnu.push(g);
-    process.stderr.write(`run ${i + 1}: kiln ${k.m.wall.toFixed(2)} s ${k.m.rssMiB.toFixed(0)} MiB cpu ${k.m.cpu.toFixed(2)} s, tar|zstd ${g.wall.toFixed(2)} s ${g.rssMiB.toFixed(0)} MiB cpu ${g.cpu.toFixed(2)} s; load ${loadavg()[0]?.toFixed(1)}\n`);
+    process.stderr.write(
+      `run ${i + 1}: kiln ${k.m.wall.toFixed(2)} s ${k.m.rssMiB.toFixed(0)} MiB cpu ${k.m.cpu.toFixed(2)} s, tar|zstd ${g.wall.toFixed(2)} s ${g.rssMiB.toFixed(0)} MiB cpu ${g.cpu.toFixed(2)} s; load ${loadavg()[0]?.toFixed(1)}\n`,
+    );
   }
-  const [kWall, gWall, kRss, gRss] = [median(kiln.map((r) => r.wall)), median(gnu.map((r) => r.wall)), median(kiln.map((r) => r.rssMiB)), median(gnu.map((r) => r.rssMiB))];
+  const [kWall, gWall, kRss, gRss] = [
+    median(kiln.map((r) => r.wall)),
+    median(gnu.map((r) => r.wall)),
+    median(kiln.map((r) => r.rssMiB)),
+    median(gnu.map((r) => r.rssMiB)),
+  ];
   const template = ids.size === 1 ? statSync(tarOut).size : NaN;
   const result = {
     rootfsMB: Math.round(mb),

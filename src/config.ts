@@ -44,7 +44,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, cwd = process.cwd(),
       fromFile = TOML.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
     } catch (e) {
       const err = e as { line?: number; message: string };
-      throw new UserError({ file: "kiln.toml", line: typeof err.line === "number" ? err.line + 1 : undefined, message: `not valid TOML: ${escapeControls((err.message.split("\n")[0] ?? "").slice(0, 200))}` });
+      throw new UserError({
+        file: "kiln.toml",
+        line: typeof err.line === "number" ? err.line + 1 : undefined,
+        message: `not valid TOML: ${escapeControls((err.message.split("\n")[0] ?? "").slice(0, 200))}`,
+      });
     }
     const problems = Object.entries(fromFile).flatMap(([k, v]) =>
       !KEYS.has(k)

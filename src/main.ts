@@ -8,7 +8,6 @@ import { kilnVersion } from "./version.js";
 import type { GlobalOptions } from "./cli/options.js";
 import { addTravelCommands } from "./cli/travel-commands.js";
 
-
 /** Parses a positive integer flag value, refusing anything else as bad input. */
 export function positiveInt(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got '${v}'`);
@@ -17,7 +16,10 @@ export function positiveInt(v: string): number {
 
 /** The boot test's hardware and firmware flags (`kiln vm`, `kiln nightly`), checked by the vm module's plan. */
 const BOOT_HW_OPTION = ["--boot-hw <hw>", "boot test disk + NIC: virtio, or ahci (AHCI + e1000, what the OVA maps to) (default: virtio)"] as const;
-const BOOT_FIRMWARE_OPTION = ["--boot-firmware <fw>", "boot test firmware: uefi (OVMF) or bios (SeaBIOS, the disk's syslinux fallback) (default: uefi)"] as const;
+const BOOT_FIRMWARE_OPTION = [
+  "--boot-firmware <fw>",
+  "boot test firmware: uefi (OVMF) or bios (SeaBIOS, the disk's syslinux fallback) (default: uefi)",
+] as const;
 
 /** Builds the whole command tree. `argv0` is "kiln" (or "bake" for the bake alias). */
 export function buildProgram(): Command {
@@ -154,7 +156,11 @@ export function buildProgram(): Command {
   addTravelCommands(program, all);
 
   // Deployer: verify a candidate, swap it onto the inventory's hosts by A/B slots, roll back, report.
-  const nodeList = (v: string): string[] => v.split(",").map((x) => x.trim()).filter(Boolean);
+  const nodeList = (v: string): string[] =>
+    v
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
   program
     .command("verify")
     .description("boot an image in a throwaway LXC container, wait for systemd and run its [verify] checks (exit 1 on failure)")
@@ -217,7 +223,9 @@ export function buildProgram(): Command {
 
   program
     .command("nightly")
-    .description("the nightly job: bake Toy-KAT offline → VM (qcow2, VMDK, OVA; boot test alongside) → tag → keep the last N → report; an unchanged image reuses the last tested night")
+    .description(
+      "the nightly job: bake Toy-KAT offline → VM (qcow2, VMDK, OVA; boot test alongside) → tag → keep the last N → report; an unchanged image reuses the last tested night",
+    )
     .option("-r, --recipe <file>", "recipe (default: recipes/toy-kat.toml in the project)")
     .option("--requirements <file>", "pinned requirements (default: the recipe's)")
     .addOption(new Option("--keep <n>", "nightly tags (and their images, unless tagged otherwise or deployed) to keep").argParser(positiveInt).default(7))

@@ -10,12 +10,17 @@ export type Conf = Record<string, string>;
 
 /** Percent-encodes what PVE encodes in descriptions. */
 export function encodeText(text: string): string {
-  return [...Buffer.from(text, "utf8")].map((b) => (b >= 0x20 && b <= 0x7e && b !== 0x25 && b !== 0x3a ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, "0")}`)).join("");
+  return [...Buffer.from(text, "utf8")]
+    .map((b) => (b >= 0x20 && b <= 0x7e && b !== 0x25 && b !== 0x3a ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, "0")}`))
+    .join("");
 }
 
 /** Reverses encodeText (URI unescaping of %XX, then UTF-8). */
 export function decodeText(text: string): string {
-  return Buffer.from(text.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8");
+  return Buffer.from(
+    text.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+    "latin1",
+  ).toString("utf8");
 }
 
 /** Parses a config file's main section (snapshots are not simulated). */
@@ -38,7 +43,10 @@ export function parseConf(text: string): Conf {
 
 /** Prints a config: description comments first, then keys sorted. */
 export function printConf(conf: Conf): string {
-  const lines = (conf.description ?? "").split("\n").filter((l, i, a) => l !== "" || i < a.length - 1).map((l) => `#${encodeText(l)}`);
+  const lines = (conf.description ?? "")
+    .split("\n")
+    .filter((l, i, a) => l !== "" || i < a.length - 1)
+    .map((l) => `#${encodeText(l)}`);
   for (const k of Object.keys(conf).sort()) if (k !== "description") lines.push(`${k}: ${conf[k]}`);
   return `${lines.join("\n")}\n`;
 }

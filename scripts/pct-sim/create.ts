@@ -53,7 +53,12 @@ function checkCreate(w: World, p: Params): { template: string; rootStorage: Stor
   const m = /^([a-z][a-z0-9\-_.]*[a-z0-9]):(\d+(\.\d+)?)$/i.exec(/^\d+(\.\d+)?$/.test(rootfs) ? `${defaultStorage}:${rootfs}` : rootfs);
   if (!m) throw die("pct-sim: only new root volumes (--rootfs <storage>:<size in GiB>) are simulated");
   const rs = storage(w, m[1] as string);
-  if (!rs.content.includes("rootdir")) throw paramError({ msg: "Parameter verification failed.", errors: { storage: `storage '${rs.id}' does not support container directories` }, usage: usageLine(CREATE) });
+  if (!rs.content.includes("rootdir"))
+    throw paramError({
+      msg: "Parameter verification failed.",
+      errors: { storage: `storage '${rs.id}' does not support container directories` },
+      usage: usageLine(CREATE),
+    });
   for (const [k, mp] of Object.entries(p.parsed)) {
     if (/^mp\d+$/.test(k) && !(mp.volume ?? "").startsWith("/")) throw die(`pct-sim: --${k}: only bind mounts of host directories are simulated`);
   }
@@ -79,7 +84,13 @@ function resolvConf(conf: Conf): string {
     search = /^search\s+(.*)$/m.exec(host)?.[1];
     ns = [...host.matchAll(/^nameserver\s+(\S+)/gm)].map((x) => x[1]).join(" ");
   }
-  const lines = [...(search ? [`search ${search.split(/[\s,;]+/).join(" ")}`] : []), ...(ns ?? "").split(/[\s,;]+/).filter(Boolean).map((n) => `nameserver ${n}`)];
+  const lines = [
+    ...(search ? [`search ${search.split(/[\s,;]+/).join(" ")}`] : []),
+    ...(ns ?? "")
+      .split(/[\s,;]+/)
+      .filter(Boolean)
+      .map((n) => `nameserver ${n}`),
+  ];
   return `${lines.join("\n")}\n`;
 }
 

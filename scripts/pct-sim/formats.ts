@@ -31,7 +31,8 @@ export const ipv4: Check = (v) => fmt(isIPv4(v), "value does not look like a val
 export const ipv6: Check = (v) => fmt(isIPv6(v), "value does not look like a valid IPv6 address");
 
 /** DNS name, labels of letters, digits and inner dashes (pve_verify_dns_name). */
-export const dnsName: Check = (v) => fmt(/^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)$/.test(v), "value does not look like a valid DNS name");
+export const dnsName: Check = (v) =>
+  fmt(/^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)$/.test(v), "value does not look like a valid DNS name");
 
 /** Mount point paths: no "/./", "/../", trailing "/." or "/..", leading "../" (verify_lxc_mp_string). */
 export const mpString: Check = (v) => fmt(!/\/\.\.?\//.test(v) && !/\/\.\.?$/.test(v) && !/^\.\.\//.test(v), `${v} contains illegal character sequences`);

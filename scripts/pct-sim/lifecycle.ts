@@ -58,7 +58,10 @@ export async function shutdown(w: World, argv: readonly string[]): Promise<void>
   checkLock(loadConf(w, vmid));
   if (!(await isRunning(w, vmid))) throw die(`CT ${vmid} not running`);
   const timeout = p.values.timeout ?? "60";
-  const r = await run(["lxc-stop", "-n", vmid, "-P", w.lxcpath, "--nokill", "--timeout", timeout], { allowFailure: true, timeoutMs: (Number(timeout) + 30) * 1000 });
+  const r = await run(["lxc-stop", "-n", vmid, "-P", w.lxcpath, "--nokill", "--timeout", timeout], {
+    allowFailure: true,
+    timeoutMs: (Number(timeout) + 30) * 1000,
+  });
   if (r.exitCode === 0 || !(await isRunning(w, vmid))) return;
   if (p.values.forceStop !== "1") throw die("container did not stop");
   await run(["lxc-stop", "-n", vmid, "-P", w.lxcpath, "--kill"]);

@@ -71,7 +71,12 @@ function netKeys(conf: Conf): string[] {
   if (!conf.net0) return [];
   const n = property(NET_FORMAT, conf.net0, "net0");
   if (!n.bridge) return [];
-  return ["lxc.net.0.type = veth", `lxc.net.0.link = ${n.bridge}`, `lxc.net.0.name = ${n.name ?? "eth0"}`, ...(n.hwaddr ? [`lxc.net.0.hwaddr = ${n.hwaddr.toLowerCase()}`] : [])];
+  return [
+    "lxc.net.0.type = veth",
+    `lxc.net.0.link = ${n.bridge}`,
+    `lxc.net.0.name = ${n.name ?? "eth0"}`,
+    ...(n.hwaddr ? [`lxc.net.0.hwaddr = ${n.hwaddr.toLowerCase()}`] : []),
+  ];
 }
 
 /** mpN bind mounts, parents before children, created in the CT when missing. */

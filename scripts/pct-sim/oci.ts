@@ -23,7 +23,8 @@ export async function isOciArchive(template: string): Promise<boolean> {
 /** Refuses an OCI archive on a node older than 9.1. */
 export function checkOciSupported(w: World, template: string): void {
   const manager = w.versions.get("pve-manager") ?? "0";
-  if (!versionAtLeast(manager, OCI_SINCE)) throw die(`pct-sim: '${template}' is an OCI image archive, which pct create reads only from Proxmox VE ${OCI_SINCE} (this node: pve-manager ${manager})`);
+  if (!versionAtLeast(manager, OCI_SINCE))
+    throw die(`pct-sim: '${template}' is an OCI image archive, which pct create reads only from Proxmox VE ${OCI_SINCE} (this node: pve-manager ${manager})`);
 }
 
 /** A JSON file's object, or die naming it. */
@@ -57,7 +58,14 @@ export async function extractOciArchive(template: string, root: string): Promise
     const layers = Array.isArray(manifest.layers) ? (manifest.layers as { mediaType?: unknown }[]) : [];
     if (layers.length !== 1) throw die(`OCI archive: the image has ${layers.length} layers, expected exactly one`);
     const type = layers[0]?.mediaType;
-    const ext = type === "application/vnd.oci.image.layer.v1.tar+gzip" ? "tar.gz" : type === "application/vnd.oci.image.layer.v1.tar+zstd" ? "tar.zst" : type === "application/vnd.oci.image.layer.v1.tar" ? "tar" : undefined;
+    const ext =
+      type === "application/vnd.oci.image.layer.v1.tar+gzip"
+        ? "tar.gz"
+        : type === "application/vnd.oci.image.layer.v1.tar+zstd"
+          ? "tar.zst"
+          : type === "application/vnd.oci.image.layer.v1.tar"
+            ? "tar"
+            : undefined;
     if (ext === undefined) throw die(`OCI archive: unsupported layer media type '${String(type)}'`);
     const layer = join(tmp, `layer.${ext}`);
     await rename(blob(tmp, layers[0]), layer);

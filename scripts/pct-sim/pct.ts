@@ -13,6 +13,8 @@ import { processIo, type Io } from "./io.js";
 import { DIE, PveError, die } from "./pve-error.js";
 import { world, type World } from "./world.js";
 
+/** A command: resolves to its exit code, or to nothing for 0. */
+// biome-ignore lint/suspicious/noConfusingVoidType: handlers that return nothing are the common case
 type Handler = (w: World, argv: readonly string[], io: Io) => Promise<void | number>;
 
 // Each command's module is loaded only when it runs: pct is started once per command, over SSH.
@@ -35,7 +37,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Handler>>> = {
 
 /** The short command list PVE::CLIHandler prints after "ERROR: …". */
 function usage(): string {
-  return `USAGE: pct <COMMAND> [ARGS] [OPTIONS]\n\n${Object.keys(COMMANDS).sort().map((c) => `       pct ${c}\n`).join("")}`;
+  return `USAGE: pct <COMMAND> [ARGS] [OPTIONS]\n\n${Object.keys(COMMANDS)
+    .sort()
+    .map((c) => `       pct ${c}\n`)
+    .join("")}`;
 }
 
 /** Fails like PVE::RPCEnvironment::setup_default_cli_env for a caller that is not root (pct and pvesm). */
@@ -44,7 +49,12 @@ export function needRoot(uid: number): void {
 }
 
 /** Runs one pct command line; returns the exit code (0, the exec'd command's code, or 255 for a die). */
-export async function pctMain(argv: readonly string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env, uid: number = process.geteuid?.() ?? 0): Promise<number> {
+export async function pctMain(
+  argv: readonly string[],
+  io: Io = processIo,
+  env: NodeJS.ProcessEnv = process.env,
+  uid: number = process.geteuid?.() ?? 0,
+): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     if (!cmd) throw new PveError(`ERROR: no command specified\n${usage()}`);

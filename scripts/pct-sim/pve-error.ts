@@ -17,7 +17,12 @@ export class PveError extends Error {
 }
 
 /** A parameter exception (HTTP 400): message, each key's error, then the command's usage line. */
-export function paramError(o: { readonly msg: string; readonly errors?: Readonly<Record<string, string>>; readonly usage: string; readonly warnings?: readonly string[] }): PveError {
+export function paramError(o: {
+  readonly msg: string;
+  readonly errors?: Readonly<Record<string, string>>;
+  readonly usage: string;
+  readonly warnings?: readonly string[];
+}): PveError {
   const keys = Object.keys(o.errors ?? {}).sort();
   const errors = keys.map((k) => `${k}: ${(o.errors as Record<string, string>)[k]}\n`).join("");
   // An error list is followed by a blank line before the usage (as pvecm/pct print it).

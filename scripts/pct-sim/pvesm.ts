@@ -9,7 +9,11 @@ import { DIE, PveError, die } from "./pve-error.js";
 import { parseVolume, world, type World } from "./world.js";
 
 const PATH_CMD = { prefix: "pvesm path", args: ["volume"], options: {} };
-const STATUS_CMD = { prefix: "pvesm status", args: [], options: { content: { type: "string" }, enabled: { type: "boolean" }, format: { type: "boolean" }, storage: { type: "string" }, target: { type: "string" } } } as const;
+const STATUS_CMD = {
+  prefix: "pvesm status",
+  args: [],
+  options: { content: { type: "string" }, enabled: { type: "boolean" }, format: { type: "boolean" }, storage: { type: "string" }, target: { type: "string" } },
+} as const;
 const USAGE = "USAGE: pvesm <COMMAND> [ARGS] [OPTIONS]\n\n       pvesm path <volume>\n       pvesm status  [OPTIONS]\n";
 
 /** `pvesm path <volume>` */
@@ -24,13 +28,19 @@ function path(w: World, rest: readonly string[], io: Io): void {
 function status(w: World, rest: readonly string[], io: Io): void {
   const { values } = getOptions(STATUS_CMD, rest);
   const rows = w.storages().filter((s) => values.content === undefined || s.content.includes(values.content));
-  const row = (c: readonly string[]) => `${(c[0] ?? "").padEnd(16)} ${(c[1] ?? "").padStart(8)} ${(c[2] ?? "").padStart(8)} ${(c[3] ?? "").padStart(15)} ${(c[4] ?? "").padStart(15)} ${(c[5] ?? "").padStart(15)} ${(c[6] ?? "").padStart(8)}\n`;
+  const row = (c: readonly string[]) =>
+    `${(c[0] ?? "").padEnd(16)} ${(c[1] ?? "").padStart(8)} ${(c[2] ?? "").padStart(8)} ${(c[3] ?? "").padStart(15)} ${(c[4] ?? "").padStart(15)} ${(c[5] ?? "").padStart(15)} ${(c[6] ?? "").padStart(8)}\n`;
   io.out(row(["Name", "Type", "Status", "Total", "Used", "Available", "%"]));
   for (const s of rows) io.out(row([s.id, s.type, "active", "0", "0", "0", "0.00%"]));
 }
 
 /** Runs one pvesm command line; returns the exit code. */
-export async function pvesmMain(argv: readonly string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env, uid: number = process.geteuid?.() ?? 0): Promise<number> {
+export async function pvesmMain(
+  argv: readonly string[],
+  io: Io = processIo,
+  env: NodeJS.ProcessEnv = process.env,
+  uid: number = process.geteuid?.() ?? 0,
+): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd !== "path" && cmd !== "status") throw new PveError(`ERROR: ${cmd ? `unknown command 'pvesm ${cmd}'` : "no command specified"}\n${USAGE}`);

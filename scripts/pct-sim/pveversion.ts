@@ -17,7 +17,14 @@ export async function pveversionMain(argv: readonly string[], io: Io = processIo
       return 0;
     }
     if (argv.length !== 1 || !["-v", "--verbose"].includes(argv[0] as string)) throw new PveError("USAGE: pveversion [--verbose]\n", 2);
-    for (const [k, v] of w.versions) io.out(k === "pve-manager" ? `${k}: ${v} (running version: ${v}/0000000000000000)\n` : k === "proxmox-ve" ? `${k}: ${v} (running kernel: ${release()})\n` : `${k}: ${v}\n`);
+    for (const [k, v] of w.versions)
+      io.out(
+        k === "pve-manager"
+          ? `${k}: ${v} (running version: ${v}/0000000000000000)\n`
+          : k === "proxmox-ve"
+            ? `${k}: ${v} (running kernel: ${release()})\n`
+            : `${k}: ${v}\n`,
+      );
     return 0;
   } catch (e) {
     io.err(e instanceof PveError ? e.message : `${(e as Error).message}\n`);

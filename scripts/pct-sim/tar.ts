@@ -14,10 +14,22 @@ function decompress(archive: string): string[] {
 /** tar argv that extracts `archive` into `rootfs` as pct does. */
 export function pctTarArgv(archive: string, rootfs: string): string[] {
   return [
-    "tar", "--extract", "--preserve-permissions", `--file=${archive}`, ...decompress(archive),
-    "--one-file-system", "--sparse", "--numeric-owner", "--acls", "--xattrs",
-    "--xattrs-include=user.*", "--xattrs-include=security.capability",
-    "--warning=no-file-ignored", "--warning=no-xattr-write",
-    `--directory=${rootfs}`, "--anchored", "--exclude=./dev/*",
+    "tar",
+    "--extract",
+    "--preserve-permissions",
+    `--file=${archive}`,
+    ...decompress(archive),
+    "--one-file-system",
+    "--sparse",
+    "--numeric-owner",
+    "--acls",
+    "--xattrs",
+    "--xattrs-include=user.*",
+    "--xattrs-include=security.capability",
+    "--warning=no-file-ignored",
+    "--warning=no-xattr-write",
+    `--directory=${rootfs}`,
+    "--anchored",
+    "--exclude=./dev/*",
   ];
 }

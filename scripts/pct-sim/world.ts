@@ -31,13 +31,19 @@ export interface World {
 }
 
 /** storage.cfg of a stock install (LVM-thin root disk): "local" holds no root volumes, "local-lvm" does. */
-const DEFAULT_STORAGE_CFG = "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n";
+const DEFAULT_STORAGE_CFG =
+  "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n";
 
 /** Storage types the simulator models: file storage, and block storages for container volumes. */
 const BLOCK_TYPES = ["lvmthin", "lvm", "zfspool"];
 
 /** Versions of a current Proxmox VE 9 node; PCT_SIM_VERSIONS="pve-container=5.0.8,…" plays another. */
-const DEFAULT_VERSIONS: Readonly<Record<string, string>> = { "proxmox-ve": "9.1.0", "pve-manager": "9.1.1", "pve-container": "6.0.18", "libpve-storage-perl": "9.1.0" };
+const DEFAULT_VERSIONS: Readonly<Record<string, string>> = {
+  "proxmox-ve": "9.1.0",
+  "pve-manager": "9.1.1",
+  "pve-container": "6.0.18",
+  "libpve-storage-perl": "9.1.0",
+};
 
 /** The simulated node's package versions. */
 function versionsOf(spec: string | undefined): Map<string, string> {
@@ -52,7 +58,7 @@ function versionsOf(spec: string | undefined): Map<string, string> {
 /** The world named by PCT_SIM_ROOT (required: the simulator never touches the real /etc/pve). */
 export function world(env: NodeJS.ProcessEnv = process.env): World {
   const root = env.PCT_SIM_ROOT;
-  if (!root || !root.startsWith("/")) throw die("pct-sim: set PCT_SIM_ROOT to the absolute directory that plays the Proxmox node's /");
+  if (!root?.startsWith("/")) throw die("pct-sim: set PCT_SIM_ROOT to the absolute directory that plays the Proxmox node's /");
   const at = (p: string) => join(root, p);
   return {
     root,
@@ -90,7 +96,8 @@ export function parseStorageCfg(text: string): Storage[] {
 export function storage(w: World, id: string): Storage {
   const s = w.storages().find((x) => x.id === id);
   if (!s) throw die(`storage '${id}' does not exist`);
-  if (s.type !== "dir" && !BLOCK_TYPES.includes(s.type)) throw die(`pct-sim: storage '${id}' is of type '${s.type}'; only dir, ${BLOCK_TYPES.join(", ")} storages are simulated`);
+  if (s.type !== "dir" && !BLOCK_TYPES.includes(s.type))
+    throw die(`pct-sim: storage '${id}' is of type '${s.type}'; only dir, ${BLOCK_TYPES.join(", ")} storages are simulated`);
   return s;
 }
 
@@ -125,7 +132,8 @@ export function parseVolume(w: World, volid: string): Volume | undefined {
   ];
   for (const [re, vtype, dir] of sub) {
     const x = re.exec(name);
-    if (x && (vtype !== "vztmpl" || templateNameRe(w).test(x[1] as string))) return { storage: s, vtype, name: x[1] as string, path: `${s.path}/${dir}/${x[1]}` };
+    if (x && (vtype !== "vztmpl" || templateNameRe(w).test(x[1] as string)))
+      return { storage: s, vtype, name: x[1] as string, path: `${s.path}/${dir}/${x[1]}` };
   }
   throw die(`unable to parse directory volume name '${name}'`);
 }

@@ -58,7 +58,16 @@ function zstdSink(c: { readonly level?: number; readonly threads?: number }, out
     () => undefined,
     (e: unknown) => {
       const r = e as { exitCode?: number; signal?: string; stderr?: unknown; code?: string };
-      return new ToolError(describeFailure(argv, { exitCode: r.exitCode, signal: r.signal, stderr: typeof r.stderr === "string" ? r.stderr : Buffer.isBuffer(r.stderr) || r.stderr instanceof Uint8Array ? Buffer.from(r.stderr).toString("utf8") : "", code: r.code }), { cause: e });
+      return new ToolError(
+        describeFailure(argv, {
+          exitCode: r.exitCode,
+          signal: r.signal,
+          stderr:
+            typeof r.stderr === "string" ? r.stderr : Buffer.isBuffer(r.stderr) || r.stderr instanceof Uint8Array ? Buffer.from(r.stderr).toString("utf8") : "",
+          code: r.code,
+        }),
+        { cause: e },
+      );
     },
   );
   return {
@@ -155,7 +164,9 @@ export function openDecompressor(kind: "zstd" | "gzip"): Decompressor {
     (e: unknown) => {
       if (stopped) return;
       const r = e as { exitCode?: number; signal?: string; stderr?: Uint8Array };
-      throw new ToolError(describeFailure(argv, { exitCode: r.exitCode, signal: r.signal, stderr: r.stderr ? Buffer.from(r.stderr).toString("utf8") : "" }), { cause: e });
+      throw new ToolError(describeFailure(argv, { exitCode: r.exitCode, signal: r.signal, stderr: r.stderr ? Buffer.from(r.stderr).toString("utf8") : "" }), {
+        cause: e,
+      });
     },
   );
   done.catch(() => undefined);

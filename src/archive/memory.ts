@@ -27,7 +27,10 @@ const DEFAULT_MODE: Readonly<Record<EntryType, number>> = { file: 0o644, dir: 0o
 
 /** Strips "./", leading and trailing "/" so "./etc/" and "etc" name the same node. */
 function normalize(path: string): string {
-  return path.replace(/^(\.\/)+/, "").replace(/^\/+/, "").replace(/\/+$/, "");
+  return path
+    .replace(/^(\.\/)+/, "")
+    .replace(/^\/+/, "")
+    .replace(/\/+$/, "");
 }
 
 /** Converts a node to a tree entry (contents as bytes alongside). */
@@ -68,7 +71,8 @@ function build(nodes: readonly MemoryNode[]): { root?: TreeEntry; entries: TreeE
   for (const [p, n] of byPath) {
     if (n.hardLinkTo === undefined) continue;
     const target = byPath.get(normalize(n.hardLinkTo));
-    if (!target || target.hardLinkTo !== undefined || target.type === "dir") problems.push({ key: p, message: `memory tree: hardLinkTo "${n.hardLinkTo}" must name a non-directory node that is not itself a link` });
+    if (!target || target.hardLinkTo !== undefined || target.type === "dir")
+      problems.push({ key: p, message: `memory tree: hardLinkTo "${n.hardLinkTo}" must name a non-directory node that is not itself a link` });
     const t = normalize(n.hardLinkTo);
     links.set(t, (links.get(t) ?? 1) + 1);
   }

@@ -58,7 +58,10 @@ function treeProblems(entries: readonly TreeEntry[]): Problem[] {
     }
     seen.add(e.path);
     if (e.type === "socket") {
-      problems.push({ file: e.path, message: "is a socket, which tar cannot archive: delete it from the tree before packing (its service recreates it at run time)" });
+      problems.push({
+        file: e.path,
+        message: "is a socket, which tar cannot archive: delete it from the tree before packing (its service recreates it at run time)",
+      });
     }
   }
   return problems;

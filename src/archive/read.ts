@@ -3,7 +3,7 @@
 // image id recomputed from the decompressed stream.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { pipeline, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { UserError } from "../errors.js";
@@ -16,7 +16,7 @@ export type TemplateCompression = "zstd" | "gzip" | "none";
 
 /** Detects the compression from the file's first bytes. */
 export async function detectCompression(file: string): Promise<TemplateCompression> {
-  let fh;
+  let fh: FileHandle;
   try {
     fh = await open(file, "r");
   } catch (e) {

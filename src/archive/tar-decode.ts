@@ -103,7 +103,8 @@ function formatOf(b: Buffer, at: string | TarAt): "posix" | "gnu" | "v7" {
   if (b.toString("latin1", 257, 263) === "ustar\0") return "posix";
   if (b.toString("latin1", 257, 265) === "ustar  \0") return "gnu";
   // Any other "ustar…" (e.g. "ustar 00"): GNU tar reads it as v7, bsdtar with the prefix.
-  if (b.toString("latin1", 257, 262) === "ustar") throw tarError(at, `header magic ${quoteInput(b.toString("latin1", 257, 265))} is neither POSIX nor GNU; tar implementations disagree on its name`);
+  if (b.toString("latin1", 257, 262) === "ustar")
+    throw tarError(at, `header magic ${quoteInput(b.toString("latin1", 257, 265))} is neither POSIX nor GNU; tar implementations disagree on its name`);
   return "v7";
 }
 

@@ -124,7 +124,14 @@ function paxRecords(h: TarHeader): Buffer[] {
 /** True when the header fits plain ustar (the usual case), so no pax header is written. */
 function fitsUstar(h: TarHeader): boolean {
   const noXattrs = h.xattrs === undefined || Object.keys(h.xattrs).length === 0;
-  return noXattrs && fits(h.name, 100) && (h.linkname === undefined || fits(h.linkname, 100)) && h.size <= octalMax(12) && h.uid <= octalMax(8) && h.gid <= octalMax(8);
+  return (
+    noXattrs &&
+    fits(h.name, 100) &&
+    (h.linkname === undefined || fits(h.linkname, 100)) &&
+    h.size <= octalMax(12) &&
+    h.uid <= octalMax(8) &&
+    h.gid <= octalMax(8)
+  );
 }
 
 const MAGIC = Buffer.from("ustar\u000000", "latin1");
@@ -171,7 +178,18 @@ function writeUstar(b: Buffer, off: number, h: UstarFields): void {
 
 /** The main ustar block's fields for an entry. */
 function mainFields(h: TarHeader): UstarFields {
-  return { name: h.name, typeflag: TYPEFLAG[h.type], mode: h.mode & 0o7777, uid: h.uid, gid: h.gid, size: h.size, mtime: h.mtime, linkname: h.linkname ?? "", devMajor: h.devMajor ?? 0, devMinor: h.devMinor ?? 0 };
+  return {
+    name: h.name,
+    typeflag: TYPEFLAG[h.type],
+    mode: h.mode & 0o7777,
+    uid: h.uid,
+    gid: h.gid,
+    size: h.size,
+    mtime: h.mtime,
+    linkname: h.linkname ?? "",
+    devMajor: h.devMajor ?? 0,
+    devMinor: h.devMinor ?? 0,
+  };
 }
 
 /**
@@ -197,7 +215,18 @@ export function encodeHeader(h: TarHeader): Buffer {
   const out = Buffer.alloc(mainAt + BLOCK);
   // The pax header's own name only matters to readers that do not know pax: GNU tar's pattern.
   const base = h.name.replace(/\/$/, "").split("/").pop() ?? "";
-  writeUstar(out, 0, { name: `./PaxHeaders/${base}`, typeflag: 0x78 /* 'x' */, mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: h.mtime, linkname: "", devMajor: 0, devMinor: 0 });
+  writeUstar(out, 0, {
+    name: `./PaxHeaders/${base}`,
+    typeflag: 0x78 /* 'x' */,
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: data.length,
+    mtime: h.mtime,
+    linkname: "",
+    devMajor: 0,
+    devMinor: 0,
+  });
   data.copy(out, BLOCK);
   writeUstar(out, mainAt, mainFields(h));
   return out;

@@ -2,7 +2,19 @@
 // whose bodies can be read or skipped. Ours rather than tar-stream's extract because that decodes
 // pax values as UTF-8 text, losing binary xattrs (security.capability), and ignores pax uid/gid/mtime.
 import { BLOCK, padding } from "./tar-format.js";
-import { MAX_COMPONENT_BYTES, MAX_LONGNAME_BYTES, MAX_PATH_BYTES, MAX_PAX_BYTES, decodeHeader, decodeName, isZeroBlock, parsePax, tarError, type RawHeader, type TarAt } from "./tar-decode.js";
+import {
+  MAX_COMPONENT_BYTES,
+  MAX_LONGNAME_BYTES,
+  MAX_PATH_BYTES,
+  MAX_PAX_BYTES,
+  decodeHeader,
+  decodeName,
+  isZeroBlock,
+  parsePax,
+  tarError,
+  type RawHeader,
+  type TarAt,
+} from "./tar-decode.js";
 import type { EntryType } from "./types.js";
 import { quoteInput } from "../util/quote.js";
 
@@ -32,7 +44,16 @@ export interface TemplateBody extends AsyncIterable<Buffer> {
   bytes(): Promise<Buffer>;
 }
 
-const TYPES: Readonly<Record<string, EntryType | "hardlink">> = { "0": "file", "7": "file", "1": "hardlink", "2": "symlink", "3": "char", "4": "block", "5": "dir", "6": "fifo" };
+const TYPES: Readonly<Record<string, EntryType | "hardlink">> = {
+  "0": "file",
+  "7": "file",
+  "1": "hardlink",
+  "2": "symlink",
+  "3": "char",
+  "4": "block",
+  "5": "dir",
+  "6": "fifo",
+};
 
 /** Normalises a stored name to a tree path. */
 export function treePath(name: string): string {
@@ -152,14 +173,16 @@ function toEntry(h: RawHeader, ext: Extensions, global: Map<string, Buffer>, at:
     return v === undefined ? fallback : paxNumber(v, k, at);
   };
   if (ext.longName !== undefined && pax.has("path")) throw tarError(at, "both a GNU long name and a pax path: tar implementations disagree on which wins");
-  if (ext.longLink !== undefined && pax.has("linkpath")) throw tarError(at, "both a GNU long link and a pax linkpath: tar implementations disagree on which wins");
+  if (ext.longLink !== undefined && pax.has("linkpath"))
+    throw tarError(at, "both a GNU long link and a pax linkpath: tar implementations disagree on which wins");
   const name = text("path") ?? ext.longName ?? h.name;
   checkPath(name, "name", at);
   const flag = String.fromCharCode(h.typeflag);
   const type = TYPES[flag];
   if (!type) throw tarError(at, `${quoteInput(name)}: unsupported tar entry type ${quoteInput(flag)}`);
   const size = num("size", h.size);
-  if (type !== "file" && size !== 0) throw tarError(at, `${quoteInput(name)}: a ${type} with ${size} bytes of data; tar implementations disagree on skipping it`);
+  if (type !== "file" && size !== 0)
+    throw tarError(at, `${quoteInput(name)}: a ${type} with ${size} bytes of data; tar implementations disagree on skipping it`);
   const xattrs: Record<string, Buffer> = {};
   for (const [k, v] of pax) if (k.startsWith("SCHILY.xattr.")) xattrs[k.slice("SCHILY.xattr.".length)] = v;
   const link = text("linkpath") ?? ext.longLink ?? h.linkname;

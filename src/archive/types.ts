@@ -52,7 +52,10 @@ export interface FileSource {
   readSync?(path: string, target: Uint8Array, position: number): number;
 }
 
-export type Compression = { readonly kind: "zstd"; readonly level?: number; readonly threads?: number } | { readonly kind: "gzip"; readonly level?: number } | { readonly kind: "none" };
+export type Compression =
+  | { readonly kind: "zstd"; readonly level?: number; readonly threads?: number }
+  | { readonly kind: "gzip"; readonly level?: number }
+  | { readonly kind: "none" };
 
 export interface PackOptions {
   /** Clamp every mtime to at most this (SOURCE_DATE_EPOCH). */

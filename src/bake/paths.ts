@@ -2,7 +2,7 @@
 // Recipe destinations are absolute image paths ("/opt/kat"); on the build host they live under the
 // rootfs directory. A symlinked parent (e.g. /opt -> /elsewhere) could redirect a write outside the
 // tree, so every existing parent must be a real directory.
-import { lstatSync, mkdirSync } from "node:fs";
+import { lstatSync, mkdirSync, type Stats } from "node:fs";
 import { join, posix } from "node:path";
 import { UserError } from "../errors.js";
 
@@ -16,13 +16,14 @@ export function inRoot(root: string, imagePath: string, what = "path"): string {
   let cur = root;
   for (const p of parts.slice(0, -1)) {
     cur = join(cur, p);
-    let st;
+    let st: Stats;
     try {
       st = lstatSync(cur);
     } catch {
       return join(root, ...parts); // the rest does not exist yet: nothing to follow
     }
-    if (st.isSymbolicLink()) throw new UserError(`${what} '${imagePath}': parent '${cur.slice(root.length)}' is a symlink in the image; refusing to write through it`);
+    if (st.isSymbolicLink())
+      throw new UserError(`${what} '${imagePath}': parent '${cur.slice(root.length)}' is a symlink in the image; refusing to write through it`);
     if (!st.isDirectory()) throw new UserError(`${what} '${imagePath}': parent '${cur.slice(root.length)}' is not a directory in the image`);
   }
   return join(root, ...parts);
@@ -40,7 +41,10 @@ export function ensureParents(root: string, imagePath: string, what = "path"): s
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const st = lstatSync(cur);
-      if (!st.isDirectory()) throw new UserError(`${what} '${imagePath}': parent '${cur.slice(root.length)}' is ${st.isSymbolicLink() ? "a symlink" : "not a directory"} in the image`);
+      if (!st.isDirectory())
+        throw new UserError(
+          `${what} '${imagePath}': parent '${cur.slice(root.length)}' is ${st.isSymbolicLink() ? "a symlink" : "not a directory"} in the image`,
+        );
     }
   }
   return host;

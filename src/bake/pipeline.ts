@@ -80,9 +80,21 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   // Every file the bake and its tools create gets its mode from this, not from the caller's umask.
   const callerUmask = process.umask(0o022);
   const work = await cacheTemp(o.cache, "bake");
-  const ctx: BakeContext = { recipe: o.recipe, lock: pre.lock, cache: o.cache, store: o.store, root: join(work, "rootfs"), work, epoch: pre.lock.sourceDateEpoch };
+  const ctx: BakeContext = {
+    recipe: o.recipe,
+    lock: pre.lock,
+    cache: o.cache,
+    store: o.store,
+    root: join(work, "rootfs"),
+    work,
+    epoch: pre.lock.sourceDateEpoch,
+  };
   const stages: { name: string; seconds: number }[] = [];
-  const stage = <T>(name: string, fn: () => Promise<T>): Promise<T> => timed(() => step(`bake › ${name}`, () => inStep(name, fn)), (seconds) => stages.push({ name, seconds }));
+  const stage = <T>(name: string, fn: () => Promise<T>): Promise<T> =>
+    timed(
+      () => step(`bake › ${name}`, () => inStep(name, fn)),
+      (seconds) => stages.push({ name, seconds }),
+    );
   try {
     const debs = await stage("bootstrap", () => bootstrap(ctx));
     await stage("checkouts", () => placeCheckouts(ctx));

@@ -21,7 +21,10 @@ export interface Preflighted {
 }
 
 /** Checks pins and the lock (cheap: no artifact is read); throws one UserError naming every problem. */
-export async function readInputs(o: { readonly recipe: Recipe; readonly requirements?: string }): Promise<Preflighted & { readonly requirements?: Requirements }> {
+export async function readInputs(o: {
+  readonly recipe: Recipe;
+  readonly requirements?: string;
+}): Promise<Preflighted & { readonly requirements?: Requirements }> {
   const { recipe } = o;
   const reqFile = requirementsFileOf(recipe, o.requirements);
   if (reqFile && !existsSync(reqFile)) throw new UserError(problemIn(recipe, "python.requirements", `${displayPath(reqFile)} does not exist`));
@@ -30,7 +33,10 @@ export async function readInputs(o: { readonly recipe: Recipe; readonly requirem
   const pinProblems = venvPinProblems(recipe, requirements);
   if (pinProblems.length) throw new UserError(pinProblems);
   const lockFile = lockPathFor(recipe.path);
-  if (!existsSync(lockFile)) throw new UserError(`no lock for ${displayPath(recipe.path)} (expected ${displayPath(lockFile)})`, { hint: "run kiln lock first: it resolves every artifact, downloads it into the cache and writes the lock" });
+  if (!existsSync(lockFile))
+    throw new UserError(`no lock for ${displayPath(recipe.path)} (expected ${displayPath(lockFile)})`, {
+      hint: "run kiln lock first: it resolves every artifact, downloads it into the cache and writes the lock",
+    });
   const lock = await readLock(lockFile);
   const recipeSha256 = recipeDigest(recipe);
   assertFresh(lock, { recipeSha256, requirementsSha256: requirements?.sha256 ?? null, lockFile: displayPath(lockFile) });

@@ -27,7 +27,11 @@ export async function checkReproducible(o: BakeOptions): Promise<Reproducibility
     if (second.image === first.image) return { reproducible: true, first, second: second.image, differences: [] };
     const [a, b] = await Promise.all([readManifest(o.store, first.image), readManifest(otherStore, second.image)]);
     const d = diffImages({ a, b, aFiles: await readIndex(o.store, first.image), bFiles: await readIndex(otherStore, second.image) });
-    const differences = [...d.files.added.map((p) => `+ ${p}`), ...d.files.removed.map((p) => `- ${p}`), ...d.files.changed.map((c) => `~ ${c.path} (${c.fields.join(", ")})`)];
+    const differences = [
+      ...d.files.added.map((p) => `+ ${p}`),
+      ...d.files.removed.map((p) => `- ${p}`),
+      ...d.files.changed.map((c) => `~ ${c.path} (${c.fields.join(", ")})`),
+    ];
     return { reproducible: false, first, second: second.image, differences };
   } finally {
     process.umask(umask);

@@ -40,7 +40,13 @@ export async function collectFacts(file: string, tar?: AsyncIterable<Buffer>): P
   const heads = new Map<string, Buffer>();
   const contents = new Map<string, Buffer>();
   for await (const { entry, body } of tar ? parseTar(tar, file) : readTemplate(file)) {
-    const fact: FactEntry = { name: entry.name, path: normalizeName(entry.name), type: factType(entry.type), size: entry.size, ...(entry.linkTarget !== undefined ? { linkTarget: entry.linkTarget } : {}) };
+    const fact: FactEntry = {
+      name: entry.name,
+      path: normalizeName(entry.name),
+      type: factType(entry.type),
+      size: entry.size,
+      ...(entry.linkTarget !== undefined ? { linkTarget: entry.linkTarget } : {}),
+    };
     members.push(fact);
     if (fact.path !== "") byPath.set(fact.path, fact);
     // A later member replaces an earlier one on extraction: its contents no longer exist.

@@ -21,8 +21,17 @@ export async function bake(opts: BakeCliOptions): Promise<void> {
   const o = { recipe, requirements: config.requirements, store: config.store, cache: config.cache, force: opts.force };
   if (opts.checkReproducible) {
     const r = await checkReproducible(o);
-    emit(opts.json, { reproducible: r.reproducible, image: r.first.image, second: r.second, differences: r.differences, template: r.first.template, manifest: r.first.manifest }, (x) =>
-      x.reproducible ? `reproducible: both bakes gave ${x.image}` : `NOT reproducible: ${x.image} ≠ ${x.second}\n${x.differences.join("\n")}`,
+    emit(
+      opts.json,
+      {
+        reproducible: r.reproducible,
+        image: r.first.image,
+        second: r.second,
+        differences: r.differences,
+        template: r.first.template,
+        manifest: r.first.manifest,
+      },
+      (x) => (x.reproducible ? `reproducible: both bakes gave ${x.image}` : `NOT reproducible: ${x.image} ≠ ${x.second}\n${x.differences.join("\n")}`),
     );
     if (!r.reproducible) throw new CheckFailed(`the two bakes differ in ${r.differences.length} path(s)`);
     return;

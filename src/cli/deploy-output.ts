@@ -24,14 +24,21 @@ export function humanResult(r: DeployReport): string {
     n.downtimeMs === undefined ? "-" : `${(n.downtimeMs / 1000).toFixed(1)}s`,
     n.message ?? "",
   ]);
-  const counts = ["done", "unchanged", "reverted", "failed", "skipped"].map((s) => [s, r.result?.nodes.filter((n) => n.status === s).length ?? 0] as const).filter(([, c]) => c > 0);
-  return [`\n${table(["NODE", "RESULT", "RUNNING", "SLOT", "DOWNTIME", "NOTE"], rows)}`, `${r.mode} ${r.result.deploy}: ${counts.map(([s, c]) => `${c} ${s}`).join(", ")} in ${(r.result.ms / 1000).toFixed(1)}s`].join("\n");
+  const counts = ["done", "unchanged", "reverted", "failed", "skipped"]
+    .map((s) => [s, r.result?.nodes.filter((n) => n.status === s).length ?? 0] as const)
+    .filter(([, c]) => c > 0);
+  return [
+    `\n${table(["NODE", "RESULT", "RUNNING", "SLOT", "DOWNTIME", "NOTE"], rows)}`,
+    `${r.mode} ${r.result.deploy}: ${counts.map(([s, c]) => `${c} ${s}`).join(", ")} in ${(r.result.ms / 1000).toFixed(1)}s`,
+  ].join("\n");
 }
 
 /** Exit 1 when a node did not end on its target. */
 export function failIfNotOk(r: DeployReport): void {
   if (r.result && !r.result.ok) {
     const bad = r.result.nodes.filter((n) => n.status !== "done" && n.status !== "unchanged");
-    throw new CheckFailed(`${r.mode} did not complete on ${bad.length} node${bad.length === 1 ? "" : "s"}: ${bad.map((n) => `${n.node} (${n.status})`).join(", ")}; kiln status shows what runs, kiln history what happened`);
+    throw new CheckFailed(
+      `${r.mode} did not complete on ${bad.length} node${bad.length === 1 ? "" : "s"}: ${bad.map((n) => `${n.node} (${n.status})`).join(", ")}; kiln status shows what runs, kiln history what happened`,
+    );
   }
 }

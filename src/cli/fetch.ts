@@ -16,7 +16,8 @@ export async function fetch(opts: FetchCliOptions): Promise<void> {
   const r = await fetchLocked({ recipe, requirements: config.requirements, cache: config.cache, findLinks: config.findLinks, indexUrl: config.indexUrl });
   emit(opts.json, { ...r, lock: displayPath(r.lock) }, (x: FetchLockedResult) => {
     const d = x.downloaded;
-    const got = d.debs + d.wheels + d.checkouts === 0 ? "all cached, nothing downloaded" : `downloaded ${d.debs} debs, ${d.wheels} wheels, ${d.checkouts} checkouts`;
+    const got =
+      d.debs + d.wheels + d.checkouts === 0 ? "all cached, nothing downloaded" : `downloaded ${d.debs} debs, ${d.wheels} wheels, ${d.checkouts} checkouts`;
     return `${x.lock}: ${x.debs} debs, ${x.wheels} wheels, ${x.checkouts} checkouts; ${got}`;
   });
 }

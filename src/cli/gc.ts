@@ -8,8 +8,14 @@ import { emit } from "./output.js";
 /** What gc did (or would do), for a person. */
 function human(r: GcResult): string {
   const verb = r.dryRun ? "would remove" : "removed";
-  const lines = [...r.removed.map((id) => `${verb} ${id}`), ...r.temps.map((t) => `${verb} stale temp ${t}`), ...r.inputs.map((p) => `${verb} dangling inputs entry ${p}`)];
-  lines.push(`${r.kept.length} kept (${r.kept.filter((k) => k.why === "tagged").length} tagged, ${r.kept.filter((k) => k.why === "pinned").length} pinned), ${r.removed.length} ${verb}`);
+  const lines = [
+    ...r.removed.map((id) => `${verb} ${id}`),
+    ...r.temps.map((t) => `${verb} stale temp ${t}`),
+    ...r.inputs.map((p) => `${verb} dangling inputs entry ${p}`),
+  ];
+  lines.push(
+    `${r.kept.length} kept (${r.kept.filter((k) => k.why === "tagged").length} tagged, ${r.kept.filter((k) => k.why === "pinned").length} pinned), ${r.removed.length} ${verb}`,
+  );
   return lines.join("\n");
 }
 

@@ -16,7 +16,21 @@ function human(h: { readonly journal: string; readonly entries: readonly Journal
   if (h.entries.length === 0) return `no deploys yet (${h.journal} is empty or absent)`;
   return table(
     ["TIME", "DEPLOY", "NODE", "EVENT", "IMAGE", "SLOTS", "NOTE"],
-    h.entries.map((e) => [e.time, e.deploy, e.node, e.event, shortId(e.image), slots(e), [e.downtimeMs === undefined ? "" : `downtime ${(e.downtimeMs / 1000).toFixed(1)}s`, e.event === "begin" && e.previous ? `from ${shortId(e.previous)}` : "", e.message ?? ""].filter(Boolean).join("; ")]),
+    h.entries.map((e) => [
+      e.time,
+      e.deploy,
+      e.node,
+      e.event,
+      shortId(e.image),
+      slots(e),
+      [
+        e.downtimeMs === undefined ? "" : `downtime ${(e.downtimeMs / 1000).toFixed(1)}s`,
+        e.event === "begin" && e.previous ? `from ${shortId(e.previous)}` : "",
+        e.message ?? "",
+      ]
+        .filter(Boolean)
+        .join("; "),
+    ]),
   );
 }
 

@@ -10,7 +10,12 @@ import { emit } from "./output.js";
 
 /** What a person reads. */
 export function human(r: ImportResult): string {
-  return r.images.map((i) => `${i.existed ? "had" : "imported"} ${i.id} (${i.name} ${i.version}${i.recompressed ? ", re-compressed to zstd" : ""}, ${i.attestations} attestations${i.tags.length ? `, tags ${i.tags.join(", ")}` : ""})${i.tagsKept.length ? `; kept this store's tags ${i.tagsKept.join(", ")} (they name other images)` : ""}`).join("\n");
+  return r.images
+    .map(
+      (i) =>
+        `${i.existed ? "had" : "imported"} ${i.id} (${i.name} ${i.version}${i.recompressed ? ", re-compressed to zstd" : ""}, ${i.attestations} attestations${i.tags.length ? `, tags ${i.tags.join(", ")}` : ""})${i.tagsKept.length ? `; kept this store's tags ${i.tagsKept.join(", ")} (they name other images)` : ""}`,
+    )
+    .join("\n");
 }
 
 /** The --trust policy of import or pull (undefined without --trust); bad principals are refused, nothing imported. */
@@ -18,12 +23,16 @@ export function trustPolicy(o: { readonly trust?: string; readonly principal?: s
   const principals = o.principal ?? [];
   const bad = principals.flatMap((p) => (principalProblem(p) ? [{ key: "--principal", message: principalProblem(p) as string }] : []));
   if (bad.length) throw new UserError(bad, { hint: "nothing was imported" });
-  if (o.trust === undefined && principals.length) throw new UserError({ key: "--principal", message: "goes with --trust ALLOWED_SIGNERS: name the file the principals are listed in" });
+  if (o.trust === undefined && principals.length)
+    throw new UserError({ key: "--principal", message: "goes with --trust ALLOWED_SIGNERS: name the file the principals are listed in" });
   return o.trust === undefined ? undefined : { allowedSigners: resolve(o.trust), principals };
 }
 
 /** Verifies and imports a bundle. */
-export async function importBundle(bundle: string, o: GlobalOptions & { readonly trust?: string; readonly principal?: string[]; readonly json?: boolean }): Promise<void> {
+export async function importBundle(
+  bundle: string,
+  o: GlobalOptions & { readonly trust?: string; readonly principal?: string[]; readonly json?: boolean },
+): Promise<void> {
   const { store } = loadConfig({ store: o.store, cache: o.cache });
   emit(o.json, await run(store, bundle, { trust: trustPolicy(o) }), human);
 }

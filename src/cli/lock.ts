@@ -24,7 +24,15 @@ export function renderRelock(r: RelockResult): string {
 /** Runs kiln lock; with --check a lock that would change sets exit code 1. */
 export async function lock(opts: LockCliOptions): Promise<void> {
   const { config, recipe } = await loadProject(opts);
-  const r = await relock({ recipe, requirements: config.requirements, cache: config.cache, findLinks: config.findLinks, indexUrl: config.indexUrl, update: opts.update, check: opts.check });
+  const r = await relock({
+    recipe,
+    requirements: config.requirements,
+    cache: config.cache,
+    findLinks: config.findLinks,
+    indexUrl: config.indexUrl,
+    update: opts.update,
+    check: opts.check,
+  });
   emit(opts.json, { ...r, lock: displayPath(r.lock) }, renderRelock);
   if (opts.check && r.changed) process.exitCode = 1;
 }

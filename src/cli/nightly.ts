@@ -24,8 +24,11 @@ export interface NightlyCliOptions {
 
 /** The report for a person: result, stages, where the HTML is. */
 function human(r: NightlyReport & { readonly html: string }): string {
-  const head = r.ok ? `nightly ${r.night}: ok, ${r.image} tagged ${r.tag}${r.reusedFrom ? ` (unchanged since ${r.reusedFrom}: disks and boot result reused)` : ""}` : `nightly ${r.night}: FAILED at ${r.failedStage}: ${r.error}`;
-  const stage = (s: NightlyStage): string => `  ${s.ok ? "✓" : "✗"} ${s.name} ${s.seconds.toFixed(1)}s${s.reused ? ` (reused ${s.reused})` : ""}${s.log ? ` (log ${s.log})` : ""}`;
+  const head = r.ok
+    ? `nightly ${r.night}: ok, ${r.image} tagged ${r.tag}${r.reusedFrom ? ` (unchanged since ${r.reusedFrom}: disks and boot result reused)` : ""}`
+    : `nightly ${r.night}: FAILED at ${r.failedStage}: ${r.error}`;
+  const stage = (s: NightlyStage): string =>
+    `  ${s.ok ? "✓" : "✗"} ${s.name} ${s.seconds.toFixed(1)}s${s.reused ? ` (reused ${s.reused})` : ""}${s.log ? ` (log ${s.log})` : ""}`;
   return [head, ...r.stages.map(stage), `report: ${r.html}`].join("\n");
 }
 
@@ -37,7 +40,18 @@ export async function nightly(o: NightlyCliOptions): Promise<void> {
   // The nightly builds the all-in-one Toy-KAT VM unless told otherwise (not kiln.toml's default recipe).
   const recipe = await loadRecipe(o.recipe ? resolve(o.recipe) : resolve(config.root, "recipes/toy-kat.toml"));
   const out = o.out ? resolve(o.out) : resolve(config.root, ".kiln/nightly");
-  const r = await runNightly({ recipe, requirements: config.requirements, store: config.store, cache: config.cache, out, keep: o.keep, bootTimeoutSec: o.bootTimeout, force: o.force, bootHw: boot.hw, bootFirmware: boot.firmware });
+  const r = await runNightly({
+    recipe,
+    requirements: config.requirements,
+    store: config.store,
+    cache: config.cache,
+    out,
+    keep: o.keep,
+    bootTimeoutSec: o.bootTimeout,
+    force: o.force,
+    bootHw: boot.hw,
+    bootFirmware: boot.firmware,
+  });
   const html = resolve(out, r.night, "report.html");
   // For a CI job that archives them: every file of the night, absolute.
   const files = Object.fromEntries(Object.entries(r.files ?? {}).map(([k, f]) => [k, resolve(out, r.night, f)]));

@@ -11,5 +11,9 @@ export async function pull(src: string, o: RegistryOptions & { readonly trust?: 
   const { store } = loadConfig({ store: o.store, cache: o.cache });
   const ref = parseRegistryRef(src, "REGISTRY/REPO");
   const trust = trustPolicy(o);
-  emit(o.json, await run(store, ref, { ...clientOptions(o), ...(trust ? { trust } : {}) }), (r: PullResult) => `${imported(r)}\nfrom ${r.ref} (manifest ${r.manifest}, ${r.referrers} referrers)`);
+  emit(
+    o.json,
+    await run(store, ref, { ...clientOptions(o), ...(trust ? { trust } : {}) }),
+    (r: PullResult) => `${imported(r)}\nfrom ${r.ref} (manifest ${r.manifest}, ${r.referrers} referrers)`,
+  );
 }

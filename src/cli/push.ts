@@ -28,7 +28,8 @@ function human(r: PushResult): string {
 /** Pushes a stored image to a registry. */
 export async function push(ref: string, dest: string, o: RegistryOptions & { readonly compression?: string }): Promise<void> {
   const { store } = loadConfig({ store: o.store, cache: o.cache });
-  if (o.compression !== undefined && o.compression !== "gzip" && o.compression !== "zstd") throw new UserError({ key: "--compression", message: `${quoteInput(o.compression)} is not one of gzip, zstd` });
+  if (o.compression !== undefined && o.compression !== "gzip" && o.compression !== "zstd")
+    throw new UserError({ key: "--compression", message: `${quoteInput(o.compression)} is not one of gzip, zstd` });
   const target = parseRegistryRef(dest, "REGISTRY/REPO");
   emit(o.json, await run(store, ref, target, { ...clientOptions(o), compression: o.compression as LayerCompression | undefined }), human);
 }

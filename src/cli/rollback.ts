@@ -16,7 +16,10 @@ export interface RollbackOptions extends GlobalOptions {
 /** Returns each node to the image it ran before (a flip when its stopped slot holds it), or to --to REF. */
 export async function rollback(o: RollbackOptions): Promise<void> {
   const { store } = loadConfig({ store: o.store, cache: o.cache });
-  const report = await runDeploy({ mode: "rollback", inventory: o.inventory, store, to: o.to, nodes: o.nodes, dryRun: o.dryRun }, { onPlan: o.json ? undefined : printPlan });
+  const report = await runDeploy(
+    { mode: "rollback", inventory: o.inventory, store, to: o.to, nodes: o.nodes, dryRun: o.dryRun },
+    { onPlan: o.json ? undefined : printPlan },
+  );
   emit(o.json, report, humanResult);
   failIfNotOk(report);
 }

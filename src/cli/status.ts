@@ -9,7 +9,15 @@ import { table } from "../util/format.js";
 /** One row per node, then any unfinished deploy with its fix. */
 function human(r: StatusReport): string {
   const label = (id: string | undefined, tags: readonly string[]) => imageLabel(id, new Map(id ? [[id, tags]] : []));
-  const rows = r.nodes.map((n) => [n.node, n.host, n.state, n.slot === undefined ? "-" : String(n.slot), label(n.image, n.tags), n.health ?? "-", n.standby ? `${n.standby.slot}: ${imageLabel(n.standby.image)}` : "-"]);
+  const rows = r.nodes.map((n) => [
+    n.node,
+    n.host,
+    n.state,
+    n.slot === undefined ? "-" : String(n.slot),
+    label(n.image, n.tags),
+    n.health ?? "-",
+    n.standby ? `${n.standby.slot}: ${imageLabel(n.standby.image)}` : "-",
+  ]);
   const notes = r.nodes.flatMap((n) => [n.unfinished, n.error].filter(Boolean).map((x) => `${n.node}: ${x}`));
   return [table(["NODE", "HOST", "STATE", "SLOT", "IMAGE", "HEALTH", "STANDBY"], rows), ...notes].join("\n");
 }

@@ -86,7 +86,13 @@ export async function validate(opts: ValidateOptions): Promise<void> {
 async function checkRequirements(recipe: Recipe | undefined, explicit: string | undefined, problems: Problem[]): Promise<Requirements | undefined> {
   const file = recipe ? requirementsFileOf(recipe, explicit) : explicit;
   if (recipe && !recipe.python && explicit) {
-    problems.push(problemIn(recipe, "python", `requirements ${displayPath(explicit)} were given (--requirements, KILN_REQUIREMENTS or kiln.toml) but the recipe has no [python] venv to install them into`));
+    problems.push(
+      problemIn(
+        recipe,
+        "python",
+        `requirements ${displayPath(explicit)} were given (--requirements, KILN_REQUIREMENTS or kiln.toml) but the recipe has no [python] venv to install them into`,
+      ),
+    );
     return undefined;
   }
   if (recipe?.python && !file) {

@@ -9,7 +9,10 @@ import { describeVerdicts, requireSigned } from "../trust/verify.js";
 import { emit } from "./output.js";
 
 /** Verifies REF's signatures against the allowed_signers file. */
-export async function verifySignature(ref: string, o: GlobalOptions & { readonly allowedSigners: string; readonly principal?: readonly string[]; readonly json?: boolean }): Promise<void> {
+export async function verifySignature(
+  ref: string,
+  o: GlobalOptions & { readonly allowedSigners: string; readonly principal?: readonly string[]; readonly json?: boolean },
+): Promise<void> {
   const principals = o.principal ?? [];
   const bad = principals.flatMap((p) => principalProblem(p) ?? []);
   if (bad.length) throw new UserError(bad.map((message) => ({ key: "--principal", message })));

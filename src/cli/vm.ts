@@ -25,7 +25,11 @@ function human(r: VmResult): string {
   const lines = r.outputs.map((o) => `${o.format.padEnd(5)} ${o.path} (${Math.ceil(o.size / 1048576)} MiB${o.reproducible ? ", reproducible" : ""})`);
   if (r.bootTest) {
     const b = r.bootTest;
-    lines.push(b.ok ? `boot test: ok in ${b.seconds}s (${b.accel}, ${b.hw}, ${b.firmware}); serial log ${b.log}` : `boot test: FAILED at '${b.stage}' after ${b.seconds}s: ${b.error ?? "?"}; serial log ${b.log}`);
+    lines.push(
+      b.ok
+        ? `boot test: ok in ${b.seconds}s (${b.accel}, ${b.hw}, ${b.firmware}); serial log ${b.log}`
+        : `boot test: FAILED at '${b.stage}' after ${b.seconds}s: ${b.error ?? "?"}; serial log ${b.log}`,
+    );
   }
   return lines.join("\n");
 }

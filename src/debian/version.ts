@@ -10,9 +10,7 @@ export interface DebVersion {
 }
 
 /** The outcome of parsing: dpkg refuses "error"s everywhere and "warning"s in control files (but compares them). */
-export type DebVersionParse =
-  | { readonly ok: true; readonly version: DebVersion; readonly warning?: string }
-  | { readonly ok: false; readonly error: string };
+export type DebVersionParse = { readonly ok: true; readonly version: DebVersion; readonly warning?: string } | { readonly ok: false; readonly error: string };
 
 const INT_MAX = 2147483647;
 

@@ -61,8 +61,10 @@ interface Progress {
 export async function applyNode(ctx: NodeContext, p: NodePlan): Promise<NodeOutcome> {
   const base = { node: p.node, host: p.host, image: p.target, previous: p.previous };
   const nothing = p.actions.every((a) => a.kind === "none");
-  if (nothing && !ctx.settleUnchanged) return { ...base, status: "unchanged", slot: p.toSlot, message: p.actions[0]?.kind === "none" ? p.actions[0].reason : undefined };
-  const j = (event: JournalEntry["event"], extra: Partial<JournalEntry> = {}) => ctx.journal({ deploy: ctx.deploy, node: p.node, image: p.target, event, ...extra });
+  if (nothing && !ctx.settleUnchanged)
+    return { ...base, status: "unchanged", slot: p.toSlot, message: p.actions[0]?.kind === "none" ? p.actions[0].reason : undefined };
+  const j = (event: JournalEntry["event"], extra: Partial<JournalEntry> = {}) =>
+    ctx.journal({ deploy: ctx.deploy, node: p.node, image: p.target, event, ...extra });
   await j("begin", { previous: p.previous, fromSlot: p.fromSlot, toSlot: p.toSlot });
   const progress: Progress = { createFailed: false, stoppedOld: false, startedNew: false };
   let gate: GateResult | undefined;
@@ -89,7 +91,14 @@ export async function applyNode(ctx: NodeContext, p: NodePlan): Promise<NodeOutc
         await ctx.driver.start(a.vmid);
         await j("started-new", { toSlot: a.vmid });
       } else {
-        gate = await healthGate({ driver: ctx.driver, vmid: a.vmid, verify: ctx.verify(p.target) ?? DEFAULT_VERIFY, stopOnFailure: true, pollMs: ctx.pollMs, now: ctx.now });
+        gate = await healthGate({
+          driver: ctx.driver,
+          vmid: a.vmid,
+          verify: ctx.verify(p.target) ?? DEFAULT_VERIFY,
+          stopOnFailure: true,
+          pollMs: ctx.pollMs,
+          now: ctx.now,
+        });
         if (!gate.ok) throw new GateFailed(gate);
         await j("healthy", { toSlot: a.vmid });
       }
@@ -112,7 +121,13 @@ export class JournalBroken extends Error {}
  * slot was stopped it still runs (only a half-made slot is removed); after, the new slot is stopped and
  * the old one started. A run that was itself going back (p.revert) is left for `kiln deploy --resume`.
  */
-async function recover(ctx: NodeContext, p: NodePlan, progress: Progress, e: unknown, j: (event: JournalEntry["event"], extra?: Partial<JournalEntry>) => Promise<unknown>): Promise<NodeOutcome> {
+async function recover(
+  ctx: NodeContext,
+  p: NodePlan,
+  progress: Progress,
+  e: unknown,
+  j: (event: JournalEntry["event"], extra?: Partial<JournalEntry>) => Promise<unknown>,
+): Promise<NodeOutcome> {
   const gate = e instanceof GateFailed ? e.gate : undefined;
   const message = (e as Error).message;
   const base = { node: p.node, host: p.host, image: p.target, previous: p.previous, gate };
@@ -148,7 +163,8 @@ async function recover(ctx: NodeContext, p: NodePlan, progress: Progress, e: unk
 
 /** Takes a node that finished its swap back to its old slot (all-or-nothing after another node failed). */
 export async function undoNode(ctx: NodeContext, p: NodePlan, why: string): Promise<NodeOutcome> {
-  const j = (event: JournalEntry["event"], extra: Partial<JournalEntry> = {}) => ctx.journal({ deploy: ctx.deploy, node: p.node, image: p.target, event, ...extra });
+  const j = (event: JournalEntry["event"], extra: Partial<JournalEntry> = {}) =>
+    ctx.journal({ deploy: ctx.deploy, node: p.node, image: p.target, event, ...extra });
   const base = { node: p.node, host: p.host, image: p.target, previous: p.previous };
   await j("failed", { message: why });
   try {

@@ -50,7 +50,10 @@ export interface ApplyResult {
 
 /** A new deploy id: UTC time to the second plus 6 random hex digits (sortable, unique enough). */
 export function newDeployId(d = new Date()): string {
-  return `${d.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
+  return `${d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
 }
 
 /** Applies the plan and reports each node. Throws only if the journal cannot be written. */
@@ -76,7 +79,8 @@ export async function apply(o: ApplyOptions): Promise<ApplyResult> {
       driver,
       template: (image) => ensureOnce({ templates, host: p.host, driver, info: imageInfo(o.images, image) }),
       verify: (image) => o.images.get(image)?.verify ?? null,
-      journal: (e) => o.journal.append(e).catch((err: unknown) => Promise.reject(new JournalBroken(`cannot write the journal: ${(err as Error).message}`, { cause: err }))),
+      journal: (e) =>
+        o.journal.append(e).catch((err: unknown) => Promise.reject(new JournalBroken(`cannot write the journal: ${(err as Error).message}`, { cause: err }))),
       settleUnchanged: kind === "resume",
       now,
       pollMs: o.pollMs,
@@ -90,7 +94,8 @@ export async function apply(o: ApplyOptions): Promise<ApplyResult> {
   const settledAll = await Promise.allSettled(
     o.plan.nodes.map((p) =>
       limit(p)(async (): Promise<NodeOutcome> => {
-        if (o.allOrNothing && failedNode !== undefined) return { node: p.node, host: p.host, image: p.target, status: "skipped", message: `not started: node ${failedNode} failed (--all-or-nothing)` };
+        if (o.allOrNothing && failedNode !== undefined)
+          return { node: p.node, host: p.host, image: p.target, status: "skipped", message: `not started: node ${failedNode} failed (--all-or-nothing)` };
         const r = await applyNode(ctxFor(p), p);
         if (r.status === "reverted" || r.status === "failed") failedNode ??= p.node;
         return r;
@@ -127,7 +132,12 @@ function imageInfo(images: ReadonlyMap<string, ImageInfo>, image: string): Image
 }
 
 /** ensureTemplate once per host and image, however many of the host's nodes need it. */
-function ensureOnce(o: { readonly templates: Map<string, Promise<void>>; readonly host: string; readonly driver: HostDriver; readonly info: ImageInfo }): Promise<void> {
+function ensureOnce(o: {
+  readonly templates: Map<string, Promise<void>>;
+  readonly host: string;
+  readonly driver: HostDriver;
+  readonly info: ImageInfo;
+}): Promise<void> {
   const key = `${o.host}\0${o.info.image}`;
   let p = o.templates.get(key);
   if (!p) {

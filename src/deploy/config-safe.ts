@@ -8,6 +8,9 @@ import { escapeControls, firstControl, quoteInput } from "../util/quote.js";
 /** Returns `v`; throws InternalError when it holds a control (or bidi) character. */
 export function noControls(what: string, v: string): string {
   const c = firstControl(v);
-  if (c !== undefined) throw new InternalError(`refusing to write ${what} ${quoteInput(v)}: it contains the control character ${escapeControls(c)}, which the inventory checks should have refused`);
+  if (c !== undefined)
+    throw new InternalError(
+      `refusing to write ${what} ${quoteInput(v)}: it contains the control character ${escapeControls(c)}, which the inventory checks should have refused`,
+    );
   return v;
 }

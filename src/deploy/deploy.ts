@@ -73,17 +73,28 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps = {}): Prom
     hosts = await (deps.connect ?? connectHosts)(inventory, [...new Set(nodes.map((n) => n.host))]);
     const observed = await observeNodes({ nodes, drivers: hosts.drivers });
     const input: PlanInput = { inventory, observed, journal, nodes: req.nodes };
-    const make = (): SwapPlan => (req.mode === "deploy" ? plan({ ...input, image: image as string }) : req.mode === "resume" ? planResume(input) : planRollback({ ...input, to }));
+    const make = (): SwapPlan =>
+      req.mode === "deploy" ? plan({ ...input, image: image as string }) : req.mode === "resume" ? planResume(input) : planRollback({ ...input, to });
     // Plan once, ask the hosts which of its targets they have, then finish that plan (uploads, disk sizes).
     const draft = make();
     const images = await imageInfos(req.store, targetsOf(draft), verified);
     const templates = await observeTemplates({ hosts: [...hosts.drivers.keys()], drivers: hosts.drivers, templates: [...images.values()] });
-    const swap = withHostFacts(draft, { inventory, templates, sizes: new Map([...images].flatMap(([id, m]) => (m.unpackedBytes === undefined ? [] : [[id, m.unpackedBytes] as const]))) });
+    const swap = withHostFacts(draft, {
+      inventory,
+      templates,
+      sizes: new Map([...images].flatMap(([id, m]) => (m.unpackedBytes === undefined ? [] : [[id, m.unpackedBytes] as const]))),
+    });
     // [trust] for every image a slot is recreated from (rollback without --to), before anything changes.
     await checkTrust({ store: req.store, inventory, verified, trusted }, recreated(swap));
     const tags = await tagsById(req.store);
     deps.onPlan?.(swap, tags);
-    const report = { mode: req.mode, inventory: inventory.path, dryRun: req.dryRun === true, plan: swap, tags: Object.fromEntries([...tags].filter(([id]) => swap.nodes.some((n) => n.target === id || n.running === id))) };
+    const report = {
+      mode: req.mode,
+      inventory: inventory.path,
+      dryRun: req.dryRun === true,
+      plan: swap,
+      tags: Object.fromEntries([...tags].filter(([id]) => swap.nodes.some((n) => n.target === id || n.running === id))),
+    };
     if (req.dryRun || swap.nodes.length === 0) return report;
     needTemplates(swap, images);
     // What each host must offer (bridge, storage, tools, free slot ids), all problems at once, before any change.
@@ -105,7 +116,10 @@ function recreated(swap: SwapPlan): string[] {
 }
 
 /** With an inventory [trust] section: each image must be signed by every required principal (CheckFailed otherwise). */
-async function checkTrust(o: { readonly store: string; readonly inventory: Inventory; readonly verified: Map<string, Verified>; readonly trusted: Set<string> }, ids: readonly string[]): Promise<void> {
+async function checkTrust(
+  o: { readonly store: string; readonly inventory: Inventory; readonly verified: Map<string, Verified>; readonly trusted: Set<string> },
+  ids: readonly string[],
+): Promise<void> {
   const trust = o.inventory.trust;
   if (!trust) return;
   for (const id of ids) {
@@ -125,7 +139,9 @@ function required<T>(v: T | undefined, what: string): T {
 
 /** Every image a plan takes a node to. */
 function targetsOf(swap: SwapPlan): string[] {
-  return [...new Set(swap.nodes.filter((n) => n.actions.some((a) => a.kind !== "none") || swap.kind === "resume").map((n) => n.target))].filter((t) => t !== "");
+  return [...new Set(swap.nodes.filter((n) => n.actions.some((a) => a.kind !== "none") || swap.kind === "resume").map((n) => n.target))].filter(
+    (t) => t !== "",
+  );
 }
 
 /** Template file, digest and [verify] of each target the store has (one it lacks may still be a flip). */
@@ -152,17 +168,39 @@ function needTemplates(swap: SwapPlan, images: ReadonlyMap<string, ImageInfo>): 
 }
 
 /** Opens the journal, applies, closes the journal. */
-async function applyWithJournal(o: { readonly inventory: Inventory; readonly swap: SwapPlan; readonly images: ReadonlyMap<string, ImageInfo>; readonly drivers: Hosts["drivers"]; readonly allOrNothing?: boolean; readonly deps: DeployDeps }): Promise<ApplyResult> {
+async function applyWithJournal(o: {
+  readonly inventory: Inventory;
+  readonly swap: SwapPlan;
+  readonly images: ReadonlyMap<string, ImageInfo>;
+  readonly drivers: Hosts["drivers"];
+  readonly allOrNothing?: boolean;
+  readonly deps: DeployDeps;
+}): Promise<ApplyResult> {
   const writer = await JournalWriter.open(journalPathFor(o.inventory.path));
   try {
-    return await apply({ plan: o.swap, inventory: o.inventory, drivers: o.drivers, images: o.images, journal: writer, allOrNothing: o.allOrNothing, pollMs: o.deps.pollMs, log: o.deps.log ?? info });
+    return await apply({
+      plan: o.swap,
+      inventory: o.inventory,
+      drivers: o.drivers,
+      images: o.images,
+      journal: writer,
+      allOrNothing: o.allOrNothing,
+      pollMs: o.deps.pollMs,
+      log: o.deps.log ?? info,
+    });
   } finally {
     await writer.close();
   }
 }
 
 /** Re-reads the slots and pins what they hold (the whole inventory's set, or added to it for --nodes). */
-async function pinAfter(o: { readonly store: string; readonly inventory: Inventory; readonly nodes: readonly NodeInventory[]; readonly all: boolean; readonly hosts: Hosts }): Promise<void> {
+async function pinAfter(o: {
+  readonly store: string;
+  readonly inventory: Inventory;
+  readonly nodes: readonly NodeInventory[];
+  readonly all: boolean;
+  readonly hosts: Hosts;
+}): Promise<void> {
   const observed = await observeNodes({ nodes: o.nodes, drivers: o.hosts.drivers });
   const journal: readonly JournalEntry[] = await readJournal(journalPathFor(o.inventory.path));
   const now = pinnedImages({ observed, journal });

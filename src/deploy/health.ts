@@ -53,7 +53,15 @@ export async function healthGate(o: GateOptions): Promise<GateResult> {
   const t0 = now();
   const deadline = t0 + o.verify.timeout * 1000;
   const left = () => Math.max(1, deadline - now());
-  const fail = (systemd: string, message: string, extra: Partial<GateResult> = {}): GateResult => ({ ok: false, systemd, failedUnits: [], checks: [], message, ms: now() - t0, ...extra });
+  const fail = (systemd: string, message: string, extra: Partial<GateResult> = {}): GateResult => ({
+    ok: false,
+    systemd,
+    failedUnits: [],
+    checks: [],
+    message,
+    ms: now() - t0,
+    ...extra,
+  });
 
   const systemd = await waitForSystemd(o, left, () => now() < deadline);
   if (!FINAL.has(systemd)) return fail(systemd, `systemd did not finish booting within ${o.verify.timeout}s (last state: ${systemd})`);
@@ -61,7 +69,12 @@ export async function healthGate(o: GateOptions): Promise<GateResult> {
   if (systemd === "degraded") {
     failedUnits = await listFailed(o, left());
     const bad = failedUnits.filter((u) => !o.verify.allowDegraded.includes(u));
-    if (bad.length || failedUnits.length === 0) return fail(systemd, `systemd is degraded: failed unit${bad.length === 1 ? "" : "s"} ${bad.join(", ") || "(could not list them)"} (not in [verify].allow_degraded)`, { failedUnits });
+    if (bad.length || failedUnits.length === 0)
+      return fail(
+        systemd,
+        `systemd is degraded: failed unit${bad.length === 1 ? "" : "s"} ${bad.join(", ") || "(could not list them)"} (not in [verify].allow_degraded)`,
+        { failedUnits },
+      );
   } else if (systemd !== "running") return fail(systemd, `systemd is ${systemd}, not running`);
 
   const checks: CheckResult[] = [];
@@ -76,7 +89,15 @@ export async function healthGate(o: GateOptions): Promise<GateResult> {
     if (!c.ok && o.stopOnFailure) break;
   }
   const failed = checks.filter((c) => !c.ok);
-  if (failed.length) return { ok: false, systemd, failedUnits, checks, message: `${failed.length} verify command${failed.length === 1 ? "" : "s"} failed: ${failed.map((c) => `${c.argv.join(" ")} (exit ${c.exitCode})`).join("; ")}`, ms: now() - t0 };
+  if (failed.length)
+    return {
+      ok: false,
+      systemd,
+      failedUnits,
+      checks,
+      message: `${failed.length} verify command${failed.length === 1 ? "" : "s"} failed: ${failed.map((c) => `${c.argv.join(" ")} (exit ${c.exitCode})`).join("; ")}`,
+      ms: now() - t0,
+    };
   return { ok: true, systemd, failedUnits, checks, ms: now() - t0 };
 }
 

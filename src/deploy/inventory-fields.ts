@@ -111,7 +111,13 @@ function checkValue(f: InvField, v: unknown, path: string, out: KeyProblem[]): F
  * Reads `table` (at key path `path`) against `spec`: every field checked, required ones demanded, defaults
  * filled, keys neither in the spec nor in `extra` refused. Returns the values keyed by property name.
  */
-export function readFields(o: { readonly table: Record<string, unknown>; readonly spec: InvTable; readonly path: string; readonly extra?: readonly string[]; readonly out: KeyProblem[] }): Fields {
+export function readFields(o: {
+  readonly table: Record<string, unknown>;
+  readonly spec: InvTable;
+  readonly path: string;
+  readonly extra?: readonly string[];
+  readonly out: KeyProblem[];
+}): Fields {
   const { table, spec, path, out } = o;
   const known = [...spec.fields.map((f) => f.key), ...(o.extra ?? [])];
   const values: Record<string, Fields[string]> = {};

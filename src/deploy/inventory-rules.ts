@@ -22,7 +22,8 @@ export function networkProblems(net: { readonly ip?: string; readonly gateway?: 
     if (host) out.push({ key: `${path}.ip`, message: `${net.ip} ${host}` });
   }
   if (net.gateway !== undefined) {
-    if (net.ip === "dhcp") out.push({ key: `${path}.gateway`, message: 'is not allowed with ip = "dhcp" (DHCP supplies the route); remove it or give a static ip' });
+    if (net.ip === "dhcp")
+      out.push({ key: `${path}.gateway`, message: 'is not allowed with ip = "dhcp" (DHCP supplies the route); remove it or give a static ip' });
     else if (cidr && typeof cidr !== "string") {
       const g = gatewayProblem(net.gateway, cidr);
       if (g) out.push({ key: `${path}.gateway`, message: g });
@@ -45,7 +46,11 @@ function overlaps(a: string, b: string): boolean {
 }
 
 /** Reports a value that must be unique across the inventory, at every repeat after the first. */
-function unique<T>(o: { readonly items: readonly { readonly value: T | undefined; readonly key: string; readonly owner: string }[]; readonly norm: (v: T) => string; readonly what: string }): KeyProblem[] {
+function unique<T>(o: {
+  readonly items: readonly { readonly value: T | undefined; readonly key: string; readonly owner: string }[];
+  readonly norm: (v: T) => string;
+  readonly what: string;
+}): KeyProblem[] {
   const seen = new Map<string, string>();
   const out: KeyProblem[] = [];
   for (const it of o.items) {
@@ -68,7 +73,11 @@ function slotClashes(nodes: readonly NodeDraft[]): KeyProblem[] {
     byHost.set(n.host, used);
     n.slots.forEach((id, i) => {
       const other = used.get(id);
-      if (other !== undefined) out.push({ key: `nodes.${n.name}.slots[${i}]`, message: `container id ${id} on host ${n.host} is already a slot of node ${other}; give each node two ids of its own` });
+      if (other !== undefined)
+        out.push({
+          key: `nodes.${n.name}.slots[${i}]`,
+          message: `container id ${id} on host ${n.host} is already a slot of node ${other}; give each node two ids of its own`,
+        });
       else used.set(id, n.name);
     });
   }
@@ -86,13 +95,19 @@ function mountProblems(nodes: readonly NodeDraft[]): KeyProblem[] {
       const key = `nodes.${n.name}.mount[${i}]`;
       const earlier = ms.slice(0, i);
       const inside = earlier.findIndex((e) => e !== undefined && overlaps(e.path, m.path));
-      if (inside >= 0) out.push({ key: `${key}.path`, message: `${m.path} overlaps mount[${inside}].path ${earlier[inside]?.path}; mount points of one node must not nest` });
+      if (inside >= 0)
+        out.push({ key: `${key}.path`, message: `${m.path} overlaps mount[${inside}].path ${earlier[inside]?.path}; mount points of one node must not nest` });
       const hostSide = earlier.findIndex((e) => e !== undefined && overlaps(e.host, m.host));
-      if (hostSide >= 0) out.push({ key: `${key}.host`, message: `${m.host} overlaps mount[${hostSide}].host ${earlier[hostSide]?.host}; mount each host directory once` });
+      if (hostSide >= 0)
+        out.push({ key: `${key}.host`, message: `${m.host} overlaps mount[${hostSide}].host ${earlier[hostSide]?.host}; mount each host directory once` });
       if (!n.host) return;
       const others = writable.get(n.host) ?? [];
       const clash = others.find((o) => o.node !== n.name && overlaps(o.path, m.host));
-      if (clash && !m.readOnly) out.push({ key: `${key}.host`, message: `${m.host} on host ${n.host} is also mounted by node ${clash.node}; a writable data directory belongs to one node (set read_only = true to share it)` });
+      if (clash && !m.readOnly)
+        out.push({
+          key: `${key}.host`,
+          message: `${m.host} on host ${n.host} is also mounted by node ${clash.node}; a writable data directory belongs to one node (set read_only = true to share it)`,
+        });
       if (!m.readOnly) writable.set(n.host, [...others, { node: n.name, path: m.host }]);
     });
   }
@@ -106,14 +121,27 @@ export function crossCheck(inv: { readonly hosts: readonly Draft<HostInventory>[
   for (const n of inv.nodes) {
     if (n.host !== undefined && !hostNames.includes(n.host)) {
       const near = closest(n.host, hostNames);
-      out.push({ key: `nodes.${n.name}.host`, message: `no host ${quoteInput(n.host)} in this inventory${near ? ` (did you mean "${near}"?)` : ""}; hosts are: ${hostNames.join(", ") || "none"}` });
+      out.push({
+        key: `nodes.${n.name}.host`,
+        message: `no host ${quoteInput(n.host)} in this inventory${near ? ` (did you mean "${near}"?)` : ""}; hosts are: ${hostNames.join(", ") || "none"}`,
+      });
     }
   }
   out.push(...slotClashes(inv.nodes));
-  out.push(...unique({ items: inv.nodes.map((n) => ({ value: n.hostname, key: `nodes.${n.name}.hostname`, owner: n.name })), norm: (h: string) => h.toLowerCase(), what: "hostname" }));
-  out.push(...unique({ items: inv.nodes.map((n) => ({ value: n.network?.mac, key: `nodes.${n.name}.network.mac`, owner: n.name })), norm: normalizeMac, what: "MAC" }));
+  out.push(
+    ...unique({
+      items: inv.nodes.map((n) => ({ value: n.hostname, key: `nodes.${n.name}.hostname`, owner: n.name })),
+      norm: (h: string) => h.toLowerCase(),
+      what: "hostname",
+    }),
+  );
+  out.push(
+    ...unique({ items: inv.nodes.map((n) => ({ value: n.network?.mac, key: `nodes.${n.name}.network.mac`, owner: n.name })), norm: normalizeMac, what: "MAC" }),
+  );
   const staticIp = (n: NodeDraft) => (n.network && n.network.ip !== "dhcp" ? n.network.ip : undefined);
-  out.push(...unique({ items: inv.nodes.map((n) => ({ value: staticIp(n), key: `nodes.${n.name}.network.ip`, owner: n.name })), norm: addrKey, what: "address" }));
+  out.push(
+    ...unique({ items: inv.nodes.map((n) => ({ value: staticIp(n), key: `nodes.${n.name}.network.ip`, owner: n.name })), norm: addrKey, what: "address" }),
+  );
   out.push(...mountProblems(inv.nodes));
   return out;
 }

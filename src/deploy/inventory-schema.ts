@@ -62,7 +62,9 @@ export function configPathProblem(s: string): string | undefined {
   const p = absPathProblem(s);
   if (p) return p;
   const bad = /[^A-Za-z0-9/._+@-]/.exec(s)?.[0];
-  return bad === undefined ? undefined : `may only hold letters, digits and '/', '.', '_', '-', '+', '@' (it goes into LXC and pct config lines, where ${quoteInput(bad)} is not plain text), got ${quoteInput(s)}`;
+  return bad === undefined
+    ? undefined
+    : `may only hold letters, digits and '/', '.', '_', '-', '+', '@' (it goes into LXC and pct config lines, where ${quoteInput(bad)} is not plain text), got ${quoteInput(s)}`;
 }
 
 /** Checks an SSH target `[user@]host` or `local`; a leading '-' would be read by ssh as an option. */
@@ -82,44 +84,92 @@ function knownHostsProblem(s: string): string | undefined {
   const bad = s
     .split("\n")
     .filter((l) => l.trim() !== "")
-    .find((l) => !/^(?:@(?:cert-authority|revoked)\s+)?\S+\s+(?:ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+)\s+[A-Za-z0-9+/]+=*(?:\s.*)?$/.test(l.trim()));
-  if (bad !== undefined || s.trim() === "") return `must be an absolute path to a known_hosts file or known_hosts lines "HOST KEYTYPE BASE64" (ssh-keyscan prints them); could not read ${quoteInput(bad ?? s)}`;
+    .find(
+      (l) => !/^(?:@(?:cert-authority|revoked)\s+)?\S+\s+(?:ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+)\s+[A-Za-z0-9+/]+=*(?:\s.*)?$/.test(l.trim()),
+    );
+  if (bad !== undefined || s.trim() === "")
+    return `must be an absolute path to a known_hosts file or known_hosts lines "HOST KEYTYPE BASE64" (ssh-keyscan prints them); could not read ${quoteInput(bad ?? s)}`;
   return undefined;
 }
 
 /** Checks a Proxmox storage id (pvesm's format). */
 function storageIdProblem(s: string): string | undefined {
-  return /^[a-z][a-z0-9._-]*[a-z0-9]$|^[a-z]$/.test(s) ? undefined : `must be a Proxmox storage id such as "local" (lowercase letters, digits, '-', '_', '.'), got ${quoteInput(s)}`;
+  return /^[a-z][a-z0-9._-]*[a-z0-9]$|^[a-z]$/.test(s)
+    ? undefined
+    : `must be a Proxmox storage id such as "local" (lowercase letters, digits, '-', '_', '.'), got ${quoteInput(s)}`;
 }
 
 /** Checks a Linux bridge name (at most 15 bytes, no '/' or spaces). */
 function bridgeProblem(s: string): string | undefined {
-  return /^[A-Za-z0-9_.-]{1,15}$/.test(s) && s !== "." && s !== ".." ? undefined : `must be a network bridge name of 1..15 letters, digits, '_', '.', '-' (e.g. "vmbr0"), got ${quoteInput(s)}`;
+  return /^[A-Za-z0-9_.-]{1,15}$/.test(s) && s !== "." && s !== ".."
+    ? undefined
+    : `must be a network bridge name of 1..15 letters, digits, '_', '.', '-' (e.g. "vmbr0"), got ${quoteInput(s)}`;
 }
 
 export const HOST_TABLE: InvTable = {
   header: "[hosts.<name>]",
   description: "A machine that runs node containers, reached locally or over OpenSSH.",
   fields: [
-    { key: "address", kind: "string", required: true, check: addressProblem, description: '`"local"` (kiln runs the commands itself) or an SSH target `[user@]host`.' },
-    { key: "port", kind: "int", min: 1, max: 65535, description: "SSH port (default 22). Not allowed with `address = \"local\"`." },
-    { key: "driver", kind: "enum", required: true, values: ["lxc", "proxmox"], description: "`lxc`: plain LXC (lxc-create/start/stop/attach/destroy); `proxmox`: `pct` and `pvesm` on a Proxmox VE host." },
+    {
+      key: "address",
+      kind: "string",
+      required: true,
+      check: addressProblem,
+      description: '`"local"` (kiln runs the commands itself) or an SSH target `[user@]host`.',
+    },
+    { key: "port", kind: "int", min: 1, max: 65535, description: 'SSH port (default 22). Not allowed with `address = "local"`.' },
+    {
+      key: "driver",
+      kind: "enum",
+      required: true,
+      values: ["lxc", "proxmox"],
+      description: "`lxc`: plain LXC (lxc-create/start/stop/attach/destroy); `proxmox`: `pct` and `pvesm` on a Proxmox VE host.",
+    },
     {
       key: "storage",
       kind: "string",
-      description: 'lxc: the LXC path (lxc.lxcpath) containers live in, default `"/var/lib/lxc"`; proxmox: the storage id templates are uploaded to, default `"local"`.',
+      description:
+        'lxc: the LXC path (lxc.lxcpath) containers live in, default `"/var/lib/lxc"`; proxmox: the storage id templates are uploaded to, default `"local"`.',
     },
     {
       key: "root_storage",
       prop: "rootStorage",
       kind: "string",
       check: storageIdProblem,
-      description: 'proxmox only: the storage id container root volumes are made on, one with content `rootdir` (default `"local-lvm"`; `"local-zfs"` on a ZFS install). A stock `local` holds templates, not root volumes.',
+      description:
+        'proxmox only: the storage id container root volumes are made on, one with content `rootdir` (default `"local-lvm"`; `"local-zfs"` on a ZFS install). A stock `local` holds templates, not root volumes.',
     },
-    { key: "state_dir", prop: "stateDir", kind: "string", default: "/var/lib/kiln", check: absPathProblem, description: "Directory on the host where kiln keeps templates and per-node identity (SSH host keys)." },
-    { key: "known_hosts", prop: "knownHosts", kind: "string", multiline: true, check: knownHostsProblem, description: "The host's SSH key: known_hosts lines (`ssh-keyscan` output) or an absolute path to a known_hosts file. ssh runs with StrictHostKeyChecking=yes against it." },
-    { key: "identity_file", prop: "identityFile", kind: "string", description: "SSH private key to log in with; relative paths are taken from the inventory's directory." },
-    { key: "parallel", kind: "int", default: 2, min: 1, max: 64, description: "Most nodes swapped at the same time on this host (hosts always run in parallel)." },
+    {
+      key: "state_dir",
+      prop: "stateDir",
+      kind: "string",
+      default: "/var/lib/kiln",
+      check: absPathProblem,
+      description: "Directory on the host where kiln keeps templates and per-node identity (SSH host keys).",
+    },
+    {
+      key: "known_hosts",
+      prop: "knownHosts",
+      kind: "string",
+      multiline: true,
+      check: knownHostsProblem,
+      description:
+        "The host's SSH key: known_hosts lines (`ssh-keyscan` output) or an absolute path to a known_hosts file. ssh runs with StrictHostKeyChecking=yes against it.",
+    },
+    {
+      key: "identity_file",
+      prop: "identityFile",
+      kind: "string",
+      description: "SSH private key to log in with; relative paths are taken from the inventory's directory.",
+    },
+    {
+      key: "parallel",
+      kind: "int",
+      default: 2,
+      min: 1,
+      max: 64,
+      description: "Most nodes swapped at the same time on this host (hosts always run in parallel).",
+    },
   ],
 };
 
@@ -128,12 +178,28 @@ export const NODE_TABLE: InvTable = {
   description: "One service container: two slot ids it alternates between, and the identity that survives every swap.",
   fields: [
     { key: "host", kind: "string", required: true, description: "Name of the `[hosts.<name>]` table it runs on." },
-    { key: "slots", kind: "slots", required: true, description: `Two different container ids (vmids, ${VMID_MIN}..${VMID_MAX}) the node alternates between; the stopped one keeps the previous image for a rollback flip.` },
-    { key: "hostname", kind: "string", check: (s) => (isHostname(s) ? undefined : `must be an RFC 1123 host name (labels of letters, digits and inner '-', at most 63 each), got ${quoteInput(s)}`), description: "The container's host name (default: the node's name)." },
+    {
+      key: "slots",
+      kind: "slots",
+      required: true,
+      description: `Two different container ids (vmids, ${VMID_MIN}..${VMID_MAX}) the node alternates between; the stopped one keeps the previous image for a rollback flip.`,
+    },
+    {
+      key: "hostname",
+      kind: "string",
+      check: (s) =>
+        isHostname(s) ? undefined : `must be an RFC 1123 host name (labels of letters, digits and inner '-', at most 63 each), got ${quoteInput(s)}`,
+      description: "The container's host name (default: the node's name).",
+    },
     { key: "cores", kind: "int", default: 1, min: 1, max: 8192, description: "CPU cores." },
     { key: "memory", kind: "int", default: 512, min: 16, max: 4_194_304, description: "Memory in MiB (pct's minimum is 16)." },
     { key: "disk", kind: "int", default: 4, min: 1, max: 131_072, description: "Root disk size in GiB." },
-    { key: "role", kind: "string", check: (s) => (/^[A-Za-z0-9_.-]{1,63}$/.test(s) ? undefined : `must be a short word (letters, digits, '_', '.', '-'), got ${quoteInput(s)}`), description: "Free label for reports (e.g. `camera`, `proxy`)." },
+    {
+      key: "role",
+      kind: "string",
+      check: (s) => (/^[A-Za-z0-9_.-]{1,63}$/.test(s) ? undefined : `must be a short word (letters, digits, '_', '.', '-'), got ${quoteInput(s)}`),
+      description: "Free label for reports (e.g. `camera`, `proxy`).",
+    },
   ],
 };
 
@@ -143,9 +209,20 @@ export const NETWORK_TABLE: InvTable = {
   fields: [
     { key: "bridge", kind: "string", required: true, check: bridgeProblem, description: "Host bridge the interface is attached to (e.g. `vmbr0`, `lxcbr0`)." },
     { key: "ip", kind: "string", required: true, description: '`"dhcp"` or an address with prefix length: `"10.0.0.11/24"`, `"fd00::11/64"`.' },
-    { key: "gateway", kind: "string", description: "Default route; must lie inside the subnet of `ip`. Not allowed with `ip = \"dhcp\"`." },
-    { key: "mac", kind: "string", required: true, description: 'Fixed unicast MAC, e.g. a locally administered `"02:4b:49:4c:4e:01"`; unique in the inventory.' },
-    { key: "ipam", kind: "bool", default: false, description: "proxmox: `true` when `bridge` is an SDN vnet whose zone has IPAM. `pct destroy` there deletes the address entries of the slot's MAC, which the running slot shares, so kiln refuses every plan that destroys a slot of the node." },
+    { key: "gateway", kind: "string", description: 'Default route; must lie inside the subnet of `ip`. Not allowed with `ip = "dhcp"`.' },
+    {
+      key: "mac",
+      kind: "string",
+      required: true,
+      description: 'Fixed unicast MAC, e.g. a locally administered `"02:4b:49:4c:4e:01"`; unique in the inventory.',
+    },
+    {
+      key: "ipam",
+      kind: "bool",
+      default: false,
+      description:
+        "proxmox: `true` when `bridge` is an SDN vnet whose zone has IPAM. `pct destroy` there deletes the address entries of the slot's MAC, which the running slot shares, so kiln refuses every plan that destroys a slot of the node.",
+    },
   ],
 };
 
@@ -167,10 +244,24 @@ function filePathProblem(s: string): string | undefined {
 
 export const TRUST_TABLE: InvTable = {
   header: "[trust]",
-  description: "Which images may be deployed: `kiln deploy` and `kiln rollback` refuse an image whose manifest is not signed by every listed principal, or whose template does not hash to what the signed manifest says.",
+  description:
+    "Which images may be deployed: `kiln deploy` and `kiln rollback` refuse an image whose manifest is not signed by every listed principal, or whose template does not hash to what the signed manifest says.",
   fields: [
-    { key: "allowed_signers", prop: "allowedSigners", kind: "string", required: true, check: filePathProblem, description: "allowed_signers file (git's format: `PRINCIPAL KEYTYPE BASE64` lines); relative paths are taken from the inventory's directory." },
-    { key: "principals", kind: "words", required: true, check: principalProblem, description: 'Principals that must all have signed, e.g. `["ci", "release"]` (letters, digits, `.`, `_`, `@`, `+`, `-`).' },
+    {
+      key: "allowed_signers",
+      prop: "allowedSigners",
+      kind: "string",
+      required: true,
+      check: filePathProblem,
+      description: "allowed_signers file (git's format: `PRINCIPAL KEYTYPE BASE64` lines); relative paths are taken from the inventory's directory.",
+    },
+    {
+      key: "principals",
+      kind: "words",
+      required: true,
+      check: principalProblem,
+      description: 'Principals that must all have signed, e.g. `["ci", "release"]` (letters, digits, `.`, `_`, `@`, `+`, `-`).',
+    },
   ],
 };
 

@@ -9,7 +9,19 @@ import { locator, type Locator } from "../recipe/locate.js";
 import { displayPath } from "../recipe/layer.js";
 import { isTable, readFields, unknownKey, type Fields, type KeyProblem } from "./inventory-fields.js";
 import { crossCheck, networkProblems, type NodeDraft } from "./inventory-rules.js";
-import { DEFAULT_ROOT_STORAGE, DEFAULT_STORAGE, HOST_TABLE, MOUNT_TABLE, NAME_PATTERN, NETWORK_TABLE, NODE_SUBTABLES, NODE_TABLE, TOP_KEYS, TRUST_TABLE, storageProblem } from "./inventory-schema.js";
+import {
+  DEFAULT_ROOT_STORAGE,
+  DEFAULT_STORAGE,
+  HOST_TABLE,
+  MOUNT_TABLE,
+  NAME_PATTERN,
+  NETWORK_TABLE,
+  NODE_SUBTABLES,
+  NODE_TABLE,
+  TOP_KEYS,
+  TRUST_TABLE,
+  storageProblem,
+} from "./inventory-schema.js";
 import type { HostInventory, Inventory, Mount, NodeInventory } from "./types.js";
 import { escapeControls, quoteInput } from "../util/quote.js";
 
@@ -21,7 +33,13 @@ export async function loadInventory(path: string): Promise<Inventory> {
     text = await readFile(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError({ file: displayPath(file), message: code === "ENOENT" ? "no such inventory file (give --inventory PATH to a TOML inventory; see docs/inventory.md)" : `cannot read the inventory: ${(e as Error).message}` });
+    throw new UserError({
+      file: displayPath(file),
+      message:
+        code === "ENOENT"
+          ? "no such inventory file (give --inventory PATH to a TOML inventory; see docs/inventory.md)"
+          : `cannot read the inventory: ${(e as Error).message}`,
+    });
   }
   return parseInventory(text, file);
 }
@@ -82,7 +100,8 @@ function entries(doc: Record<string, unknown>, key: "hosts" | "nodes", out: KeyP
     return [];
   }
   return Object.entries(v).flatMap(([name, t]): [string, Record<string, unknown>][] => {
-    if (!NAME_PATTERN.test(name)) out.push({ key: `${key}.${name}`, message: `name must be 1..63 letters, digits, '_' or '-' starting with a letter or digit, got ${quoteInput(name)}` });
+    if (!NAME_PATTERN.test(name))
+      out.push({ key: `${key}.${name}`, message: `name must be 1..63 letters, digits, '_' or '-' starting with a letter or digit, got ${quoteInput(name)}` });
     if (!isTable(t)) {
       out.push({ key: `${key}.${name}`, message: `must be a table (${example} followed by its keys)` });
       return [];
@@ -101,7 +120,8 @@ function readHost(name: string, t: Record<string, unknown>, dir: string, out: Ke
   const sp = driver && storage !== undefined ? storageProblem(driver, storage) : undefined;
   if (sp) out.push({ key: `${path}.storage`, message: sp });
   const rootStorage = f.rootStorage as string | undefined;
-  if (driver === "lxc" && t.root_storage !== undefined) out.push({ key: `${path}.root_storage`, message: 'is for driver = "proxmox" only (lxc keeps root filesystems under storage); remove it' });
+  if (driver === "lxc" && t.root_storage !== undefined)
+    out.push({ key: `${path}.root_storage`, message: 'is for driver = "proxmox" only (lxc keeps root filesystems under storage); remove it' });
   if (f.address === "local" && f.port !== undefined) out.push({ key: `${path}.port`, message: 'has no meaning for address = "local"; remove it' });
   const identity = f.identityFile as string | undefined;
   return {
@@ -168,7 +188,13 @@ function readNetwork(v: unknown, path: string, out: KeyProblem[]): NodeInventory
     return undefined;
   }
   const f = readFields({ table: v, spec: NETWORK_TABLE, path, out });
-  const net = { bridge: f.bridge as string, ip: f.ip as string, gateway: f.gateway as string | undefined, mac: f.mac as string, ...(f.ipam === true ? { ipam: true } : {}) };
+  const net = {
+    bridge: f.bridge as string,
+    ip: f.ip as string,
+    gateway: f.gateway as string | undefined,
+    mac: f.mac as string,
+    ...(f.ipam === true ? { ipam: true } : {}),
+  };
   const more = networkProblems(net, path);
   out.push(...more);
   return f.bridge !== undefined && f.ip !== undefined && f.mac !== undefined && !more.length ? net : undefined;
@@ -201,6 +227,12 @@ export function inventoryName(inv: Pick<Inventory, "path">): string {
 export function selectNodes(inv: Inventory, names?: readonly string[]): readonly NodeInventory[] {
   if (!names || names.length === 0) return inv.nodes;
   const unknown = names.filter((n) => !inv.nodes.some((x) => x.name === n));
-  if (unknown.length) throw new UserError(unknown.map((n) => ({ key: "--nodes", message: `no node ${quoteInput(n)} in ${displayPath(inv.path)} (it has ${inv.nodes.map((x) => x.name).join(", ")})` })));
+  if (unknown.length)
+    throw new UserError(
+      unknown.map((n) => ({
+        key: "--nodes",
+        message: `no node ${quoteInput(n)} in ${displayPath(inv.path)} (it has ${inv.nodes.map((x) => x.name).join(", ")})`,
+      })),
+    );
   return inv.nodes.filter((n) => names.includes(n.name));
 }

@@ -11,7 +11,17 @@ import { displayPath } from "../recipe/layer.js";
 import { fsyncPath } from "../util/fs.js";
 import type { JournalEntry } from "./types.js";
 
-const EVENTS: ReadonlySet<string> = new Set<JournalEntry["event"]>(["begin", "creating", "created", "stopped-old", "started-new", "healthy", "reverted", "failed", "done"]);
+const EVENTS: ReadonlySet<string> = new Set<JournalEntry["event"]>([
+  "begin",
+  "creating",
+  "created",
+  "stopped-old",
+  "started-new",
+  "healthy",
+  "reverted",
+  "failed",
+  "done",
+]);
 
 /** Where the journal of the inventory at `inventoryPath` lives. */
 export function journalPathFor(inventoryPath: string): string {
@@ -22,7 +32,14 @@ export function journalPathFor(inventoryPath: string): string {
 function isEntry(v: unknown): v is JournalEntry {
   if (typeof v !== "object" || v === null) return false;
   const e = v as Record<string, unknown>;
-  return typeof e.time === "string" && typeof e.deploy === "string" && typeof e.node === "string" && typeof e.image === "string" && typeof e.event === "string" && EVENTS.has(e.event);
+  return (
+    typeof e.time === "string" &&
+    typeof e.deploy === "string" &&
+    typeof e.node === "string" &&
+    typeof e.image === "string" &&
+    typeof e.event === "string" &&
+    EVENTS.has(e.event)
+  );
 }
 
 /** Parses journal text, oldest entry first. A bad last line is torn (ignored, reported); a bad line before it is corruption. */
@@ -34,7 +51,12 @@ export function parseJournal(text: string, file: string): { readonly entries: re
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
     const e = tryParse(line);
-    if (!e) throw new UserError({ file: displayPath(file), line: i + 1, message: "not a journal entry (the journal was edited or damaged): repair or delete this line, then run kiln status to see the hosts' real state" });
+    if (!e)
+      throw new UserError({
+        file: displayPath(file),
+        line: i + 1,
+        message: "not a journal entry (the journal was edited or damaged): repair or delete this line, then run kiln status to see the hosts' real state",
+      });
     entries.push(e);
   });
   if (last.trim() === "") return { entries };

@@ -79,7 +79,8 @@ export function gatewayProblem(gateway: string, ip: Cidr): string | undefined {
   const g = parseAddr(gateway);
   if (!g) return `must be an IPv4 or IPv6 address, got ${quoteInput(gateway)}`;
   if (g.family !== ip.addr.family) return `is IPv${g.family} but network.ip is IPv${ip.addr.family}; use a gateway of the same family`;
-  if (network(g, ip.prefix) !== network(ip.addr, ip.prefix)) return `${gateway} is not inside the node's subnet ${formatNet(ip)}; a gateway must be directly reachable`;
+  if (network(g, ip.prefix) !== network(ip.addr, ip.prefix))
+    return `${gateway} is not inside the node's subnet ${formatNet(ip)}; a gateway must be directly reachable`;
   if (g.value === ip.addr.value) return `is the node's own address; name the router of the subnet`;
   return undefined;
 }
@@ -109,8 +110,9 @@ function compressV6(groups: readonly string[]): string {
 export function macProblem(mac: string): string | undefined {
   if (!/^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$/.test(mac)) return `must be six hex octets separated by ':' (e.g. "02:4b:49:4c:4e:01"), got ${quoteInput(mac)}`;
   const first = parseInt(mac.slice(0, 2), 16);
-  if (first & 1) return `${mac} is a multicast address (lowest bit of the first octet set); a node needs a unicast MAC such as a locally administered "02:…" one, as Proxmox generates`;
-  if (/^(?:00:){5}00$/.test(mac)) return "must not be all zeros; give the node a fixed unicast MAC such as a locally administered \"02:…\" one";
+  if (first & 1)
+    return `${mac} is a multicast address (lowest bit of the first octet set); a node needs a unicast MAC such as a locally administered "02:…" one, as Proxmox generates`;
+  if (/^(?:00:){5}00$/.test(mac)) return 'must not be all zeros; give the node a fixed unicast MAC such as a locally administered "02:…" one';
   return undefined;
 }
 

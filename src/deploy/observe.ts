@@ -26,7 +26,11 @@ export async function observeNodes(o: { readonly nodes: readonly NodeInventory[]
 }
 
 /** Which of `templates` each host has; a driver that cannot tell is taken to have none. */
-export async function observeTemplates(o: { readonly hosts: readonly string[]; readonly drivers: ReadonlyMap<string, HostDriver>; readonly templates: readonly TemplateRef[] }): Promise<Map<string, Set<string>>> {
+export async function observeTemplates(o: {
+  readonly hosts: readonly string[];
+  readonly drivers: ReadonlyMap<string, HostDriver>;
+  readonly templates: readonly TemplateRef[];
+}): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
   await Promise.all(
     o.hosts.map(async (h) => {

@@ -18,13 +18,19 @@ export function pinFile(store: string, inventory: Pick<Inventory, "path">): stri
 /** Images the pin file lists now ([] when there is none). */
 export async function readPins(store: string, inventory: Pick<Inventory, "path">): Promise<string[]> {
   const text = await readFile(pinFile(store, inventory), "utf8").catch(() => "");
-  return text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => ID.test(l));
+  return text
+    .split("\n")
+    .map((l) => l.replace(/#.*/, "").trim())
+    .filter((l) => ID.test(l));
 }
 
 /** Writes the pin file (sorted, one id a line), atomically. */
 export async function writePins(store: string, inventory: Pick<Inventory, "path">, ids: Iterable<string>): Promise<readonly string[]> {
   const list = [...new Set([...ids].filter((i) => ID.test(i)))].sort();
-  await writeFileAtomic(pinFile(store, inventory), `# images deployed by kiln from ${inventory.path}; kiln gc keeps them\n${list.map((i) => `${i}\n`).join("")}`);
+  await writeFileAtomic(
+    pinFile(store, inventory),
+    `# images deployed by kiln from ${inventory.path}; kiln gc keeps them\n${list.map((i) => `${i}\n`).join("")}`,
+  );
   return list;
 }
 

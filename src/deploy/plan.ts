@@ -41,11 +41,22 @@ export function plan(i: PlanInput & { readonly image: string }): SwapPlan {
   });
   if (open.length) {
     throw new UserError(
-      open.map(({ n, r }) => ({ file: displayPath(i.inventory.path), key: `nodes.${n.name}`, message: `deploy ${r.deploy} of ${shortId(r.begin.image)} did not finish on this node (last step: ${r.last.event})` })),
+      open.map(({ n, r }) => ({
+        file: displayPath(i.inventory.path),
+        key: `nodes.${n.name}`,
+        message: `deploy ${r.deploy} of ${shortId(r.begin.image)} did not finish on this node (last step: ${r.last.event})`,
+      })),
       { hint: "finish it first: kiln deploy --resume --inventory INV, or undo it: kiln rollback --inventory INV" },
     );
   }
-  return { image: i.image, kind: "deploy", nodes: planGoals(i, nodes.map((node) => ({ node, target: i.image }))) };
+  return {
+    image: i.image,
+    kind: "deploy",
+    nodes: planGoals(
+      i,
+      nodes.map((node) => ({ node, target: i.image })),
+    ),
+  };
 }
 
 /**
@@ -55,7 +66,15 @@ export function plan(i: PlanInput & { readonly image: string }): SwapPlan {
  */
 export function planRollback(i: PlanInput & { readonly to?: string }): SwapPlan {
   const nodes = selectNodes(i.inventory, i.nodes);
-  if (i.to !== undefined) return { image: i.to, kind: "rollback", nodes: planGoals(i, nodes.map((node) => ({ node, target: i.to as string }))) };
+  if (i.to !== undefined)
+    return {
+      image: i.to,
+      kind: "rollback",
+      nodes: planGoals(
+        i,
+        nodes.map((node) => ({ node, target: i.to as string })),
+      ),
+    };
   const goals: Goal[] = [];
   const stay: NodePlan[] = [];
   for (const node of nodes) {
@@ -67,7 +86,11 @@ export function planRollback(i: PlanInput & { readonly to?: string }): SwapPlan 
     else stay.push(unchanged(node, state, current, `no earlier image in the journal to roll back to`));
   }
   const planned = planGoals(i, goals);
-  return { image: "previous", kind: "rollback", nodes: nodes.map((n) => (planned.find((p) => p.node === n.name) ?? stay.find((p) => p.node === n.name)) as NodePlan) };
+  return {
+    image: "previous",
+    kind: "rollback",
+    nodes: nodes.map((n) => (planned.find((p) => p.node === n.name) ?? stay.find((p) => p.node === n.name)) as NodePlan),
+  };
 }
 
 /**
@@ -86,7 +109,11 @@ export function planResume(i: PlanInput): SwapPlan {
   // A first deploy that failed has nothing to go back to: stop what it started.
   const stops = firstFailures.map(({ node, r }) => stopOnly(node, stateOf(i.observed, node), r));
   const first = open[0]?.r.begin.image ?? "";
-  return { image: first, kind: "resume", nodes: open.map(({ node }) => (planned.find((p) => p.node === node.name) ?? stops.find((p) => p.node === node.name)) as NodePlan) };
+  return {
+    image: first,
+    kind: "resume",
+    nodes: open.map(({ node }) => (planned.find((p) => p.node === node.name) ?? stops.find((p) => p.node === node.name)) as NodePlan),
+  };
 }
 
 /** Where resuming takes a node: back to `previous` after a failure, else on to the run's target. */
@@ -135,14 +162,26 @@ function diskProblem(i: Pick<PlanInput, "inventory" | "sizes">, node: NodeInvent
   const need = bytes / (1 - FS_OVERHEAD);
   if (need <= node.disk * GiB) return [];
   const mib = (n: number) => `${Math.ceil(n / 1024 ** 2)} MiB`;
-  return [{ file: displayPath(i.inventory.path), key: `nodes.${node.name}.disk`, message: `image ${shortId(p.target)} unpacks to ${mib(bytes)} (${mib(need)} with ${FS_OVERHEAD * 100}% for the filesystem), more than disk = ${node.disk} GiB; set disk = ${Math.ceil(need / GiB)} or more` }];
+  return [
+    {
+      file: displayPath(i.inventory.path),
+      key: `nodes.${node.name}.disk`,
+      message: `image ${shortId(p.target)} unpacks to ${mib(bytes)} (${mib(need)} with ${FS_OVERHEAD * 100}% for the filesystem), more than disk = ${node.disk} GiB; set disk = ${Math.ceil(need / GiB)} or more`,
+    },
+  ];
 }
 
 /** A destroy on an SDN vnet with IPAM: it would delete the address entries of the MAC the running slot shares. */
 function ipamProblem(i: PlanInput, node: NodeInventory | undefined, p: NodePlan): Problem[] {
   const d = p.actions.find((a) => a.kind === "destroy");
   if (!node?.network.ipam || !d || d.kind !== "destroy") return [];
-  return [{ file: displayPath(i.inventory.path), key: `nodes.${node.name}.network.ipam`, message: `the plan destroys container ${d.vmid}, and on an SDN vnet with IPAM pct destroy deletes the IPAM entries of MAC ${node.network.mac}, which the node's other slot uses` }];
+  return [
+    {
+      file: displayPath(i.inventory.path),
+      key: `nodes.${node.name}.network.ipam`,
+      message: `the plan destroys container ${d.vmid}, and on an SDN vnet with IPAM pct destroy deletes the IPAM entries of MAC ${node.network.mac}, which the node's other slot uses`,
+    },
+  ];
 }
 
 /** The observed state of a node's slots (the caller observes every planned node). */
@@ -155,14 +194,23 @@ function stateOf(observed: readonly NodeState[], node: NodeInventory): NodeState
 /** A plan that changes nothing, with the reason. */
 function unchanged(node: NodeInventory, state: NodeState, current: string | undefined, reason: string): NodePlan {
   const active = state.slots.find((s) => s.running);
-  return { node: node.name, host: node.host, running: active?.image, target: current ?? "", toSlot: active?.vmid ?? node.slots[0], actions: [{ kind: "none", reason }] };
+  return {
+    node: node.name,
+    host: node.host,
+    running: active?.image,
+    target: current ?? "",
+    toSlot: active?.vmid ?? node.slots[0],
+    actions: [{ kind: "none", reason }],
+  };
 }
 
 /** A failed first deploy being resumed: stop the new slot if it runs, and end the run as reverted. */
 function stopOnly(node: NodeInventory, state: NodeState, r: Run): NodePlan {
   const to = r.begin.toSlot ?? node.slots[0];
   const running = state.slots.filter((s) => s.running);
-  const actions: Action[] = running.length ? running.map((s) => ({ kind: "stop", vmid: s.vmid })) : [{ kind: "none", reason: "first deploy failed; nothing ran before it" }];
+  const actions: Action[] = running.length
+    ? running.map((s) => ({ kind: "stop", vmid: s.vmid }))
+    : [{ kind: "none", reason: "first deploy failed; nothing ran before it" }];
   return { node: node.name, host: node.host, running: running[0]?.image, target: r.begin.image, toSlot: to, actions, revert: true };
 }
 
@@ -188,7 +236,14 @@ export function planNode(i: NodeInput): NodePlan {
   const active = pickActive(running, lastGood(i.journal, node.name), target);
   // Two running slots share one MAC and address: stop the one that is not active first.
   const actions: Action[] = running.filter((s) => s !== active).map((s) => ({ kind: "stop", vmid: s.vmid }));
-  const base = { node: node.name, host: node.host, running: active?.image, target, previous: i.goal.previous ?? active?.image, ...(i.goal.revert ? { revert: true } : {}) };
+  const base = {
+    node: node.name,
+    host: node.host,
+    running: active?.image,
+    target,
+    previous: i.goal.previous ?? active?.image,
+    ...(i.goal.revert ? { revert: true } : {}),
+  };
   const other = (vmid: number): SlotState => (a.vmid === vmid ? b : a);
   const holdsTarget = (s: SlotState) => s.exists && s.image === target;
 
@@ -222,7 +277,11 @@ function prepare(i: NodeInput, slot: SlotState): Action[] {
   if (slot.exists) {
     if (slot.image === undefined && !kilnMade(i.journal, node.name, slot.vmid)) {
       const k = node.slots.indexOf(slot.vmid);
-      i.problems.push({ file: displayPath(i.file), key: `nodes.${node.name}.slots[${k}]`, message: `container ${slot.vmid} on host ${node.host} exists but kiln did not create it (no image recorded, no journal entry); remove it yourself or give the node other slot ids` });
+      i.problems.push({
+        file: displayPath(i.file),
+        key: `nodes.${node.name}.slots[${k}]`,
+        message: `container ${slot.vmid} on host ${node.host} exists but kiln did not create it (no image recorded, no journal entry); remove it yourself or give the node other slot ids`,
+      });
     }
     out.push({ kind: "destroy", vmid: slot.vmid, ...(kilnCreating(i.journal, node.name, slot.vmid) ? { kilnLock: true } : {}) });
   }

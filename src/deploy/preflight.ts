@@ -18,9 +18,15 @@ export function preflightNodes(swap: SwapPlan, inventory: Inventory): Map<string
 }
 
 /** Runs every host's preflight (in parallel); throws one UserError listing all problems, nothing changed. */
-export async function preflightHosts(o: { readonly swap: SwapPlan; readonly inventory: Inventory; readonly drivers: ReadonlyMap<string, HostDriver> }): Promise<void> {
+export async function preflightHosts(o: {
+  readonly swap: SwapPlan;
+  readonly inventory: Inventory;
+  readonly drivers: ReadonlyMap<string, HostDriver>;
+}): Promise<void> {
   const file = displayPath(o.inventory.path);
-  const perHost = await Promise.all([...preflightNodes(o.swap, o.inventory)].map(([host, nodes]) => o.drivers.get(host)?.preflight?.(nodes) ?? Promise.resolve([])));
+  const perHost = await Promise.all(
+    [...preflightNodes(o.swap, o.inventory)].map(([host, nodes]) => o.drivers.get(host)?.preflight?.(nodes) ?? Promise.resolve([])),
+  );
   const problems: Problem[] = perHost.flat().map((p) => ({ file, ...p }));
   if (problems.length) throw new UserError(problems, { hint: "fix these on the hosts (or in the inventory) and deploy again; nothing was changed" });
 }

@@ -40,7 +40,10 @@ const HEALTH_TIMEOUT_MS = 10_000;
 export async function nodeStatus(o: { readonly inventory: string; readonly store: string }, deps: { readonly connect?: Connect } = {}): Promise<StatusReport> {
   const inventory = await loadInventory(o.inventory);
   const journal = await readJournal(journalPathFor(inventory.path));
-  const hosts = await (deps.connect ?? connectHosts)(inventory, inventory.hosts.filter((h) => inventory.nodes.some((n) => n.host === h.name)).map((h) => h.name));
+  const hosts = await (deps.connect ?? connectHosts)(
+    inventory,
+    inventory.hosts.filter((h) => inventory.nodes.some((n) => n.host === h.name)).map((h) => h.name),
+  );
   try {
     const tags = await tagsById(o.store);
     const limit = pLimit(8);
@@ -61,7 +64,14 @@ export async function nodeStatus(o: { readonly inventory: string; readonly store
 }
 
 /** One node's status line. */
-async function row(o: { readonly state: NodeState; readonly driver: HostDriver; readonly journal: readonly JournalEntry[]; readonly tags: ReadonlyMap<string, readonly string[]>; readonly host: string; readonly role?: string }): Promise<NodeStatusRow> {
+async function row(o: {
+  readonly state: NodeState;
+  readonly driver: HostDriver;
+  readonly journal: readonly JournalEntry[];
+  readonly tags: ReadonlyMap<string, readonly string[]>;
+  readonly host: string;
+  readonly role?: string;
+}): Promise<NodeStatusRow> {
   const running = o.state.slots.filter((s) => s.running);
   const active = running[0];
   const other = o.state.slots.find((s) => s !== active && s.exists);
@@ -94,7 +104,9 @@ async function systemdState(driver: HostDriver, vmid: number): Promise<string> {
 }
 
 /** The journal of an inventory, newest first. */
-export async function journalHistory(o: { readonly inventory: string }): Promise<{ readonly inventory: string; readonly journal: string; readonly entries: readonly JournalEntry[] }> {
+export async function journalHistory(o: {
+  readonly inventory: string;
+}): Promise<{ readonly inventory: string; readonly journal: string; readonly entries: readonly JournalEntry[] }> {
   const inventory = await loadInventory(o.inventory);
   const journal = journalPathFor(inventory.path);
   return { inventory: inventory.path, journal, entries: newestFirst(await readJournal(journal)) };

@@ -44,7 +44,13 @@ export interface NodeInventory {
   /** GiB. */
   readonly disk: number;
   /** `ipam`: the bridge is a Proxmox SDN vnet with IPAM (destroying a slot would drop the shared MAC's address entries). */
-  readonly network: { readonly bridge: string; readonly ip: string /* CIDR or "dhcp" */; readonly gateway?: string; readonly mac: string; readonly ipam?: boolean };
+  readonly network: {
+    readonly bridge: string;
+    readonly ip: string /* CIDR or "dhcp" */;
+    readonly gateway?: string;
+    readonly mac: string;
+    readonly ipam?: boolean;
+  };
   readonly mounts: readonly Mount[];
   readonly role?: string;
 }

@@ -45,7 +45,7 @@ export async function verifyImage(o: { readonly store: string; readonly ref: str
     const br = await bridge.create();
     cleanups.push(() => bridge.remove(br));
     const driver = await (deps.driver ?? defaultDriver)(host);
-    const vmid = 900_000_000 + randomBytes(4).readUInt32BE(0) % 99_999_999;
+    const vmid = 900_000_000 + (randomBytes(4).readUInt32BE(0) % 99_999_999);
     const node = throwawayNode(vmid, br);
     await driver.ensureTemplate({ image: m.image, file: img.template, sha256: m.template.sha256 });
     cleanups.push(async () => {
@@ -67,7 +67,17 @@ export async function verifyImage(o: { readonly store: string; readonly ref: str
 function throwawayNode(vmid: number, bridge: string): NodeInventory {
   const mac = `02:${[...randomBytes(5)].map((b) => b.toString(16).padStart(2, "0")).join(":")}`;
   // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never routed, and the bridge leads nowhere anyway.
-  return { name: "kiln-verify", host: "verify", slots: [vmid, vmid + 1], hostname: "kiln-verify", cores: 1, memory: 1024, disk: 4, network: { bridge, ip: "192.0.2.2/24", mac }, mounts: [] };
+  return {
+    name: "kiln-verify",
+    host: "verify",
+    slots: [vmid, vmid + 1],
+    hostname: "kiln-verify",
+    cores: 1,
+    memory: 1024,
+    disk: 4,
+    network: { bridge, ip: "192.0.2.2/24", mac },
+    mounts: [],
+  };
 }
 
 /** Fails early, with the fix, when this machine cannot run containers. */

@@ -51,7 +51,10 @@ function tail(text: string, lines = 15): string {
 }
 
 /** Describes why a process failed: killed by signal, not found, timed out, or exit N. */
-export function describeFailure(argv: readonly string[], r: { exitCode?: number; signal?: string; timedOut?: boolean; stderr?: string; code?: string }): string {
+export function describeFailure(
+  argv: readonly string[],
+  r: { exitCode?: number; signal?: string; timedOut?: boolean; stderr?: string; code?: string },
+): string {
   const cmd = argv[0] ?? "?";
   let why: string;
   if (r.code === "ENOENT" || r.exitCode === 127) why = `not found (exit 127): is ${cmd} installed and on PATH?`;
@@ -93,7 +96,13 @@ async function execute(argv: readonly string[], opts: RunOptions, encoding: "utf
   const failed = r.failed && !(opts.allowFailure && r.exitCode !== undefined && !r.timedOut && !r.signal);
   if (failed) {
     throw new ToolError(
-      describeFailure(argv, { exitCode: r.exitCode, signal: r.signal ?? undefined, timedOut: r.timedOut, stderr, code: (r.cause as NodeJS.ErrnoException | undefined)?.code }),
+      describeFailure(argv, {
+        exitCode: r.exitCode,
+        signal: r.signal ?? undefined,
+        timedOut: r.timedOut,
+        stderr,
+        code: (r.cause as NodeJS.ErrnoException | undefined)?.code,
+      }),
       { cause: r },
     );
   }

@@ -43,7 +43,11 @@ export function parseLock(text: string, file: string): Lock {
     throw new UserError({ file: displayPath(file), line, message: `not valid JSON (${(e as Error).message}): run kiln lock to write it again` });
   }
   const problems = checkLock(value);
-  if (problems.length) throw new UserError(problems.map((p) => ({ file: displayPath(file), ...p })), { hint: "the lock is written by kiln lock: run it again rather than editing the lock" });
+  if (problems.length)
+    throw new UserError(
+      problems.map((p) => ({ file: displayPath(file), ...p })),
+      { hint: "the lock is written by kiln lock: run it again rather than editing the lock" },
+    );
   return value as Lock;
 }
 
@@ -53,7 +57,8 @@ export async function readLock(path: string): Promise<Lock> {
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UserError({ file: displayPath(path), message: "no lock file: run kiln lock to resolve the recipe and write it" });
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      throw new UserError({ file: displayPath(path), message: "no lock file: run kiln lock to resolve the recipe and write it" });
     throw e;
   }
   return parseLock(text, path);
@@ -79,10 +84,14 @@ function short(hex: string | null): string {
 }
 
 /** Refuses a lock made from another recipe or requirements file, with the fix in the message. */
-export function assertFresh(lock: Lock, current: { readonly recipeSha256: string; readonly requirementsSha256: string | null; readonly lockFile: string }): void {
+export function assertFresh(
+  lock: Lock,
+  current: { readonly recipeSha256: string; readonly requirementsSha256: string | null; readonly lockFile: string },
+): void {
   const diffs: string[] = [];
   if (lock.recipeSha256 !== current.recipeSha256) diffs.push(`recipe sha256 ${short(lock.recipeSha256)} ≠ ${short(current.recipeSha256)}`);
-  if (lock.requirementsSha256 !== current.requirementsSha256) diffs.push(`requirements sha256 ${short(lock.requirementsSha256)} ≠ ${short(current.requirementsSha256)}`);
+  if (lock.requirementsSha256 !== current.requirementsSha256)
+    diffs.push(`requirements sha256 ${short(lock.requirementsSha256)} ≠ ${short(current.requirementsSha256)}`);
   if (!diffs.length) return;
   const what = diffs.length === 2 ? "recipe and requirements" : diffs[0]?.startsWith("recipe") ? "recipe" : "requirements";
   throw new UserError({ message: `lock ${displayPath(current.lockFile)} was made from a different ${what} (${diffs.join("; ")}): run kiln lock` });

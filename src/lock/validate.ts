@@ -24,11 +24,15 @@ const sha256: Rule = (v) => (typeof v === "string" && isSha256Hex(v) ? undefined
 const nonEmpty = str(/^\S+$/, "a non-empty string without spaces");
 const packageName = str(/^[a-z0-9][a-z0-9+.-]+$/, "a Debian package name");
 const debVersion: Rule = (v) => (typeof v === "string" && isValidDebVersion(v) ? undefined : `must be a Debian version, got ${quoteValue(v)}`);
-const wheelName: Rule = (v) => (typeof v === "string" && v !== "" && canonicalizeName(v) === v ? undefined : `must be a PEP 503-normalised project name, got ${quoteValue(v)}`);
-const wheelVersion: Rule = (v) => (typeof v === "string" && isLockableVersion(v) ? undefined : `must be a PEP 440 version (or a === pin's text: letters, digits, . _ + ! -), got ${quoteValue(v)}`);
+const wheelName: Rule = (v) =>
+  typeof v === "string" && v !== "" && canonicalizeName(v) === v ? undefined : `must be a PEP 503-normalised project name, got ${quoteValue(v)}`;
+const wheelVersion: Rule = (v) =>
+  typeof v === "string" && isLockableVersion(v)
+    ? undefined
+    : `must be a PEP 440 version (or a === pin's text: letters, digits, . _ + ! -), got ${quoteValue(v)}`;
 const kind: Rule = (v) => (v === "git" || v === "svn" ? undefined : `must be "git" or "svn", got ${quoteValue(v)}`);
 
-const DEB: Shape = { name: packageName, version: debVersion, arch: str(/^[a-z0-9][a-z0-9-]*$/, "a Debian architecture (or \"all\")"), sha256 };
+const DEB: Shape = { name: packageName, version: debVersion, arch: str(/^[a-z0-9][a-z0-9-]*$/, 'a Debian architecture (or "all")'), sha256 };
 const WHEEL: Shape = { name: wheelName, version: wheelVersion, file: str(/^[^/\\\s]+\.whl$/, "a wheel file name (*.whl, no directory)"), sha256 };
 const CHECKOUT: Shape = {
   name: str(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a checkout name"),
@@ -40,7 +44,8 @@ const CHECKOUT: Shape = {
 const LOCK: Shape = {
   lockVersion: (v) => (v === 1 ? undefined : `must be 1 (the lock format this kiln reads), got ${quoteValue(v)}`),
   base: { suite: nonEmpty, variant: nonEmpty, arch: nonEmpty },
-  sourceDateEpoch: (v) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? undefined : `must be a whole number of seconds ≥ 0, got ${quoteValue(v)}`),
+  sourceDateEpoch: (v) =>
+    typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? undefined : `must be a whole number of seconds ≥ 0, got ${quoteValue(v)}`,
   recipeSha256: sha256,
   requirementsSha256: (v) => (v === null ? undefined : sha256(v)),
   debs: DEB,

@@ -31,7 +31,11 @@ function packageRows(d: PackageDiff): string[][] {
  * A small line chart (inline SVG) of one series over the nights: points scaled to the series' maximum,
  * each labelled with its value, nights on the x axis.
  */
-export function lineChart(o: { readonly title: string; readonly points: readonly { readonly night: string; readonly value: number }[]; readonly unit: string }): string {
+export function lineChart(o: {
+  readonly title: string;
+  readonly points: readonly { readonly night: string; readonly value: number }[];
+  readonly unit: string;
+}): string {
   const w = 520;
   const h = 160;
   const pad = 30;
@@ -42,7 +46,10 @@ export function lineChart(o: { readonly title: string; readonly points: readonly
   const y = (v: number) => h - pad - (v / max) * (h - 2 * pad);
   const path = pts.map((p, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${y(p.value).toFixed(1)}`).join(" ");
   const dots = pts
-    .map((p, i) => `<circle cx="${x(i).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="3"/><text x="${x(i).toFixed(1)}" y="${(y(p.value) - 6).toFixed(1)}" text-anchor="middle">${esc(p.value.toFixed(1))}</text><text x="${x(i).toFixed(1)}" y="${h - 8}" text-anchor="middle">${esc(p.night.slice(4))}</text>`)
+    .map(
+      (p, i) =>
+        `<circle cx="${x(i).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="3"/><text x="${x(i).toFixed(1)}" y="${(y(p.value) - 6).toFixed(1)}" text-anchor="middle">${esc(p.value.toFixed(1))}</text><text x="${x(i).toFixed(1)}" y="${h - 8}" text-anchor="middle">${esc(p.night.slice(4))}</text>`,
+    )
     .join("");
   return `<figure><figcaption>${esc(o.title)} (${esc(o.unit)})</figcaption><svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(o.title)}"><path d="${path}" fill="none" stroke="#2563eb" stroke-width="2"/>${dots}</svg></figure>`;
 }
@@ -57,7 +64,12 @@ function fileList(r: NightlyReport): string {
 /** Renders this night's report plus the history (oldest first, this night included). */
 export function renderReport(r: NightlyReport, history: readonly NightlyReport[]): string {
   const status = r.ok ? `<span class=ok>passed</span>` : `<span class=fail>FAILED at ${esc(r.failedStage ?? "?")}</span>`;
-  const stageRows = r.stages.map((s) => [esc(s.name), s.ok ? (s.reused ? `reused (${esc(s.reused)})` : "ok") : "<b>failed</b>", `${s.seconds.toFixed(1)} s`, s.log ? `<a href="${esc(s.log)}">${esc(s.log)}</a>` : ""]);
+  const stageRows = r.stages.map((s) => [
+    esc(s.name),
+    s.ok ? (s.reused ? `reused (${esc(s.reused)})` : "ok") : "<b>failed</b>",
+    `${s.seconds.toFixed(1)} s`,
+    s.log ? `<a href="${esc(s.log)}">${esc(s.log)}</a>` : "",
+  ]);
   const bakeRows = r.bakeStages.map((s) => [esc(s.name), `${s.seconds.toFixed(1)} s`]);
   const sizeRows = Object.entries(r.sizes).map(([k, v]) => [esc(k), mib(v)]);
   const ch = r.changes;
@@ -74,7 +86,9 @@ export function renderReport(r: NightlyReport, history: readonly NightlyReport[]
     lineChart({ title: "qcow2 size", unit: "MiB", points: ok.map((h) => ({ night: h.night, value: (h.sizes.qcow2 ?? 0) / 1048576 })) }),
     lineChart({ title: "Nightly wall time", unit: "s", points: history.map((h) => ({ night: h.night, value: h.totalSeconds })) }),
   ].join("");
-  const boot = r.bootTest ? `<p>Boot test: ${r.bootTest.ok ? "ok" : "<b>failed</b>"} at stage <code>${esc(r.bootTest.stage)}</code> in ${r.bootTest.seconds.toFixed(0)} s (${esc([r.bootTest.accel, r.bootTest.hw, r.bootTest.firmware].filter(Boolean).join(", "))}); <a href="${esc(r.bootTest.log)}">serial log</a></p>` : "";
+  const boot = r.bootTest
+    ? `<p>Boot test: ${r.bootTest.ok ? "ok" : "<b>failed</b>"} at stage <code>${esc(r.bootTest.stage)}</code> in ${r.bootTest.seconds.toFixed(0)} s (${esc([r.bootTest.accel, r.bootTest.hw, r.bootTest.firmware].filter(Boolean).join(", "))}); <a href="${esc(r.bootTest.log)}">serial log</a></p>`
+    : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(r.recipe)} nightly ${esc(r.night)}</title>
 <style>

@@ -110,7 +110,10 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
   const { stage, stages, failed } = stageRunner(dir);
 
   const baked: BakeResult | undefined = await stage("bake", () => bake({ recipe: o.recipe, requirements: o.requirements, store: o.store, cache: o.cache }));
-  const tested = baked && !o.force ? await lastTested({ out: o.out, night, earlier: at.earlier, image: baked.image, hw: o.bootHw ?? "virtio", firmware: o.bootFirmware ?? "uefi" }) : undefined;
+  const tested =
+    baked && !o.force
+      ? await lastTested({ out: o.out, night, earlier: at.earlier, image: baked.image, hw: o.bootHw ?? "virtio", firmware: o.bootFirmware ?? "uefi" })
+      : undefined;
   let vm: VmResult | undefined;
   let boot: BootTestResult | undefined;
   if (tested) {
@@ -119,7 +122,13 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
   } else if (baked) {
     let booted: Booted | undefined;
     vm = await stage("vm", () =>
-      buildVm({ store: o.store, ref: baked.image, formats: ["qcow2", "vmdk", "ova"], out: join(dir, "vm"), alongside: async (q) => (booted = await bootAlongside(q, dir, o)) }),
+      buildVm({
+        store: o.store,
+        ref: baked.image,
+        formats: ["qcow2", "vmdk", "ova"],
+        out: join(dir, "vm"),
+        alongside: async (q) => (booted = await bootAlongside(q, dir, o)),
+      }),
     );
     boot = booted?.result;
     const b = booted;
@@ -129,17 +138,27 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
   await stage("tag", () => writeTag(o.store, tag, (baked as BakeResult).image));
   const previous = failed() ? undefined : await previousNight(o.store, o.out, night);
   const changes = previous && baked ? await stage("diff", () => diffRefs(o.store, previous.image, baked.image)) : undefined;
-  const retired = failed() ? [] : ((await stage("retention", () => applyRetention({ store: o.store, out: o.out, name: o.recipe.image.name, keep: o.keep }))) ?? []);
+  const retired = failed()
+    ? []
+    : ((await stage("retention", () => applyRetention({ store: o.store, out: o.out, name: o.recipe.image.name, keep: o.keep }))) ?? []);
 
   const fail = failed();
   const template = baked ? (await readManifest(o.store, baked.image)).template.size : undefined;
   const outputs = vm?.outputs.map((x) => ({ format: x.format, size: x.size, file: relative(dir, x.path) }));
   const files: Record<string, string> = tested
     ? { ...(tested.report.files ?? {}) }
-    : { ...Object.fromEntries((outputs ?? []).map((x) => [x.format, x.file])), ...(vm ? { "vm.json": join("vm", VM_JSON) } : {}), ...(boot ? { "boot.log": "boot.log" } : {}) };
+    : {
+        ...Object.fromEntries((outputs ?? []).map((x) => [x.format, x.file])),
+        ...(vm ? { "vm.json": join("vm", VM_JSON) } : {}),
+        ...(boot ? { "boot.log": "boot.log" } : {}),
+      };
   files["report.json"] = "report.json";
   files["report.html"] = "report.html";
-  const bootTestRecord = tested ? tested.report.bootTest : boot ? { ok: boot.ok, stage: boot.stage, seconds: boot.seconds, log: "boot.log", accel: boot.accel, hw: boot.hw, firmware: boot.firmware } : undefined;
+  const bootTestRecord = tested
+    ? tested.report.bootTest
+    : boot
+      ? { ok: boot.ok, stage: boot.stage, seconds: boot.seconds, log: "boot.log", accel: boot.accel, hw: boot.hw, firmware: boot.firmware }
+      : undefined;
   const report: NightlyReport = {
     reportVersion: 1,
     night,
@@ -149,13 +168,27 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
     ...(baked ? { image: baked.image } : {}),
     ...(!fail ? { tag } : {}),
     ...(tested ? { reusedFrom: tested.report.night } : {}),
-    sizes: { template, ...(tested ? Object.fromEntries(Object.entries(tested.report.sizes).filter(([k]) => k !== "template")) : Object.fromEntries((outputs ?? []).map((x) => [x.format, x.size]))) },
+    sizes: {
+      template,
+      ...(tested
+        ? Object.fromEntries(Object.entries(tested.report.sizes).filter(([k]) => k !== "template"))
+        : Object.fromEntries((outputs ?? []).map((x) => [x.format, x.size]))),
+    },
     files,
     stages,
     bakeStages: baked?.stages ?? [],
     totalSeconds: secondsSince(t0),
     ...(previous ? { previous } : {}),
-    ...(changes ? { changes: { debs: changes.debs, python: changes.python, checkouts: changes.checkouts, files: { added: changes.files.added.length, removed: changes.files.removed.length, changed: changes.files.changed.length } } } : {}),
+    ...(changes
+      ? {
+          changes: {
+            debs: changes.debs,
+            python: changes.python,
+            checkouts: changes.checkouts,
+            files: { added: changes.files.added.length, removed: changes.files.removed.length, changed: changes.files.changed.length },
+          },
+        }
+      : {}),
     ...(bootTestRecord ? { bootTest: bootTestRecord } : {}),
     retired,
   };

@@ -15,9 +15,17 @@ export function nightOf(d: Date): string {
 }
 
 /** What retention removes: tags beyond the newest `keep`, and which of their images may go. */
-export function planRetention(o: { readonly name: string; readonly keep: number; readonly tags: ReadonlyMap<string, string>; readonly pinned: ReadonlySet<string> }): { readonly tags: readonly string[]; readonly images: readonly string[] } {
+export function planRetention(o: {
+  readonly name: string;
+  readonly keep: number;
+  readonly tags: ReadonlyMap<string, string>;
+  readonly pinned: ReadonlySet<string>;
+}): { readonly tags: readonly string[]; readonly images: readonly string[] } {
   const re = new RegExp(`^${o.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-nightly-(\\d{8})$`);
-  const nightly = [...o.tags.keys()].filter((t) => re.test(t)).sort().reverse();
+  const nightly = [...o.tags.keys()]
+    .filter((t) => re.test(t))
+    .sort()
+    .reverse();
   const retire = nightly.slice(o.keep);
   const keepTags = [...o.tags.keys()].filter((t) => !retire.includes(t));
   const stillNamed = new Set(keepTags.map((t) => o.tags.get(t)));
@@ -26,7 +34,12 @@ export function planRetention(o: { readonly name: string; readonly keep: number;
 }
 
 /** Applies retention to the store and removes the retired nights' directories under `out`. */
-export async function applyRetention(o: { readonly store: string; readonly out: string; readonly name: string; readonly keep: number }): Promise<readonly string[]> {
+export async function applyRetention(o: {
+  readonly store: string;
+  readonly out: string;
+  readonly name: string;
+  readonly keep: number;
+}): Promise<readonly string[]> {
   const plan = planRetention({ name: o.name, keep: o.keep, tags: await listTags(o.store), pinned: await pinnedIds(o.store) });
   for (const t of plan.tags) {
     await deleteTag(o.store, t);

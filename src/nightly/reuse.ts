@@ -24,18 +24,30 @@ function reusable(r: NightlyReport): string[] {
  * The newest night that booted `image` on the same boot hardware and firmware and whose files are all still there. `earlier` is tonight's
  * earlier run, set aside while this one runs (its report names tonight's date).
  */
-export async function lastTested(o: { readonly out: string; readonly night: string; readonly earlier?: string; readonly image: string; readonly hw: string; readonly firmware: string }): Promise<TestedNight | undefined> {
+export async function lastTested(o: {
+  readonly out: string;
+  readonly night: string;
+  readonly earlier?: string;
+  readonly image: string;
+  readonly hw: string;
+  readonly firmware: string;
+}): Promise<TestedNight | undefined> {
   const candidates: TestedNight[] = (await readHistory(o.out)).filter((r) => r.night !== o.night).map((report) => ({ report, dir: join(o.out, report.night) }));
   if (o.earlier) {
     const text = await readFile(join(o.earlier, "report.json"), "utf8").catch(() => undefined);
     if (text) candidates.push({ report: JSON.parse(text) as NightlyReport, dir: o.earlier });
   }
-  return candidates
-    // The same image, booted on the same hardware and firmware (reports before these existed: virtio, UEFI).
-    .filter(({ report: r }) => r.ok && r.image === o.image && r.bootTest?.ok === true && (r.bootTest.hw ?? "virtio") === o.hw && (r.bootTest.firmware ?? "uefi") === o.firmware)
-    .sort((a, b) => (a.report.night < b.report.night ? -1 : 1))
-    .reverse()
-    .find(({ report: r, dir }) => reusable(r).length > 0 && reusable(r).every((f) => existsSync(join(dir, f))));
+  return (
+    candidates
+      // The same image, booted on the same hardware and firmware (reports before these existed: virtio, UEFI).
+      .filter(
+        ({ report: r }) =>
+          r.ok && r.image === o.image && r.bootTest?.ok === true && (r.bootTest.hw ?? "virtio") === o.hw && (r.bootTest.firmware ?? "uefi") === o.firmware,
+      )
+      .sort((a, b) => (a.report.night < b.report.night ? -1 : 1))
+      .reverse()
+      .find(({ report: r, dir }) => reusable(r).length > 0 && reusable(r).every((f) => existsSync(join(dir, f))))
+  );
 }
 
 /** Links the tested night's files into `dir` (same relative names). */

@@ -35,8 +35,18 @@ export interface NightlyReport {
   readonly totalSeconds: number;
   /** Compared with the previous successful nightly. */
   readonly previous?: { readonly night: string; readonly image: string };
-  readonly changes?: Pick<ImageDiff, "debs" | "python" | "checkouts"> & { readonly files: { readonly added: number; readonly removed: number; readonly changed: number } };
-  readonly bootTest?: { readonly ok: boolean; readonly stage: string; readonly seconds: number; readonly log: string; readonly accel: string; readonly hw?: string; readonly firmware?: string };
+  readonly changes?: Pick<ImageDiff, "debs" | "python" | "checkouts"> & {
+    readonly files: { readonly added: number; readonly removed: number; readonly changed: number };
+  };
+  readonly bootTest?: {
+    readonly ok: boolean;
+    readonly stage: string;
+    readonly seconds: number;
+    readonly log: string;
+    readonly accel: string;
+    readonly hw?: string;
+    readonly firmware?: string;
+  };
   /** Nightly tags (and their images) removed by retention this night. */
   readonly retired: readonly string[];
 }

@@ -6,7 +6,16 @@ import { diskSource, packTree, type FileSource, type TreeEntry } from "../archiv
 /** The layout directory as a FileSource with normalised metadata (nothing from the host survives). */
 function normalised(dir: string, epoch: number): FileSource {
   const disk = diskSource(dir);
-  const fix = (e: TreeEntry): TreeEntry => ({ ...e, uid: 0, gid: 0, mode: e.type === "dir" ? 0o755 : 0o644, mtime: epoch, xattrs: undefined, inode: undefined, nlink: undefined });
+  const fix = (e: TreeEntry): TreeEntry => ({
+    ...e,
+    uid: 0,
+    gid: 0,
+    mode: e.type === "dir" ? 0o755 : 0o644,
+    mtime: epoch,
+    xattrs: undefined,
+    inode: undefined,
+    nlink: undefined,
+  });
   return {
     entries: async () => (await disk.entries()).map(fix),
     open: (p) => disk.open(p),

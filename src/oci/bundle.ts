@@ -145,11 +145,22 @@ export async function planImport(l: ExtractedLayout, file: string): Promise<Bund
   const out: BundleImage[] = [];
   for (const [digest, { layer, diffId }] of images) {
     const mine = referrers.filter((r) => r.subject === digest);
-    const manifest = await kilnManifest(l, mine.find((r) => r.artifactType === MT_KILN_MANIFEST), diffId, file);
+    const manifest = await kilnManifest(
+      l,
+      mine.find((r) => r.artifactType === MT_KILN_MANIFEST),
+      diffId,
+      file,
+    );
     const layerPath = blobPath(l.dir, layer.digest);
     const { index, tarSize } = await verifyLayer(layerPath, layer, diffId, file);
-    if (tarSize !== manifest.tarSize || index.length !== manifest.entries) throw bad(file, `image ${diffId}: the layer has ${index.length} entries in ${tarSize} bytes, its kiln manifest says ${manifest.entries} in ${manifest.tarSize}`);
-    const attestations = mine.filter((r) => r.artifactType !== MT_KILN_MANIFEST).map((r) => ({ name: r.file.annotations?.[A_TITLE] as string, path: blobPath(l.dir, r.file.digest) }));
+    if (tarSize !== manifest.tarSize || index.length !== manifest.entries)
+      throw bad(
+        file,
+        `image ${diffId}: the layer has ${index.length} entries in ${tarSize} bytes, its kiln manifest says ${manifest.entries} in ${manifest.tarSize}`,
+      );
+    const attestations = mine
+      .filter((r) => r.artifactType !== MT_KILN_MANIFEST)
+      .map((r) => ({ name: r.file.annotations?.[A_TITLE] as string, path: blobPath(l.dir, r.file.digest) }));
     const tags = (names.get(digest) ?? []).filter((n) => n !== hexOf(diffId));
     for (const t of tags) if (tagNameProblem(t)) throw bad(file, `image ${diffId}: ref name ${quoteInput(t)}: ${tagNameProblem(t) as string}`);
     out.push({ id: diffId, layer, layerPath, manifest, attestations, tags, index });

@@ -58,7 +58,12 @@ async function writeReferrer(w: LayoutWriter, artifactType: string, file: Descri
 }
 
 /** Writes image `id` (verified) and its referrers into the layout, named by its hex id and `tags` in the index. */
-export async function writeImage(w: LayoutWriter, store: string, id: string, o: { readonly compression?: LayerCompression; readonly tags?: readonly string[] }): Promise<WrittenImage> {
+export async function writeImage(
+  w: LayoutWriter,
+  store: string,
+  id: string,
+  o: { readonly compression?: LayerCompression; readonly tags?: readonly string[] },
+): Promise<WrittenImage> {
   const { image, manifest: m } = await verifiedImage(store, id);
   const created = createdOf(m);
   // No compression asked: the layer is the stored template, byte for byte (what signatures cover).
@@ -68,12 +73,16 @@ export async function writeImage(w: LayoutWriter, store: string, id: string, o: 
   await w.putJson(im);
   await w.putJson(EMPTY_BLOB);
   const subject = im.descriptor;
-  const kilnFile = await w.putJson(jsonBlob(MT_KILN_MANIFEST, JSON.parse(await readFile(image.manifest, "utf8")) as unknown, { annotations: { [A_TITLE]: "manifest.json" } }));
+  const kilnFile = await w.putJson(
+    jsonBlob(MT_KILN_MANIFEST, JSON.parse(await readFile(image.manifest, "utf8")) as unknown, { annotations: { [A_TITLE]: "manifest.json" } }),
+  );
   const referrers = [await writeReferrer(w, MT_KILN_MANIFEST, kilnFile, subject, created)];
   for (const a of await listAttestations(store, m.image)) {
     const file = await w.copyFile(a.path, a.artifactType, { annotations: { [A_TITLE]: a.name } });
     referrers.push(await writeReferrer(w, a.artifactType, file, subject, created));
   }
-  const listed = [hexOf(m.image), ...(o.tags ?? [])].map((name): Descriptor => ({ ...subject, platform: platformOf(m.arch), annotations: { [A_REF_NAME]: name } }));
+  const listed = [hexOf(m.image), ...(o.tags ?? [])].map(
+    (name): Descriptor => ({ ...subject, platform: platformOf(m.arch), annotations: { [A_REF_NAME]: name } }),
+  );
   return { id: m.image, manifest: listed[0] as Descriptor, listed, layer, referrers };
 }

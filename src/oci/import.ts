@@ -21,7 +21,16 @@ import { bad, extractBundle, type ExtractedLayout } from "./extract.js";
 import { MT_LAYER_ZSTD } from "./media-types.js";
 
 export interface ImportResult {
-  readonly images: readonly { readonly id: string; readonly name: string; readonly version: string; readonly existed: boolean; readonly recompressed: boolean; readonly attestations: number; readonly tags: readonly string[]; readonly tagsKept: readonly string[] }[];
+  readonly images: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly version: string;
+    readonly existed: boolean;
+    readonly recompressed: boolean;
+    readonly attestations: number;
+    readonly tags: readonly string[];
+    readonly tagsKept: readonly string[];
+  }[];
 }
 
 /** The compression bake gives templates. */
@@ -67,7 +76,10 @@ async function fillEntry(img: BundleImage, dir: string): Promise<{ manifest: Man
  * that must be re-compressed would change those bytes (its template section), so it cannot be trusted.
  */
 async function requireBundleSigned(img: BundleImage, policy: TrustPolicy): Promise<void> {
-  if (!layerIsTemplate(img)) throw new CheckFailed(`${img.id}: the bundle carries a re-compressed layer, not the signed template; export it without --compression (each template as stored) to import it with --trust`);
+  if (!layerIsTemplate(img))
+    throw new CheckFailed(
+      `${img.id}: the bundle carries a re-compressed layer, not the signed template; export it without --compression (each template as stored) to import it with --trust`,
+    );
   const sigs = img.attestations.filter((a) => /^manifest\..+\.sig$/.test(a.name)).map((a) => a.path);
   enforcePolicy(img.id, await checkSignatureFiles(Buffer.from(canonicalJson(img.manifest)), sigs, policy.allowedSigners), policy);
 }
@@ -114,7 +126,12 @@ export async function importBundle(store: string, file: string, o: { readonly tr
  * checked into a dir in the store's temp area; it is verified completely (planImport), then added.
  * `label` names the source in messages.
  */
-export async function importLayout(store: string, label: string, fill: (dir: string) => Promise<ExtractedLayout>, o: { readonly trust?: TrustPolicy } = {}): Promise<ImportResult> {
+export async function importLayout(
+  store: string,
+  label: string,
+  fill: (dir: string) => Promise<ExtractedLayout>,
+  o: { readonly trust?: TrustPolicy } = {},
+): Promise<ImportResult> {
   await mkdir(store, { recursive: true });
   await cleanStaleTemps(store);
   const work = await newTempDir(store);
@@ -133,7 +150,15 @@ export async function importLayout(store: string, label: string, fill: (dir: str
       });
       await restoreAttestations(store, img);
       const t = await restoreTags(store, img);
-      images.push({ id: img.id, name: img.manifest.name, version: img.manifest.version, existed: r.existed, recompressed, attestations: img.attestations.length, ...t });
+      images.push({
+        id: img.id,
+        name: img.manifest.name,
+        version: img.manifest.version,
+        existed: r.existed,
+        recompressed,
+        attestations: img.attestations.length,
+        ...t,
+      });
     }
     return { images };
   } finally {

@@ -49,7 +49,11 @@ function verifyOf(r: Reader, v: unknown): VerifySection | null {
   };
   const commands = o["commands"];
   if (!Array.isArray(commands)) r.fail("verify.commands", "an array", commands);
-  return { allowDegraded: strings(o["allowDegraded"], "verify.allowDegraded"), commands: (commands as unknown[]).map((c, i) => strings(c, `verify.commands[${i}]`)), timeout: r.int(o, "timeout") };
+  return {
+    allowDegraded: strings(o["allowDegraded"], "verify.allowDegraded"),
+    commands: (commands as unknown[]).map((c, i) => strings(c, `verify.commands[${i}]`)),
+    timeout: r.int(o, "timeout"),
+  };
 }
 
 /** Rebuilds a kiln manifest from untrusted JSON (names and paths are checked afterwards by manifestProblems). */

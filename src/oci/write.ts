@@ -26,7 +26,13 @@ export interface WriteOciOptions {
 export interface WriteOciResult {
   readonly out: string;
   readonly format: OciFormat;
-  readonly images: readonly { readonly id: string; readonly manifest: string; readonly refNames: readonly string[]; readonly layer: string; readonly referrers: number }[];
+  readonly images: readonly {
+    readonly id: string;
+    readonly manifest: string;
+    readonly refNames: readonly string[];
+    readonly layer: string;
+    readonly referrers: number;
+  }[];
   /** sha256 of the archive file (archive format only). */
   readonly sha256?: string;
 }
@@ -42,7 +48,8 @@ async function checkOut(out: string, format: OciFormat): Promise<void> {
     if (code === "ENOTDIR") throw new UserError({ key: "--out", message: `${quoteInput(out)} exists: remove it or choose another path` });
     throw e;
   }
-  if (format === "archive" || names.length > 0) throw new UserError({ key: "--out", message: `${quoteInput(out)} exists and is not an empty directory: remove it or choose another path` });
+  if (format === "archive" || names.length > 0)
+    throw new UserError({ key: "--out", message: `${quoteInput(out)} exists and is not an empty directory: remove it or choose another path` });
 }
 
 /** Resolves every REF to a stored image id (order kept, duplicates merged), with the tags REFs named. */
@@ -80,7 +87,13 @@ export async function writeOci(store: string, refs: readonly string[], o: WriteO
       await rm(out, { recursive: true, force: true }); // an empty directory (checked above)
       await rename(w.dir, out);
     }
-    const images = written.map((x) => ({ id: x.id, manifest: x.manifest.digest, refNames: x.listed.map((d) => d.annotations?.["org.opencontainers.image.ref.name"] ?? ""), layer: x.layer.digest, referrers: x.referrers.length }));
+    const images = written.map((x) => ({
+      id: x.id,
+      manifest: x.manifest.digest,
+      refNames: x.listed.map((d) => d.annotations?.["org.opencontainers.image.ref.name"] ?? ""),
+      layer: x.layer.digest,
+      referrers: x.referrers.length,
+    }));
     return { out, format: o.format, images, ...(sha256 ? { sha256 } : {}) };
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -76,7 +76,8 @@ export function checkLayer(layer: Layer): { readonly checked: CheckedLayer; read
       else report(`${path}.${k}`, unknownKey(k, allowed, entry ? `in [[${sec.key}]]` : `in [${sec.key}]`));
     }
     if (!entry) return out;
-    for (const f of sec.fields) if (f.required && !(f.key in t)) report(`${path}.${f.key}`, `missing: every [[${sec.key}]] needs ${f.key} (e.g. ${f.key} = ${f.example})`);
+    for (const f of sec.fields)
+      if (f.required && !(f.key in t)) report(`${path}.${f.key}`, `missing: every [[${sec.key}]] needs ${f.key} (e.g. ${f.key} = ${f.example})`);
     for (const r of sec.rules ?? []) {
       const v = out[r.field] ?? sec.fields.find((x) => x.key === r.field)?.default;
       if (out[r.when.key] === r.when.equals && typeof v === "string" && !new RegExp(r.pattern, "u").test(v)) {

@@ -124,6 +124,7 @@ function sectionJson(sec: SectionSpec): Record<string, unknown> {
     allOf: sec.rules?.length
       ? sec.rules.map((r) => ({
           if: { properties: { [r.when.key]: { const: r.when.equals } }, required: [r.when.key] },
+          // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
           then: { properties: { [r.field]: { pattern: r.pattern } } },
         }))
       : undefined,
@@ -147,6 +148,7 @@ export function renderRecipeJsonSchema(): string {
     additionalProperties: false,
     properties: Object.fromEntries([...TOP_FIELDS.map((f) => [f.key, fieldJson(f)]), ...SECTIONS.map((s) => [s.key, sectionJson(s)])]),
     if: { not: { required: ["extends"] } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
     then: standalone,
   });
 }

@@ -81,13 +81,13 @@ function checkMirror(s: string): string | undefined {
 
 export const FORMATS = {
   "image-name": { pattern: "^[a-z0-9][a-z0-9-]*$", what: "an image name: lowercase letters, digits and '-' (e.g. \"cam-node\")" },
-  suite: { pattern: "^[a-z][a-z0-9.-]*$", what: "a Debian suite name (e.g. \"bookworm\")" },
-  component: { pattern: "^[a-z][a-z0-9-]*$", what: "an archive component (e.g. \"main\", \"non-free-firmware\")" },
-  mirror: { pattern: "^(host|(https?|file)://\\S+)$", what: "\"host\" or an http(s):// or file:// mirror URL", check: checkMirror },
+  suite: { pattern: "^[a-z][a-z0-9.-]*$", what: 'a Debian suite name (e.g. "bookworm")' },
+  component: { pattern: "^[a-z][a-z0-9-]*$", what: 'an archive component (e.g. "main", "non-free-firmware")' },
+  mirror: { pattern: "^(host|(https?|file)://\\S+)$", what: '"host" or an http(s):// or file:// mirror URL', check: checkMirror },
   package: { pattern: `^${PACKAGE}$`, what: "a Debian package name (lowercase letters, digits, '+', '-', '.'; at least 2 characters)" },
   "apt-package": {
     pattern: `^${PACKAGE}(=[0-9A-Za-z.+~:-]+)?$`,
-    what: "a Debian package name, optionally pinned as name=version (e.g. \"openssh-server\" or \"less=590-2.1~deb12u2\")",
+    what: 'a Debian package name, optionally pinned as name=version (e.g. "openssh-server" or "less=590-2.1~deb12u2")',
     check: checkAptPackage,
     convert: convertAptPackage,
   },
@@ -98,10 +98,13 @@ export const FORMATS = {
     check: checkUrl,
     convert: convertVcsUrl,
   },
-  "vcs-rev": { pattern: "^[A-Za-z0-9._/@{}^~][A-Za-z0-9._/@{}^~-]*$", what: "a revision: branch, tag, commit, revision number or \"HEAD\" (not starting with '-')" },
+  "vcs-rev": {
+    pattern: "^[A-Za-z0-9._/@{}^~][A-Za-z0-9._/@{}^~-]*$",
+    what: "a revision: branch, tag, commit, revision number or \"HEAD\" (not starting with '-')",
+  },
   unit: {
     pattern: "^[A-Za-z0-9:_.\\\\@-]+\\.(service|socket|timer|target|path|mount|automount|swap)$",
-    what: "a systemd unit name with its type (e.g. \"ssh.service\", \"serial-getty@ttyS0.service\", \"fstrim.timer\")",
+    what: 'a systemd unit name with its type (e.g. "ssh.service", "serial-getty@ttyS0.service", "fstrim.timer")',
   },
   "toml-file": { pattern: "^[^/].*\\.toml$", what: "path of another .toml recipe, relative to this file" },
 } as const satisfies Record<string, Format>;

@@ -66,7 +66,11 @@ function checkArgv(v: unknown, at = ""): Issue[] {
   if (!Array.isArray(v)) return bad(`must be an array of strings (argv), got ${describeValue(v)}`, at);
   if (v.length === 0) return bad('must not be empty: name the program, e.g. ["systemctl", "is-active", "ssh.service"]', at);
   const issues = v.flatMap((x, i) =>
-    typeof x !== "string" ? bad(`must be a string, got ${describeValue(x)}`, `${at}[${i}]`) : x.includes("\0") ? bad("must not contain a NUL character", `${at}[${i}]`) : [],
+    typeof x !== "string"
+      ? bad(`must be a string, got ${describeValue(x)}`, `${at}[${i}]`)
+      : x.includes("\0")
+        ? bad("must not contain a NUL character", `${at}[${i}]`)
+        : [],
   );
   return issues.length || v[0] !== "" ? issues : bad("the program name must not be empty", `${at}[0]`);
 }
@@ -150,7 +154,11 @@ export const KINDS: Readonly<Record<FieldKind, Kind>> = {
         : bad(`must be an integer, got ${describeValue(v)}`),
     json: (f) => ({ type: "integer", minimum: f.min, maximum: f.max }),
   },
-  bool: { doc: () => "boolean", check: (v) => (typeof v === "boolean" ? [] : bad(`must be true or false, got ${describeValue(v)}`)), json: () => ({ type: "boolean" }) },
+  bool: {
+    doc: () => "boolean",
+    check: (v) => (typeof v === "boolean" ? [] : bad(`must be true or false, got ${describeValue(v)}`)),
+    json: () => ({ type: "boolean" }),
+  },
   "string-array": {
     doc: (f) => docString("array of strings", f),
     check: (v, f) =>
@@ -190,7 +198,12 @@ export const KINDS: Readonly<Record<FieldKind, Kind>> = {
   },
   "abs-path-in-image": {
     doc: () => "string: absolute, normalised path in the image (no `..`)",
-    check: (v) => (typeof v === "string" ? (v.includes("\0") ? bad("must not contain a NUL character") : checkImagePath(v)) : bad(`must be an absolute path string, got ${describeValue(v)}`)),
+    check: (v) =>
+      typeof v === "string"
+        ? v.includes("\0")
+          ? bad("must not contain a NUL character")
+          : checkImagePath(v)
+        : bad(`must be an absolute path string, got ${describeValue(v)}`),
     json: () => ({ type: "string", pattern: "^(/[^/\\u0000]+)+$", not: { pattern: "(^|/)\\.\\.?(/|$)" } }),
   },
   "relative-path": {

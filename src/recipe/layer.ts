@@ -42,6 +42,10 @@ export async function readLayer(file: string): Promise<Layer | Problem> {
     const err = e as { line?: number; col?: number; message: string };
     const first = (err.message.split("\n")[0] ?? "").replace(/ at row \d+, col \d+, pos \d+:?$/, "");
     const line = typeof err.line === "number" ? err.line + 1 : undefined;
-    return { file: displayPath(file), line, message: `not valid TOML${typeof err.col === "number" ? ` (column ${err.col + 1})` : ""}: ${escapeControls(first.slice(0, 200))}` };
+    return {
+      file: displayPath(file),
+      line,
+      message: `not valid TOML${typeof err.col === "number" ? ` (column ${err.col + 1})` : ""}: ${escapeControls(first.slice(0, 200))}`,
+    };
   }
 }

@@ -32,7 +32,11 @@ export async function loadRecipe(path: string): Promise<Recipe> {
   if (chain.length && !readFailed) {
     const leaf = chain[0] as Layer;
     const merged = mergeLayers([...checked].reverse());
-    const { recipe, problems: built } = buildRecipe(merged, leaf, chain.slice(1).map((l) => l.file));
+    const { recipe, problems: built } = buildRecipe(
+      merged,
+      leaf,
+      chain.slice(1).map((l) => l.file),
+    );
     problems.push(...built, ...crossCheck(merged));
     if (!problems.length) {
       origins.set(recipe, { merged, leaf });

@@ -20,7 +20,7 @@ export function locator(source: string): Locator {
 /** `a.b[2]` → `a.b`, `a.b` → `a`, `a` → undefined. */
 function parentKey(k: string): string | undefined {
   const m = /^(.*?)(?:\[\d+\]|\.[^.[\]]+)$/.exec(k);
-  return m && m[1] ? m[1] : undefined;
+  return m?.[1] ? m[1] : undefined;
 }
 
 const BARE = /[A-Za-z0-9_-]/;

@@ -44,6 +44,14 @@ function overlappingCheckouts(m: Merged): Problem[] {
   });
   return all.flatMap(({ e, dest }, n) => {
     const other = all.slice(0, n).find((o) => o.dest === dest || dest.startsWith(`${o.dest}/`) || o.dest.startsWith(`${dest}/`));
-    return other ? [problemAt(e.layer, `${e.key}.dest`, `${quoteInput(dest)} overlaps checkout ${quoteInput(str(other.e, "name"))} at ${quoteInput(other.dest)}: give each checkout its own directory`)] : [];
+    return other
+      ? [
+          problemAt(
+            e.layer,
+            `${e.key}.dest`,
+            `${quoteInput(dest)} overlaps checkout ${quoteInput(str(other.e, "name"))} at ${quoteInput(other.dest)}: give each checkout its own directory`,
+          ),
+        ]
+      : [];
   });
 }

@@ -99,7 +99,13 @@ export const SECTIONS: readonly SectionSpec[] = [
     description: "What the template is called. The store names it `<ostype>-<name>_<version>_<arch>.tar.zst`, Proxmox's template naming.",
     fields: [
       { key: "name", kind: "string", format: "image-name", required: true, description: "Template name.", example: '"cam-node"' },
-      { key: "version", kind: "semver", required: true, description: "Version of this release candidate (semantic versioning, no leading `v`).", example: '"1.4.0"' },
+      {
+        key: "version",
+        kind: "semver",
+        required: true,
+        description: "Version of this release candidate (semantic versioning, no leading `v`).",
+        example: '"1.4.0"',
+      },
       {
         key: "arch",
         kind: "enum",
@@ -138,10 +144,19 @@ export const SECTIONS: readonly SectionSpec[] = [
         kind: "string",
         format: "mirror",
         default: "host",
-        description: '"host": the build host\'s own apt sources and keyrings; otherwise the mirror URL `kiln lock` resolves against (and `kiln fetch` downloads from).',
+        description:
+          '"host": the build host\'s own apt sources and keyrings; otherwise the mirror URL `kiln lock` resolves against (and `kiln fetch` downloads from).',
         example: '"host"',
       },
-      { key: "components", kind: "string-array", format: "component", nonEmpty: true, default: ["main"], description: "Archive components.", example: '["main"]' },
+      {
+        key: "components",
+        kind: "string-array",
+        format: "component",
+        nonEmpty: true,
+        default: ["main"],
+        description: "Archive components.",
+        example: '["main"]',
+      },
       {
         key: "include",
         kind: "string-array",
@@ -164,7 +179,8 @@ export const SECTIONS: readonly SectionSpec[] = [
         format: "apt-package",
         append: { key: "package-name" },
         default: [],
-        description: "`name` (the version `kiln lock` finds, then locked) or `name=version` (that exact Debian version). A child's entry for a package replaces the parent's.",
+        description:
+          "`name` (the version `kiln lock` finds, then locked) or `name=version` (that exact Debian version). A child's entry for a package replaces the parent's.",
         example: '["openssh-server", "python3-venv"]',
       },
     ],
@@ -179,14 +195,15 @@ export const SECTIONS: readonly SectionSpec[] = [
       {
         key: "requirements",
         kind: "relative-path",
-        description: "Pinned requirements file, relative to the recipe that names it. `--requirements` overrides it. Its existence is checked by `kiln validate` and `kiln bake`, not when the recipe is read.",
+        description:
+          "Pinned requirements file, relative to the recipe that names it. `--requirements` overrides it. Its existence is checked by `kiln validate` and `kiln bake`, not when the recipe is read.",
         example: '"../fixtures/python/pinned.txt"',
       },
       {
         key: "empty",
         kind: "bool",
         description:
-          "`true`: the venv is meant to have no pinned packages (e.g. only `install = \"pip\"` checkouts), so no requirements file, or one that pins nothing, is accepted. Without it, a venv with nothing pinned is refused: it is almost always a wrong or truncated requirements file.",
+          '`true`: the venv is meant to have no pinned packages (e.g. only `install = "pip"` checkouts), so no requirements file, or one that pins nothing, is accepted. Without it, a venv with nothing pinned is refused: it is almost always a wrong or truncated requirements file.',
         example: "false",
       },
     ],
@@ -198,14 +215,22 @@ export const SECTIONS: readonly SectionSpec[] = [
     identity: "name",
     description: "Source trees from git or SVN, exported at the revision the lock records.",
     fields: [
-      { key: "name", kind: "string", format: "checkout-name", required: true, description: "Unique name of the checkout. A child's checkout with the same name replaces the parent's.", example: '"katpkg"' },
+      {
+        key: "name",
+        kind: "string",
+        format: "checkout-name",
+        required: true,
+        description: "Unique name of the checkout. A child's checkout with the same name replaces the parent's.",
+        example: '"katpkg"',
+      },
       { key: "kind", kind: "enum", values: ["git", "svn"], required: true, description: "Version control system.", example: '"svn"' },
       {
         key: "url",
         kind: "string",
         format: "vcs-url",
         required: true,
-        description: "Repository URL. `file:` followed by a path without `//` is relative to the recipe that names it (kiln resolves it to an absolute `file://` URL). URLs with a password are refused.",
+        description:
+          "Repository URL. `file:` followed by a path without `//` is relative to the recipe that names it (kiln resolves it to an absolute `file://` URL). URLs with a password are refused.",
         example: '"file:../fixtures/build/svn/katpkg/trunk"',
       },
       {
@@ -213,7 +238,8 @@ export const SECTIONS: readonly SectionSpec[] = [
         kind: "string",
         format: "vcs-rev",
         default: "HEAD",
-        description: "What to check out; `kiln lock` resolves it to an exact commit (git) or revision number (svn) and locks it. For svn: `HEAD` or a revision number.",
+        description:
+          "What to check out; `kiln lock` resolves it to an exact commit (git) or revision number (svn) and locks it. For svn: `HEAD` or a revision number.",
         example: '"HEAD"',
       },
       { key: "dest", kind: "abs-path-in-image", required: true, description: "Where the tree is placed in the image.", example: '"/opt/kat/src/katpkg"' },
@@ -243,7 +269,13 @@ export const SECTIONS: readonly SectionSpec[] = [
           "Source file, relative to the recipe that names it. It must be a regular file inside that recipe's directory: a path leading out of it (`..`, or a symlink in any component) is refused, when the recipe is loaded and again when the bake copies it.",
         example: '"files/devsim.service"',
       },
-      { key: "dest", kind: "abs-path-in-image", required: true, description: "Destination in the image. A child's file with the same dest replaces the parent's.", example: '"/etc/systemd/system/devsim.service"' },
+      {
+        key: "dest",
+        kind: "abs-path-in-image",
+        required: true,
+        description: "Destination in the image. A child's file with the same dest replaces the parent's.",
+        example: '"/etc/systemd/system/devsim.service"',
+      },
       { key: "mode", kind: "octal-mode", default: "0644", description: "Permissions as a quoted octal string.", example: '"0644"' },
       { key: "owner", kind: "owner", default: "0:0", description: "Numeric `uid:gid`.", example: '"0:0"' },
     ],
@@ -253,15 +285,39 @@ export const SECTIONS: readonly SectionSpec[] = [
     kind: "table",
     description: "systemd units enabled or disabled in the image (a unit may not be in both lists).",
     fields: [
-      { key: "enable", kind: "string-array", format: "unit", append: { key: "value" }, default: [], description: "Units to enable.", example: '["devsim.service", "ssh.service"]' },
-      { key: "disable", kind: "string-array", format: "unit", append: { key: "value" }, default: [], description: "Units to disable.", example: '["apt-daily.timer"]' },
+      {
+        key: "enable",
+        kind: "string-array",
+        format: "unit",
+        append: { key: "value" },
+        default: [],
+        description: "Units to enable.",
+        example: '["devsim.service", "ssh.service"]',
+      },
+      {
+        key: "disable",
+        kind: "string-array",
+        format: "unit",
+        append: { key: "value" },
+        default: [],
+        description: "Units to disable.",
+        example: '["apt-daily.timer"]',
+      },
     ],
   },
   {
     key: "run",
     kind: "array-of-tables",
     description: "Commands run inside the image root (chroot), in order, with no network, after files and services.",
-    fields: [{ key: "argv", kind: "argv-array", required: true, description: "The command; no shell unless argv names one.", example: '["systemctl", "set-default", "multi-user.target"]' }],
+    fields: [
+      {
+        key: "argv",
+        kind: "argv-array",
+        required: true,
+        description: "The command; no shell unless argv names one.",
+        example: '["systemctl", "set-default", "multi-user.target"]',
+      },
+    ],
   },
   {
     key: "verify",

@@ -15,9 +15,22 @@ export function venvPinProblems(recipe: Recipe, reqs: Requirements | undefined):
   const applying = reqs?.pins.filter((p) => p.applies).length ?? 0;
   if (py.empty) {
     if (!applying) return [];
-    return [problemIn(recipe, "python.empty", `empty = true, but ${displayPath(reqs?.file ?? "")} pins ${applying} package(s) for the venv: remove empty = true, or the pins`)];
+    return [
+      problemIn(
+        recipe,
+        "python.empty",
+        `empty = true, but ${displayPath(reqs?.file ?? "")} pins ${applying} package(s) for the venv: remove empty = true, or the pins`,
+      ),
+    ];
   }
-  if (!reqs) return [problemIn(recipe, "python", '[python] needs pinned requirements: set requirements = "pinned.txt" or pass --requirements (or empty = true for a venv meant to stay empty)')];
+  if (!reqs)
+    return [
+      problemIn(
+        recipe,
+        "python",
+        '[python] needs pinned requirements: set requirements = "pinned.txt" or pass --requirements (or empty = true for a venv meant to stay empty)',
+      ),
+    ];
   if (applying) return [];
   const what = reqs.pins.length ? `none of its ${reqs.pins.length} pin(s) applies to the target (markers)` : "it pins no package";
   return [

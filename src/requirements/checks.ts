@@ -15,7 +15,12 @@ function merge(first: Pin, again: Pin, problems: Problem[]): Pin {
   let hashes = first.hashes;
   if (first.hashes.length && again.hashes.length) {
     hashes = first.hashes.filter((h) => again.hashes.includes(h));
-    if (!hashes.length) problems.push({ file: again.file, line: again.line, message: `${pinSpec(again)} is also pinned at ${where(first)} with no --hash in common; keep one set of hashes` });
+    if (!hashes.length)
+      problems.push({
+        file: again.file,
+        line: again.line,
+        message: `${pinSpec(again)} is also pinned at ${where(first)} with no --hash in common; keep one set of hashes`,
+      });
   } else if (again.hashes.length) {
     hashes = again.hashes;
   }
@@ -36,7 +41,11 @@ function dedupe(pins: readonly Pin[], problems: Problem[]): Pin[] {
     } else if (samePinVersion(prev, pin) && (prev.url ?? "") === (pin.url ?? "")) {
       out[at] = merge(prev, pin, problems);
     } else if (pin.applies) {
-      problems.push({ file: pin.file, line: pin.line, message: `${pin.name} is pinned twice: ${pinOperator(pin)}${pin.version} here and ${pinOperator(prev)}${prev.version} at ${where(prev)}; keep one pin (re-run pip-compile)` });
+      problems.push({
+        file: pin.file,
+        line: pin.line,
+        message: `${pin.name} is pinned twice: ${pinOperator(pin)}${pin.version} here and ${pinOperator(prev)}${prev.version} at ${where(prev)}; keep one pin (re-run pip-compile)`,
+      });
     } else {
       out.push(pin);
     }
@@ -62,7 +71,11 @@ function checkHashes(pins: readonly Pin[], options: readonly string[], problems:
   const why = hashed[0] ? `${hashed[0].name} at ${where(hashed[0])} has one` : "--require-hashes is set";
   for (const p of pins) {
     if (p.applies && !p.hashes.length) {
-      problems.push({ file: p.file, line: p.line, message: `${pinSpec(p)} has no --hash, but ${why}: hashes are all or nothing; regenerate with pip-compile --generate-hashes` });
+      problems.push({
+        file: p.file,
+        line: p.line,
+        message: `${pinSpec(p)} has no --hash, but ${why}: hashes are all or nothing; regenerate with pip-compile --generate-hashes`,
+      });
     }
   }
 }

@@ -133,7 +133,10 @@ function expand(w: Walk, name: string, extra: string, queue: [string, string][])
 function checkPinMetadata(w: Walk, pin: ActivePin): void {
   const meta = w.meta.get(pin.name);
   const gap = (reason: string): void => void w.gaps.push({ from: pin.name, viaExtra: "", requirement: "", reason });
-  if (!meta) return gap("no METADATA was read for it (is its wheel in the wheelhouse?)");
+  if (!meta) {
+    gap("no METADATA was read for it (is its wheel in the wheelhouse?)");
+    return;
+  }
   if (!pinMatchesVersion(pin, meta.version)) gap(`its wheel's METADATA says version ${meta.version}`);
   if (meta.requiresPython) {
     try {
@@ -170,7 +173,8 @@ function chains(w: Walk, order: readonly string[]): Map<string, string[]> {
 /** Finds every unmet dependency of the pins that apply to the target. */
 export function findClosureGaps(input: ClosureInput): ClosureGap[] {
   const w: Walk = { env: input.env, pins: new Map(), inactive: new Map(), meta: new Map(), parsed: new Map(), done: new Map(), edges: new Map(), gaps: [] };
-  for (const p of input.pins) (p.applies ? w.pins.set(p.name, { ...p, parsed: p.arbitrary ? tryParseVersion(p.version) : parseVersion(p.version) }) : w.inactive.set(p.name, p));
+  for (const p of input.pins)
+    p.applies ? w.pins.set(p.name, { ...p, parsed: p.arbitrary ? tryParseVersion(p.version) : parseVersion(p.version) }) : w.inactive.set(p.name, p);
   for (const m of input.metadata) w.meta.set(canonicalizeName(m.name), m);
   const queue: [string, string][] = [];
   for (const pin of w.pins.values()) {

@@ -17,12 +17,16 @@ export async function loadRequirements(path: string, opts: ParseOptions = {}): P
   let bytes: Buffer;
   try {
     // A FIFO or a device (/dev/zero) would hang the read or fill memory: only regular files are read.
-    if (!(await stat(path)).isFile()) throw new UserError({ file: path, message: "is not a regular file: name the pinned requirements file (pip-compile output)" });
+    if (!(await stat(path)).isFile())
+      throw new UserError({ file: path, message: "is not a regular file: name the pinned requirements file (pip-compile output)" });
     bytes = await readFile(path);
   } catch (e) {
     if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? "error";
-    throw new UserError({ file: path, message: `cannot read the requirements file (${code}); check --requirements or the requirements path in the recipe or kiln.toml` }, { cause: e });
+    throw new UserError(
+      { file: path, message: `cannot read the requirements file (${code}); check --requirements or the requirements path in the recipe or kiln.toml` },
+      { cause: e },
+    );
   }
   // Includes are small text files; reading them synchronously keeps the parser a pure function of text.
   const parsed = parseRequirementsText(bytes.toString("utf8"), path, readRegularFile, opts);

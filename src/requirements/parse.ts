@@ -52,7 +52,11 @@ function include(w: Walk, o: ParsedOption, at: { file: string; line: number; sta
   const flag = o.name === "--constraint" ? "-c" : "-r";
   const target = o.value ?? "";
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
-    w.problems.push({ file: at.file, line: at.line, message: `${flag} ${quoteInput(target)}: includes must be local files; download it next to ${quoteInput(at.file)}` });
+    w.problems.push({
+      file: at.file,
+      line: at.line,
+      message: `${flag} ${quoteInput(target)}: includes must be local files; download it next to ${quoteInput(at.file)}`,
+    });
     return;
   }
   const path = normalize(isAbsolute(target) ? target : join(dirname(at.file), target));
@@ -69,7 +73,11 @@ function include(w: Walk, o: ParsedOption, at: { file: string; line: number; sta
     if (!w.read) throw new Error("includes are not available here");
     text = w.read(path);
   } catch (e) {
-    w.problems.push({ file: at.file, line: at.line, message: `${flag} ${quoteInput(target)}: cannot read ${quoteInput(path)} (${(e as NodeJS.ErrnoException).code ?? quoteInput((e as Error).message)})` });
+    w.problems.push({
+      file: at.file,
+      line: at.line,
+      message: `${flag} ${quoteInput(target)}: cannot read ${quoteInput(path)} (${(e as NodeJS.ErrnoException).code ?? quoteInput((e as Error).message)})`,
+    });
     return;
   }
   walkFile(w, { text, file: path, constraint: flag === "-c", stack: [...at.stack, path] });
@@ -94,7 +102,16 @@ function walkFile(w: Walk, f: { text: string; file: string; constraint: boolean;
 
 /** Parses requirements text (`file` names it in messages and anchors includes); throws UserError listing every problem. */
 export function parseRequirementsText(text: string, file: string, readInclude?: ReadInclude, opts: ParseOptions = {}): Requirements {
-  const w: Walk = { env: opts.env ?? targetEnvironment(), read: readInclude, problems: [], pins: [], constraints: [], options: [], seen: new Set(), order: new Map() };
+  const w: Walk = {
+    env: opts.env ?? targetEnvironment(),
+    read: readInclude,
+    problems: [],
+    pins: [],
+    constraints: [],
+    options: [],
+    seen: new Set(),
+    order: new Map(),
+  };
   walkFile(w, { text, file, constraint: false, stack: [normalize(file)] });
   const checked = checkPins(w.pins, w.constraints, w.options);
   const problems = [...w.problems, ...checked.problems];

@@ -60,7 +60,14 @@ export function parseRequirement(text: string): Requirement {
     const m = /^@[ \t]*([^ \t]+)(?:[ \t]+;(.*))?[ \t]*$/.exec(rest);
     if (!m) throw new InvalidRequirement(text, "expected a URL after @, then optionally ' ; marker'");
     const markerText = m[2]?.trim();
-    return { name, extras, specifier: [], specifierText: "", url: m[1] as string, ...(markerText !== undefined ? { marker: markerOf(text, markerText), markerText } : {}) };
+    return {
+      name,
+      extras,
+      specifier: [],
+      specifierText: "",
+      url: m[1] as string,
+      ...(markerText !== undefined ? { marker: markerOf(text, markerText), markerText } : {}),
+    };
   }
   const semi = rest.indexOf(";");
   let specText = (semi < 0 ? rest : rest.slice(0, semi)).trim();
@@ -75,5 +82,11 @@ export function parseRequirement(text: string): Requirement {
     throw new InvalidRequirement(text, (e as Error).message);
   }
   const markerText = semi < 0 ? undefined : rest.slice(semi + 1).trim();
-  return { name, extras, specifier, specifierText: specText.replace(/\s+/g, ""), ...(markerText !== undefined ? { marker: markerOf(text, markerText), markerText } : {}) };
+  return {
+    name,
+    extras,
+    specifier,
+    specifierText: specText.replace(/\s+/g, ""),
+    ...(markerText !== undefined ? { marker: markerOf(text, markerText), markerText } : {}),
+  };
 }

@@ -46,10 +46,14 @@ function directReferenceVersion(req: Requirement, hashes: readonly string[]): { 
   if (!hashes.length) return { problem: `${where} is a direct reference without a hash: add --hash=sha256:<digest of the file>, or ${PIN_HINT}` };
   const file = decodeURIComponent((req.url ?? "").split(/[?#]/)[0]?.split("/").pop() ?? "");
   const parts = file.endsWith(".whl") ? file.slice(0, -4).split("-") : [];
-  if (parts.length !== 5 && parts.length !== 6) return { problem: `${where} does not point at a wheel (.whl): kiln installs wheels only; build one and pin it` };
-  if (canonicalizeName(parts[0] as string) !== canonicalizeName(req.name)) return { problem: `${where}: the wheel is for ${quoteInput(parts[0])}, not ${req.name}` };
+  if (parts.length !== 5 && parts.length !== 6)
+    return { problem: `${where} does not point at a wheel (.whl): kiln installs wheels only; build one and pin it` };
+  if (canonicalizeName(parts[0] as string) !== canonicalizeName(req.name))
+    return { problem: `${where}: the wheel is for ${quoteInput(parts[0])}, not ${req.name}` };
   const version = tryParseVersion((parts[1] as string).replace(/_/g, "-"));
-  return version ? { version: normalizeVersion((parts[1] as string).replace(/_/g, "-")) } : { problem: `${where}: the wheel's version ${quoteInput(parts[1])} is not PEP 440` };
+  return version
+    ? { version: normalizeVersion((parts[1] as string).replace(/_/g, "-")) }
+    : { problem: `${where}: the wheel's version ${quoteInput(parts[1])} is not PEP 440` };
 }
 
 /** The exact version of a `name==V` or `name===V` requirement, or the problem with it. */

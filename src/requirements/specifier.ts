@@ -105,10 +105,13 @@ export function canonicalizeVersion(text: string, stripTrailingZero = true): str
 function versionSplit(text: string): string[] {
   const bang = text.lastIndexOf("!");
   const epoch = text.slice(0, Math.max(bang, 0)) || "0";
-  const parts = text.slice(bang + 1).split(".").flatMap((item) => {
-    const m = /^([0-9]+)((?:a|b|c|rc)[0-9]+)$/.exec(item);
-    return m ? [m[1] as string, m[2] as string] : [item];
-  });
+  const parts = text
+    .slice(bang + 1)
+    .split(".")
+    .flatMap((item) => {
+      const m = /^([0-9]+)((?:a|b|c|rc)[0-9]+)$/.exec(item);
+      return m ? [m[1] as string, m[2] as string] : [item];
+    });
   return [epoch, ...parts];
 }
 

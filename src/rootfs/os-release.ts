@@ -1,7 +1,19 @@
 // /etc/os-release parsing and the distribution IDs Proxmox VE manages (PVE::LXC::Setup's plugins).
 
 /** OS types Proxmox has a setup plugin for (PVE::LXC::Setup `$plugins`, minus "unmanaged"). */
-export const PROXMOX_OSTYPES: readonly string[] = ["alpine", "archlinux", "centos", "debian", "devuan", "fedora", "gentoo", "nixos", "openeuler", "opensuse", "ubuntu"];
+export const PROXMOX_OSTYPES: readonly string[] = [
+  "alpine",
+  "archlinux",
+  "centos",
+  "debian",
+  "devuan",
+  "fedora",
+  "gentoo",
+  "nixos",
+  "openeuler",
+  "opensuse",
+  "ubuntu",
+];
 
 // PVE::LXC::Setup `$plugin_alias`: related distributions handled by another plugin.
 const ALIASES: Readonly<Record<string, string>> = {

@@ -133,7 +133,15 @@ async function takeFile(src: string, tmp: string, move: boolean): Promise<void> 
 }
 
 /** Takes a file in as `<cache>/<kind>/<sha256>.<ext>`; the sha256 is computed when not given. */
-export async function addFile(o: { readonly cache: string; readonly kind: string; readonly ext: string; readonly src: string; readonly sha256?: string; readonly move?: boolean; readonly what?: string }): Promise<StoreResult> {
+export async function addFile(o: {
+  readonly cache: string;
+  readonly kind: string;
+  readonly ext: string;
+  readonly src: string;
+  readonly sha256?: string;
+  readonly move?: boolean;
+  readonly what?: string;
+}): Promise<StoreResult> {
   const sha256 = o.sha256 ?? (await sha256File(o.src));
   const dest = cachePath({ cache: o.cache, kind: o.kind, sha256, ext: o.ext });
   return storeFile({ src: o.src, dest, sha256, move: o.move, what: o.what });

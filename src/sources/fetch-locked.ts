@@ -30,7 +30,9 @@ export interface FetchLockedResult {
 async function freshLock(o: FetchOptions) {
   const lockFile = lockPathFor(o.recipe.path);
   if (!existsSync(lockFile)) {
-    throw new UserError(`no lock for ${displayPath(o.recipe.path)} (expected ${displayPath(lockFile)})`, { hint: `kiln fetch downloads what a lock names and never resolves: run kiln lock --recipe ${displayPath(o.recipe.path)} first` });
+    throw new UserError(`no lock for ${displayPath(o.recipe.path)} (expected ${displayPath(lockFile)})`, {
+      hint: `kiln fetch downloads what a lock names and never resolves: run kiln lock --recipe ${displayPath(o.recipe.path)} first`,
+    });
   }
   return { ...(await readInputs({ recipe: o.recipe, requirements: o.requirements })), lockFile };
 }
@@ -44,7 +46,11 @@ export async function fetchLocked(o: FetchOptions): Promise<FetchLockedResult> {
     if (plan.checkouts.length) await step("fetch › checkouts", () => fetchCheckouts(o.recipe, plan.checkouts, o.cache));
     if (plan.debs.length) await step("fetch › debs", () => downloadLockedDebs({ recipe: o.recipe, debs: plan.debs, cache: o.cache, arch: lock.base.arch }));
     const left = await planFetch({ lock, cache: o.cache });
-    if (!isEmptyPlan(left)) throw new UserError(describeLeft(left).map((message) => ({ message })), { hint: "the sources no longer give what the lock names: run kiln lock --update" });
+    if (!isEmptyPlan(left))
+      throw new UserError(
+        describeLeft(left).map((message) => ({ message })),
+        { hint: "the sources no longer give what the lock names: run kiln lock --update" },
+      );
   }
   const downloaded = { debs: plan.debs.length, wheels: plan.wheels.length, checkouts: plan.checkouts.length };
   return { lock: lockFile, debs: lock.debs.length, wheels: lock.wheels.length, checkouts: lock.checkouts.length, downloaded };
@@ -52,7 +58,11 @@ export async function fetchLocked(o: FetchOptions): Promise<FetchLockedResult> {
 
 /** One problem per artifact still missing after the downloads. */
 function describeLeft(p: FetchPlan): string[] {
-  return [...p.wheels.map((w) => `wheel ${w.file} (${w.name}==${w.version}): still missing from the cache`), ...p.checkouts.map((c) => `checkout ${c.name}: still missing from the cache`), ...p.debs.map((d) => `deb ${d.name}=${d.version}: still missing from the cache`)];
+  return [
+    ...p.wheels.map((w) => `wheel ${w.file} (${w.name}==${w.version}): still missing from the cache`),
+    ...p.checkouts.map((c) => `checkout ${c.name}: still missing from the cache`),
+    ...p.debs.map((d) => `deb ${d.name}=${d.version}: still missing from the cache`),
+  ];
 }
 
 /** Exports each missing checkout at its locked revision and checks the export's sha256 against the lock. */
@@ -63,6 +73,9 @@ async function fetchCheckouts(recipe: Recipe, missing: readonly LockedCheckout[]
     if (!url) throw new UserError(`checkout ${c.name} is in the lock but not in the recipe: run kiln lock`);
     if (c.kind === "git") await resolveGit({ url, rev: c.revision, cache });
     const exp = c.kind === "git" ? await exportGit({ cache, url, revision: c.revision }) : await exportSvn({ cache, url, revision: c.revision });
-    if (exp.sha256 !== c.sha256) throw new UserError(`checkout ${c.name} (${c.kind} ${c.url} @ ${c.revision}): its export has sha256 ${exp.sha256}, the lock says ${c.sha256}; the repository changed under a fixed revision: run kiln lock --update ${c.name}`);
+    if (exp.sha256 !== c.sha256)
+      throw new UserError(
+        `checkout ${c.name} (${c.kind} ${c.url} @ ${c.revision}): its export has sha256 ${exp.sha256}, the lock says ${c.sha256}; the repository changed under a fixed revision: run kiln lock --update ${c.name}`,
+      );
   }
 }

@@ -51,7 +51,7 @@ export async function resolveLock(o: FetchOptions): Promise<Resolved> {
   await sweepCacheTemps(o.cache);
 
   let wheels: LockedWheel[] = [];
-  if (requirements && requirements.pins.length) {
+  if (requirements?.pins.length) {
     const from = wheelSource(o);
     wheels = await step("lock › wheels", () => fetchWheels({ requirements, from, cache: o.cache }));
   }
@@ -93,7 +93,10 @@ async function fetchCheckouts(recipe: Recipe, cache: string): Promise<{ readonly
     const r = c.kind === "git" ? await resolveGit({ url: c.url, rev: c.rev, cache }) : await resolveSvn({ url: c.url, rev: c.rev });
     const exp = c.kind === "git" ? await exportGit({ cache, url: c.url, revision: r.revision }) : await exportSvn({ cache, url: c.url, revision: r.revision });
     // file: URLs are recorded relative to the recipe, so the lock is the same wherever the project lives.
-    out.push({ locked: { name: c.name, kind: c.kind, url: portableUrl(c.url, dirname(recipe.path)), revision: r.revision, sha256: exp.sha256 }, time: r.commitTime });
+    out.push({
+      locked: { name: c.name, kind: c.kind, url: portableUrl(c.url, dirname(recipe.path)), revision: r.revision, sha256: exp.sha256 },
+      time: r.commitTime,
+    });
   }
   return out;
 }

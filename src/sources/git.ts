@@ -34,7 +34,8 @@ export function mirrorPath(cache: string, url: string): string {
 
 /** Refuses values git would read as options (`--upload-pack=…`) or that cannot be a URL/rev. */
 function checkArg(what: string, v: string): void {
-  if (!v || v.startsWith("-") || /[\s\0]/.test(v)) throw new UserError(`git ${what} ${quoteInput(v)} is not valid: it must be non-empty, not start with '-', and contain no whitespace`);
+  if (!v || v.startsWith("-") || /[\s\0]/.test(v))
+    throw new UserError(`git ${what} ${quoteInput(v)} is not valid: it must be non-empty, not start with '-', and contain no whitespace`);
 }
 
 /** Creates the mirror (clone --mirror into a temp dir, renamed into place) or updates it (fetch --prune). */
@@ -92,7 +93,12 @@ export async function resolveGit(o: { readonly url: string; readonly rev: string
  * time, fixed modes) and stores it content-addressed. With a known `sha256` (from the lock) whose
  * tarball is already cached, nothing is rewritten.
  */
-export async function exportGit(o: { readonly cache: string; readonly url: string; readonly revision: string; readonly sha256?: string }): Promise<{ readonly tarball: string; readonly sha256: string }> {
+export async function exportGit(o: {
+  readonly cache: string;
+  readonly url: string;
+  readonly revision: string;
+  readonly sha256?: string;
+}): Promise<{ readonly tarball: string; readonly sha256: string }> {
   if (!/^[0-9a-f]{40}$/.test(o.revision)) throw new TypeError(`exportGit: revision must be a full commit id, got ${o.revision}`);
   if (o.sha256 && (await isFile(checkoutTarball(o.cache, o.sha256)))) return { tarball: checkoutTarball(o.cache, o.sha256), sha256: o.sha256 };
   const mirror = mirrorPath(o.cache, o.url);

@@ -54,7 +54,8 @@ export function unnamedChanges(changes: readonly LockChange[], names: readonly s
 function checkNames(names: readonly string[], locks: readonly (Lock | undefined)[]): void {
   const known = new Set(locks.flatMap((l) => (l ? [...l.debs, ...l.wheels, ...l.checkouts].map((e) => e.name) : [])));
   const unknown = names.filter((n) => !known.has(n));
-  if (unknown.length) throw new UserError(unknown.map((n) => ({ message: `--update ${JSON.stringify(n)}: no deb, wheel or checkout of that name in the lock` })));
+  if (unknown.length)
+    throw new UserError(unknown.map((n) => ({ message: `--update ${JSON.stringify(n)}: no deb, wheel or checkout of that name in the lock` })));
 }
 
 /** Resolves (unless a fresh lock needs nothing), diffs against the lock on disk, writes unless --check. */
@@ -72,9 +73,12 @@ export async function relock(o: RelockOptions): Promise<RelockResult> {
     checkNames(names, [before.lock, lock]);
     const others = unnamedChanges(changes, names);
     if (others.length) {
-      throw new UserError(formatChanges(others).map((line) => ({ message: `re-resolving also moves ${line}` })), {
-        hint: "apt resolves the closure as a whole, so kiln cannot keep these at their locked versions: name them too (kiln lock --update NAME…), or re-resolve everything with kiln lock --update. Nothing was written.",
-      });
+      throw new UserError(
+        formatChanges(others).map((line) => ({ message: `re-resolving also moves ${line}` })),
+        {
+          hint: "apt resolves the closure as a whole, so kiln cannot keep these at their locked versions: name them too (kiln lock --update NAME…), or re-resolve everything with kiln lock --update. Nothing was written.",
+        },
+      );
     }
   }
   const changed = before.lock === undefined || serializeLock(before.lock) !== serializeLock(lock);

@@ -36,7 +36,8 @@ async function svn(args: readonly string[], what: string): Promise<RunResult> {
 /** Accepts "HEAD" or a revision number; anything else (dates, BASE, PREV) has no meaning for a lock. */
 function checkRev(url: string, rev: string): void {
   if (!/^(HEAD|[1-9][0-9]*|0)$/.test(rev)) throw new UserError(`svn ${url}: rev ${quoteInput(rev)} must be HEAD or a revision number`);
-  if (!url || url.startsWith("-") || /[\s\0]/.test(url)) throw new UserError(`svn url ${quoteInput(url)} is not valid: it must not start with '-' or contain whitespace`);
+  if (!url || url.startsWith("-") || /[\s\0]/.test(url))
+    throw new UserError(`svn url ${quoteInput(url)} is not valid: it must not start with '-' or contain whitespace`);
 }
 
 /** Parses svn's `2024-01-02T03:04:05.123456Z` into whole seconds since the epoch. */
@@ -81,7 +82,12 @@ async function commitTime(url: string, revision: string): Promise<number> {
  * every mtime = that revision's commit time, 0:0, modes 0644/0755) and stored content-addressed. With a known `sha256`
  * (from the lock) already cached, nothing is fetched or rewritten.
  */
-export async function exportSvn(o: { readonly cache: string; readonly url: string; readonly revision: string; readonly sha256?: string }): Promise<{ readonly tarball: string; readonly sha256: string }> {
+export async function exportSvn(o: {
+  readonly cache: string;
+  readonly url: string;
+  readonly revision: string;
+  readonly sha256?: string;
+}): Promise<{ readonly tarball: string; readonly sha256: string }> {
   checkRev(o.url, o.revision);
   if (o.sha256 && (await isFile(checkoutTarball(o.cache, o.sha256)))) return { tarball: checkoutTarball(o.cache, o.sha256), sha256: o.sha256 };
   const tmp = await cacheTemp(o.cache, "svn-export");
@@ -89,13 +95,17 @@ export async function exportSvn(o: { readonly cache: string; readonly url: strin
     const tree = join(tmp, "tree");
     await svn(
       [
-        "export", "--quiet",
+        "export",
+        "--quiet",
         // svn:externals point at other URLs, often at floating revisions: they would make the export
         // depend on when it ran. A checkout that needs them lists them as checkouts of their own.
         "--ignore-externals",
         // svn:eol-style=native must not depend on the build host.
-        "--native-eol", "LF",
-        "--", `${o.url}@${o.revision}`, tree,
+        "--native-eol",
+        "LF",
+        "--",
+        `${o.url}@${o.revision}`,
+        tree,
       ],
       `svn ${o.url}@${o.revision}`,
     );

@@ -24,7 +24,10 @@ export async function listTar(path: string): Promise<TarMember[]> {
 }
 /** A member name without `./` prefixes or trailing `/`; "" for the root itself. */
 export function normalizeMember(name: string): string {
-  return name.replace(/^(\.\/)+/, "").replace(/\/+$/, "").replace(/^\.$/, "");
+  return name
+    .replace(/^(\.\/)+/, "")
+    .replace(/\/+$/, "")
+    .replace(/^\.$/, "");
 }
 
 /** Why a member name is unsafe, or undefined. */
@@ -50,7 +53,8 @@ export function unsafeMembers(members: readonly TarMember[]): string[] {
   };
   for (const m of members) {
     const name = normalizeMember(m.name);
-    const bad = unsafeName(name) ?? (!ALLOWED.has(m.type) ? `${m.type} entries are not allowed in a checkout` : underSymlink(name) ? "lies below a symlink" : undefined);
+    const bad =
+      unsafeName(name) ?? (!ALLOWED.has(m.type) ? `${m.type} entries are not allowed in a checkout` : underSymlink(name) ? "lies below a symlink" : undefined);
     if (bad) problems.push(`${m.name}: ${bad}`);
     if (m.type === "hardlink" && m.linkTarget !== undefined) {
       const target = normalizeMember(m.linkTarget);

@@ -20,22 +20,46 @@ export function pipRequirementsText(pins: readonly Pin[]): string {
 }
 
 /** The pip download argv (built apart from running it, so a unit test can read it). */
-export function pipDownloadArgv(o: { readonly python: string; readonly index: string; readonly dest: string; readonly requirementsFile: string; readonly target: WheelTarget }): string[] {
+export function pipDownloadArgv(o: {
+  readonly python: string;
+  readonly index: string;
+  readonly dest: string;
+  readonly requirementsFile: string;
+  readonly target: WheelTarget;
+}): string[] {
   const [maj = "3", min = "0"] = o.target.pythonVersion.split(".");
   return [
-    o.python, "-m", "pip", "download",
+    o.python,
+    "-m",
+    "pip",
+    "download",
     // --isolated: no pip.conf, no PIP_* variables: the index and options are exactly these.
-    "--isolated", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
+    "--isolated",
+    "--disable-pip-version-check",
+    "--no-input",
+    "--progress-bar",
+    "off",
     // kiln's cache is the cache; pip's would only hide what was downloaded.
     "--no-cache-dir",
     // Exactly the pinned files: no resolution, no sdists (building them would run code), hashes required.
-    "--no-deps", "--only-binary", ":all:", "--require-hashes",
-    "--index-url", o.index,
-    "--dest", o.dest,
+    "--no-deps",
+    "--only-binary",
+    ":all:",
+    "--require-hashes",
+    "--index-url",
+    o.index,
+    "--dest",
+    o.dest,
     // The target's interpreter and platforms, not this host's; pip does not expand manylinux_2_N itself.
-    "--python-version", `${maj}.${min}`, "--implementation", "cp", "--abi", `cp${maj}${min}`,
+    "--python-version",
+    `${maj}.${min}`,
+    "--implementation",
+    "cp",
+    "--abi",
+    `cp${maj}${min}`,
     ...platformTags(o.target).flatMap((p) => ["--platform", p]),
-    "--requirement", o.requirementsFile,
+    "--requirement",
+    o.requirementsFile,
   ];
 }
 
@@ -52,7 +76,8 @@ export function pipProblems(stderr: string, pins: readonly Pin[], index: string)
   // pip 23:  "    katcp-lite==0.3.1 from http://…whl (from -r pins.txt (line 1)):"
   //           "        Expected sha256 aaa…"  ("        Expected     or bbb…" for each further hash)
   //           "             Got        ccc…"
-  const mismatch = /^[ \t]+([A-Za-z0-9._-]+)(?:\[[^\]]*\])?(?:==\S+| @ \S+)? from .*:[ \t]*\n(?:[ \t]+Expected[ \t]+(?:sha256|or)[ \t]+[0-9a-f]{64}[ \t]*\n)+[ \t]+Got[ \t]+([0-9a-f]{64})/gm;
+  const mismatch =
+    /^[ \t]+([A-Za-z0-9._-]+)(?:\[[^\]]*\])?(?:==\S+| @ \S+)? from .*:[ \t]*\n(?:[ \t]+Expected[ \t]+(?:sha256|or)[ \t]+[0-9a-f]{64}[ \t]*\n)+[ \t]+Got[ \t]+([0-9a-f]{64})/gm;
   for (const m of stderr.matchAll(mismatch)) {
     const pin = find(m[1] ?? "");
     if (!pin) continue;
@@ -70,7 +95,13 @@ export function pipProblems(stderr: string, pins: readonly Pin[], index: string)
  * Runs one `pip download` for all `pins` into `dest`. Problems pip reported about specific pins come
  * back as Problems (bad input); anything else pip failed at is a ToolError.
  */
-export async function pipDownload(o: { readonly pins: readonly Pin[]; readonly index: string; readonly dest: string; readonly target: WheelTarget; readonly python?: string }): Promise<Problem[]> {
+export async function pipDownload(o: {
+  readonly pins: readonly Pin[];
+  readonly index: string;
+  readonly dest: string;
+  readonly target: WheelTarget;
+  readonly python?: string;
+}): Promise<Problem[]> {
   const python = o.python ?? checkTool("python3", "download wheels from an index with pip", "apt-get install python3-pip");
   const requirementsFile = join(o.dest, "..", "kiln-pins.txt");
   await writeFile(requirementsFile, pipRequirementsText(o.pins));

@@ -78,7 +78,9 @@ export function supportedTags(t: WheelTarget): string[] {
   const cp = `cp${maj}${minor}`;
   const plats = platformTags(t);
   const out: string[] = [];
-  const each = (py: string, abi: string, ps: readonly string[]) => ps.forEach((p) => out.push(`${py}-${abi}-${p}`));
+  const each = (py: string, abi: string, ps: readonly string[]) => {
+    for (const p of ps) out.push(`${py}-${abi}-${p}`);
+  };
   each(cp, cp, plats);
   each(cp, "abi3", plats);
   each(cp, "none", plats);

@@ -8,7 +8,17 @@ import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { UserError, type Problem } from "../errors.js";
 import type { LockedWheel } from "../lock/types.js";
-import { checkClosure, evaluateMarker, pinSpec, readWheelMetadata, targetEnvironment, wheelMatchesPin, type MarkerEnvironment, type Pin, type Requirements } from "../requirements/index.js";
+import {
+  checkClosure,
+  evaluateMarker,
+  pinSpec,
+  readWheelMetadata,
+  targetEnvironment,
+  wheelMatchesPin,
+  type MarkerEnvironment,
+  type Pin,
+  type Requirements,
+} from "../requirements/index.js";
 import { sha256File } from "../util/hash.js";
 import { cacheTemp, checkCached, storeFile } from "./cache.js";
 import { pipDownload } from "./wheel-index.js";
@@ -63,17 +73,25 @@ function applies(p: Pin, env: MarkerEnvironment): boolean {
  */
 async function choose(pin: Pin, paths: readonly string[], target: WheelTarget, where: string): Promise<Found | Problem> {
   const rank = wheelRanker(target);
-  const named = paths.map((path) => ({ path, wheel: parseWheelFilename(basename(path)) })).filter((c): c is { path: string; wheel: WheelName } => c.wheel?.name === pin.name);
+  const named = paths
+    .map((path) => ({ path, wheel: parseWheelFilename(basename(path)) }))
+    .filter((c): c is { path: string; wheel: WheelName } => c.wheel?.name === pin.name);
   // For a direct reference the pin's version is the one in its file name, so this holds for it too.
   const exact = named.filter((c) => wheelMatchesPin(pin, c.wheel));
   const at = { file: pin.file, line: pin.line };
   if (!exact.length) {
     const others = [...new Set(named.map((c) => c.wheel.version))].join(", ");
-    return { ...at, message: `${label(pin)}: no wheel in ${where}${others ? ` (it has ${pin.name} ${others})` : ""}; add the pinned wheel there or change the pin` };
+    return {
+      ...at,
+      message: `${label(pin)}: no wheel in ${where}${others ? ` (it has ${pin.name} ${others})` : ""}; add the pinned wheel there or change the pin`,
+    };
   }
   const runnable = exact.map((c) => ({ ...c, rank: rank(c.wheel) })).filter((c): c is typeof c & { rank: number } => c.rank !== undefined);
   if (!runnable.length) {
-    return { ...at, message: `${label(pin)}: no wheel in ${where} runs on ${describeTarget(target)} (found ${exact.map((c) => c.wheel.file).join(", ")}); build one for the target` };
+    return {
+      ...at,
+      message: `${label(pin)}: no wheel in ${where} runs on ${describeTarget(target)} (found ${exact.map((c) => c.wheel.file).join(", ")}); build one for the target`,
+    };
   }
   runnable.sort((a, b) => a.rank - b.rank || a.wheel.file.localeCompare(b.wheel.file));
   const hashed = await Promise.all(runnable.map(async (c) => ({ ...c, sha256: await sha256File(c.path) })));
@@ -85,7 +103,11 @@ async function choose(pin: Pin, paths: readonly string[], target: WheelTarget, w
 
 /** Candidate files for each pin already in the cache: `<cache>/wheels/<hash>/*.whl` for its hashes. */
 async function cachedCandidates(cache: string, pin: Pin): Promise<string[]> {
-  const lists = await Promise.all(pin.hashes.map(async (h) => (await readdir(join(cache, "wheels", h)).catch(() => [] as string[])).filter((f) => f.endsWith(".whl")).map((f) => join(cache, "wheels", h, f))));
+  const lists = await Promise.all(
+    pin.hashes.map(async (h) =>
+      (await readdir(join(cache, "wheels", h)).catch(() => [] as string[])).filter((f) => f.endsWith(".whl")).map((f) => join(cache, "wheels", h, f)),
+    ),
+  );
   return lists.flat();
 }
 
@@ -94,7 +116,10 @@ async function wheelhouseFiles(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).filter((f) => f.endsWith(".whl")).map((f) => join(dir, f));
   } catch (e) {
-    throw new UserError(`wheelhouse ${dir}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); build it or point --wheelhouse at the right directory`, { cause: e });
+    throw new UserError(
+      `wheelhouse ${dir}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); build it or point --wheelhouse at the right directory`,
+      { cause: e },
+    );
   }
 }
 
@@ -147,9 +172,16 @@ export async function fetchWheels(o: FetchWheelsOptions): Promise<LockedWheel[]>
   let found: Found[];
   try {
     const got = await download(o, missing, target, tmp);
-    if (got.problems.length) throw new UserError(got.problems, { hint: "nothing was added to the lock; fix the pins or the wheel source and run the command again" });
+    if (got.problems.length)
+      throw new UserError(got.problems, { hint: "nothing was added to the lock; fix the pins or the wheel source and run the command again" });
     for (const f of got.found) {
-      await storeFile({ src: f.path, dest: wheelPath(o.cache, { sha256: f.sha256, file: f.wheel.file }), sha256: f.sha256, move: "index" in o.from, what: `${f.pin.file}:${f.pin.line}: ${label(f.pin)}` });
+      await storeFile({
+        src: f.path,
+        dest: wheelPath(o.cache, { sha256: f.sha256, file: f.wheel.file }),
+        sha256: f.sha256,
+        move: "index" in o.from,
+        what: `${f.pin.file}:${f.pin.line}: ${label(f.pin)}`,
+      });
     }
     found = [...cached, ...got.found];
   } finally {
@@ -163,7 +195,9 @@ export async function fetchWheels(o: FetchWheelsOptions): Promise<LockedWheel[]>
 
 /** Every locked wheel that is missing from the cache or corrupt (bake's preflight, before bootstrap). */
 export async function checkWheels(o: { readonly cache: string; readonly wheels: readonly LockedWheel[] }): Promise<Problem[]> {
-  const found = await Promise.all(o.wheels.map((w) => checkCached({ path: wheelPath(o.cache, w), sha256: w.sha256, what: `wheel ${w.file} (${w.name}==${w.version})` })));
+  const found = await Promise.all(
+    o.wheels.map((w) => checkCached({ path: wheelPath(o.cache, w), sha256: w.sha256, what: `wheel ${w.file} (${w.name}==${w.version})` })),
+  );
   return found.filter((p): p is Problem => p !== undefined);
 }
 

@@ -93,7 +93,11 @@ async function completeEntry(store: string, tmp: string, manifest: Manifest, ind
  * Adds an image whose verified template another module produces (kiln import): `fill` writes the
  * template into the temp dir and returns the manifest and file index; the entry appears whole or not at all.
  */
-export async function adoptImage(store: string, id: string, fill: (tmp: string) => Promise<{ readonly manifest: Manifest; readonly index: readonly IndexEntry[] }>): Promise<AddImageResult> {
+export async function adoptImage(
+  store: string,
+  id: string,
+  fill: (tmp: string) => Promise<{ readonly manifest: Manifest; readonly index: readonly IndexEntry[] }>,
+): Promise<AddImageResult> {
   await mkdir(imagesDir(store), { recursive: true });
   await cleanStaleTemps(store);
   if (await hasImage(store, id)) return existing(store, id);

@@ -19,7 +19,9 @@ export function unescapeField(s: string): string {
 
 /** Renders the index as files.tsv text (header line first, one line per entry, trailing newline). */
 export function formatIndex(entries: readonly IndexEntry[]): string {
-  const lines = entries.map((e) => [escapeField(e.path), e.type, e.mode.toString(8).padStart(4, "0"), String(e.uid), String(e.gid), String(e.size), escapeField(e.digest)].join("\t"));
+  const lines = entries.map((e) =>
+    [escapeField(e.path), e.type, e.mode.toString(8).padStart(4, "0"), String(e.uid), String(e.gid), String(e.size), escapeField(e.digest)].join("\t"),
+  );
   return `${[HEADER, ...lines].join("\n")}\n`;
 }
 
@@ -32,10 +34,24 @@ export function parseIndex(text: string, file: string): readonly IndexEntry[] {
     if (line === "" || line.startsWith("#")) continue;
     const f = line.split("\t");
     const [path, type, mode, uid, gid, size, digest] = f;
-    if (f.length !== 7 || path === undefined || !TYPES.has(type as EntryType) || !/^[0-7]+$/.test(mode ?? "") || [uid, gid, size].some((n) => !/^\d+$/.test(n ?? ""))) {
+    if (
+      f.length !== 7 ||
+      path === undefined ||
+      !TYPES.has(type as EntryType) ||
+      !/^[0-7]+$/.test(mode ?? "") ||
+      [uid, gid, size].some((n) => !/^\d+$/.test(n ?? ""))
+    ) {
       throw new ToolError(`${file}:${i + 1}: not a valid files.tsv line (the store entry is damaged; re-pack or re-bake the image)`);
     }
-    out.push({ path: unescapeField(path), type: type as IndexEntry["type"], mode: parseInt(mode as string, 8), uid: Number(uid), gid: Number(gid), size: Number(size), digest: unescapeField(digest ?? "") });
+    out.push({
+      path: unescapeField(path),
+      type: type as IndexEntry["type"],
+      mode: parseInt(mode as string, 8),
+      uid: Number(uid),
+      gid: Number(gid),
+      size: Number(size),
+      digest: unescapeField(digest ?? ""),
+    });
   }
   return out;
 }

@@ -68,7 +68,10 @@ export async function gc(store: string, o: GcOptions): Promise<GcResult> {
   }
   candidates.sort((a, b) => b.added - a.added || (a.id < b.id ? -1 : 1));
   for (const c of candidates.slice(0, o.keep)) kept.push({ id: c.id, why: "recent" });
-  const removed = candidates.slice(o.keep).map((c) => c.id).reverse();
+  const removed = candidates
+    .slice(o.keep)
+    .map((c) => c.id)
+    .reverse();
   if (!dryRun) for (const id of removed) await removeImage(store, id);
   const temps = await cleanStaleTemps(store, { dryRun });
   const inputs = await dropDanglingInputs(store, { dryRun, removing: new Set(removed) });

@@ -30,7 +30,10 @@ export async function findByInputs(store: string, inputs: string): Promise<Store
 }
 
 /** Removes inputs entries whose image is gone (or, with dryRun, lists them); returns their paths. */
-export async function dropDanglingInputs(store: string, opts: { readonly dryRun?: boolean; readonly removing?: ReadonlySet<string> } = {}): Promise<readonly string[]> {
+export async function dropDanglingInputs(
+  store: string,
+  opts: { readonly dryRun?: boolean; readonly removing?: ReadonlySet<string> } = {},
+): Promise<readonly string[]> {
   const names = await listDir(inputsDir(store));
   const out: string[] = [];
   for (const n of names) {

@@ -41,10 +41,12 @@ export function isPlainName(name: string): boolean {
 /** Every way the manifest in images/<dirHex>/ disagrees with itself or its directory ([] when sound). */
 export function manifestProblems(dirHex: string, m: Manifest): string[] {
   const problems: string[] = [];
-  if (hexOf(m.image) !== dirHex || !m.image.startsWith("sha256:")) problems.push(`manifest.json says image ${quoteInput(m.image)}, but it is in the directory of sha256:${dirHex}`);
+  if (hexOf(m.image) !== dirHex || !m.image.startsWith("sha256:"))
+    problems.push(`manifest.json says image ${quoteInput(m.image)}, but it is in the directory of sha256:${dirHex}`);
   const t = (m as { template?: Partial<Manifest["template"]> }).template;
   if (typeof t !== "object" || t === null) return [...problems, "manifest.json has no template section"];
-  if (t.compression !== "zstd" && t.compression !== "gzip") problems.push(`manifest.json template.compression is ${quoteInput(t.compression)}, not zstd or gzip`);
+  if (t.compression !== "zstd" && t.compression !== "gzip")
+    problems.push(`manifest.json template.compression is ${quoteInput(t.compression)}, not zstd or gzip`);
   if (typeof t.sha256 !== "string" || !isSha256Hex(t.sha256)) problems.push(`manifest.json template.sha256 is ${quoteInput(t.sha256)}, not 64 hex digits`);
   if (typeof t.file !== "string" || !isPlainName(t.file)) {
     problems.push(`manifest.json template.file ${quoteInput(t.file)} is not a plain file name inside the image directory`);

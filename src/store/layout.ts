@@ -34,7 +34,14 @@ export const tmpDir = (store: string): string => join(store, "tmp");
  * The template's file name, the Proxmox way: `<ostype>-<name>_<version>_<arch>.tar.<ext>`, with the first
  * 12 hex of the image id appended to the version so two builds of one version never share a name.
  */
-export function templateFileName(o: { readonly ostype: string; readonly name: string; readonly version: string; readonly arch: string; readonly id: string; readonly ext: string }): string {
+export function templateFileName(o: {
+  readonly ostype: string;
+  readonly name: string;
+  readonly version: string;
+  readonly arch: string;
+  readonly id: string;
+  readonly ext: string;
+}): string {
   return `${o.ostype}-${o.name}_${o.version}-${shortId(o.id)}_${o.arch}.${o.ext}`;
 }
 

@@ -12,7 +12,12 @@ export function byteOrder(a: string, b: string): number {
 }
 
 /** The manifest of a packed image; lists are sorted so their order never depends on discovery order. */
-export function buildManifest(o: { readonly meta: ImageMeta; readonly pack: PackResult; readonly templateFile: string; readonly compression: "zstd" | "gzip" }): Manifest {
+export function buildManifest(o: {
+  readonly meta: ImageMeta;
+  readonly pack: PackResult;
+  readonly templateFile: string;
+  readonly compression: "zstd" | "gzip";
+}): Manifest {
   const { meta, pack } = o;
   return {
     manifestVersion: 1,
@@ -43,10 +48,12 @@ export async function readManifestFile(path: string): Promise<Manifest> {
   try {
     value = JSON.parse(await readFile(path, "utf8"));
   } catch (e) {
-    throw new ToolError(`${path}: cannot read the manifest (${(e as Error).message}); the store entry is damaged: remove it and re-pack or re-bake`, { cause: e });
+    throw new ToolError(`${path}: cannot read the manifest (${(e as Error).message}); the store entry is damaged: remove it and re-pack or re-bake`, {
+      cause: e,
+    });
   }
   const m = value as Partial<Manifest> | null;
-  if (!m || m.manifestVersion !== 1 || typeof m.image !== "string" || typeof m.name !== "string") {
+  if (m?.manifestVersion !== 1 || typeof m.image !== "string" || typeof m.name !== "string") {
     throw new ToolError(`${path}: not a kiln manifest (manifestVersion 1); the store entry is damaged: remove it and re-pack or re-bake`);
   }
   return m as Manifest;

@@ -13,7 +13,8 @@ const TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Every problem with an image's name, version, arch and ostype (keys name the flag or field). */
 export function imageNameProblems(o: { readonly name: string; readonly version: string; readonly arch: string; readonly ostype: string }): Problem[] {
   const problems: Problem[] = [];
-  if (!NAME.test(o.name)) problems.push({ key: "name", message: `'${o.name}' is not a valid image name: use lowercase letters, digits and '-' (e.g. cam-node)` });
+  if (!NAME.test(o.name))
+    problems.push({ key: "name", message: `'${o.name}' is not a valid image name: use lowercase letters, digits and '-' (e.g. cam-node)` });
   if (semver.valid(o.version) !== o.version) problems.push({ key: "version", message: `'${o.version}' is not a semantic version (e.g. 1.4.0 or 2.0.0-rc.1)` });
   if (!ARCHES.includes(o.arch)) problems.push({ key: "arch", message: `'${o.arch}' is not a supported architecture (${ARCHES.join(", ")})` });
   if (!PROXMOX_OSTYPES.includes(o.ostype)) problems.push({ key: "ostype", message: `'${o.ostype}' is not a Proxmox ostype (${PROXMOX_OSTYPES.join(", ")})` });

@@ -30,7 +30,9 @@ function withEntries(src: FileSource, entries: readonly TreeEntry[]): FileSource
     entries: async () => entries,
     open: (p) => src.open(p),
     ...(src.root ? { root: () => (src.root as NonNullable<FileSource["root"]>).call(src) } : {}),
-    ...(src.readSync ? { readSync: (p: string, t: Uint8Array, pos: number) => (src.readSync as NonNullable<FileSource["readSync"]>).call(src, p, t, pos) } : {}),
+    ...(src.readSync
+      ? { readSync: (p: string, t: Uint8Array, pos: number) => (src.readSync as NonNullable<FileSource["readSync"]>).call(src, p, t, pos) }
+      : {}),
   };
 }
 
@@ -52,8 +54,13 @@ export async function packDirectory(store: string, o: PackDirOptions): Promise<A
   if (!arch) problems.push({ key: "arch", message: `cannot read the architecture from ${o.dir}/bin/sh: pass --arch` });
   const osId = (await treeOsRelease(dir))?.ID;
   const ostype = o.ostype ?? (osId ? proxmoxOstype(osId) : undefined);
-  if (!ostype) problems.push({ key: "ostype", message: osId ? `os-release ID '${osId}' is not one Proxmox manages: pass --ostype` : `no os-release in ${o.dir}: pass --ostype` });
-  if (o.epoch !== undefined && (!Number.isInteger(o.epoch) || o.epoch < 0)) problems.push({ key: "epoch", message: `'${o.epoch}' is not a whole number of seconds since 1970` });
+  if (!ostype)
+    problems.push({
+      key: "ostype",
+      message: osId ? `os-release ID '${osId}' is not one Proxmox manages: pass --ostype` : `no os-release in ${o.dir}: pass --ostype`,
+    });
+  if (o.epoch !== undefined && (!Number.isInteger(o.epoch) || o.epoch < 0))
+    problems.push({ key: "epoch", message: `'${o.epoch}' is not a whole number of seconds since 1970` });
   problems.push(...imageNameProblems({ name: o.name, version: o.version, arch: arch ?? "amd64", ostype: ostype ?? "debian" }));
   if (problems.length) throw new UserError(problems);
   const source = diskSource(dir);

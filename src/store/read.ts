@@ -11,7 +11,14 @@ import type { ImageSummary, Manifest, StoredImage } from "./types.js";
 /** Paths of a stored image's files, given its manifest. */
 export function storedImage(store: string, m: Manifest): StoredImage {
   const dir = imageDir(store, m.image);
-  return { id: m.image, dir, template: join(dir, m.template.file), manifest: join(dir, MANIFEST_FILE), sbom: join(dir, SBOM_FILE), index: join(dir, INDEX_FILE) };
+  return {
+    id: m.image,
+    dir,
+    template: join(dir, m.template.file),
+    manifest: join(dir, MANIFEST_FILE),
+    sbom: join(dir, SBOM_FILE),
+    index: join(dir, INDEX_FILE),
+  };
 }
 
 /** Ids ("sha256:<hex>") of every complete image in the store (images/ only ever holds complete ones). */

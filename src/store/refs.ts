@@ -48,7 +48,10 @@ export async function resolveRef(store: string, ref: string): Promise<ImageRef> 
 }
 
 /** What a REF names, by id only (reads no manifest, so it works on a damaged entry: kiln store verify). */
-export async function resolveRefId(store: string, ref: string): Promise<{ readonly kind: "stored"; readonly id: string } | { readonly kind: "file"; readonly path: string; readonly id: string }> {
+export async function resolveRefId(
+  store: string,
+  ref: string,
+): Promise<{ readonly kind: "stored"; readonly id: string } | { readonly kind: "file"; readonly path: string; readonly id: string }> {
   const hex = /^(?:sha256:)?([0-9a-f]+)$/.exec(ref)?.[1];
   if (hex !== undefined && (hex.length >= MIN_PREFIX || ref.startsWith("sha256:"))) {
     if (hex.length < MIN_PREFIX) throw new UserError(`'${ref}' is too short an id prefix: give at least ${MIN_PREFIX} hex digits (kiln images lists them)`);

@@ -69,7 +69,10 @@ export interface ImageSummary {
 }
 
 /** What the caller knows about an image that the tree itself does not say (input to addImage). */
-export type ImageMeta = Pick<Manifest, "name" | "version" | "arch" | "ostype" | "origin" | "inputs" | "recipe" | "lockSha256" | "debs" | "python" | "checkouts" | "verify" | "sourceDateEpoch">;
+export type ImageMeta = Pick<
+  Manifest,
+  "name" | "version" | "arch" | "ostype" | "origin" | "inputs" | "recipe" | "lockSha256" | "debs" | "python" | "checkouts" | "verify" | "sourceDateEpoch"
+>;
 
 /** An image in the store, with the absolute paths of its files. */
 export interface StoredImage {

@@ -5,6 +5,7 @@ import { DamagedEntry, manifestProblems } from "./integrity.js";
 import { hexOf } from "./layout.js";
 import { imageIds, readManifest, storedImage } from "./read.js";
 import { resolveRefId } from "./refs.js";
+import type { Manifest } from "./types.js";
 import { openVerifiedTemplate } from "./verify.js";
 
 /** One entry's verdict: ok, or what is wrong with it. */
@@ -16,7 +17,7 @@ export interface EntryVerdict {
 
 /** Verifies one entry completely; never throws for damage (it is the verdict). */
 async function verifyEntry(store: string, id: string): Promise<EntryVerdict> {
-  let m;
+  let m: Manifest;
   try {
     m = await readManifest(store, id);
   } catch (e) {

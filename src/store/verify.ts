@@ -100,7 +100,11 @@ export async function verifyTemplate(image: StoredImage, m: Manifest, o: { reado
 }
 
 /** Reads image `id`'s manifest and verifies its template (see verifyTemplate); returns both. */
-export async function verifiedImage(store: string, id: string, o: { readonly deep?: boolean } = {}): Promise<{ readonly image: StoredImage; readonly manifest: Manifest }> {
+export async function verifiedImage(
+  store: string,
+  id: string,
+  o: { readonly deep?: boolean } = {},
+): Promise<{ readonly image: StoredImage; readonly manifest: Manifest }> {
   const manifest = await readManifest(store, id);
   assertManifestSound(manifest, hexOf(id));
   const image = storedImage(store, manifest);

@@ -11,7 +11,10 @@ import { stat } from "node:fs/promises";
 /** Lines `signed:` / `provenance:` for inspect's human output. */
 export async function signatureLines(store: string, image: StoredImage, allowedSigners?: string): Promise<string[]> {
   const prov = join(attestationsDir(store, image.id), PROVENANCE_FILE);
-  const hasProv = await stat(prov).then(() => true, () => false);
+  const hasProv = await stat(prov).then(
+    () => true,
+    () => false,
+  );
   const provSigs = (await signatureFiles(store, image.id, "provenance")).map((f) => basename(f));
   const lines = [`provenance: ${hasProv ? `${prov}${provSigs.length ? ` (signatures: ${provSigs.join(", ")})` : " (unsigned)"}` : "-"}`];
   const files = await signatureFiles(store, image.id, "manifest");
@@ -22,5 +25,11 @@ export async function signatureLines(store: string, image: StoredImage, allowedS
     return [...lines, ...verdicts.map((v) => `signed:    ${describeVerdicts([v])}`)];
   }
   const keys = await signatureKeys(image, files);
-  return [...lines, ...keys.map((k) => `signed:    ${basename(k.file)}: ${k.key ? `valid, key ${k.key} (signer not checked: give --allowed-signers)` : "does not verify over this manifest"}`)];
+  return [
+    ...lines,
+    ...keys.map(
+      (k) =>
+        `signed:    ${basename(k.file)}: ${k.key ? `valid, key ${k.key} (signer not checked: give --allowed-signers)` : "does not verify over this manifest"}`,
+    ),
+  ];
 }

@@ -42,15 +42,23 @@ export interface Statement {
 
 /** Every artifact of the lock with its digest: debs as purls, wheels by file, checkouts by URL and revision. */
 function dependencies(lock: Lock): Resource[] {
-  const debs = lock.debs.map((d): Resource => ({ name: `${d.name}_${d.version}_${d.arch}.deb`, uri: `pkg:deb/debian/${d.name}@${d.version}?arch=${d.arch}`, digest: { sha256: d.sha256 } }));
+  const debs = lock.debs.map(
+    (d): Resource => ({
+      name: `${d.name}_${d.version}_${d.arch}.deb`,
+      uri: `pkg:deb/debian/${d.name}@${d.version}?arch=${d.arch}`,
+      digest: { sha256: d.sha256 },
+    }),
+  );
   const wheels = lock.wheels.map((w): Resource => ({ name: w.file, uri: `pkg:pypi/${w.name}@${w.version}`, digest: { sha256: w.sha256 } }));
   // sha256 is of kiln's deterministic export of the revision; git's own commit id is a digest too.
-  const checkouts = lock.checkouts.map((c): Resource => ({
-    name: c.name,
-    uri: c.url,
-    digest: c.kind === "git" ? { gitCommit: c.revision, sha256: c.sha256 } : { sha256: c.sha256 },
-    annotations: { kind: c.kind, revision: c.revision },
-  }));
+  const checkouts = lock.checkouts.map(
+    (c): Resource => ({
+      name: c.name,
+      uri: c.url,
+      digest: c.kind === "git" ? { gitCommit: c.revision, sha256: c.sha256 } : { sha256: c.sha256 },
+      annotations: { kind: c.kind, revision: c.revision },
+    }),
+  );
   return [...debs, ...wheels, ...checkouts];
 }
 
@@ -62,7 +70,10 @@ export function buildProvenance(m: Manifest, lock: Lock | null): Statement {
   if (m.lockSha256 !== null) {
     if (lock === null) throw new UserError(`${m.image} was baked from a lock: give that lock (--lock FILE) to list its sources`);
     const got = lockDigest(lock);
-    if (got !== m.lockSha256) throw new CheckFailed(`${m.image}: the lock given has sha256 ${got}, the manifest's lockSha256 is ${m.lockSha256}: give the lock this image was baked from`);
+    if (got !== m.lockSha256)
+      throw new CheckFailed(
+        `${m.image}: the lock given has sha256 ${got}, the manifest's lockSha256 is ${m.lockSha256}: give the lock this image was baked from`,
+      );
   }
   const time = new Date(m.sourceDateEpoch * 1000).toISOString();
   return {
@@ -107,6 +118,9 @@ export async function writeProvenance(store: string, m: Manifest, lock: Lock | n
 export async function ensureProvenance(store: string, m: Manifest, lock: Lock | null): Promise<void> {
   if (m.lockSha256 !== (lock === null ? null : lockDigest(lock))) return;
   const path = join(attestationsDir(store, m.image), PROVENANCE_FILE);
-  const there = await stat(path).then(() => true, () => false);
+  const there = await stat(path).then(
+    () => true,
+    () => false,
+  );
   if (!there) await writeProvenance(store, m, lock);
 }

@@ -37,7 +37,10 @@ export async function keyFingerprint(key: string): Promise<string> {
 
 /** Refuses a key path that is not a readable regular file (bad input, before ssh-keygen runs). */
 async function checkKey(key: string): Promise<void> {
-  const ok = await stat(key).then((s) => s.isFile(), () => false);
+  const ok = await stat(key).then(
+    (s) => s.isFile(),
+    () => false,
+  );
   if (!ok) throw new UserError({ key: "--key", message: `${quoteInput(key)} is not a key file: give an SSH private key (ssh-keygen -t ed25519 makes one)` });
 }
 

@@ -12,7 +12,9 @@ export const PRINCIPAL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 
 /** What is wrong with a principal name, or undefined. */
 export function principalProblem(s: string): string | undefined {
-  return PRINCIPAL_PATTERN.test(s) ? undefined : `must be a principal name of letters, digits, '.', '_', '@', '+', '-' (at most 128, e.g. "ci" or "release@example.org"), got ${quoteInput(s)}`;
+  return PRINCIPAL_PATTERN.test(s)
+    ? undefined
+    : `must be a principal name of letters, digits, '.', '_', '@', '+', '-' (at most 128, e.g. "ci" or "release@example.org"), got ${quoteInput(s)}`;
 }
 
 /** What a signature covers. */
@@ -25,7 +27,11 @@ export function sigFileName(what: Signed, label: string): string {
 
 /** A fingerprint `SHA256:<base64>` as a file-name label: `SHA256-<base64url>`. */
 export function fingerprintLabel(fp: string): string {
-  return fp.replace(/^SHA256:/, "SHA256-").replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return fp
+    .replace(/^SHA256:/, "SHA256-")
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 /** The signature files over `what` in image `id`'s attestations (sorted), as absolute paths. */
@@ -36,5 +42,8 @@ export async function signatureFiles(store: string, id: string, what: Signed): P
     throw e;
   });
   const re = new RegExp(`^${what}\\.[^/]+\\.sig$`);
-  return names.filter((n) => re.test(n)).sort().map((n) => join(dir, n));
+  return names
+    .filter((n) => re.test(n))
+    .sort()
+    .map((n) => join(dir, n));
 }

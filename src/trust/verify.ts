@@ -22,15 +22,26 @@ export interface SignatureVerdict {
 
 /** Refuses an allowed_signers path that is not a readable file. */
 export async function checkAllowedSigners(path: string, key = "--allowed-signers"): Promise<void> {
-  const ok = await stat(path).then((s) => s.isFile(), () => false);
-  if (!ok) throw new UserError({ key, message: `${quoteInput(path)} is not a file: give an allowed_signers file ("PRINCIPAL KEYTYPE BASE64" lines, as git uses)` });
+  const ok = await stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!ok)
+    throw new UserError({ key, message: `${quoteInput(path)} is not a file: give an allowed_signers file ("PRINCIPAL KEYTYPE BASE64" lines, as git uses)` });
 }
 
 /** Principals allowed_signers lists for the key that made `sig` (none: exit 1 of find-principals). */
 async function findPrincipals(allowedSigners: string, sig: string): Promise<string[]> {
   const r = await run(sshFindPrincipalsArgv({ allowedSigners, sig }), { allowFailure: true });
   if (r.exitCode !== 0) return [];
-  return [...new Set(r.stdout.split(/[\n,]/).map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      r.stdout
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** Every manifest signature of `image`, each checked for every principal its key is listed under. */
@@ -95,7 +106,9 @@ export function enforcePolicy(id: string, verdicts: readonly SignatureVerdict[],
   const missing = policy.principals.filter((p) => !valid.has(p));
   if (missing.length || valid.size === 0) {
     const expected = policy.principals.length ? `by ${missing.map((p) => quoteInput(p)).join(" and ")}` : "by any principal";
-    throw new CheckFailed(`${id} is not signed ${expected} in ${quoteInput(policy.allowedSigners)}: found ${describeVerdicts(verdicts)} (sign it: kiln sign REF --key KEY --principal NAME)`);
+    throw new CheckFailed(
+      `${id} is not signed ${expected} in ${quoteInput(policy.allowedSigners)}: found ${describeVerdicts(verdicts)} (sign it: kiln sign REF --key KEY --principal NAME)`,
+    );
   }
   return verdicts;
 }

@@ -26,11 +26,13 @@ function realOrUndefined(p: string): string | undefined {
  * the way), or undefined when it is. `shown` is how the value was written, for the message.
  */
 export function confinedFileProblem(dir: string, abs: string, shown: string): string | undefined {
-  if (!isInside(dir, abs)) return `${quoteInput(shown)} leads out of the recipe's directory ${quoteInput(dir)}: kiln copies only files inside it; move the file there`;
+  if (!isInside(dir, abs))
+    return `${quoteInput(shown)} leads out of the recipe's directory ${quoteInput(dir)}: kiln copies only files inside it; move the file there`;
   const root = realOrUndefined(dir) ?? dir;
   const real = realOrUndefined(abs);
   if (real === undefined) return `no such file ${quoteInput(shown)} (looked for ${quoteInput(abs)})`;
-  if (!isInside(root, real)) return `${quoteInput(shown)} resolves through a symlink to ${quoteInput(real)}, outside the recipe's directory: copy the file into the project instead`;
+  if (!isInside(root, real))
+    return `${quoteInput(shown)} resolves through a symlink to ${quoteInput(real)}, outside the recipe's directory: copy the file into the project instead`;
   const st = lstatSync(abs);
   if (st.isSymbolicLink()) return `${quoteInput(shown)} is a symlink: kiln copies only regular files; put the file itself there`;
   return st.isFile() ? undefined : `${quoteInput(shown)} is not a regular file`;
@@ -51,7 +53,9 @@ export function openConfined(dir: string, abs: string, shown: string): number {
     fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === "ELOOP" ? `${quoteInput(shown)} is a symlink: kiln copies only regular files` : `cannot open ${quoteInput(shown)} (${code ?? "error"})`);
+    throw new Error(
+      code === "ELOOP" ? `${quoteInput(shown)} is a symlink: kiln copies only regular files` : `cannot open ${quoteInput(shown)} (${code ?? "error"})`,
+    );
   }
   const opened = readlinkSync(`/proc/self/fd/${fd}`);
   const root = realOrUndefined(dir) ?? dir;

@@ -66,7 +66,10 @@ async function isStale(path: string, kind: Ownership, o: { readonly unownedAfter
  * `classify` reads a name; names it calls "keep" go after `unownedAfterMs` (old kilns' names had no pid).
  * An entry with a mount under it is skipped with a warning: removing through a mount would reach outside.
  */
-export async function sweepTemps(dir: string, o: { readonly classify: (name: string) => Ownership; readonly unownedAfterMs?: number; readonly dryRun?: boolean }): Promise<readonly string[]> {
+export async function sweepTemps(
+  dir: string,
+  o: { readonly classify: (name: string) => Ownership; readonly unownedAfterMs?: number; readonly dryRun?: boolean },
+): Promise<readonly string[]> {
   // Real path: mountinfo names mount points by theirs.
   const root = await realpath(dir).catch(() => undefined);
   if (root === undefined) return [];

@@ -43,7 +43,8 @@ export function syslinuxArgv(plan: Pick<VmPlan, "layout">, disk: string): string
 
 /** Copies the 440 bytes of boot code over the start of the protective MBR. */
 export async function writeMbrCode(disk: string, code: Buffer): Promise<void> {
-  if (code.length !== MBR_CODE_BYTES) throw new ToolError(`${GPTMBR} is ${code.length} bytes, expected ${MBR_CODE_BYTES}: is syslinux-common's gptmbr.bin installed?`);
+  if (code.length !== MBR_CODE_BYTES)
+    throw new ToolError(`${GPTMBR} is ${code.length} bytes, expected ${MBR_CODE_BYTES}: is syslinux-common's gptmbr.bin installed?`);
   const fh = await open(disk, "r+");
   try {
     await fh.write(code, 0, MBR_CODE_BYTES, 0);

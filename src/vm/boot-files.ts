@@ -35,9 +35,11 @@ export function findBootFiles(index: readonly IndexEntry[]): BootFilesResult {
   const problems: string[] = [];
   const release = releases.at(-1);
   if (release === undefined) problems.push("the image has no kernel (/boot/vmlinuz-*): add linux-image-amd64 to the recipe's [apt] packages");
-  else if (!files.has(`boot/initrd.img-${release}`)) problems.push(`the image has no initrd for kernel ${release} (/boot/initrd.img-${release}): add initramfs-tools to the recipe's [apt] packages`);
+  else if (!files.has(`boot/initrd.img-${release}`))
+    problems.push(`the image has no initrd for kernel ${release} (/boot/initrd.img-${release}): add initramfs-tools to the recipe's [apt] packages`);
   const loader = LOADER_PATHS.find((p) => files.has(p));
-  if (!loader) problems.push("the image has no systemd-boot EFI binary (/usr/lib/systemd/boot/efi/systemd-bootx64.efi): add systemd-boot to the recipe's [apt] packages");
+  if (!loader)
+    problems.push("the image has no systemd-boot EFI binary (/usr/lib/systemd/boot/efi/systemd-bootx64.efi): add systemd-boot to the recipe's [apt] packages");
   if (problems.length || release === undefined || !loader) return { bytes: 0, problems };
   const boot: BootFiles = { release, kernel: `boot/vmlinuz-${release}`, initrd: `boot/initrd.img-${release}`, loader };
   const bytes = [boot.kernel, boot.initrd, boot.loader].reduce((n, p) => n + (files.get(p)?.size ?? 0), 0);

@@ -110,7 +110,9 @@ export async function bootTest(o: BootTestOptions): Promise<BootTestResult> {
 const SILENT = "no serial output";
 
 /** One boot in a fresh overlay and a fresh copy of the firmware's variables. */
-async function bootOnce(o: BootTestOptions & { readonly accel: Accel; readonly timeoutSec: number; readonly silentSec?: number; readonly seconds: () => number }): Promise<BootTestResult> {
+async function bootOnce(
+  o: BootTestOptions & { readonly accel: Accel; readonly timeoutSec: number; readonly silentSec?: number; readonly seconds: () => number },
+): Promise<BootTestResult> {
   const work = await mkdtemp(join(tmpdir(), "kiln-boot-"));
   try {
     const overlay = join(work, "overlay.qcow2");
@@ -150,11 +152,24 @@ async function watch(o: WatchOptions): Promise<BootTestResult> {
   proc.stdout?.resume();
   let exit: string | undefined;
   const exited = proc.then(
-    () => void (exit = "qemu exited"),
-    (e: unknown) => void (exit = `qemu exited: ${String((e as { shortMessage?: string }).shortMessage ?? e).split("\n")[0]}${tailOf((e as { stderr?: unknown }).stderr)}`),
+    () => {
+      exit = "qemu exited";
+    },
+    (e: unknown) => {
+      exit = `qemu exited: ${String((e as { shortMessage?: string }).shortMessage ?? e).split("\n")[0]}${tailOf((e as { stderr?: unknown }).stderr)}`;
+    },
   );
   let stage: BootStage = "started";
-  const result = (ok: boolean, error?: string): BootTestResult => ({ ok, stage, seconds: o.seconds(), log: o.log, accel: o.accel, hw: o.hw, firmware: o.firmware, ...(error ? { error } : {}) });
+  const result = (ok: boolean, error?: string): BootTestResult => ({
+    ok,
+    stage,
+    seconds: o.seconds(),
+    log: o.log,
+    accel: o.accel,
+    hw: o.hw,
+    firmware: o.firmware,
+    ...(error ? { error } : {}),
+  });
   try {
     const begin = performance.now();
     while (performance.now() < begin + o.timeoutSec * 1000) {
@@ -163,7 +178,8 @@ async function watch(o: WatchOptions): Promise<BootTestResult> {
       const fatal = FATAL.exec(log)?.[0];
       if (fatal) return result(false, `the guest failed to boot: "${fatal}" on the serial console`);
       if (exit) return result(false, exit);
-      if (o.silentSec !== undefined && !log && performance.now() > begin + o.silentSec * 1000) return result(false, `${SILENT} after ${o.silentSec}s under ${o.accel}`);
+      if (o.silentSec !== undefined && !log && performance.now() > begin + o.silentSec * 1000)
+        return result(false, `${SILENT} after ${o.silentSec}s under ${o.accel}`);
       if (stage === "multi-user") {
         const reply = await askLine({ port: o.hostPort, request: "?watchdog", timeoutMs: 5000 });
         if (reply === "!watchdog ok") {
@@ -174,7 +190,10 @@ async function watch(o: WatchOptions): Promise<BootTestResult> {
       }
       await sleep(1000);
     }
-    return result(false, `timed out after ${o.timeoutSec}s at stage '${stage}'${stage === "multi-user" ? ": nothing answered ?watchdog on the forwarded port" : ""}`);
+    return result(
+      false,
+      `timed out after ${o.timeoutSec}s at stage '${stage}'${stage === "multi-user" ? ": nothing answered ?watchdog on the forwarded port" : ""}`,
+    );
   } finally {
     proc.kill("SIGKILL");
     await exited;

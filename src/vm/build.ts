@@ -26,14 +26,22 @@ export const BOOT_JSON = "boot-test.json";
 
 /** Runs one reported stage and records its wall time (seconds, one decimal) under `name`. */
 function timedStage<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
-  return timed(() => step(`vm › ${name}`, () => inStep(name, fn)), (seconds) => (timings[name] = seconds));
+  return timed(
+    () => step(`vm › ${name}`, () => inStep(name, fn)),
+    (seconds) => (timings[name] = seconds),
+  );
 }
 
 /**
  * Builds every requested format from the raw disk in `staging`; returns format → file. `alongside` runs
  * on the qcow2 (a hard link in staging that publishing does not move) while the VMDK and OVA are made.
  */
-async function convert(plan: VmPlan, raw: string, timings: Record<string, number>, alongside?: (qcow2: string) => Promise<unknown>): Promise<Map<VmFormat, string>> {
+async function convert(
+  plan: VmPlan,
+  raw: string,
+  timings: Record<string, number>,
+  alongside?: (qcow2: string) => Promise<unknown>,
+): Promise<Map<VmFormat, string>> {
   const files = new Map<VmFormat, string>();
   const dir = dirname(raw);
   if (plan.formats.includes("raw")) files.set("raw", raw);
@@ -130,7 +138,14 @@ export async function buildVm(o: VmOptions): Promise<VmResult> {
 
 /** Boots the published qcow2; the serial log and boot-test.json stay in the output directory. */
 async function runBootTest(plan: VmPlan, qcow2: string): Promise<BootTestResult> {
-  const r = await bootTest({ qcow2, log: join(plan.out, `${plan.stem}.boot.log`), guestPort: plan.bootTest?.guestPort, timeoutSec: plan.bootTest?.timeoutSec, hw: plan.bootTest?.hw, firmware: plan.bootTest?.firmware });
+  const r = await bootTest({
+    qcow2,
+    log: join(plan.out, `${plan.stem}.boot.log`),
+    guestPort: plan.bootTest?.guestPort,
+    timeoutSec: plan.bootTest?.timeoutSec,
+    hw: plan.bootTest?.hw,
+    firmware: plan.bootTest?.firmware,
+  });
   await writeFileAtomic(join(plan.out, BOOT_JSON), `${JSON.stringify(r, null, 2)}\n`);
   return r;
 }

@@ -49,7 +49,22 @@ export function clusterSectors(sectors: number): number {
 export function mkfsVfatArgv(plan: Pick<VmPlan, "layout" | "ids">, disk: string): string[] {
   const { start, sectors } = plan.layout.esp;
   const { bytes } = partitionBytes(plan.layout.esp);
-  return ["mkfs.vfat", "-F", "32", "-S", "512", "-s", String(clusterSectors(sectors)), "-i", plan.ids.espVolumeId, "-h", String(start), `--offset=${start}`, disk, String(bytes / 1024)];
+  return [
+    "mkfs.vfat",
+    "-F",
+    "32",
+    "-S",
+    "512",
+    "-s",
+    String(clusterSectors(sectors)),
+    "-i",
+    plan.ids.espVolumeId,
+    "-h",
+    String(start),
+    `--offset=${start}`,
+    disk,
+    String(bytes / 1024),
+  ];
 }
 
 /** The mtools "drive" for the ESP: the image file at the partition's byte offset. */

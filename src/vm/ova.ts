@@ -11,7 +11,22 @@ import type { VmPlan } from "./types.js";
 
 /** GNU tar argv for the OVA: members in the order given (OVF first), ustar as OVF requires, no host metadata. */
 export function ovaTarArgv(o: { readonly ova: string; readonly dir: string; readonly members: readonly string[]; readonly epoch: number }): string[] {
-  return ["tar", "--create", "--file", o.ova, "--directory", o.dir, "--format=ustar", `--mtime=@${o.epoch}`, "--owner=0", "--group=0", "--numeric-owner", "--mode=u=rw,go=r", "--", ...o.members];
+  return [
+    "tar",
+    "--create",
+    "--file",
+    o.ova,
+    "--directory",
+    o.dir,
+    "--format=ustar",
+    `--mtime=@${o.epoch}`,
+    "--owner=0",
+    "--group=0",
+    "--numeric-owner",
+    "--mode=u=rw,go=r",
+    "--",
+    ...o.members,
+  ];
 }
 
 /** What an importer shows: where the VM came from, how it boots, and where its console is. */

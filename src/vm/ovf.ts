@@ -67,13 +67,63 @@ function item(fields: Readonly<Record<string, string | number>>, optional = fals
 /** The hardware items: CPU, memory, SATA controller, the disk on it, the NIC and the serial port. InstanceIDs 1–6. */
 function hardwareItems(o: OvfInput): string[] {
   return [
-    item({ Caption: `${o.cpus} virtual CPU`, Description: "Number of virtual CPUs", ElementName: `${o.cpus} virtual CPU`, InstanceID: 1, ResourceType: RESOURCE.cpu, VirtualQuantity: o.cpus }),
-    item({ AllocationUnits: "byte * 2^20", Caption: `${o.memoryMiB} MB of memory`, Description: "Memory Size", ElementName: `${o.memoryMiB} MB of memory`, InstanceID: 2, ResourceType: RESOURCE.memory, VirtualQuantity: o.memoryMiB }),
-    item({ Address: 0, Caption: "sataController0", Description: "SATA Controller", ElementName: "sataController0", InstanceID: 3, ResourceSubType: SATA_SUBTYPE, ResourceType: RESOURCE.otherStorage }),
-    item({ AddressOnParent: 0, Caption: "disk1", Description: "Disk Image", ElementName: "disk1", HostResource: `ovf:/disk/${DISK_ID}`, InstanceID: 4, Parent: 3, ResourceType: RESOURCE.disk }),
-    item({ AutomaticAllocation: "true", Caption: `Ethernet adapter on '${NETWORK}'`, Connection: NETWORK, ElementName: `Ethernet adapter on '${NETWORK}'`, InstanceID: 5, ResourceSubType: "E1000", ResourceType: RESOURCE.ethernet }),
+    item({
+      Caption: `${o.cpus} virtual CPU`,
+      Description: "Number of virtual CPUs",
+      ElementName: `${o.cpus} virtual CPU`,
+      InstanceID: 1,
+      ResourceType: RESOURCE.cpu,
+      VirtualQuantity: o.cpus,
+    }),
+    item({
+      AllocationUnits: "byte * 2^20",
+      Caption: `${o.memoryMiB} MB of memory`,
+      Description: "Memory Size",
+      ElementName: `${o.memoryMiB} MB of memory`,
+      InstanceID: 2,
+      ResourceType: RESOURCE.memory,
+      VirtualQuantity: o.memoryMiB,
+    }),
+    item({
+      Address: 0,
+      Caption: "sataController0",
+      Description: "SATA Controller",
+      ElementName: "sataController0",
+      InstanceID: 3,
+      ResourceSubType: SATA_SUBTYPE,
+      ResourceType: RESOURCE.otherStorage,
+    }),
+    item({
+      AddressOnParent: 0,
+      Caption: "disk1",
+      Description: "Disk Image",
+      ElementName: "disk1",
+      HostResource: `ovf:/disk/${DISK_ID}`,
+      InstanceID: 4,
+      Parent: 3,
+      ResourceType: RESOURCE.disk,
+    }),
+    item({
+      AutomaticAllocation: "true",
+      Caption: `Ethernet adapter on '${NETWORK}'`,
+      Connection: NETWORK,
+      ElementName: `Ethernet adapter on '${NETWORK}'`,
+      InstanceID: 5,
+      ResourceSubType: "E1000",
+      ResourceType: RESOURCE.ethernet,
+    }),
     // The console (console=ttyS0). VirtualBox skips an optional item it does not know and takes the port from vbox:Machine.
-    item({ AutomaticAllocation: "false", Caption: "serial0", Description: "Serial port (the kernel console)", ElementName: "serial0", InstanceID: 6, ResourceType: RESOURCE.serial }, true),
+    item(
+      {
+        AutomaticAllocation: "false",
+        Caption: "serial0",
+        Description: "Serial port (the kernel console)",
+        ElementName: "serial0",
+        InstanceID: 6,
+        ResourceType: RESOURCE.serial,
+      },
+      true,
+    ),
   ];
 }
 

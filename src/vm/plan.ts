@@ -45,7 +45,11 @@ export function choice<T extends string>(key: string, v: string | undefined, all
 }
 
 /** The boot test's hardware and firmware from the user's words (see VmOptions.bootHw). */
-export function bootChoices(o: { readonly bootHw?: string; readonly bootFirmware?: string }): { readonly hw: BootHw; readonly firmware: BootFirmware; readonly problems: readonly Problem[] } {
+export function bootChoices(o: { readonly bootHw?: string; readonly bootFirmware?: string }): {
+  readonly hw: BootHw;
+  readonly firmware: BootFirmware;
+  readonly problems: readonly Problem[];
+} {
   const hw = choice("--boot-hw", o.bootHw, BOOT_HW, "virtio");
   const firmware = choice("--boot-firmware", o.bootFirmware, BOOT_FIRMWARE, "uefi");
   return { hw: hw.value, firmware: firmware.value, problems: [hw.problem, firmware.problem].filter((p): p is Problem => p !== undefined) };
@@ -60,13 +64,23 @@ function smallestDisk(espBytes: number, stats: TreeStats): number {
 }
 
 /** Lays the disk out for the requested (or default) size; a size that cannot hold the tree is a problem. */
-function sizeDisk(o: { readonly size?: string; readonly espBytes: number; readonly stats: TreeStats }): { readonly layout?: DiskLayout; readonly problems: readonly Problem[] } {
+function sizeDisk(o: { readonly size?: string; readonly espBytes: number; readonly stats: TreeStats }): {
+  readonly layout?: DiskLayout;
+  readonly problems: readonly Problem[];
+} {
   const requested = o.size === undefined ? defaultDiskBytes(o.stats) : parseSize(o.size);
   if (requested === undefined) return { problems: [{ key: "--size", message: `'${o.size}' is not a size: write e.g. 4G, 1536M or 2GiB` }] };
   const layout = layoutDisk({ diskBytes: requested, espBytes: o.espBytes });
   if (layout && rootFits(partitionBytes(layout.root).bytes, o.stats)) return { layout, problems: [] };
   const least = smallestDisk(o.espBytes, o.stats);
-  return { problems: [{ key: "--size", message: `${o.size ?? formatSize(requested)} is too small for the image (${formatSize(o.stats.dataBytes)} of files, a ${formatSize(o.espBytes)} ESP, ext4 metadata): give --size ${formatSize(least)} or more` }] };
+  return {
+    problems: [
+      {
+        key: "--size",
+        message: `${o.size ?? formatSize(requested)} is too small for the image (${formatSize(o.stats.dataBytes)} of files, a ${formatSize(o.espBytes)} ESP, ext4 metadata): give --size ${formatSize(least)} or more`,
+      },
+    ],
+  };
 }
 
 /** A whole number in [min, max], or a problem. */
@@ -93,7 +107,8 @@ export async function planVm(o: VmOptions): Promise<VmPlan> {
   });
   // The template is verified against its manifest before it is extracted into a disk.
   const { manifest } = await verifiedImage(o.store, image.id);
-  if (manifest.arch !== "amd64") problems.push({ key: "arch", message: `image ${image.id} is ${manifest.arch}: kiln vm makes x86-64 UEFI disks from amd64 images only` });
+  if (manifest.arch !== "amd64")
+    problems.push({ key: "arch", message: `image ${image.id} is ${manifest.arch}: kiln vm makes x86-64 UEFI disks from amd64 images only` });
   const index = await readIndex(o.store, image.id);
   const found = findBootFiles(index);
   problems.push(...found.problems.map((message) => ({ file: image.template, message })));

@@ -44,8 +44,10 @@ function firmwareArgv(o: QemuOptions): string[] {
   if (o.firmware === "bios") return [];
   if (!o.vars) throw new TypeError("UEFI boot needs a private copy of OVMF's variable store (vars)");
   return [
-    "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${qemuValue(o.code ?? OVMF_CODE)}`,
-    "-drive", `if=pflash,format=raw,unit=1,file=${qemuValue(o.vars)}`,
+    "-drive",
+    `if=pflash,format=raw,unit=0,readonly=on,file=${qemuValue(o.code ?? OVMF_CODE)}`,
+    "-drive",
+    `if=pflash,format=raw,unit=1,file=${qemuValue(o.vars)}`,
   ];
 }
 
@@ -59,20 +61,37 @@ function deviceArgv(hw: BootHw): string[] {
 export function qemuArgv(o: QemuOptions): string[] {
   return [
     "qemu-system-x86_64",
-    "-name", "kiln-boot-test",
-    "-machine", "q35",
+    "-name",
+    "kiln-boot-test",
+    "-machine",
+    "q35",
     // -cpu max works under both accelerators; under KVM it passes the host's features through.
-    "-accel", o.accel, "-cpu", "max",
-    "-m", String(o.memoryMiB ?? 1024), "-smp", String(o.cpus ?? 2),
+    "-accel",
+    o.accel,
+    "-cpu",
+    "max",
+    "-m",
+    String(o.memoryMiB ?? 1024),
+    "-smp",
+    String(o.cpus ?? 2),
     // No default devices, no display, no monitor, no config files: only what is listed here.
-    "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
+    "-nodefaults",
+    "-no-user-config",
+    "-display",
+    "none",
+    "-monitor",
+    "none",
     ...firmwareArgv(o),
-    "-drive", `if=none,id=d0,format=qcow2,file=${qemuValue(o.disk)}`,
+    "-drive",
+    `if=none,id=d0,format=qcow2,file=${qemuValue(o.disk)}`,
     // restrict=on: the guest cannot reach the host or the network; hostfwd still lets us in on loopback.
-    "-netdev", `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.hostPort}-:${o.guestPort}`,
+    "-netdev",
+    `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.hostPort}-:${o.guestPort}`,
     ...deviceArgv(o.hw ?? "virtio"),
-    "-chardev", `file,id=ser0,path=${qemuValue(o.serialLog)}`,
-    "-serial", "chardev:ser0",
+    "-chardev",
+    `file,id=ser0,path=${qemuValue(o.serialLog)}`,
+    "-serial",
+    "chardev:ser0",
     // A guest that reboots or panics ends the run instead of looping.
     "-no-reboot",
   ];

@@ -14,10 +14,16 @@ const DISK =
 
 export const REPRODUCIBILITY: Readonly<Record<VmFormat, ReproClaim>> = {
   raw: { reproducible: true, why: DISK },
-  qcow2: { reproducible: true, why: "qemu-img convert of a reproducible raw disk writes the same clusters in the same order; no timestamps or random ids in qcow2" },
+  qcow2: {
+    reproducible: true,
+    why: "qemu-img convert of a reproducible raw disk writes the same clusters in the same order; no timestamps or random ids in qcow2",
+  },
   vmdk: {
     reproducible: true,
     why: "qemu-img draws the descriptor's CID at random: kiln replaces it with one derived from the image id; the descriptor names the file, which kiln keeps fixed",
   },
-  ova: { reproducible: true, why: "ustar in a fixed order (OVF, manifest, VMDK), owner 0:0, mode 0644, mtime SOURCE_DATE_EPOCH; the OVF holds only values derived from the image" },
+  ova: {
+    reproducible: true,
+    why: "ustar in a fixed order (OVF, manifest, VMDK), owner 0:0, mode 0644, mtime SOURCE_DATE_EPOCH; the OVF holds only values derived from the image",
+  },
 };

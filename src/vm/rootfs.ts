@@ -55,7 +55,29 @@ export function mke2fsArgv(o: { readonly plan: Pick<VmPlan, "layout" | "ids" | "
     "lazy_itable_init=0",
     "lazy_journal_init=0",
   ];
-  return ["mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-I", String(INODE_SIZE), "-N", String(o.plan.inodes), "-L", "root", "-U", o.plan.ids.rootFsUuid, "-E", ext.join(","), "-d", o.tree, o.disk, String(bytes / 4096)];
+  return [
+    "mke2fs",
+    "-q",
+    "-F",
+    "-t",
+    "ext4",
+    "-b",
+    "4096",
+    "-I",
+    String(INODE_SIZE),
+    "-N",
+    String(o.plan.inodes),
+    "-L",
+    "root",
+    "-U",
+    o.plan.ids.rootFsUuid,
+    "-E",
+    ext.join(","),
+    "-d",
+    o.tree,
+    o.disk,
+    String(bytes / 4096),
+  ];
 }
 
 /**
@@ -72,7 +94,10 @@ export function usedInodes(dumpe2fs: string): readonly (readonly [number, number
     const free = /^\s*Free inodes:(.*)$/m.exec(groups[i + 1] ?? "")?.[1] ?? "";
     let next = g * perGroup + 1;
     const last = (g + 1) * perGroup;
-    for (const r of free.split(",").map((s) => s.trim()).filter(Boolean)) {
+    for (const r of free
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const [a, b] = r.split("-").map(Number) as [number, number | undefined];
       if (a > next) used.push([next, a - 1]);
       next = (b ?? a) + 1;

@@ -26,7 +26,11 @@ const BOOT: readonly Need[] = [["qemu-system-x86_64", "boot the VM for the smoke
 
 /** Fails before any work if a tool is missing, naming the package that has it. */
 export function checkVmTools(formats: readonly VmFormat[], bootTest: boolean): void {
-  const needs = [...BUILD, ...(formats.some((f) => f !== "raw") ? [["qemu-img", "convert the raw disk to qcow2 and VMDK", "qemu-utils"] as const] : []), ...(bootTest ? BOOT : [])];
+  const needs = [
+    ...BUILD,
+    ...(formats.some((f) => f !== "raw") ? [["qemu-img", "convert the raw disk to qcow2 and VMDK", "qemu-utils"] as const] : []),
+    ...(bootTest ? BOOT : []),
+  ];
   for (const [tool, why, pkg] of needs) checkTool(tool, why, `apt-get install ${pkg}`);
 }
 
@@ -34,18 +38,23 @@ export function checkVmTools(formats: readonly VmFormat[], bootTest: boolean): v
 async function versionOf(argv: readonly string[]): Promise<string> {
   const r = await run(argv, { allowFailure: true }).catch(() => undefined);
   const text = `${r?.stdout ?? ""}\n${r?.stderr ?? ""}`;
-  return text.split("\n").find((l) => /\d+\.\d+/.test(l))?.trim() ?? "unknown";
+  return (
+    text
+      .split("\n")
+      .find((l) => /\d+\.\d+/.test(l))
+      ?.trim() ?? "unknown"
+  );
 }
 
 /** Versions of the tools whose output ends up in the disk files. */
 export async function toolVersions(): Promise<Readonly<Record<string, string>>> {
   const probes: Record<string, readonly string[]> = {
-    "e2fsprogs": ["mke2fs", "-V"],
-    "dosfstools": ["mkfs.vfat", "--help"],
-    "mtools": ["mcopy", "--version"],
-    "syslinux": ["syslinux", "--version"],
+    e2fsprogs: ["mke2fs", "-V"],
+    dosfstools: ["mkfs.vfat", "--help"],
+    mtools: ["mcopy", "--version"],
+    syslinux: ["syslinux", "--version"],
     "util-linux": ["sfdisk", "--version"],
-    "tar": ["tar", "--version"],
+    tar: ["tar", "--version"],
     "qemu-img": ["qemu-img", "--version"],
   };
   const out: Record<string, string> = {};

@@ -16,7 +16,19 @@ export const NETWORKD_UNITS = ["usr/lib/systemd/system/systemd-networkd.service"
 /** GNU tar argv that extracts a template as root would: numeric owners, permissions, xattrs (file capabilities). */
 export function extractArgv(template: string, dir: string): string[] {
   // Compression (zstd or gzip) is detected by tar from the file's magic bytes.
-  return ["tar", "--extract", "--file", template, "--directory", dir, "--numeric-owner", "--same-owner", "--same-permissions", "--xattrs", "--xattrs-include=*"];
+  return [
+    "tar",
+    "--extract",
+    "--file",
+    template,
+    "--directory",
+    dir,
+    "--numeric-owner",
+    "--same-owner",
+    "--same-permissions",
+    "--xattrs",
+    "--xattrs-include=*",
+  ];
 }
 
 /** Extracts the template into `dir` (which must exist and be empty). */
@@ -37,7 +49,7 @@ export function fstabText(rootFsUuid: string): string {
 /** A systemd-networkd config for the VM's NIC: DHCP on any ethernet (qemu's and VirtualBox's NAT both serve DHCP). */
 export const NETWORK_TEXT = [
   "# Written by kiln vm: in a container the hypervisor configures eth0; in the VM, DHCP on any wired NIC.",
-    "[Match]",
+  "[Match]",
   "Type=ether",
   "",
   "[Network]",

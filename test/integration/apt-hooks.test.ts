@@ -7,7 +7,12 @@ import { run } from "../../src/exec/run.js";
 import { CHECK_REQUESTS_HOOK, COLLECT_HOOK, SEED_DEBS_HOOK } from "../../src/sources/apt/hooks.js";
 
 let tmp: string;
-const MADISON = ["  ifupdown |     0.8.41 | http://m/debian bookworm/main amd64 Packages", "  ifupdown |     0.8.41 | http://m/debian bookworm/main Sources", "   netbase |        6.4 | http://m/debian bookworm/main amd64 Packages", ""].join("\n");
+const MADISON = [
+  "  ifupdown |     0.8.41 | http://m/debian bookworm/main amd64 Packages",
+  "  ifupdown |     0.8.41 | http://m/debian bookworm/main Sources",
+  "   netbase |        6.4 | http://m/debian bookworm/main amd64 Packages",
+  "",
+].join("\n");
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "kiln-hooks-"));
@@ -23,7 +28,10 @@ afterAll(async () => {
 
 /** Runs a hook as mmdebstrap would (`sh -c HOOK exec CHROOT`) with the given KILN_* variables. */
 async function hook(script: string, chroot: string, env: Record<string, string>) {
-  return run(["/bin/sh", "-c", script, "exec", chroot], { env: { PATH: `${join(tmp, "bin")}:${process.env.PATH}`, MMDEBSTRAP_APT_CONFIG: "/dev/null", ...env }, allowFailure: true });
+  return run(["/bin/sh", "-c", script, "exec", chroot], {
+    env: { PATH: `${join(tmp, "bin")}:${process.env.PATH}`, MMDEBSTRAP_APT_CONFIG: "/dev/null", ...env },
+    allowFailure: true,
+  });
 }
 
 /** A KILN_OUT directory holding the names and wants files fetch writes. */

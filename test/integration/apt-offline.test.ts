@@ -50,7 +50,16 @@ function recipe(packages: Recipe["apt"]["packages"]): Recipe {
 
 /** The lock a fetch would write from these debs. */
 function lockOf(f: FetchedDebs): Lock {
-  return { lockVersion: 1, base: { suite: "bookworm", variant: "minbase", arch: "amd64" }, sourceDateEpoch: f.sourceDate, recipeSha256: "0".repeat(64), requirementsSha256: null, debs: f.debs, wheels: [], checkouts: [] };
+  return {
+    lockVersion: 1,
+    base: { suite: "bookworm", variant: "minbase", arch: "amd64" },
+    sourceDateEpoch: f.sourceDate,
+    recipeSha256: "0".repeat(64),
+    requirementsSha256: null,
+    debs: f.debs,
+    wheels: [],
+    checkouts: [],
+  };
 }
 
 /** name → inode and mtime of every file in a directory: unchanged means nothing was written. */
@@ -161,7 +170,11 @@ describe("bootstrap (offline)", () => {
   });
 
   it("runs chroot steps with /proc, /sys and /dev mounted inside the sandbox only, and no network", async () => {
-    const r = await runInChroot(root1, ["/bin/sh", "-c", "grep -c ' /proc \\| /sys \\| /dev ' /proc/self/mountinfo; ls /dev/null; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '"]);
+    const r = await runInChroot(root1, [
+      "/bin/sh",
+      "-c",
+      "grep -c ' /proc \\| /sys \\| /dev ' /proc/self/mountinfo; ls /dev/null; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '",
+    ]);
     expect(r.stdout.split("\n")).toEqual(["3", "/dev/null", "lo", ""]);
     expect(await mountsUnderTmp()).toEqual([]);
     expect(await readdir(join(root1, "dev"))).toEqual([]);
@@ -172,7 +185,9 @@ describe("bootstrap (offline)", () => {
     await mkdir(join(tmp, "elsewhere"));
     await cp(cache, elsewhere, { recursive: true });
     const root2 = join(tmp, "root2");
-    await timed("bootstrap (copied cache)", () => bootstrap({ recipe: recipeFor(), lock, cache: elsewhere, root: root2, work: join(tmp, "elsewhere", "work 2"), epoch: lock.sourceDateEpoch }));
+    await timed("bootstrap (copied cache)", () =>
+      bootstrap({ recipe: recipeFor(), lock, cache: elsewhere, root: root2, work: join(tmp, "elsewhere", "work 2"), epoch: lock.sourceDateEpoch }),
+    );
     expect(await installedDebs(root2)).toEqual(await installedDebs(root1));
     // Beyond the package set, the trees hold the same bytes (mtimes aside: the archive writer clamps
     // those). /etc/shadow records the day of the bake (normalize clamps it); two bakes may straddle midnight.
@@ -183,7 +198,9 @@ describe("bootstrap (offline)", () => {
   it("names every missing deb and says to run kiln fetch when the cache is empty", async () => {
     const empty = join(tmp, "empty-cache");
     await mkdir(empty);
-    const e = await userError(bootstrap({ recipe: recipeFor(), lock, cache: empty, root: join(tmp, "root3"), work: join(tmp, "work3"), epoch: lock.sourceDateEpoch }));
+    const e = await userError(
+      bootstrap({ recipe: recipeFor(), lock, cache: empty, root: join(tmp, "root3"), work: join(tmp, "work3"), epoch: lock.sourceDateEpoch }),
+    );
     expect(e.problems).toHaveLength(lock.debs.length);
     for (const d of lock.debs) expect(e.message).toContain(`deb ${d.name}=${d.version} (${d.arch}): missing from the cache`);
     expect(e.message).toContain("run kiln fetch");

@@ -94,7 +94,19 @@ async function snapshot(root: string): Promise<{ nodes: Map<string, Node>; links
   const visit = async (rel: string): Promise<void> => {
     const abs = rel === "." ? root : join(root, rel);
     const st = await lstat(abs);
-    const type = st.isFile() ? "file" : st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : st.isFIFO() ? "fifo" : st.isCharacterDevice() ? "char" : st.isBlockDevice() ? "block" : "other";
+    const type = st.isFile()
+      ? "file"
+      : st.isDirectory()
+        ? "dir"
+        : st.isSymbolicLink()
+          ? "symlink"
+          : st.isFIFO()
+            ? "fifo"
+            : st.isCharacterDevice()
+              ? "char"
+              : st.isBlockDevice()
+                ? "block"
+                : "other";
     const node: Node = { type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: type === "file" ? st.size : 0, mtime: Math.floor(st.mtimeMs / 1000) };
     if (type === "symlink") node.link = await readlink(abs);
     if (type === "char" || type === "block") node.rdev = st.rdev;
@@ -162,7 +174,9 @@ describe.skipIf(!isRoot)("a tree with every awkward case", () => {
     const l = await listTemplate(template, { digests: true });
     const digests = new Map(l.entries.filter((e) => e.type === "file").map((e) => [e.path, e.digest]));
     for (const [p, n] of source.nodes) if (n.type === "file" && digests.has(p)) expect(digests.get(p)).toBe(n.sha256);
-    expect(l.entries.find((e) => e.path === "usr/bin/ping")?.xattrs["security.capability"]?.toString("hex")).toBe(source.nodes.get("usr/bin/ping")?.xattrs?.["security.capability"]);
+    expect(l.entries.find((e) => e.path === "usr/bin/ping")?.xattrs["security.capability"]?.toString("hex")).toBe(
+      source.nodes.get("usr/bin/ping")?.xattrs?.["security.capability"],
+    );
   });
 
   it("is extracted by GNU tar with identical metadata, xattrs, capabilities and hard links", async () => {
@@ -214,7 +228,9 @@ describe.skipIf(!isRoot)("a tree with every awkward case", () => {
   });
 
   it("refuses a missing directory with a UserError naming it", async () => {
-    await expect(packTree(diskSource(join(tmp, "nope")), { epoch: EPOCH, compression: { kind: "none" }, out: join(tmp, "nope.tar") })).rejects.toThrow(/nope: cannot read the tree to pack \(ENOENT\)/);
+    await expect(packTree(diskSource(join(tmp, "nope")), { epoch: EPOCH, compression: { kind: "none" }, out: join(tmp, "nope.tar") })).rejects.toThrow(
+      /nope: cannot read the tree to pack \(ENOENT\)/,
+    );
   });
 });
 
@@ -264,7 +280,10 @@ describe.skipIf(!isRoot)("a real mmdebstrap minbase rootfs", () => {
     await run(["tar", "--zstd", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-xpf", join(tmp, "minbase-1.tar.zst"), "-C", out]);
     const src = await snapshot(rootfs);
     const got = await snapshot(out);
-    const want = expected(src, first.skipped.map((s) => s.path));
+    const want = expected(
+      src,
+      first.skipped.map((s) => s.path),
+    );
     expect([...got.nodes.keys()]).toEqual([...want.nodes.keys()]);
     expect(got).toEqual(want);
   });

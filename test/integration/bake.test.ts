@@ -64,7 +64,7 @@ describe("kiln lock / kiln fetch", () => {
   it("kiln fetch without a lock refuses, saying to run kiln lock", async () => {
     const r = await kiln(["fetch"], { cwd: projA });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/no lock for recipes\/cam-node\.toml[^]*run kiln lock/);
+    expect(r.stderr).toMatch(/no lock for recipes\/cam-node\.toml[\s\S]*run kiln lock/);
   });
 
   it("kiln lock resolves every artifact into the cache and writes a canonical lock", async () => {
@@ -140,7 +140,9 @@ describe("kiln bake", () => {
     expect(again.exitCode, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual({ ...first, cached: true });
     // `bake` is `kiln bake`; --requirements with the recipe's own pins is the same bake.
-    const viaBin = await run([process.execPath, join(repoRoot, "dist/src/bake-bin.js"), "--requirements", "fixtures/python/pinned.txt", "--json"], { cwd: projA });
+    const viaBin = await run([process.execPath, join(repoRoot, "dist/src/bake-bin.js"), "--requirements", "fixtures/python/pinned.txt", "--json"], {
+      cwd: projA,
+    });
     expect(JSON.parse(viaBin.stdout)).toEqual({ ...first, cached: true });
   });
 
@@ -149,7 +151,10 @@ describe("kiln bake", () => {
     await cp(join(projA, "recipes/cam-node.lock.json"), join(projB, "recipes/cam-node.lock.json"));
     await cp(join(projA, "cache"), join(projB, "cache"), { recursive: true });
     // Kill points: a mmdebstrap running in the sandbox, and the packer (after normalize finished).
-    for (const [what, ready, delayMs] of [["bootstrap", /^\+ .*mmdebstrap/m, 3000], ["pack", /bake › normalize: ok/, 500]] as const) {
+    for (const [what, ready, delayMs] of [
+      ["bootstrap", /^\+ .*mmdebstrap/m, 3000],
+      ["pack", /bake › normalize: ok/, 500],
+    ] as const) {
       const child = spawn(process.execPath, [cliPath, "bake", "--force", "--verbose"], { cwd: projB, stdio: ["ignore", "ignore", "pipe"] });
       let err = "";
       child.stderr.on("data", (b: Buffer) => (err += b.toString()));
@@ -161,7 +166,10 @@ describe("kiln bake", () => {
       expect(err, what).not.toMatch(/bake › pack: ok/);
       // Nothing of the bake runs on, nothing stays mounted, and the store shows no entry.
       expect(await until(async () => (await processesWith(projB)).length === 0, 10_000), `${what}: processes left`).toBe(true);
-      expect((await readFile("/proc/self/mountinfo", "utf8")).split("\n").filter((l) => l.includes(projB)), what).toEqual([]);
+      expect(
+        (await readFile("/proc/self/mountinfo", "utf8")).split("\n").filter((l) => l.includes(projB)),
+        what,
+      ).toEqual([]);
       expect(await tree(join(projB, "store/images")), what).toEqual([]);
     }
   });
@@ -219,7 +227,9 @@ describe("kiln bake", () => {
     const m = JSON.parse(await readFile(first.manifest, "utf8")) as Manifest;
     expect(JSON.parse(await readFile(join(dir, "usr/lib/kiln/verify.json"), "utf8"))).toEqual(m.verify);
     // The same stage code bake runs for [[run]]: a step that opens a TCP connection off the machine fails.
-    const recipe = { run: [{ argv: ["/usr/bin/python3", "-c", "import socket; socket.create_connection(('192.0.2.1', 80), timeout=5)"] }] } as unknown as Recipe;
+    const recipe = {
+      run: [{ argv: ["/usr/bin/python3", "-c", "import socket; socket.create_connection(('192.0.2.1', 80), timeout=5)"] }],
+    } as unknown as Recipe;
     await expect(runSteps({ recipe, root: dir, epoch: 0 })).rejects.toThrow(/Network is unreachable/);
     const ok = { run: [{ argv: ["/usr/bin/python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()"] }] } as unknown as Recipe;
     await expect(runSteps({ recipe: ok, root: dir, epoch: 0 })).resolves.toBeUndefined();

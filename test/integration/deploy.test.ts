@@ -29,23 +29,53 @@ const names = Object.keys(NODES) as NodeName[];
 
 /** One [hosts.X] table of an inventory for a loopback sshd. */
 function hostToml(o: { readonly name: string; readonly s: LoopbackSshd; readonly driver: "lxc" | "proxmox"; readonly storage: string }): string {
-  return [`[hosts.${o.name}]`, `address = "root@127.0.0.1"`, `port = ${o.s.port}`, `driver = "${o.driver}"`, `storage = "${o.storage}"`, `state_dir = "${join(tmp, `state-${o.name}`)}"`, `known_hosts = "${o.s.knownHosts}"`, `identity_file = "${o.s.identityFile}"`, "parallel = 2", ""].join("\n");
+  return [
+    `[hosts.${o.name}]`,
+    `address = "root@127.0.0.1"`,
+    `port = ${o.s.port}`,
+    `driver = "${o.driver}"`,
+    `storage = "${o.storage}"`,
+    `state_dir = "${join(tmp, `state-${o.name}`)}"`,
+    `known_hosts = "${o.s.knownHosts}"`,
+    `identity_file = "${o.s.identityFile}"`,
+    "parallel = 2",
+    "",
+  ].join("\n");
 }
 
 /** One [nodes.X] table: a fixed MAC and address on the test bridge and one data mount. */
 function nodeToml(o: { readonly name: string; readonly host: string; readonly slots: readonly number[]; readonly octet: number }): string {
   const b = bridge as { name: string; prefix: string };
   return [
-    `[nodes.${o.name}]`, `host = "${o.host}"`, `slots = [${o.slots.join(", ")}]`, `hostname = "kiln-${o.name}"`, "cores = 1", "memory = 256", "disk = 2",
+    `[nodes.${o.name}]`,
+    `host = "${o.host}"`,
+    `slots = [${o.slots.join(", ")}]`,
+    `hostname = "kiln-${o.name}"`,
+    "cores = 1",
+    "memory = 256",
+    "disk = 2",
     `network = { bridge = "${b.name}", ip = "${b.prefix}.${o.octet}/24", gateway = "${b.prefix}.1", mac = "02:4b:49:4c:4e:${o.octet.toString(16).padStart(2, "0")}" }`,
-    "", `[[nodes.${o.name}.mount]]`, `host = "${join(tmp, "data", o.name)}"`, `path = "/srv/data"`, "",
+    "",
+    `[[nodes.${o.name}.mount]]`,
+    `host = "${join(tmp, "data", o.name)}"`,
+    `path = "/srv/data"`,
+    "",
   ].join("\n");
 }
 
 /** Journal lines of the inventory (parsed). */
 async function journal(inv: string): Promise<Array<Record<string, unknown>>> {
   const text = await readFile(journalPathFor(inv), "utf8").catch(() => "");
-  return text.split("\n").filter((l) => l.trim()).flatMap((l) => { try { return [JSON.parse(l) as Record<string, unknown>]; } catch { return []; } });
+  return text
+    .split("\n")
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** Runs kiln with --json and the test store; returns exit code and the parsed document (if any). */
@@ -53,7 +83,11 @@ async function kj(args: readonly string[]): Promise<{ code: number; doc: any; ou
   // TMPDIR inside the test dir: what a killed kiln cannot remove (its SSH control dir) goes with it.
   const r = await kiln([...args, "--store", store, "--json"], { cwd: tmp, env: { TMPDIR: tmp } });
   let doc: unknown;
-  try { doc = JSON.parse(r.stdout); } catch { doc = undefined; }
+  try {
+    doc = JSON.parse(r.stdout);
+  } catch {
+    doc = undefined;
+  }
   return { code: r.exitCode, doc, out: r.stdout, err: r.stderr };
 }
 
@@ -61,7 +95,9 @@ async function kj(args: readonly string[]): Promise<{ code: number; doc: any; ou
 async function status(inv: string): Promise<Record<string, { state: string; slot?: number; image?: string; unfinished?: string }>> {
   const r = await kj(["status", "--inventory", inv]);
   expect(r.code, r.err).toBe(0);
-  return Object.fromEntries((r.doc.nodes as Array<{ node: string; state: string; slot?: number; image?: string; unfinished?: string }>).map((n) => [n.node, n]));
+  return Object.fromEntries(
+    (r.doc.nodes as Array<{ node: string; state: string; slot?: number; image?: string; unfinished?: string }>).map((n) => [n.node, n]),
+  );
 }
 
 /** Runs argv inside the running slot of a node (lxc-attach on this machine, which is the "host"). */
@@ -84,9 +120,22 @@ beforeAll(async () => {
   const packed = await t.timed("pack P", () => packDirectory(store, { dir: rootfs, name: "deploy-test", version: "0.1.0" }));
   img.P = packed.manifest.image;
   const check = (v: string) => ["grep", "-qx", v, "/etc/kiln-variant"];
-  for (const [v, cmds] of [["A", [check("A")]], ["B", [check("B"), ["test", "-d", "/srv/data"]]], ["C", [["sh", "-c", "echo candidate broken >&2; exit 1"]]]] as const) {
+  for (const [v, cmds] of [
+    ["A", [check("A")]],
+    ["B", [check("B"), ["test", "-d", "/srv/data"]]],
+    ["C", [["sh", "-c", "echo candidate broken >&2; exit 1"]]],
+  ] as const) {
     await writeFile(variant, `${v}\n`);
-    img[v] = (await t.timed(`store ${v}`, () => storeWithVerify(store, { dir: rootfs, like: packed.manifest, version: `1.0.${v.charCodeAt(0)}`, verify: { allowDegraded: [], commands: cmds, timeout: 90 } }))).manifest.image;
+    img[v] = (
+      await t.timed(`store ${v}`, () =>
+        storeWithVerify(store, {
+          dir: rootfs,
+          like: packed.manifest,
+          version: `1.0.${v.charCodeAt(0)}`,
+          verify: { allowDegraded: [], commands: cmds, timeout: 90 },
+        }),
+      )
+    ).manifest.image;
   }
   await rm(rootfs, { recursive: true, force: true });
   bridge = await testBridge();
@@ -94,7 +143,10 @@ beforeAll(async () => {
   for (const h of ["h1", "h2"]) await mkdir(lxcpath(h), { recursive: true });
   const simroot = join(tmp, "simroot");
   await mkdir(join(simroot, "etc/pve/lxc"), { recursive: true });
-  await writeFile(join(simroot, "etc/pve/storage.cfg"), "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n");
+  await writeFile(
+    join(simroot, "etc/pve/storage.cfg"),
+    "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n",
+  );
   for (const h of ["h1", "h2"]) sshds.push(await startSshd({ dir: join(tmp, `sshd-${h}`) }));
   sshds.push(await startSshd({ dir: join(tmp, "sshd-pve"), env: { PATH: simPath, PCT_SIM_ROOT: simroot, PCT_SIM_NODE: "pve-sim" } }));
   const inv = [
@@ -152,7 +204,9 @@ describe("deploy over SSH to two LXC hosts on loopback (4 nodes)", () => {
       await inNode({ lxcpath: lxcpath(NODES[n][0]), slot: s[n]?.slot as number, argv: ["sh", "-c", `echo 'written in ${n}' > /srv/data/kept.txt`] });
       expect(await inNode({ lxcpath: lxcpath(NODES[n][0]), slot: s[n]?.slot as number, argv: ["cat", "/etc/kiln-variant"] })).toBe("A\n");
       keys[n] = await scannedKey(ip(n));
-      expect(keys[n]).toBe((await readFile(join(tmp, `state-${NODES[n][0]}`, "identity", `kiln-${n}`, "ssh_host_ed25519_key.pub"), "utf8")).split(" ").slice(0, 2).join(" "));
+      expect(keys[n]).toBe(
+        (await readFile(join(tmp, `state-${NODES[n][0]}`, "identity", `kiln-${n}`, "ssh_host_ed25519_key.pub"), "utf8")).split(" ").slice(0, 2).join(" "),
+      );
     }
   }, 300_000);
 
@@ -235,7 +289,11 @@ describe("deploy over SSH to two LXC hosts on loopback (4 nodes)", () => {
 describe("the same scenario through the proxmox driver and the pct simulator", () => {
   it("deploy A, deploy B (swap), rollback (flip)", async () => {
     const inv = join(tmp, "pve.toml");
-    for (const [args, image] of [[["deploy", img.A], img.A], [["deploy", img.B], img.B], [["rollback"], img.A]] as const) {
+    for (const [args, image] of [
+      [["deploy", img.A], img.A],
+      [["deploy", img.B], img.B],
+      [["rollback"], img.A],
+    ] as const) {
       const r = await t.timed(`pve ${args.join(" ").slice(0, 14)}`, () => kj([...args, "--inventory", inv]));
       expect(r.code, r.err).toBe(0);
       const s = await status(inv);

@@ -26,14 +26,25 @@ let tmp: string;
 let sshd: LoopbackSshd | undefined;
 let bridge: string | undefined;
 /** Third octet of the test subnet 10.213.<net>.0/24 (random, so parallel runs rarely meet). */
-const net = 1 + (randomBytes(1)[0] as number) % 250;
+const net = 1 + ((randomBytes(1)[0] as number) % 250);
 let template: { image: string; file: string; sha256: string };
 const transports: Transport[] = [];
 
 /** A host of the inventory reached over the loopback sshd. */
 function host(name: string, driver: "lxc" | "proxmox", storage: string): HostInventory {
   const s = sshd as LoopbackSshd;
-  return { name, address: "root@127.0.0.1", port: s.port, driver, storage, ...(driver === "proxmox" ? { rootStorage: "local-lvm" } : {}), stateDir: join(tmp, `state-${name}`), knownHosts: s.knownHosts, identityFile: s.identityFile, parallel: 2 };
+  return {
+    name,
+    address: "root@127.0.0.1",
+    port: s.port,
+    driver,
+    storage,
+    ...(driver === "proxmox" ? { rootStorage: "local-lvm" } : {}),
+    stateDir: join(tmp, `state-${name}`),
+    knownHosts: s.knownHosts,
+    identityFile: s.identityFile,
+    parallel: 2,
+  };
 }
 
 /** A node on the test bridge with a fixed MAC, an address and one data mount. */
@@ -97,7 +108,10 @@ beforeAll(async () => {
   for (const n of ["a", "b"]) await mkdir(join(tmp, "data", n), { recursive: true });
   const simroot = join(tmp, "simroot");
   await mkdir(join(simroot, "etc/pve/lxc"), { recursive: true });
-  await writeFile(join(simroot, "etc/pve/storage.cfg"), "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n");
+  await writeFile(
+    join(simroot, "etc/pve/storage.cfg"),
+    "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n",
+  );
   const path = [join(root, "test/support/bin"), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].join(":");
   sshd = await startSshd({ dir: join(tmp, "sshd"), env: { PATH: path, PCT_SIM_ROOT: simroot, PCT_SIM_NODE: "pve-sim" } });
 }, 1_200_000);
@@ -116,7 +130,10 @@ describe("ssh transport on loopback", () => {
   it("refuses a host whose key is not the one the inventory pins", async () => {
     const other = join(tmp, "other_key");
     await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other]);
-    const wrong = sshTransport({ ...host("h0", "lxc", join(tmp, "lxc")), knownHosts: (await readFile(`${other}.pub`, "utf8")).split(" ").slice(0, 2).join(" ") });
+    const wrong = sshTransport({
+      ...host("h0", "lxc", join(tmp, "lxc")),
+      knownHosts: (await readFile(`${other}.pub`, "utf8")).split(" ").slice(0, 2).join(" "),
+    });
     await expect(wrong.run(["true"])).rejects.toThrow(/host key verification failed/);
     await wrong.close();
   });
@@ -139,7 +156,13 @@ describe("ssh transport on loopback", () => {
 });
 
 /** The whole life of two slots of one node through a driver; returns nothing, asserts as it goes. */
-async function slotLife(o: { readonly h: HostInventory; readonly d: HostDriver & { hasTemplate(r: typeof template): Promise<boolean> }; readonly tr: Transport & { copies: number }; readonly n: NodeInventory; readonly label: string }): Promise<void> {
+async function slotLife(o: {
+  readonly h: HostInventory;
+  readonly d: HostDriver & { hasTemplate(r: typeof template): Promise<boolean> };
+  readonly tr: Transport & { copies: number };
+  readonly n: NodeInventory;
+  readonly label: string;
+}): Promise<void> {
   const { d, n, tr, h, label } = o;
   const [s1, s2] = n.slots;
   expect(await d.hasTemplate(template)).toBe(false);

@@ -119,7 +119,8 @@ describe("fixtures", () => {
     const files = [...(await wheelHashes(join(outA, "wheelhouse"))).keys()].filter((f) => f.startsWith("kat_sensors-"));
     expect(files).toEqual(["kat_sensors-0.4.0-py3-none-any.whl", "kat_sensors-0.4.1-py3-none-any.whl"]);
     // Outside the pins and pip-compile's header, the two files are the same lines.
-    const body = async (f: string): Promise<string[]> => (await readFile(f, "utf8")).split("\n").filter((l) => !l.startsWith("#    pip-compile") && !/kat-sensors|^ {4}--hash/.test(l));
+    const body = async (f: string): Promise<string[]> =>
+      (await readFile(f, "utf8")).split("\n").filter((l) => !l.startsWith("#    pip-compile") && !/kat-sensors|^ {4}--hash/.test(l));
     expect(await body(PINNED_NEXT)).toEqual(await body(PINNED));
   });
 
@@ -133,13 +134,11 @@ describe("fixtures", () => {
       "2 kiln-fixtures 2024-01-01T02:00:00.000000Z",
       "1 kiln-fixtures 2024-01-01T01:00:00.000000Z",
     ]);
-    const version = async (rev: string, path: string): Promise<string> =>
-      (await run(["svn", "cat", "--non-interactive", "-r", rev, `${url}/${path}`])).stdout;
+    const version = async (rev: string, path: string): Promise<string> => (await run(["svn", "cat", "--non-interactive", "-r", rev, `${url}/${path}`])).stdout;
     expect(await version("HEAD", "trunk/katpkg/__init__.py")).toContain('__version__ = "1.1.0.dev0"');
     expect(await version("2", "trunk/katpkg/__init__.py")).toContain('__version__ = "1.0.0"');
     expect(await version("HEAD", "tags/1.0.0/pyproject.toml")).toContain('version = "1.0.0"');
-    const dump = async (out: string): Promise<string> =>
-      (await runBinary(["svnadmin", "dump", "--quiet", join(out, "svn/katpkg")])).toString("latin1");
+    const dump = async (out: string): Promise<string> => (await runBinary(["svnadmin", "dump", "--quiet", join(out, "svn/katpkg")])).toString("latin1");
     expect(await dump(outB)).toBe(await dump(outA));
   });
 
@@ -184,7 +183,13 @@ describe("fixtures", () => {
     try {
       const root = await (await fetch(index.url)).text();
       expect([...root.matchAll(/<a href="\/simple\/([^/]+)\/">/g)].map((m) => m[1])).toEqual([
-        "kat-config", "kat-logging", "kat-proxy", "kat-ringbuffer", "kat-sensors", "katcp-lite", "kiln-mini-backend",
+        "kat-config",
+        "kat-logging",
+        "kat-proxy",
+        "kat-ringbuffer",
+        "kat-sensors",
+        "katcp-lite",
+        "kiln-mini-backend",
       ]);
       const redirected = await fetch(`${index.url}Kat_Sensors`, { redirect: "manual" });
       expect(redirected.status).toBe(301);
@@ -194,8 +199,7 @@ describe("fixtures", () => {
       expect(projectPage).toContain(`kat_sensors-0.4.0-py3-none-any.whl#sha256=${pins.get("kat-sensors==0.4.0")}" data-requires-python="&gt;=3.9"`);
 
       const dest = join(tmp, "download");
-      await run([...(await pip()), "download", "--no-deps", "--only-binary", ":all:", "--require-hashes",
-        "-r", PINNED, "--index-url", index.url, "-d", dest]);
+      await run([...(await pip()), "download", "--no-deps", "--only-binary", ":all:", "--require-hashes", "-r", PINNED, "--index-url", index.url, "-d", dest]);
       const got = await wheelHashes(dest);
       expect([...got.values()].sort()).toEqual([...pins.values()].sort());
       expect(index.requests.filter((r) => r.startsWith("/files/"))).toHaveLength(7);

@@ -25,7 +25,11 @@ function kiln(store: string, ...args: string[]): Promise<RunResult> {
 /** Every node below `dir`: type, mode, owner, size (files), path, link target, hard-link count. */
 async function listing(dir: string): Promise<string[]> {
   const r = await run(["find", dir, "-mindepth", "1", "-printf", "%y %m %U:%G %s %n %P -> %l\\n"]);
-  return r.stdout.split("\n").filter(Boolean).map((l) => (l.startsWith("d ") ? l.replace(/^(d \S+ \S+) \d+/, "$1 -") : l)).sort();
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => (l.startsWith("d ") ? l.replace(/^(d \S+ \S+) \d+/, "$1 -") : l))
+    .sort();
 }
 
 /** skopeo inspect of a transport reference, parsed. */
@@ -47,7 +51,22 @@ beforeAll(async () => {
   await chown(join(tree, "home/user"), 1000, 1000);
   await chown(join(tree, "home/user/notes"), 1000, 1000);
   await run(["setfattr", "-n", "user.kiln", "-v", "yes", join(tree, "etc/hostname")]);
-  const r = await kiln(join(tmp, "store"), "pack", tree, "--name", "t", "--version", "1.0.0", "--arch", "amd64", "--ostype", "debian", "--epoch", "1700000000", "--json");
+  const r = await kiln(
+    join(tmp, "store"),
+    "pack",
+    tree,
+    "--name",
+    "t",
+    "--version",
+    "1.0.0",
+    "--arch",
+    "amd64",
+    "--ostype",
+    "debian",
+    "--epoch",
+    "1700000000",
+    "--json",
+  );
   expect(r.exitCode, r.stderr).toBe(0);
   id = (JSON.parse(r.stdout) as { image: string }).image;
   hex = id.slice("sha256:".length);
@@ -60,7 +79,11 @@ afterAll(async () => {
 describe("kiln oci read by skopeo and umoci", () => {
   it("skopeo reads the layout and the archive: one digest, the config from the manifest, two runs equal", async () => {
     const store = join(tmp, "store");
-    for (const [out, format] of [["l1", "layout"], ["l2", "layout"], ["a1.tar", "archive"]] as const) {
+    for (const [out, format] of [
+      ["l1", "layout"],
+      ["l2", "layout"],
+      ["a1.tar", "archive"],
+    ] as const) {
       const r = await kiln(store, "oci", hex.slice(0, 12), "--out", join(tmp, out), "--format", format);
       expect(r.exitCode, r.stderr).toBe(0);
     }

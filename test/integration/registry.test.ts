@@ -65,7 +65,24 @@ async function makeCerts(dir: string): Promise<{ ca: string; crt: string; key: s
   await run(["openssl", "req", "-x509", ...ec, "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", "2", "-subj", "/CN=kiln-test-ca"]);
   await run(["openssl", "req", ...ec, "-keyout", f("srv.key"), "-out", f("srv.csr"), "-subj", "/CN=127.0.0.1"]);
   await writeFile(f("ext"), "subjectAltName=IP:127.0.0.1\n");
-  await run(["openssl", "x509", "-req", "-in", f("srv.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f("srv.crt"), "-days", "2", "-extfile", f("ext")]);
+  await run([
+    "openssl",
+    "x509",
+    "-req",
+    "-in",
+    f("srv.csr"),
+    "-CA",
+    f("ca.crt"),
+    "-CAkey",
+    f("ca.key"),
+    "-CAcreateserial",
+    "-out",
+    f("srv.crt"),
+    "-days",
+    "2",
+    "-extfile",
+    f("ext"),
+  ]);
   return { ca: f("ca.crt"), crt: f("srv.crt"), key: f("srv.key") };
 }
 
@@ -94,7 +111,23 @@ beforeAll(async () => {
   await writeFile(join(tree, "etc/os-release"), 'ID=debian\nVERSION_ID="12"\n');
   await writeFile(join(tree, "etc/blob"), randomBytes(32 << 20)); // a 32 MiB layer, so transfer time shows beside process start
   const store = join(tmp, "store");
-  const r = await kiln(store, {}, "pack", tree, "--name", "t", "--version", "1.0.0", "--arch", "amd64", "--ostype", "debian", "--epoch", "1700000000", "--json");
+  const r = await kiln(
+    store,
+    {},
+    "pack",
+    tree,
+    "--name",
+    "t",
+    "--version",
+    "1.0.0",
+    "--arch",
+    "amd64",
+    "--ostype",
+    "debian",
+    "--epoch",
+    "1700000000",
+    "--json",
+  );
   expect(r.exitCode, r.stderr).toBe(0);
   id = (JSON.parse(r.stdout) as { image: string }).image;
   hex = id.slice("sha256:".length);
@@ -108,7 +141,11 @@ beforeAll(async () => {
   plain = await startRegistry("plain", "");
   certs = await makeCerts(tmp);
   await run(["htpasswd", "-Bbc", join(tmp, "htpasswd"), creds.KILN_REGISTRY_USER, creds.KILN_REGISTRY_PASSWORD]);
-  secure = await startRegistry("secure", `  tls:\n    certificate: ${certs.crt}\n    key: ${certs.key}\n`, `auth:\n  htpasswd:\n    realm: kiln-test\n    path: ${join(tmp, "htpasswd")}\n`);
+  secure = await startRegistry(
+    "secure",
+    `  tls:\n    certificate: ${certs.crt}\n    key: ${certs.key}\n`,
+    `auth:\n  htpasswd:\n    realm: kiln-test\n    path: ${join(tmp, "htpasswd")}\n`,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -137,16 +174,22 @@ describe("kiln push / pull with docker-registry", () => {
     const copy = join(tmp, "copied");
     const [, tSkopeo] = await timed(() => run(["skopeo", "copy", "--src-tls-verify=false", `docker://${plain}/kiln/t:1.0.0`, `oci:${copy}:x`]));
     const idx = JSON.parse(await readFile(join(copy, "index.json"), "utf8")) as { manifests: { digest: string }[] };
-    const m = JSON.parse(await readFile(join(copy, "blobs/sha256", (idx.manifests[0] as { digest: string }).digest.slice(7)), "utf8")) as { layers: { digest: string }[] };
+    const m = JSON.parse(await readFile(join(copy, "blobs/sha256", (idx.manifests[0] as { digest: string }).digest.slice(7)), "utf8")) as {
+      layers: { digest: string }[];
+    };
     expect(m.layers.map((l) => l.digest)).toEqual([layer]);
     const again = await kiln(store, {}, "push", hex, `${plain}/kiln/t:1.0.0`, "--json");
     expect(again.exitCode, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ uploaded: 0, manifest: p.manifest });
     // The fallback index lists each referrer once, however often the image is pushed.
-    const tagIndex = JSON.parse((await run(["skopeo", "inspect", "--raw", "--tls-verify=false", `docker://${plain}/kiln/t:${p.referrersTag}`])).stdout) as { manifests: unknown[] };
+    const tagIndex = JSON.parse((await run(["skopeo", "inspect", "--raw", "--tls-verify=false", `docker://${plain}/kiln/t:${p.referrersTag}`])).stdout) as {
+      manifests: unknown[];
+    };
     expect(tagIndex.manifests).toHaveLength(1 + attestations);
     const [, tStart] = await timed(() => kiln(store, {}, "--version"));
-    console.log(`push: kiln ${tPush.toFixed(0)} ms (node start ${tStart.toFixed(0)} ms; includes verifying and copying the template); skopeo copy oci → registry ${tSkopeoPush.toFixed(0)} ms; ratio ${(tPush / tSkopeoPush).toFixed(2)}; skopeo copy registry → oci ${tSkopeo.toFixed(0)} ms`);
+    console.log(
+      `push: kiln ${tPush.toFixed(0)} ms (node start ${tStart.toFixed(0)} ms; includes verifying and copying the template); skopeo copy oci → registry ${tSkopeoPush.toFixed(0)} ms; ratio ${(tPush / tSkopeoPush).toFixed(2)}; skopeo copy registry → oci ${tSkopeo.toFixed(0)} ms`,
+    );
   }, 120_000);
 
   it("pull: a fresh store gets the same image id and its signatures, checked with --trust (a missing principal imports nothing)", async () => {
@@ -154,7 +197,9 @@ describe("kiln push / pull with docker-registry", () => {
     expect(unsigned.exitCode, unsigned.stderr).toBe(1);
     expect(existsSync(join(tmp, "untrusted", "images")) ? await readdir(join(tmp, "untrusted", "images")) : []).toEqual([]);
     const dest = join(tmp, "pulled");
-    const [r, tPull] = await timed(() => kiln(dest, {}, "pull", `${plain}/kiln/t:1.0.0`, "--trust", join(tmp, "allowed_signers"), "--principal", "ci", "--json"));
+    const [r, tPull] = await timed(() =>
+      kiln(dest, {}, "pull", `${plain}/kiln/t:1.0.0`, "--trust", join(tmp, "allowed_signers"), "--principal", "ci", "--json"),
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { images: { id: string; attestations: number }[] }).images).toMatchObject([{ id, attestations: 3 }]);
     expect(await readdir(join(dest, "attestations", hex))).toEqual(await readdir(join(tmp, "store", "attestations", hex)));
@@ -162,7 +207,9 @@ describe("kiln push / pull with docker-registry", () => {
     expect(v.exitCode, v.stderr).toBe(0);
     const oci = join(tmp, "skopeo-pull");
     const [, tSkopeo] = await timed(() => run(["skopeo", "copy", "--src-tls-verify=false", `docker://${plain}/kiln/t:1.0.0`, `oci:${oci}:x`]));
-    console.log(`pull: kiln ${tPull.toFixed(0)} ms (incl. full verification and import); skopeo copy ${tSkopeo.toFixed(0)} ms; ratio ${(tPull / tSkopeo).toFixed(2)}`);
+    console.log(
+      `pull: kiln ${tPull.toFixed(0)} ms (incl. full verification and import); skopeo copy ${tSkopeo.toFixed(0)} ms; ratio ${(tPull / tSkopeo).toFixed(2)}`,
+    );
   }, 120_000);
 
   it("kiln pulls what skopeo pushed (with kiln's referrers added by a push that uploads only them)", async () => {
@@ -181,7 +228,9 @@ describe("kiln push / pull with docker-registry", () => {
     const pulled = await kiln(join(tmp, "from-skopeo"), {}, "pull", `${plain}/sk/t@${u.manifest}`, "--json");
     expect(pulled.exitCode, pulled.stderr).toBe(0);
     expect((JSON.parse(pulled.stdout) as { images: { id: string; recompressed: boolean }[] }).images).toMatchObject([{ id, recompressed: true }]);
-    console.log(`push --compression gzip (re-compresses the layer, uploads only the referrers): kiln ${tPush.toFixed(0)} ms; skopeo copy oci → registry ${tSkopeo.toFixed(0)} ms`);
+    console.log(
+      `push --compression gzip (re-compresses the layer, uploads only the referrers): kiln ${tPush.toFixed(0)} ms; skopeo copy oci → registry ${tSkopeo.toFixed(0)} ms`,
+    );
   }, 120_000);
 
   it("a manifest whose bytes do not match its digest is refused and nothing is imported", async () => {
@@ -228,7 +277,10 @@ describe("kiln push / pull with docker-registry", () => {
   it("kiln deploy REGISTRY/REPO:TAG pulls first, then the inventory's [trust] refuses an image lacking a principal", async () => {
     const store = join(tmp, "deploy-store");
     const inv = join(tmp, "inventory.toml");
-    await writeFile(inv, '[hosts.h]\naddress = "local"\ndriver = "lxc"\n[nodes.n]\nhost = "h"\nslots = [101, 102]\nnetwork = { bridge = "br0", ip = "dhcp", mac = "02:00:00:00:00:01" }\n[trust]\nallowed_signers = "allowed_signers"\nprincipals = ["release"]\n');
+    await writeFile(
+      inv,
+      '[hosts.h]\naddress = "local"\ndriver = "lxc"\n[nodes.n]\nhost = "h"\nslots = [101, 102]\nnetwork = { bridge = "br0", ip = "dhcp", mac = "02:00:00:00:00:01" }\n[trust]\nallowed_signers = "allowed_signers"\nprincipals = ["release"]\n',
+    );
     const r = await kiln(store, {}, "deploy", `${plain}/kiln/t:1.0.0`, "--inventory", inv, "--dry-run");
     expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stderr).toContain('"release"');
@@ -237,7 +289,13 @@ describe("kiln push / pull with docker-registry", () => {
 
   it("bad references are refused before any connection", async () => {
     const store = join(tmp, "store");
-    for (const [ref, msg] of [["kiln/t:1", "has no registry host"], [`${plain}/Kiln/T`, "repository"], [`${plain}/k:bad tag`, "tag"], [`${plain}/k@sha256:abc`, "digest"], ["h\u001b[2J:1/k:1", "\\x1b"]] as const) {
+    for (const [ref, msg] of [
+      ["kiln/t:1", "has no registry host"],
+      [`${plain}/Kiln/T`, "repository"],
+      [`${plain}/k:bad tag`, "tag"],
+      [`${plain}/k@sha256:abc`, "digest"],
+      ["h\u001b[2J:1/k:1", "\\x1b"],
+    ] as const) {
       const r = await kiln(store, {}, "pull", ref);
       expect(r.exitCode, ref).toBe(2);
       expect(r.stderr).toContain(msg);

@@ -59,18 +59,26 @@ async function untilEmpty(fn: () => Promise<string[]>, ms = 3000): Promise<strin
   return last;
 }
 
-const PY_CONNECT = "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    print('connected')\nexcept OSError as e:\n    print('errno', e.errno)\n";
+const PY_CONNECT =
+  "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    print('connected')\nexcept OSError as e:\n    print('errno', e.errno)\n";
 
 describe("sandbox", () => {
   it("has only loopback, up, and cannot reach any other address", async () => {
     const links = await runSandboxed(["ip", "-o", "link"]);
-    const names = links.stdout.trim().split("\n").map((l) => l.split(":")[1]?.trim());
+    const names = links.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(":")[1]?.trim());
     expect(names).toEqual(["lo"]);
     expect(links.stdout).toContain("UP");
     const py = await runSandboxed(["/usr/bin/python3", "-c", PY_CONNECT]);
     expect(py.stdout.trim()).toBe("errno 101"); // ENETUNREACH
     // Loopback works: a server and a client inside the sandbox talk to each other.
-    const lo = await runSandboxed(["/usr/bin/python3", "-c", "import socket\ns=socket.socket(); s.bind(('127.0.0.1',0)); s.listen()\nc=socket.create_connection(s.getsockname(), timeout=2); print('ok')"]);
+    const lo = await runSandboxed([
+      "/usr/bin/python3",
+      "-c",
+      "import socket\ns=socket.socket(); s.bind(('127.0.0.1',0)); s.listen()\nc=socket.create_connection(s.getsockname(), timeout=2); print('ok')",
+    ]);
     expect(lo.stdout.trim()).toBe("ok");
   });
 
@@ -112,7 +120,14 @@ describe("sandbox", () => {
   it("ends the step when kiln itself is killed with SIGKILL (the step is not left running)", async () => {
     // A stand-in for kiln: a node process that runs the sandboxed argv as its child, then is killed -9.
     const argv = sandboxArgv(["sleep", "98.75"]);
-    const kilnLike = spawn(process.execPath, ["-e", `require("node:child_process").spawn(${JSON.stringify(argv[0])}, ${JSON.stringify(argv.slice(1))}, { stdio: "ignore" }); setInterval(() => {}, 1000);`], { stdio: "ignore" });
+    const kilnLike = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require("node:child_process").spawn(${JSON.stringify(argv[0])}, ${JSON.stringify(argv.slice(1))}, { stdio: "ignore" }); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: "ignore" },
+    );
     try {
       expect(await untilFound(() => processesWith("sleep 98.75"))).not.toEqual([]);
     } finally {
@@ -211,7 +226,11 @@ describe("sandbox: image steps see the image only", () => {
   });
 
   it("runs a normal step: writes into the root, sees its /proc and /dev/null", async () => {
-    const r = await runInChroot(root, ["/bin/sh", "-c", 'echo made > /made-here && ls /proc/self/status && echo x > /dev/null && cat /proc/1/cmdline | tr "\\0" " "']);
+    const r = await runInChroot(root, [
+      "/bin/sh",
+      "-c",
+      'echo made > /made-here && ls /proc/self/status && echo x > /dev/null && cat /proc/1/cmdline | tr "\\0" " "',
+    ]);
     expect(r.stdout).toContain("/proc/self/status");
     expect(await readFile(join(root, "made-here"), "utf8")).toBe("made\n");
     await rm(join(root, "made-here"));
@@ -233,7 +252,11 @@ describe("sandbox: image steps see the image only", () => {
     await writeFile(join(house, "w.txt"), "wheel\n");
     const mountPoint = join(root, "tmp", "house");
     await mkdir(mountPoint);
-    const r = await runInChroot(root, ["/bin/sh", "-c", "cat /tmp/house/w.txt; echo x > /tmp/house/w.txt || echo refused; touch /tmp/house/new || echo refused"], { binds: [{ host: house, mountPoint }], allowFailure: true });
+    const r = await runInChroot(
+      root,
+      ["/bin/sh", "-c", "cat /tmp/house/w.txt; echo x > /tmp/house/w.txt || echo refused; touch /tmp/house/new || echo refused"],
+      { binds: [{ host: house, mountPoint }], allowFailure: true },
+    );
     expect(r.stdout).toBe("wheel\nrefused\nrefused\n");
     expect(r.stderr).toContain("Read-only file system");
     expect(await readFile(join(house, "w.txt"), "utf8")).toBe("wheel\n");

@@ -35,7 +35,6 @@ async function storeFiles(): Promise<string[]> {
   return (await readdir(store, { recursive: true })).map(String).sort();
 }
 
-
 beforeAll(async () => {
   if (!existsSync(cli)) await run(["npx", "tsc", "-p", "tsconfig.json"], { cwd: root });
   tmp = await mkdtemp(join(tmpdir(), "kiln-store-cli-"));
@@ -88,7 +87,11 @@ describe("kiln store commands on a real rootfs", () => {
     ids.b = packed.image;
     const r = await kilnJson<{ ok: boolean; failures: { rule: string; path: string }[] }>(1, "check", packed.image);
     expect(r.ok).toBe(false);
-    expect(r.failures.map((f) => `${f.rule} ${f.path}`).sort()).toEqual(["machine-id /etc/machine-id", "ssh-host-keys /etc/ssh/ssh_host_ed25519_key", "ssh-host-keys /etc/ssh/ssh_host_ed25519_key.pub"]);
+    expect(r.failures.map((f) => `${f.rule} ${f.path}`).sort()).toEqual([
+      "machine-id /etc/machine-id",
+      "ssh-host-keys /etc/ssh/ssh_host_ed25519_key",
+      "ssh-host-keys /etc/ssh/ssh_host_ed25519_key.pub",
+    ]);
     const human = await kiln("check", packed.image);
     expect(human.exitCode).toBe(1);
     expect(human.stdout).toContain("✗ machine-id: /etc/machine-id:");
@@ -99,7 +102,10 @@ describe("kiln store commands on a real rootfs", () => {
     const tagged = await kilnJson<{ tag: string; image: string }>(0, "tag", (ids.a as string).slice(7, 21), "stable");
     expect(tagged).toEqual({ tag: "stable", image: ids.a });
     const list = await kilnJson<{ id: string; version: string; tags: string[] }[]>(0, "images");
-    expect(list.map((i) => [i.id, i.version, i.tags])).toEqual([[ids.b, "1.1.0", []], [ids.a, "1.0.0", ["stable"]]]);
+    expect(list.map((i) => [i.id, i.version, i.tags])).toEqual([
+      [ids.b, "1.1.0", []],
+      [ids.a, "1.0.0", ["stable"]],
+    ]);
     const table = await kiln("images");
     expect(table.stdout.split("\n")[0]).toMatch(/^IMAGE\s+NAME\s+VERSION\s+TAGS\s+SIZE$/);
     expect(table.stdout).toContain((ids.a as string).slice(7, 19));
@@ -109,7 +115,10 @@ describe("kiln store commands on a real rootfs", () => {
   });
 
   it("diff names the files that changed and no package changes", async () => {
-    const d = await kilnJson<{ debs: { added: unknown[]; removed: unknown[]; changed: unknown[] }; files: { added: string[]; changed: { path: string; fields: string[] }[] } }>(0, "diff", "stable", (ids.b as string).slice(7, 19));
+    const d = await kilnJson<{
+      debs: { added: unknown[]; removed: unknown[]; changed: unknown[] };
+      files: { added: string[]; changed: { path: string; fields: string[] }[] };
+    }>(0, "diff", "stable", (ids.b as string).slice(7, 19));
     expect(d.debs).toEqual({ added: [], removed: [], changed: [] });
     expect(d.files.added).toEqual(expect.arrayContaining(["etc/ssh/ssh_host_ed25519_key", "etc/ssh/ssh_host_ed25519_key.pub"]));
     expect(d.files.changed).toEqual(expect.arrayContaining([{ path: "etc/motd", fields: ["content"] }]));

@@ -25,7 +25,10 @@ const templates: string[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "kiln-tar-diff-"));
   templates.push(...writeBadTemplates(join(dir, "corpus")).map((t) => t.path));
-  for (const [name, nodes] of [["golden", goldenNodes], ["minimal", minimalTree()]] as const) {
+  for (const [name, nodes] of [
+    ["golden", goldenNodes],
+    ["minimal", minimalTree()],
+  ] as const) {
     const out = join(dir, `${name}.tar`);
     await packTree(memorySource(nodes), { epoch: GOLDEN_EPOCH, compression: { kind: "none" }, out });
     templates.push(out);
@@ -36,7 +39,7 @@ afterAll(async () => {
 });
 
 /** Undoes the C-style escapes both tools print for unprintable bytes (\\, \n, \ooo). */
-function unescape(s: string): string {
+function unescapeName(s: string): string {
   const bytes: number[] = [];
   const raw = Buffer.from(s, "utf8");
   const simple: Readonly<Record<string, number>> = { "\\": 0x5c, n: 0x0a, t: 0x09, r: 0x0d, a: 0x07, b: 0x08, f: 0x0c, v: 0x0b };
@@ -58,29 +61,35 @@ function unescape(s: string): string {
 function splitLink(type: string, rest: string): Listed {
   const sep = type === "l" ? " -> " : type === "h" ? " link to " : undefined;
   const at = sep ? rest.indexOf(sep) : -1;
-  return at === -1 ? [type, unescape(rest), ""] : [type, unescape(rest.slice(0, at)), unescape(rest.slice(at + (sep as string).length))];
+  return at === -1 ? [type, unescapeName(rest), ""] : [type, unescapeName(rest.slice(0, at)), unescapeName(rest.slice(at + (sep as string).length))];
 }
 
 /** GNU tar's listing: "-rw-r--r-- 0/0  5 2023-11-14 22:13 name". */
 async function gnuList(file: string): Promise<Listed[] | undefined> {
   const r = await run(["tar", "--list", "--verbose", "--numeric-owner", "--quoting-style=escape", "-f", file], { allowFailure: true });
   if (r.exitCode !== 0) return undefined;
-  return r.stdout.split("\n").filter(Boolean).map((l) => {
-    const m = /^(\S)\S{9} \d+\/\d+ +[\d,]+ \d{4}-\d\d-\d\d \d\d:\d\d (.*)$/.exec(l);
-    if (!m?.[1] || m[2] === undefined) throw new Error(`unparsed GNU tar line: ${l}`);
-    return splitLink(m[1] === "C" ? "-" : m[1], m[2]); // 'C': a contiguous file, extracted as a regular one
-  });
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const m = /^(\S)\S{9} \d+\/\d+ +[\d,]+ \d{4}-\d\d-\d\d \d\d:\d\d (.*)$/.exec(l);
+      if (!m?.[1] || m[2] === undefined) throw new Error(`unparsed GNU tar line: ${l}`);
+      return splitLink(m[1] === "C" ? "-" : m[1], m[2]); // 'C': a contiguous file, extracted as a regular one
+    });
 }
 
 /** bsdtar's listing: "-rw-r--r--  0 0      0           5 Nov 14 22:13 name". */
 async function bsdList(file: string): Promise<Listed[] | undefined> {
   const r = await run(["bsdtar", "-tvf", file, "--numeric-owner"], { allowFailure: true });
   if (r.exitCode !== 0) return undefined;
-  return r.stdout.split("\n").filter(Boolean).map((l) => {
-    const m = /^(\S)\S{9}\s+\d+\s+\d+\s+\d+\s+[\d, ]+?\s+\w{3}\s+\d+\s+(?:\d\d:\d\d|\d{4})\s(.*)$/.exec(l);
-    if (!m?.[1] || m[2] === undefined) throw new Error(`unparsed bsdtar line: ${l}`);
-    return splitLink(m[1], m[2]);
-  });
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const m = /^(\S)\S{9}\s+\d+\s+\d+\s+\d+\s+[\d, ]+?\s+\w{3}\s+\d+\s+(?:\d\d:\d\d|\d{4})\s(.*)$/.exec(l);
+      if (!m?.[1] || m[2] === undefined) throw new Error(`unparsed bsdtar line: ${l}`);
+      return splitLink(m[1], m[2]);
+    });
 }
 
 /** kiln's listing, or undefined when kiln refuses the archive. */
@@ -116,7 +125,11 @@ describe("kiln's reader lists what GNU tar and bsdtar list", () => {
       }
       const [gnu, bsd] = await Promise.all([gnuList(file), bsdList(file)]);
       const diff = (tool: string, ours: readonly Listed[], theirs: readonly Listed[] | undefined) =>
-        JSON.stringify(ours) === JSON.stringify(theirs) ? [] : [`${tool} on ${basename(file)}:\n  kiln ${JSON.stringify(ours.filter((x) => !theirs?.some((y) => JSON.stringify(y) === JSON.stringify(x))))}\n  tool ${JSON.stringify(theirs?.filter((y) => !ours.some((x) => JSON.stringify(y) === JSON.stringify(x))) ?? "cannot list")}`];
+        JSON.stringify(ours) === JSON.stringify(theirs)
+          ? []
+          : [
+              `${tool} on ${basename(file)}:\n  kiln ${JSON.stringify(ours.filter((x) => !theirs?.some((y) => JSON.stringify(y) === JSON.stringify(x))))}\n  tool ${JSON.stringify(theirs?.filter((y) => !ours.some((x) => JSON.stringify(y) === JSON.stringify(x))) ?? "cannot list")}`,
+            ];
       mismatches.push(...diff("GNU tar", gnuView(kiln), gnu && gnuView(gnu)), ...diff("bsdtar", kiln, bsd));
       compared++;
     }

@@ -32,7 +32,10 @@ async function keypair(name: string): Promise<string> {
 
 /** The CheckFailed a promise rejects with (fails the test otherwise). */
 async function failure(p: Promise<unknown>): Promise<CheckFailed> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(CheckFailed);
   return e as CheckFailed;
 }
@@ -64,7 +67,9 @@ describe("kiln sign / verify-signature", () => {
     expect(v.map((x) => x.valid)).toEqual([["ci"]]);
     // The provenance signature verifies with ssh-keygen directly over provenance.json's bytes.
     const dir = attestationsDir(store, img.manifest.image);
-    execFileSync("ssh-keygen", ["-Y", "verify", "-f", allowed, "-I", "ci", "-n", "kiln-image", "-s", join(dir, "provenance.ci.sig")], { input: await readFile(join(dir, "provenance.json")) });
+    execFileSync("ssh-keygen", ["-Y", "verify", "-f", allowed, "-I", "ci", "-n", "kiln-image", "-s", join(dir, "provenance.ci.sig")], {
+      input: await readFile(join(dir, "provenance.json")),
+    });
   });
 
   it("a required principal that did not sign fails, naming the image, who was expected and what was found", async () => {
@@ -101,7 +106,7 @@ describe("kiln sign / verify-signature", () => {
     expect(text).toContain('"0.9.3"');
     await writeFile(t.image.manifest, text.replace('"0.9.3"', '"0.9.4"'));
     const e = await failure(requireSigned(store, t.manifest.image, { allowedSigners: allowed, principals: ["ci"] }));
-    expect(e.message).toContain('does not verify over this manifest');
+    expect(e.message).toContain("does not verify over this manifest");
   });
 
   it("a swapped template fails against the signed manifest's sha256", async () => {
@@ -154,7 +159,9 @@ describe("deploy with an inventory [trust] section", () => {
     const s = await addVariant(store, "both", { meta: { origin: "pack", lockSha256: null, recipe: null } });
     await signImage({ store, ref: s.manifest.image, key: key("ci"), principal: "ci" });
     await signImage({ store, ref: s.manifest.image, key: key("release"), principal: "release" });
-    await expect(runDeploy({ mode: "deploy", inventory, store, ref: s.manifest.image, dryRun: true }, { connect, log: () => undefined })).rejects.toThrow("connect reached");
+    await expect(runDeploy({ mode: "deploy", inventory, store, ref: s.manifest.image, dryRun: true }, { connect, log: () => undefined })).rejects.toThrow(
+      "connect reached",
+    );
     expect(connects).toBe(1);
   });
 });
@@ -164,7 +171,10 @@ describe("rollback without --to under [trust]", () => {
     const inventory = join(tmp, "flip.toml");
     await writeFile(inventory, THREE_NODES);
     const world = new World();
-    const hosts = new Map([["h1", new FakeHost("h1", world)], ["h2", new FakeHost("h2", world)]]);
+    const hosts = new Map([
+      ["h1", new FakeHost("h1", world)],
+      ["h2", new FakeHost("h2", world)],
+    ]);
     const connect: Connect = async (_inv, names) => ({ drivers: new Map(names.map((n) => [n, hosts.get(n) as FakeHost])), close: async () => undefined });
     const deps = { connect, log: () => undefined, pollMs: 0 };
     const a = await addVariant(store, "roll-a", { meta: { origin: "pack", lockSha256: null, recipe: null } });
@@ -174,7 +184,12 @@ describe("rollback without --to under [trust]", () => {
     const flip = await runDeploy({ mode: "rollback", inventory, store, dryRun: true }, deps);
     expect(flip.plan.nodes.flatMap((n) => n.actions.map((x) => x.kind))).not.toContain("create");
     // The stopped slots are gone: rolling back recreates image a from the store, which nobody signed.
-    for (const [host, vmid] of [["h1", 101], ["h1", 201], ["h2", 301]] as const) await (hosts.get(host) as FakeHost).destroy(vmid);
+    for (const [host, vmid] of [
+      ["h1", 101],
+      ["h1", 201],
+      ["h2", 301],
+    ] as const)
+      await (hosts.get(host) as FakeHost).destroy(vmid);
     const calls = [...hosts.values()].reduce((n, h) => n + h.calls.length, 0);
     const e = await failure(runDeploy({ mode: "rollback", inventory, store }, deps));
     expect(e.message).toContain(`${a.manifest.image} is not signed by "ci"`);

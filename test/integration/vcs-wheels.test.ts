@@ -57,7 +57,15 @@ describe("git", () => {
 
   /** Commits everything in the origin work tree at a fixed date, so commit ids are the same every run. */
   async function commit(msg: string, when: number): Promise<string> {
-    const env = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid", GIT_AUTHOR_DATE: `@${when} +0000`, GIT_COMMITTER_DATE: `@${when} +0000`, GIT_CONFIG_GLOBAL: "/dev/null" };
+    const env = {
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.invalid",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.invalid",
+      GIT_AUTHOR_DATE: `@${when} +0000`,
+      GIT_COMMITTER_DATE: `@${when} +0000`,
+      GIT_CONFIG_GLOBAL: "/dev/null",
+    };
     await run(["git", "-C", origin, "add", "-A"], { env });
     await run(["git", "-C", origin, "commit", "-q", "-m", msg], { env });
     return (await run(["git", "-C", origin, "rev-parse", "HEAD"])).stdout.trim();
@@ -76,7 +84,9 @@ describe("git", () => {
     await writeFile(join(origin, ".gitattributes"), "VERSION export-subst\n");
     await writeFile(join(origin, "VERSION"), "$Format:%D$\n");
     ids.v1 = await commit("one", T1);
-    await run(["git", "-C", origin, "tag", "-a", "-m", "release 1", "v1"], { env: { GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid", GIT_COMMITTER_DATE: `@${T1} +0000`, GIT_CONFIG_GLOBAL: "/dev/null" } });
+    await run(["git", "-C", origin, "tag", "-a", "-m", "release 1", "v1"], {
+      env: { GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid", GIT_COMMITTER_DATE: `@${T1} +0000`, GIT_CONFIG_GLOBAL: "/dev/null" },
+    });
     await run(["git", "-C", origin, "checkout", "-q", "-b", "feature"]);
     await writeFile(join(origin, "feature.txt"), "f\n");
     ids.feature = await commit("feature", T1 + 100);
@@ -105,7 +115,7 @@ describe("git", () => {
     expect(e.message).toContain(`rev "nope" is not a branch, tag or commit there (known: feature, main, v1)`);
     const o = await rejection(resolveGit({ url, rev: "--upload-pack=touch /tmp/x", cache }));
     expect(o).toBeInstanceOf(UserError);
-    expect((await rejection(resolveGit({ url: "ext::sh -c touch% /tmp/pwned", rev: "main", cache })))).toBeInstanceOf(UserError);
+    expect(await rejection(resolveGit({ url: "ext::sh -c touch% /tmp/pwned", rev: "main", cache }))).toBeInstanceOf(UserError);
   });
 
   it("picks up new commits on the next resolve (fetch --prune)", async () => {
@@ -205,7 +215,7 @@ describe("svn", () => {
     const a = await timed("svn export", () => exportSvn({ cache, url: pkg, revision: "1" }));
     await rm(a.tarball);
     const old = process.umask(0o077);
-    let b;
+    let b: Awaited<ReturnType<typeof exportSvn>>;
     try {
       b = await exportSvn({ cache, url: pkg, revision: "1" });
     } finally {
@@ -228,13 +238,29 @@ describe("svn", () => {
 });
 
 /** Writes a small valid wheel (METADATA, WHEEL, RECORD with real hashes) with python3's zipfile CLI. */
-async function makeWheel(o: { dir: string; name: string; version: string; tag?: string; requires?: readonly string[]; extras?: readonly string[]; salt?: string }): Promise<string> {
+async function makeWheel(o: {
+  dir: string;
+  name: string;
+  version: string;
+  tag?: string;
+  requires?: readonly string[];
+  extras?: readonly string[];
+  salt?: string;
+}): Promise<string> {
   const dist = o.name.replace(/-/g, "_");
   const stage = await mkdtemp(join(root, "wheel-src-"));
   const info = `${dist}-${o.version}.dist-info`;
   const files: Record<string, string> = {
     [`${dist}/__init__.py`]: `VERSION = "${o.version}"${o.salt ? ` # ${o.salt}` : ""}\n`,
-    [`${info}/METADATA`]: ["Metadata-Version: 2.1", `Name: ${o.name}`, `Version: ${o.version}`, "Requires-Python: >=3.9", ...(o.extras ?? []).map((e) => `Provides-Extra: ${e}`), ...(o.requires ?? []).map((r) => `Requires-Dist: ${r}`), ""].join("\n"),
+    [`${info}/METADATA`]: [
+      "Metadata-Version: 2.1",
+      `Name: ${o.name}`,
+      `Version: ${o.version}`,
+      "Requires-Python: >=3.9",
+      ...(o.extras ?? []).map((e) => `Provides-Extra: ${e}`),
+      ...(o.requires ?? []).map((r) => `Requires-Dist: ${r}`),
+      "",
+    ].join("\n"),
     [`${info}/WHEEL`]: `Wheel-Version: 1.0\nGenerator: kiln-test\nRoot-Is-Purelib: true\nTag: ${o.tag ?? "py3-none-any"}\n`,
   };
   const b64 = (s: string) => createHash("sha256").update(s).digest("base64url");
@@ -252,7 +278,9 @@ async function makeWheel(o: { dir: string; name: string; version: string; tag?: 
 
 /** `name==version --hash=…` lines for pinned wheel files, plus extra raw lines. */
 async function pinLines(entries: readonly { req: string; files: readonly string[] }[]): Promise<string> {
-  const lines = await Promise.all(entries.map(async (e) => [e.req, ...(await Promise.all(e.files.map(async (f) => `--hash=sha256:${await sha256File(f)}`)))].join(" \\\n    ")));
+  const lines = await Promise.all(
+    entries.map(async (e) => [e.req, ...(await Promise.all(e.files.map(async (f) => `--hash=sha256:${await sha256File(f)}`)))].join(" \\\n    ")),
+  );
   return `${lines.join("\n")}\n`;
 }
 
@@ -264,7 +292,13 @@ describe("wheels", () => {
 
   beforeAll(async () => {
     house = join(root, "wheelhouse");
-    const app = await makeWheel({ dir: house, name: "kat-app", version: "1.0", requires: ["kat-lib>=1.0", 'kat-extra-dep; extra == "fast"', 'win-only; sys_platform == "win32"'], extras: ["fast"] });
+    const app = await makeWheel({
+      dir: house,
+      name: "kat-app",
+      version: "1.0",
+      requires: ["kat-lib>=1.0", 'kat-extra-dep; extra == "fast"', 'win-only; sys_platform == "win32"'],
+      extras: ["fast"],
+    });
     const libPure = await makeWheel({ dir: house, name: "kat-lib", version: "1.0" });
     const libBin = await makeWheel({ dir: house, name: "kat-lib", version: "1.0", tag: "cp311-cp311-manylinux_2_17_x86_64" });
     await makeWheel({ dir: house, name: "kat-lib", version: "2.0" });
@@ -273,11 +307,11 @@ describe("wheels", () => {
     pinned = join(root, "pinned.txt");
     await writeFile(
       pinned,
-      (await pinLines([
+      `${await pinLines([
         { req: "kat-app[fast]==1.0", files: [app] },
         { req: "kat-extra-dep==0.1", files: [dep] },
         { req: "kat-lib==1.0", files: [libPure, libBin] },
-      ])) + `win-only==3.0 ; sys_platform == "win32" --hash=sha256:${"0".repeat(64)}\n`,
+      ])}win-only==3.0 ; sys_platform == "win32" --hash=sha256:${"0".repeat(64)}\n`,
     );
     ids = { app: await sha256File(app), dep: await sha256File(dep), libBin: await sha256File(libBin) };
     expected = [
@@ -307,7 +341,9 @@ describe("wheels", () => {
     await writeFile(bad, text);
     const e = await rejection(fetchWheels({ requirements: await loadRequirements(bad), from: { wheelhouse: house }, cache: join(root, "cache-bad") }));
     expect(e).toBeInstanceOf(UserError);
-    expect(e.message.split("\n")[0]).toBe(`${bad}:1: kat-app==1.0: hash mismatch (expected ${"a".repeat(64)}, got ${ids.app} for kat_app-1.0-py3-none-any.whl)`);
+    expect(e.message.split("\n")[0]).toBe(
+      `${bad}:1: kat-app==1.0: hash mismatch (expected ${"a".repeat(64)}, got ${ids.app} for kat_app-1.0-py3-none-any.whl)`,
+    );
     expect(await readdir(join(root, "cache-bad", "wheels")).catch(() => [])).toEqual([]);
   });
 
@@ -315,11 +351,13 @@ describe("wheels", () => {
     const house2 = join(root, "wheelhouse2");
     const only312 = await makeWheel({ dir: house2, name: "fast-ext", version: "1.0", tag: "cp312-cp312-manylinux_2_17_x86_64" });
     const f = join(root, "pinned-missing.txt");
-    await writeFile(f, (await pinLines([{ req: "fast-ext==1.0", files: [only312] }])) + `ghost==1.0 --hash=sha256:${"1".repeat(64)}\n`);
+    await writeFile(f, `${await pinLines([{ req: "fast-ext==1.0", files: [only312] }])}ghost==1.0 --hash=sha256:${"1".repeat(64)}\n`);
     const e = await rejection(fetchWheels({ requirements: await loadRequirements(f), from: { wheelhouse: house2 }, cache: join(root, "cache-missing") }));
     expect(e).toBeInstanceOf(UserError);
     expect((e as UserError).problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
-      "1: fast-ext==1.0: no wheel in wheelhouse " + house2 + " runs on CPython 3.11 on x86_64 (glibc 2.36) (found fast_ext-1.0-cp312-cp312-manylinux_2_17_x86_64.whl); build one for the target",
+      "1: fast-ext==1.0: no wheel in wheelhouse " +
+        house2 +
+        " runs on CPython 3.11 on x86_64 (glibc 2.36) (found fast_ext-1.0-cp312-cp312-manylinux_2_17_x86_64.whl); build one for the target",
       `3: ghost==1.0: no wheel in wheelhouse ${house2}; add the pinned wheel there or change the pin`,
     ]);
   });
@@ -329,7 +367,13 @@ describe("wheels", () => {
     const top = await makeWheel({ dir: house3, name: "kat-top", version: "2.0", requires: ["kat-mid==1.*"] });
     const mid = await makeWheel({ dir: house3, name: "kat-mid", version: "1.2", requires: ["kat-unpinned>=0.5"] });
     const f = join(root, "pinned-gap.txt");
-    await writeFile(f, await pinLines([{ req: "kat-top==2.0", files: [top] }, { req: "kat-mid==1.2", files: [mid] }]));
+    await writeFile(
+      f,
+      await pinLines([
+        { req: "kat-top==2.0", files: [top] },
+        { req: "kat-mid==1.2", files: [mid] },
+      ]),
+    );
     const e = await rejection(fetchWheels({ requirements: await loadRequirements(f), from: { wheelhouse: house3 }, cache: join(root, "cache-gap") }));
     expect(e).toBeInstanceOf(UserError);
     expect(e.message.split("\n")[0]).toBe(`${f}:3: kat-top==2.0 › kat-mid==1.2 needs kat-unpinned>=0.5: not pinned`);
@@ -375,7 +419,11 @@ describe("wheels", () => {
     }
     const e = await rejection(wheelhouseFromCache({ cache: join(root, "empty-cache"), wheels: expected, dir: join(root, "bake-wh2") }));
     expect(e).toBeInstanceOf(UserError);
-    expect((e as UserError).problems.map((p) => p.message)).toEqual(expected.map((w) => expect.stringMatching(new RegExp(`^wheel ${w.file.replace(/\./g, "\\.")} \\(${w.name}==${w.version}\\): missing from the cache .*run kiln fetch$`))));
+    expect((e as UserError).problems.map((p) => p.message)).toEqual(
+      expected.map((w) =>
+        expect.stringMatching(new RegExp(`^wheel ${w.file.replace(/\./g, "\\.")} \\(${w.name}==${w.version}\\): missing from the cache .*run kiln fetch$`)),
+      ),
+    );
     expect(existsSync(join(root, "bake-wh2"))).toBe(false);
   });
 
@@ -383,7 +431,14 @@ describe("wheels", () => {
     const fixtureHouse = join(process.cwd(), "fixtures", "build", "wheelhouse");
     if (!existsSync(fixtureHouse)) return;
     const requirements = await loadRequirements(join(process.cwd(), "fixtures", "python", "pinned.txt"));
-    const got = await timed("fixtures wheelhouse (all pins)", () => fetchWheels({ requirements, from: { wheelhouse: fixtureHouse }, cache: join(root, "cache-fixtures") }));
-    expect(got.map((w) => w.name)).toEqual(requirements.pins.filter((p) => p.applies).map((p) => p.name).sort());
+    const got = await timed("fixtures wheelhouse (all pins)", () =>
+      fetchWheels({ requirements, from: { wheelhouse: fixtureHouse }, cache: join(root, "cache-fixtures") }),
+    );
+    expect(got.map((w) => w.name)).toEqual(
+      requirements.pins
+        .filter((p) => p.applies)
+        .map((p) => p.name)
+        .sort(),
+    );
   });
 });

@@ -39,7 +39,13 @@ async function python<T>(script: string, input: unknown): Promise<T> {
 
 /** Prints disagreements (the first 40) so a failure shows the cases. */
 function report(kind: string, bad: readonly unknown[]): void {
-  if (bad.length) console.error(`${kind}: ${bad.length} disagreements\n${bad.slice(0, 40).map((b) => JSON.stringify(b)).join("\n")}`);
+  if (bad.length)
+    console.error(
+      `${kind}: ${bad.length} disagreements\n${bad
+        .slice(0, 40)
+        .map((b) => JSON.stringify(b))
+        .join("\n")}`,
+    );
 }
 
 // ---------- PEP 440 corpus ----------
@@ -54,10 +60,12 @@ function genVersion(r: R, o: { wildcard?: boolean; minRelease?: number; noLocal?
   const n = Math.max(o.minRelease ?? 1, 1 + Math.floor(r() * 4));
   s += times(n, () => pick(r, ["0", "0", "1", "1", "2", "3", "10", "00", "07"])).join(".");
   if (o.wildcard) return `${s}.*`;
-  if (chance(r, 0.3)) s += pick(r, SEP) + pick(r, ["a", "b", "c", "rc", "alpha", "beta", "pre", "preview", "A", "RC", "Beta"]) + pick(r, SEP) + (chance(r, 0.8) ? num(r) : "");
+  if (chance(r, 0.3))
+    s += pick(r, SEP) + pick(r, ["a", "b", "c", "rc", "alpha", "beta", "pre", "preview", "A", "RC", "Beta"]) + pick(r, SEP) + (chance(r, 0.8) ? num(r) : "");
   if (chance(r, 0.2)) s += chance(r, 0.3) ? `-${num(r)}` : pick(r, SEP) + pick(r, ["post", "rev", "r", "POST"]) + pick(r, SEP) + (chance(r, 0.8) ? num(r) : "");
   if (chance(r, 0.2)) s += pick(r, SEP) + pick(r, ["dev", "DEV"]) + pick(r, SEP) + (chance(r, 0.8) ? num(r) : "");
-  if (!o.noLocal && chance(r, 0.15)) s += `+${times(1 + Math.floor(r() * 3), () => pick(r, ["1", "01", "abc", "ABC", "x1", "0", "ubuntu", "z"])).join(pick(r, [".", "-", "_"]))}`;
+  if (!o.noLocal && chance(r, 0.15))
+    s += `+${times(1 + Math.floor(r() * 3), () => pick(r, ["1", "01", "abc", "ABC", "x1", "0", "ubuntu", "z"])).join(pick(r, [".", "-", "_"]))}`;
   if (chance(r, 0.03)) s = ` ${s}${pick(r, [" ", "\t", "\n"])}`;
   if (chance(r, 0.05)) s = pick(r, [`${s}.`, `${s}+`, `${s}-`, `x${s}`, `${s}..1`, `${s}+a..b`, `${s}_`, `${s} 1`, `1.0post1${s}`, ""]);
   return s;
@@ -86,7 +94,13 @@ describe("PEP 440 versions agree with packaging", () => {
       const v = genVersion(r);
       versions.push(v);
       // A respelling right after it, so that equal pairs are common.
-      if (chance(r, 0.3)) versions.push(v.replace(/^(\d+)/, "$1.0").replace(/\./g, pick(r, [".", "."])).toUpperCase());
+      if (chance(r, 0.3))
+        versions.push(
+          v
+            .replace(/^(\d+)/, "$1.0")
+            .replace(/\./g, pick(r, [".", "."]))
+            .toUpperCase(),
+        );
     }
     const ours = versions.map((s) => tryParseVersion(s));
     const valid = ours.flatMap((v, i) => (v ? [i] : []));
@@ -117,11 +131,31 @@ describe("PEP 440 versions agree with packaging", () => {
 
 /** Versions near a specifier's version: the interesting ones for every operator. */
 function nearVersions(r: R, specVersion: string): string[] {
-  const base = specVersion.replace(/\.\*$/, "").replace(/^\s*[vV]/, "").split("+")[0] ?? "1";
+  const base =
+    specVersion
+      .replace(/\.\*$/, "")
+      .replace(/^\s*[vV]/, "")
+      .split("+")[0] ?? "1";
   const release = /^(\d+!)?[\d.]+/.exec(base)?.[0] ?? "1";
   const bump = release.replace(/(\d+)$/, (d) => String(Number(d) + 1));
   const drop = release.replace(/\.\d+$/, "");
-  const all = [base, release, `${release}.0`, bump, drop, `${release}a1`, `${release}rc1`, `${release}.post1`, `${release}.dev0`, `${release}+local.1`, `${base}+abc`, `${release}.post1+x`, `${bump}.dev1`, `${drop}.9`, genVersion(r, { noLocal: chance(r, 0.5) })];
+  const all = [
+    base,
+    release,
+    `${release}.0`,
+    bump,
+    drop,
+    `${release}a1`,
+    `${release}rc1`,
+    `${release}.post1`,
+    `${release}.dev0`,
+    `${release}+local.1`,
+    `${base}+abc`,
+    `${release}.post1+x`,
+    `${bump}.dev1`,
+    `${drop}.9`,
+    genVersion(r, { noLocal: chance(r, 0.5) }),
+  ];
   return times(5, () => pick(r, all)).filter((v) => tryParseVersion(v) !== undefined);
 }
 
@@ -167,7 +201,9 @@ describe("PEP 440 specifiers agree with packaging", () => {
         return undefined;
       }
     });
-    const cases: [number, string][] = specs.flatMap((s, i) => (ours[i] ? nearVersions(r, s.split(",")[0]!.replace(/^\s*(~=|===|==|!=|<=|>=|<|>)/, "")).map((v) => [i, v] as [number, string]) : []));
+    const cases: [number, string][] = specs.flatMap((s, i) =>
+      ours[i] ? nearVersions(r, s.split(",")[0]!.replace(/^\s*(~=|===|==|!=|<=|>=|<|>)/, "")).map((v) => [i, v] as [number, string]) : [],
+    );
     const ref = await python<{ valid: boolean[]; contains: ([boolean, boolean] | string)[]; version: string }>(PY_SPECIFIERS, { specs, cases });
     const epochBlind = Number(ref.version.split(".")[0]) < 24;
     const bad: unknown[] = [];
@@ -220,7 +256,8 @@ function genArbitraryCase(r: R): [string, string] {
 
 /** A python whose packaging splits epochs off in prefix matching and matches === by text (packaging 24+). */
 async function fixedPackagingPython(): Promise<string | undefined> {
-  const probe = 'from packaging.specifiers import Specifier as S\nprint(S("==1!0.0.*").contains("1!0.0", prereleases=True) and not S("==0.0.*").contains("1!0.0", prereleases=True) and S("===1.0-custom").contains("1.0-CUSTOM", prereleases=True))';
+  const probe =
+    'from packaging.specifiers import Specifier as S\nprint(S("==1!0.0.*").contains("1!0.0", prereleases=True) and not S("==0.0.*").contains("1!0.0", prereleases=True) and S("===1.0-custom").contains("1.0-CUSTOM", prereleases=True))';
   for (const py of ["python3", PYTHON]) {
     const r = await run([py, "-c", probe], { allowFailure: true }).catch(() => undefined);
     if (r?.exitCode === 0 && r.stdout.trim() === "True") return py;
@@ -252,7 +289,10 @@ describe("epochs and === agree with packaging 24+", () => {
     const r = prng(683);
     const epochs = times(3000, () => genEpochCase(r));
     const arbitrary = times(600, () => genArbitraryCase(r));
-    const ref = (await run([py, "-c", PY_EXACT], { input: JSON.stringify({ epochs, arbitrary }) }).then((x) => JSON.parse(x.stdout))) as { epochs: (boolean | string)[]; arbitrary: (boolean | string)[] };
+    const ref = (await run([py, "-c", PY_EXACT], { input: JSON.stringify({ epochs, arbitrary }) }).then((x) => JSON.parse(x.stdout))) as {
+      epochs: (boolean | string)[];
+      arbitrary: (boolean | string)[];
+    };
     const bad: unknown[] = [];
     epochs.forEach(([spec, v], k) => {
       const mine = specifierContains(parseSpecifier(spec), v, { prereleases: true });
@@ -274,9 +314,48 @@ describe("epochs and === agree with packaging 24+", () => {
 // ---------- Marker corpus ----------
 
 const ENVS: MarkerEnvironment[] = [
-  { python_version: "3.11", python_full_version: "3.11.2", os_name: "posix", sys_platform: "linux", platform_release: "6.1.0", platform_system: "Linux", platform_version: "#1 SMP Debian", platform_machine: "x86_64", platform_python_implementation: "CPython", implementation_name: "cpython", implementation_version: "3.11.2", extra: "" },
-  { python_version: "3.12", python_full_version: "3.12.0rc1", os_name: "posix", sys_platform: "linux", platform_release: "6.8.12-4-pve", platform_system: "Linux", platform_version: "#1 SMP", platform_machine: "aarch64", platform_python_implementation: "CPython", implementation_name: "cpython", implementation_version: "3.12.0rc1", extra: "socks" },
-  { python_version: "3.7", python_full_version: "3.7.3", os_name: "nt", sys_platform: "win32", platform_release: "10", platform_system: "Windows", platform_version: "10.0.19041", platform_machine: "AMD64", platform_python_implementation: "PyPy", implementation_name: "pypy", implementation_version: "7.3.1", extra: "Socks_Proxy" },
+  {
+    python_version: "3.11",
+    python_full_version: "3.11.2",
+    os_name: "posix",
+    sys_platform: "linux",
+    platform_release: "6.1.0",
+    platform_system: "Linux",
+    platform_version: "#1 SMP Debian",
+    platform_machine: "x86_64",
+    platform_python_implementation: "CPython",
+    implementation_name: "cpython",
+    implementation_version: "3.11.2",
+    extra: "",
+  },
+  {
+    python_version: "3.12",
+    python_full_version: "3.12.0rc1",
+    os_name: "posix",
+    sys_platform: "linux",
+    platform_release: "6.8.12-4-pve",
+    platform_system: "Linux",
+    platform_version: "#1 SMP",
+    platform_machine: "aarch64",
+    platform_python_implementation: "CPython",
+    implementation_name: "cpython",
+    implementation_version: "3.12.0rc1",
+    extra: "socks",
+  },
+  {
+    python_version: "3.7",
+    python_full_version: "3.7.3",
+    os_name: "nt",
+    sys_platform: "win32",
+    platform_release: "10",
+    platform_system: "Windows",
+    platform_version: "10.0.19041",
+    platform_machine: "AMD64",
+    platform_python_implementation: "PyPy",
+    implementation_name: "pypy",
+    implementation_version: "7.3.1",
+    extra: "Socks_Proxy",
+  },
 ];
 
 /** One comparison between a variable and a quoted value, either way round. */
@@ -394,7 +473,10 @@ describe("Debian versions agree with apt_pkg and dpkg --compare-versions", () =>
   const valid = versions.filter((v) => parseDebVersion(v).ok);
 
   it("orders a generated corpus like apt_pkg.version_compare", async () => {
-    const pairs = [...times(5000, () => [pick(r, valid), pick(r, valid)] as [string, string]), ...valid.slice(1).map((v, i) => [valid[i]!, v] as [string, string])];
+    const pairs = [
+      ...times(5000, () => [pick(r, valid), pick(r, valid)] as [string, string]),
+      ...valid.slice(1).map((v, i) => [valid[i]!, v] as [string, string]),
+    ];
     const ref = await python<number[]>(PY_APT, { pairs });
     const bad = pairs.flatMap(([a, b], k) => {
       const mine = compareDebVersions(a, b);

@@ -85,7 +85,21 @@ beforeAll(async () => {
   store = join(tmp, "store");
   image = await bootableImage();
   out1 = join(tmp, "out1");
-  first = await vmJson(0, image.slice(7, 19), "--formats", "raw,qcow2,vmdk,ova", "--out", out1, "--boot-test", "--boot-hw", "ahci", "--boot-firmware", "bios", "--boot-timeout", "600");
+  first = await vmJson(
+    0,
+    image.slice(7, 19),
+    "--formats",
+    "raw,qcow2,vmdk,ova",
+    "--out",
+    out1,
+    "--boot-test",
+    "--boot-hw",
+    "ahci",
+    "--boot-firmware",
+    "bios",
+    "--boot-timeout",
+    "600",
+  );
 }, 1_800_000);
 
 afterAll(async () => {
@@ -204,7 +218,21 @@ describe("bad input", () => {
         { path: "etc/os-release", content: "ID=debian\n" },
       ]),
       compression: { kind: "gzip" },
-      meta: { name: "bare", version: "1.0.0", arch: "amd64", ostype: "debian", origin: "pack", inputs: null, recipe: null, lockSha256: null, debs: [], python: [], checkouts: [], verify: null, sourceDateEpoch: 1_700_000_000 },
+      meta: {
+        name: "bare",
+        version: "1.0.0",
+        arch: "amd64",
+        ostype: "debian",
+        origin: "pack",
+        inputs: null,
+        recipe: null,
+        lockSha256: null,
+        debs: [],
+        python: [],
+        checkouts: [],
+        verify: null,
+        sourceDateEpoch: 1_700_000_000,
+      },
     });
     const out = join(tmp, "bad-out");
     const r = await kiln("vm", bare.manifest.image, "--out", out);

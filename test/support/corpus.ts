@@ -7,7 +7,9 @@ import { UserError, formatProblem } from "../../src/errors.js";
 
 /** Declares one test per `.toml` file in `dir`, loading each with `load`. */
 export function corpusTests(dir: string, load: (path: string) => Promise<unknown>, o: { readonly min?: number } = {}): void {
-  const files = readdirSync(dir).filter((f) => f.endsWith(".toml")).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".toml"))
+    .sort();
   test("the corpus has cases", () => {
     expect(files.length).toBeGreaterThanOrEqual(o.min ?? 1);
   });
@@ -26,6 +28,8 @@ export function corpusTests(dir: string, load: (path: string) => Promise<unknown
     // Files are written relative to the corpus directory, as the `# expect:` lines name them.
     const actual = (err as UserError).problems.map((p) => formatProblem({ ...p, file: p.file && relative(resolve(dir), resolve(p.file)) }));
     expect(actual.length, `got:\n${actual.join("\n")}`).toBe(expected.length);
-    actual.forEach((a, i) => expect(a.startsWith(expected[i] ?? "\0"), `problem ${i + 1}:\n  got      ${a}\n  expected ${expected[i]}`).toBe(true));
+    actual.forEach((a, i) => {
+      expect(a.startsWith(expected[i] ?? "\0"), `problem ${i + 1}:\n  got      ${a}\n  expected ${expected[i]}`).toBe(true);
+    });
   });
 }

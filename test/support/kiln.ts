@@ -12,6 +12,9 @@ export async function ensureBuilt(): Promise<void> {
 }
 
 /** Runs `kiln ARGS` in `cwd`; never throws on a non-zero exit. */
-export function kiln(args: readonly string[], o: { readonly cwd: string; readonly env?: Record<string, string>; readonly wrap?: readonly string[] }): Promise<RunResult> {
+export function kiln(
+  args: readonly string[],
+  o: { readonly cwd: string; readonly env?: Record<string, string>; readonly wrap?: readonly string[] },
+): Promise<RunResult> {
   return run([...(o.wrap ?? []), process.execPath, cliPath, ...args], { allowFailure: true, cwd: o.cwd, env: o.env, timeoutMs: 1_200_000 });
 }

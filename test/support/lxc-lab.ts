@@ -26,12 +26,29 @@ export async function systemdRootfs(dir: string): Promise<void> {
  * `like` is a packed image of a tree with the same packages (arch, ostype, debs are taken from it). The
  * image id covers the template, not [verify]: trees stored this way must differ from `like`'s in a file.
  */
-export async function storeWithVerify(store: string, o: { readonly dir: string; readonly like: Manifest; readonly version: string; readonly verify: VerifySection }): Promise<AddImageResult> {
+export async function storeWithVerify(
+  store: string,
+  o: { readonly dir: string; readonly like: Manifest; readonly version: string; readonly verify: VerifySection },
+): Promise<AddImageResult> {
   const m = o.like;
   return addImage(store, {
     source: diskSource(o.dir),
     compression: { kind: "zstd" },
-    meta: { name: m.name, version: o.version, arch: m.arch, ostype: m.ostype, origin: m.origin, inputs: null, recipe: null, lockSha256: null, debs: m.debs, python: [], checkouts: [], verify: o.verify, sourceDateEpoch: m.sourceDateEpoch },
+    meta: {
+      name: m.name,
+      version: o.version,
+      arch: m.arch,
+      ostype: m.ostype,
+      origin: m.origin,
+      inputs: null,
+      recipe: null,
+      lockSha256: null,
+      debs: m.debs,
+      python: [],
+      checkouts: [],
+      verify: o.verify,
+      sourceDateEpoch: m.sourceDateEpoch,
+    },
   });
 }
 
@@ -49,7 +66,15 @@ export async function testBridge(): Promise<{ readonly name: string; readonly pr
 export async function buildPctSim(tmp: string): Promise<void> {
   const tsconfig = join(tmp, "tsconfig.sim.json");
   const files = ["scripts/pct-sim/pct.ts", "scripts/pct-sim/pvesm.ts"].map((f) => join(repoRoot, f));
-  await writeFile(tsconfig, JSON.stringify({ extends: join(repoRoot, "tsconfig.json"), compilerOptions: { outDir: join(repoRoot, "dist"), rootDir: repoRoot, typeRoots: [join(repoRoot, "node_modules/@types")], types: ["node"] }, files, include: [] }));
+  await writeFile(
+    tsconfig,
+    JSON.stringify({
+      extends: join(repoRoot, "tsconfig.json"),
+      compilerOptions: { outDir: join(repoRoot, "dist"), rootDir: repoRoot, typeRoots: [join(repoRoot, "node_modules/@types")], types: ["node"] },
+      files,
+      include: [],
+    }),
+  );
   await run(["npx", "tsc", "-p", tsconfig], { cwd: repoRoot, timeoutMs: 300_000 });
 }
 

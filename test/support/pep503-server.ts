@@ -81,7 +81,13 @@ async function handle(dir: string, req: IncomingMessage, res: ServerResponse): P
   };
   if (path === "/simple/") {
     const projects = [...new Set(wheels.map((w) => w.project))];
-    return send(200, page("Simple index", projects.map((p) => `<a href="/simple/${p}/">${html(p)}</a>`)));
+    return send(
+      200,
+      page(
+        "Simple index",
+        projects.map((p) => `<a href="/simple/${p}/">${html(p)}</a>`),
+      ),
+    );
   }
   const project = /^\/simple\/([^/]+)\/?$/.exec(path)?.[1];
   if (project !== undefined) {

@@ -10,7 +10,7 @@ import { runSandboxed } from "../../exec/sandbox.js";
 import type { LockedDeb } from "../../lock/types.js";
 import { isVerbose } from "../../log.js";
 import { stageDebs } from "../../sources/apt/deb-cache.js";
-import { type DebId } from "../../sources/apt/deb-file.js";
+import type { DebId } from "../../sources/apt/deb-file.js";
 import { UNSAFE_IO_OFF_HOOK, UNSAFE_IO_ON_HOOK } from "../../sources/apt/hooks.js";
 import { diffInstalled, installedDebs } from "../../sources/apt/installed.js";
 import { writeLocalRepo } from "../../sources/apt/local-repo.js";
@@ -32,14 +32,22 @@ export function pinnedSpec(d: LockedDeb, nativeArch: string): string {
 }
 
 /** Bootstraps ctx.root (empty or absent) from the locked debs; returns the installed set (= the lock). */
-export async function bootstrap(ctx: Pick<BakeContext, "recipe" | "lock" | "cache" | "root" | "work" | "epoch">, o: BootstrapOptions = {}): Promise<readonly DebId[]> {
+export async function bootstrap(
+  ctx: Pick<BakeContext, "recipe" | "lock" | "cache" | "root" | "work" | "epoch">,
+  o: BootstrapOptions = {},
+): Promise<readonly DebId[]> {
   checkTool("mmdebstrap", "bootstrap the image from the locked debs", "apt-get install mmdebstrap");
   checkTool("dpkg-deb", "index the locked debs", "apt-get install dpkg");
   const { base, image } = ctx.recipe;
   const repo = join(ctx.work, "apt-repo");
   const tmp = join(ctx.work, "apt-tmp");
   const staged = await stageDebs({ cache: ctx.cache, debs: ctx.lock.debs, dir: repo });
-  const source = await writeLocalRepo({ dir: repo, debs: ctx.lock.debs.map((d, i) => ({ ...d, path: staged[i] as string })), suite: base.suite, arch: image.arch });
+  const source = await writeLocalRepo({
+    dir: repo,
+    debs: ctx.lock.debs.map((d, i) => ({ ...d, path: staged[i] as string })),
+    suite: base.suite,
+    arch: image.arch,
+  });
   await mkdir(ctx.root, { recursive: true });
   await mkdir(tmp, { recursive: true });
   const argv = mmdebstrapArgv({

@@ -31,7 +31,19 @@ export function lockedRequirements(wheels: readonly LockedWheel[]): string {
  * and again before bootstrap); --no-compile: bytecode is not reproducible and normalize strips it anyway.
  */
 export function pipInstallArgv(venv: string, args: readonly string[]): string[] {
-  return [posix.join(venv, "bin/python"), "-m", "pip", "install", "--no-index", "--no-deps", "--no-compile", "--disable-pip-version-check", "--find-links", WHEELHOUSE_IN_IMAGE, ...args];
+  return [
+    posix.join(venv, "bin/python"),
+    "-m",
+    "pip",
+    "install",
+    "--no-index",
+    "--no-deps",
+    "--no-compile",
+    "--disable-pip-version-check",
+    "--find-links",
+    WHEELHOUSE_IN_IMAGE,
+    ...args,
+  ];
 }
 
 /** Creates the venv and installs the locked wheels; returns early when the recipe has no [python]. */

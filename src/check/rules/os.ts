@@ -23,7 +23,8 @@ export function osReleaseOf(facts: ArchiveFacts): Readonly<Record<string, string
 /** /etc/os-release must exist and carry an ID Proxmox has a setup plugin for. */
 export function osReleaseRule(facts: ArchiveFacts): readonly CheckFailure[] {
   const os = osReleaseOf(facts);
-  if (!os) return [{ rule: "os-release", path: "/etc/os-release", message: "missing (also /usr/lib/os-release); Proxmox cannot tell which OS it is setting up" }];
+  if (!os)
+    return [{ rule: "os-release", path: "/etc/os-release", message: "missing (also /usr/lib/os-release); Proxmox cannot tell which OS it is setting up" }];
   const id = os.ID ?? "";
   if (proxmoxOstype(id)) return [];
   return [{ rule: "os-release", path: "/etc/os-release", message: `ID '${id}' is not one Proxmox manages (${PROXMOX_OSTYPES.join(", ")})` }];
@@ -53,7 +54,13 @@ export function ifupdownRule(facts: ArchiveFacts): readonly CheckFailure[] {
   if (!status && !IFUPDOWN_DISTROS.has(id)) return [];
   const installed = status ? installedPackages(status.toString("utf8")) : [];
   if (installed.some((p) => p.name === "ifupdown" || p.name === "ifupdown2")) return [];
-  return [{ rule: "ifupdown", path: "/var/lib/dpkg/status", message: "neither ifupdown nor ifupdown2 is installed; Proxmox configures the network through /etc/network/interfaces (add ifupdown to the image)" }];
+  return [
+    {
+      rule: "ifupdown",
+      path: "/var/lib/dpkg/status",
+      message: "neither ifupdown nor ifupdown2 is installed; Proxmox configures the network through /etc/network/interfaces (add ifupdown to the image)",
+    },
+  ];
 }
 
 /** A template named the Proxmox way (`…_<arch>.tar.*`) must hold binaries of that architecture. */

@@ -54,8 +54,10 @@ export function hardLinksRule(facts: ArchiveFacts): readonly CheckFailure[] {
       const via = symlinkParent(target, links);
       const earlier = seen.get(target);
       if (t.startsWith("/") || hasDotDot(t)) out.push(fail(m, `hard link to ${quoteInput(t)}, outside the archive`));
-      else if (via !== undefined) out.push(fail(m, `hard link to ${quoteInput(t)} through the symlink /${escapeControls(via)}; it could reach outside the archive`));
-      else if (!earlier) out.push(fail(m, `hard link to ${quoteInput(t)}, which is not an earlier member of the archive (extraction would link to whatever is there)`));
+      else if (via !== undefined)
+        out.push(fail(m, `hard link to ${quoteInput(t)} through the symlink /${escapeControls(via)}; it could reach outside the archive`));
+      else if (!earlier)
+        out.push(fail(m, `hard link to ${quoteInput(t)}, which is not an earlier member of the archive (extraction would link to whatever is there)`));
       else if (earlier.type === "dir") out.push(fail(m, `hard link to ${quoteInput(t)}, a directory`));
     }
     seen.set(m.path, m);
@@ -80,10 +82,16 @@ export function duplicatesRule(facts: ArchiveFacts): readonly CheckFailure[] {
     if (list[list.length - 1] !== m.type) list.push(m.type);
     types.set(m.path, list);
   }
-  return [...types].flatMap(([p, list]) => (new Set(list).size > 1 ? [fail(`/${p}`, `member given more than once with different types (${list.join(", then ")}); extractors differ on the result`)] : []));
+  return [...types].flatMap(([p, list]) =>
+    new Set(list).size > 1
+      ? [fail(`/${p}`, `member given more than once with different types (${list.join(", then ")}); extractors differ on the result`)]
+      : [],
+  );
 }
 
 /** Device nodes only under /dev (which Proxmox excludes anyway): one elsewhere could expose the host's devices. */
 export function devicesRule(facts: ArchiveFacts): readonly CheckFailure[] {
-  return facts.members.filter((m) => m.type === "device" && !m.path.startsWith("dev/")).map((m) => fail(m, "device node outside /dev; a container could reach the device through it"));
+  return facts.members
+    .filter((m) => m.type === "device" && !m.path.startsWith("dev/"))
+    .map((m) => fail(m, "device node outside /dev; a container could reach the device through it"));
 }

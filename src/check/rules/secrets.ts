@@ -11,7 +11,11 @@ const MACHINE_ID_FILES = ["etc/machine-id", "var/lib/dbus/machine-id"];
 export function hostKeysRule(facts: ArchiveFacts): readonly CheckFailure[] {
   return facts.members
     .filter((m) => HOST_KEY.test(m.path))
-    .map((m) => ({ rule: "ssh-host-keys", path: `/${m.path}`, message: "SSH host key in the template; every container would share it (remove etc/ssh/ssh_host_*)" }));
+    .map((m) => ({
+      rule: "ssh-host-keys",
+      path: `/${m.path}`,
+      message: "SSH host key in the template; every container would share it (remove etc/ssh/ssh_host_*)",
+    }));
 }
 
 /** machine-id must be missing, empty or "uninitialized" so each container gets its own. */
@@ -19,7 +23,7 @@ export function machineIdRule(facts: ArchiveFacts): readonly CheckFailure[] {
   const out: CheckFailure[] = [];
   for (const p of MACHINE_ID_FILES) {
     const m = facts.byPath.get(p);
-    if (!m || m.type !== "file") continue;
+    if (m?.type !== "file") continue;
     const body = (facts.contents.get(p) ?? Buffer.alloc(0)).toString("utf8").trim();
     if (body === "" || body === "uninitialized") continue;
     out.push({ rule: "machine-id", path: `/${p}`, message: "holds a machine id; every container would share it (truncate it to empty)" });
@@ -32,7 +36,8 @@ export function privateKeysRule(facts: ArchiveFacts): readonly CheckFailure[] {
   const out: CheckFailure[] = [];
   for (const [path, head] of facts.heads) {
     if (HOST_KEY.test(path)) continue;
-    if (PRIVATE_KEY.test(head.toString("latin1"))) out.push({ rule: "private-key", path: `/${path}`, message: "a private key; secrets must not be baked into a template" });
+    if (PRIVATE_KEY.test(head.toString("latin1")))
+      out.push({ rule: "private-key", path: `/${path}`, message: "a private key; secrets must not be baked into a template" });
   }
   return out;
 }

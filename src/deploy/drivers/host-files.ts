@@ -13,7 +13,7 @@ import type { Transport } from "../types.js";
 const WRITE_SCRIPT = [
   "set -eu",
   "tmp=",
-  "trap 'if [ -n \"$tmp\" ]; then rm -f -- \"$tmp\"; fi' EXIT",
+  'trap \'if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi\' EXIT',
   'while [ "$#" -ge 4 ]; do',
   '  root=$(realpath -e -- "$1"); rel=$2; mode=$3; src=$4; shift 4',
   '  dir=$(dirname -- "$rel")',
@@ -23,7 +23,7 @@ const WRITE_SCRIPT = [
   '  f="$parent/$(basename -- "$rel")"',
   '  tmp="$parent/.kiln-tmp.$$"',
   '  case "$src" in',
-  "    data:*) printf '%s' \"${src#data:}\" | base64 -d > \"$tmp\";;",
+  '    data:*) printf \'%s\' "${src#data:}" | base64 -d > "$tmp";;',
   '    file:*) cat -- "${src#file:}" > "$tmp";;',
   '    *) echo "kiln: bad source $src" >&2; exit 2;;',
   "  esac",

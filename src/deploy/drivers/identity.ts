@@ -13,7 +13,8 @@ export const HOST_KEY_TYPES = ["rsa", "ecdsa", "ed25519"] as const;
 /** Directory of a node's saved keys on the host. */
 export function identityDir(stateDir: string, hostname: string): string {
   // The inventory validates hostnames; this keeps a bad one from ever naming a path elsewhere.
-  if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(hostname) || hostname.includes("..")) throw new ToolError(`not a hostname kiln can keep keys for: ${quoteInput(hostname)}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(hostname) || hostname.includes(".."))
+    throw new ToolError(`not a hostname kiln can keep keys for: ${quoteInput(hostname)}`);
   return `${stateDir}/identity/${hostname}`;
 }
 

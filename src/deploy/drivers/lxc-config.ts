@@ -85,7 +85,15 @@ export function lxcConfigText(i: LxcConfigInput): string {
 
 /** /etc/network/interfaces for ifupdown: loopback plus eth0, static (v4 or v6) or DHCP. */
 export function interfacesText(net: NodeInventory["network"]): string {
-  const head = ["# Written by kiln from the inventory; changes here are lost on the next deploy.", "source /etc/network/interfaces.d/*", "", "auto lo", "iface lo inet loopback", "", "auto eth0"];
+  const head = [
+    "# Written by kiln from the inventory; changes here are lost on the next deploy.",
+    "source /etc/network/interfaces.d/*",
+    "",
+    "auto lo",
+    "iface lo inet loopback",
+    "",
+    "auto eth0",
+  ];
   noControls("the address", net.ip);
   if (net.gateway !== undefined) noControls("the gateway", net.gateway);
   if (net.ip === "dhcp") return [...head, "iface eth0 inet dhcp", ""].join("\n");
@@ -131,11 +139,26 @@ export function hostsText(existing: string | undefined, o: { readonly hostname: 
 export function extractArgv(template: string, rootfs: string): string[] {
   const z = template.endsWith(".zst") ? ["--zstd"] : template.endsWith(".gz") ? ["-z"] : template.endsWith(".xz") ? ["-J"] : [];
   return [
-    "tar", "-x", "-p", "-f", template, ...z,
-    "--one-file-system", "--sparse", "--numeric-owner", "--acls",
-    "--xattrs", "--xattrs-include=user.*", "--xattrs-include=security.capability",
-    "--warning=no-file-ignored", "--warning=no-xattr-write",
-    "-C", rootfs, "--anchored", "--exclude", "./dev/*",
+    "tar",
+    "-x",
+    "-p",
+    "-f",
+    template,
+    ...z,
+    "--one-file-system",
+    "--sparse",
+    "--numeric-owner",
+    "--acls",
+    "--xattrs",
+    "--xattrs-include=user.*",
+    "--xattrs-include=security.capability",
+    "--warning=no-file-ignored",
+    "--warning=no-xattr-write",
+    "-C",
+    rootfs,
+    "--anchored",
+    "--exclude",
+    "./dev/*",
   ];
 }
 

@@ -26,14 +26,30 @@ export async function lxcPreflight(t: Transport, host: HostInventory, nodes: rea
   ]);
   const missing = lines(tools.stdout);
   const problems: Problem[] = [];
-  if (tools.exitCode !== 0) problems.push({ key: `${hostKey}.address`, message: `cannot run commands on ${t.describe}: ${quoteInput(tools.stderr.trim() || `exit ${tools.exitCode}`)}` });
-  if (missing.length) problems.push({ key: `${hostKey}.driver`, message: `${missing.join(", ")} not found on ${t.describe}; the lxc driver needs them (install lxc, tar and iproute2)` });
-  if (storage.exitCode !== 0) problems.push({ key: `${hostKey}.storage`, message: `LXC path ${quoteInput(host.storage)} is not a directory on ${t.describe}; create it or set storage to the host's lxc.lxcpath` });
+  if (tools.exitCode !== 0)
+    problems.push({
+      key: `${hostKey}.address`,
+      message: `cannot run commands on ${t.describe}: ${quoteInput(tools.stderr.trim() || `exit ${tools.exitCode}`)}`,
+    });
+  if (missing.length)
+    problems.push({
+      key: `${hostKey}.driver`,
+      message: `${missing.join(", ")} not found on ${t.describe}; the lxc driver needs them (install lxc, tar and iproute2)`,
+    });
+  if (storage.exitCode !== 0)
+    problems.push({
+      key: `${hostKey}.storage`,
+      message: `LXC path ${quoteInput(host.storage)} is not a directory on ${t.describe}; create it or set storage to the host's lxc.lxcpath`,
+    });
   if (!missing.includes("ip")) problems.push(...(await bridgeProblems(t, nodes)));
   const taken = new Set(lines(foreign?.stdout ?? "").map(Number));
   for (const { node } of nodes) {
     node.slots.forEach((vmid, k) => {
-      if (taken.has(vmid)) problems.push({ key: `nodes.${node.name}.slots[${k}]`, message: `${quoteInput(`${host.storage}/${vmid}`)} on host ${host.name} exists but kiln did not make it; remove it yourself or give the node other slot ids` });
+      if (taken.has(vmid))
+        problems.push({
+          key: `nodes.${node.name}.slots[${k}]`,
+          message: `${quoteInput(`${host.storage}/${vmid}`)} on host ${host.name} exists but kiln did not make it; remove it yourself or give the node other slot ids`,
+        });
     });
   }
   return problems;
@@ -42,14 +58,22 @@ export async function lxcPreflight(t: Transport, host: HostInventory, nodes: rea
 /** One problem per node whose bridge `ip link show` does not know (each bridge asked once). */
 async function bridgeProblems(t: Transport, nodes: readonly PreflightNode[]): Promise<Problem[]> {
   const bridges = [...new Set(nodes.map((n) => n.node.network.bridge))];
-  const found = await Promise.all(bridges.map(async (b) => [b, (await t.run(["ip", "link", "show", "dev", b], { allowFailure: true })).exitCode === 0] as const));
+  const found = await Promise.all(
+    bridges.map(async (b) => [b, (await t.run(["ip", "link", "show", "dev", b], { allowFailure: true })).exitCode === 0] as const),
+  );
   const absent = new Set(found.filter(([, ok]) => !ok).map(([b]) => b));
   return nodes
     .filter((n) => absent.has(n.node.network.bridge))
-    .map((n) => ({ key: `nodes.${n.node.name}.network.bridge`, message: `bridge ${quoteInput(n.node.network.bridge)} does not exist on host ${n.node.host} (${t.describe}); create it or name an existing one` }));
+    .map((n) => ({
+      key: `nodes.${n.node.name}.network.bridge`,
+      message: `bridge ${quoteInput(n.node.network.bridge)} does not exist on host ${n.node.host} (${t.describe}); create it or name an existing one`,
+    }));
 }
 
 /** Non-empty lines of command output. */
 function lines(text: string): string[] {
-  return text.split("\n").map((l) => l.trim()).filter(Boolean);
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }

@@ -44,7 +44,10 @@ export function lxcDriver(o: LxcDriverOptions): HostDriver & { hasTemplate(t: Te
   const facts = new Map<string, Promise<HostFacts>>();
   const factsFor = (ostype: string) => {
     let f = facts.get(ostype);
-    if (!f) facts.set(ostype, (f = probeHostFacts(t, ostype)));
+    if (!f) {
+      f = probeHostFacts(t, ostype);
+      facts.set(ostype, f);
+    }
     return f;
   };
 
@@ -75,7 +78,8 @@ export function lxcDriver(o: LxcDriverOptions): HostDriver & { hasTemplate(t: Te
       }),
     hasTemplate: (ref) => hasTemplateAt(t, stateDir, ref.image),
     slotState,
-    create: (node, vmid, image) => inStep(`${t.describe}: create ${vmid} (${node.name})`, () => createSlot({ t, lxc, dir: dir(vmid), stateDir, node, vmid, image, slotState, factsFor })),
+    create: (node, vmid, image) =>
+      inStep(`${t.describe}: create ${vmid} (${node.name})`, () => createSlot({ t, lxc, dir: dir(vmid), stateDir, node, vmid, image, slotState, factsFor })),
     start: (vmid) =>
       inStep(`${t.describe}: start ${vmid}`, async () => {
         const log = `${dir(vmid)}/start.log`;
@@ -141,7 +145,11 @@ interface CreateContext {
 async function createSlot(c: CreateContext): Promise<void> {
   const { t, dir } = c;
   // Independent look-ups in parallel: each is a round trip to the host.
-  const [s, template, keys] = await Promise.all([c.slotState(c.vmid), templatePathOf(t, c.stateDir, c.image), ensureIdentity(t, { stateDir: c.stateDir, hostname: c.node.hostname })]);
+  const [s, template, keys] = await Promise.all([
+    c.slotState(c.vmid),
+    templatePathOf(t, c.stateDir, c.image),
+    ensureIdentity(t, { stateDir: c.stateDir, hostname: c.node.hostname }),
+  ]);
   if (s.exists) {
     const rec = await readRecord(t.run, dir);
     if (rec && rec.image === c.image && rec.node === c.node.name) return; // already made: create is idempotent

@@ -13,7 +13,8 @@ import { noControls } from "../config-safe.js";
  */
 function plain(what: string, v: string): string {
   noControls(what, v);
-  if (/[,=\s]/.test(v)) throw new InternalError(`refusing to pass ${what} ${quoteInput(v)} to pct: commas, '=' and spaces are separators in its property strings`);
+  if (/[,=\s]/.test(v))
+    throw new InternalError(`refusing to pass ${what} ${quoteInput(v)} to pct: commas, '=' and spaces are separators in its property strings`);
   return v;
 }
 
@@ -46,30 +47,56 @@ export function kilnDescription(o: { readonly image: string; readonly node: stri
  * No data mounts here: pct create bind-mounts mpN directories before it unpacks the template, so template
  * files under a mount path would land in the live data directory; they are added by `pctMountsArgv`.
  */
-export function pctCreateArgv(o: { readonly vmid: number; readonly volid: string; readonly node: NodeInventory; readonly rootStorage: string; readonly image: string }): string[] {
+export function pctCreateArgv(o: {
+  readonly vmid: number;
+  readonly volid: string;
+  readonly node: NodeInventory;
+  readonly rootStorage: string;
+  readonly image: string;
+}): string[] {
   const n = o.node;
   // pct writes these into the container's config file, one "key: value" line each.
   return [
-    "pct", "create", String(o.vmid), o.volid,
-    "--hostname", n.hostname,
-    "--cores", String(n.cores),
-    "--memory", String(n.memory),
+    "pct",
+    "create",
+    String(o.vmid),
+    o.volid,
+    "--hostname",
+    n.hostname,
+    "--cores",
+    String(n.cores),
+    "--memory",
+    String(n.memory),
     // The inventory's memory is the whole budget; Proxmox would add 512 MiB of swap by default.
-    "--swap", "0",
-    "--rootfs", `${o.rootStorage}:${n.disk}`,
-    "--net0", netSpec(n.network),
+    "--swap",
+    "0",
+    "--rootfs",
+    `${o.rootStorage}:${n.disk}`,
+    "--net0",
+    netSpec(n.network),
     // Privileged, like the lxc driver: data mounts keep their host owners (pct create defaults to unprivileged).
-    "--unprivileged", "0",
+    "--unprivileged",
+    "0",
     // systemd newer than 241 needs nesting under Proxmox's AppArmor profile (PVE::LXC::Setup::Base::check_systemd_nesting).
-    "--features", "nesting=1",
-    "--onboot", "0",
-    "--description", kilnDescription({ image: o.image, node: n.name, creating: true }),
+    "--features",
+    "nesting=1",
+    "--onboot",
+    "0",
+    "--description",
+    kilnDescription({ image: o.image, node: n.name, creating: true }),
   ].map((a) => noControls("the pct create argument", a));
 }
 
 /** `pct set` that adds the node's data mounts and marks the slot complete (after create, before the first start). */
 export function pctFinishArgv(o: { readonly vmid: number; readonly node: NodeInventory; readonly image: string }): string[] {
-  return ["pct", "set", String(o.vmid), ...o.node.mounts.flatMap((m, i) => [`--mp${i}`, mpSpec(m)]), "--description", kilnDescription({ image: o.image, node: o.node.name })];
+  return [
+    "pct",
+    "set",
+    String(o.vmid),
+    ...o.node.mounts.flatMap((m, i) => [`--mp${i}`, mpSpec(m)]),
+    "--description",
+    kilnDescription({ image: o.image, node: o.node.name }),
+  ];
 }
 
 /** PATH a command gets inside the container when the host's environment is cleared. */
@@ -95,7 +122,10 @@ export function parsePctConfig(text: string): Map<string, string> {
 
 /** Decodes a description as `pct config` prints it (%XX encoded, PVE::Tools::encode_text). */
 export function decodeDescription(text: string): string {
-  return Buffer.from(text.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8");
+  return Buffer.from(
+    text.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+    "latin1",
+  ).toString("utf8");
 }
 
 /** The image and node kiln recorded in a description; `complete` is false while the slot was still being made. */

@@ -59,7 +59,10 @@ export function proxmoxDriver(o: ProxmoxDriverOptions): HostDriver & { hasTempla
     inStep(`${t.describe}: stop ${vmid}`, async () => {
       const timeout = o.stopTimeoutS ?? 10;
       // A clean shutdown, stopped hard when it takes longer than the timeout.
-      const r = await t.run(pct("shutdown", String(vmid), "--timeout", String(timeout), "--forceStop", "1"), { allowFailure: true, timeoutMs: (timeout + 60) * 1000 });
+      const r = await t.run(pct("shutdown", String(vmid), "--timeout", String(timeout), "--forceStop", "1"), {
+        allowFailure: true,
+        timeoutMs: (timeout + 60) * 1000,
+      });
       if (r.exitCode === 0 || /not running|does not exist/.test(r.stderr)) return;
       throw new ToolError(`pct shutdown ${vmid}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     });
@@ -68,7 +71,9 @@ export function proxmoxDriver(o: ProxmoxDriverOptions): HostDriver & { hasTempla
   const clearLock = async (vmid: number, lock: string | undefined, kilnLock: boolean) => {
     if (lock === undefined) return;
     if (!kilnLock || !KILN_LOCKS.includes(lock)) {
-      throw new ToolError(`CT ${vmid} is locked (${lock}) and kiln's journal does not show that kiln left it: find out what holds it, then run pct unlock ${vmid} yourself`);
+      throw new ToolError(
+        `CT ${vmid} is locked (${lock}) and kiln's journal does not show that kiln left it: find out what holds it, then run pct unlock ${vmid} yourself`,
+      );
     }
     // `pct unmount` undoes a `pct mount` and drops its lock; a create lock is dropped with `pct unlock`.
     await t.run(lock === "mounted" ? pct("unmount", String(vmid)) : pct("unlock", String(vmid)));
@@ -87,7 +92,10 @@ export function proxmoxDriver(o: ProxmoxDriverOptions): HostDriver & { hasTempla
   const needMountDirs = async (node: NodeInventory) => {
     for (const m of node.mounts) {
       if ((await t.run(["test", "-d", m.host], { allowFailure: true })).exitCode !== 0) {
-        throw new UserError({ key: `nodes.${node.name}.mount`, message: `host directory ${quoteInput(m.host)} does not exist on ${t.describe}; create it (kiln never creates data directories)` });
+        throw new UserError({
+          key: `nodes.${node.name}.mount`,
+          message: `host directory ${quoteInput(m.host)} does not exist on ${t.describe}; create it (kiln never creates data directories)`,
+        });
       }
     }
   };
@@ -98,10 +106,13 @@ export function proxmoxDriver(o: ProxmoxDriverOptions): HostDriver & { hasTempla
       inStep(`${t.describe}: template ${ref.image}`, async () => {
         const name = templateFileName(ref);
         if (name.endsWith(".tar") && !(await ready()).plainTar) {
-          throw new ToolError(`${name} is an uncompressed .tar, which Proxmox VE takes only from libpve-storage-perl ${PLAIN_TAR_SINCE} (PVE 9) on: pack the image with zstd or gzip, or upgrade the node`);
+          throw new ToolError(
+            `${name} is an uncompressed .tar, which Proxmox VE takes only from libpve-storage-perl ${PLAIN_TAR_SINCE} (PVE 9) on: pack the image with zstd or gzip, or upgrade the node`,
+          );
         }
         const hostPath = (await t.run(["pvesm", "path", `${storage}:vztmpl/${name}`])).stdout.trim();
-        if (!hostPath.startsWith("/")) throw new ToolError(`pvesm path printed ${JSON.stringify(hostPath)}, not a path: is storage '${storage}' a file storage with content vztmpl?`);
+        if (!hostPath.startsWith("/"))
+          throw new ToolError(`pvesm path printed ${JSON.stringify(hostPath)}, not a path: is storage '${storage}' a file storage with content vztmpl?`);
         await ensureTemplateAt(t, { ref, hostPath, stateDir });
       }),
     hasTemplate: (ref) => hasTemplateAt(t, stateDir, ref.image),
@@ -113,7 +124,8 @@ export function proxmoxDriver(o: ProxmoxDriverOptions): HostDriver & { hasTempla
         if (conf) {
           const rec = parseKilnDescription(conf.get("description"));
           if (rec?.complete && rec.image === image && rec.node === node.name) return; // already made
-          if (!rec || rec.complete) throw new ToolError(`CT ${vmid} already exists (${rec ? `node ${rec.node}, image ${rec.image}` : "not made by kiln"}): destroy it first`);
+          if (!rec || rec.complete)
+            throw new ToolError(`CT ${vmid} already exists (${rec ? `node ${rec.node}, image ${rec.image}` : "not made by kiln"}): destroy it first`);
           await destroy(vmid, { kilnLock: true }); // kiln's own half-made slot from an interrupted run
         }
         await needMountDirs(node);

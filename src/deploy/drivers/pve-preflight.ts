@@ -47,7 +47,8 @@ export function pveFacts(versions: ReadonlyMap<string, string>): PveFacts | stri
   const container = versions.get("pve-container");
   if (!manager || !container) return "`pveversion -v` names no pve-manager or pve-container: is this a Proxmox VE node?";
   const major = Number.parseInt(manager, 10);
-  if (!SUPPORTED_PVE.includes(major as 8 | 9)) return `Proxmox VE ${quoteInput(manager)} is not supported; kiln supports Proxmox VE ${SUPPORTED_PVE.join(".x and ")}.x: upgrade the node`;
+  if (!SUPPORTED_PVE.includes(major as 8 | 9))
+    return `Proxmox VE ${quoteInput(manager)} is not supported; kiln supports Proxmox VE ${SUPPORTED_PVE.join(".x and ")}.x: upgrade the node`;
   return { manager, keepEnv: versionAtLeast(container, KEEP_ENV_SINCE), plainTar: versionAtLeast(versions.get("libpve-storage-perl") ?? "0", PLAIN_TAR_SINCE) };
 }
 
@@ -67,17 +68,28 @@ export async function pvePreflight(t: Transport, host: HostInventory): Promise<P
   const fail = (k: string, message: string, hint?: string) => new UserError({ key: `${key}.${k}`, message }, hint ? { hint } : undefined);
   const uid = (await t.run(["id", "-u"])).stdout.trim();
   if (uid !== "0") {
-    throw fail("address", `kiln logs in as uid ${quoteInput(uid)} on ${t.describe}, but pct and pvesm run only as root ("please run as root")`, 'log in as root: address = "root@HOST" (kiln does not use sudo; see docs/deploy.md, "Proxmox host set-up")');
+    throw fail(
+      "address",
+      `kiln logs in as uid ${quoteInput(uid)} on ${t.describe}, but pct and pvesm run only as root ("please run as root")`,
+      'log in as root: address = "root@HOST" (kiln does not use sudo; see docs/deploy.md, "Proxmox host set-up")',
+    );
   }
   const ver = await t.run(["pveversion", "-v"], { allowFailure: true });
-  const facts = ver.exitCode === 0 ? pveFacts(parsePveVersions(ver.stdout)) : `\`pveversion -v\` failed (${quoteInput(ver.stderr.trim() || `exit ${ver.exitCode}`)}): is this a Proxmox VE node?`;
+  const facts =
+    ver.exitCode === 0
+      ? pveFacts(parsePveVersions(ver.stdout))
+      : `\`pveversion -v\` failed (${quoteInput(ver.stderr.trim() || `exit ${ver.exitCode}`)}): is this a Proxmox VE node?`;
   if (typeof facts === "string") throw fail("driver", facts);
   const root = host.rootStorage ?? "";
   const st = await t.run(["pvesm", "status", "--content", "rootdir"], { allowFailure: true });
   const ids = st.exitCode === 0 ? parseStorageIds(st.stdout) : [];
   if (!ids.includes(root)) {
     const have = ids.length ? `storages with content rootdir here: ${ids.join(", ")}` : "this node has no storage with content rootdir";
-    throw fail("root_storage", `storage ${quoteInput(root)} cannot hold container root volumes on ${t.describe} (${have})`, "set root_storage to one of them, or add content rootdir to a storage (Datacenter › Storage)");
+    throw fail(
+      "root_storage",
+      `storage ${quoteInput(root)} cannot hold container root volumes on ${t.describe} (${have})`,
+      "set root_storage to one of them, or add content rootdir to a storage (Datacenter › Storage)",
+    );
   }
   return facts;
 }

@@ -28,7 +28,8 @@ export function imageRecord(stateDir: string, image: string): string {
 /** The host file name of a template: the store's name for it (Proxmox naming). */
 export function templateFileName(t: TemplateRef): string {
   const name = basename(t.file);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.tar(\.(zst|gz|xz))?$/.test(name)) throw new ToolError(`template file name ${quoteInput(name)} is not one a storage accepts (<ostype>-<name>_<version>_<arch>.tar.zst)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.tar(\.(zst|gz|xz))?$/.test(name))
+    throw new ToolError(`template file name ${quoteInput(name)} is not one a storage accepts (<ostype>-<name>_<version>_<arch>.tar.zst)`);
   return name;
 }
 
@@ -47,7 +48,10 @@ const RECORD_SCRIPT = 'mkdir -p -- "$(dirname -- "$2")" && ln -sfn -- "$1" "$2"'
  * Puts the template at `hostPath` (copying only when missing), checks its sha256 there, and records it.
  * Returns whether it was copied. Two round trips when the template is already there.
  */
-export async function ensureTemplateAt(tr: Transport, o: { readonly ref: TemplateRef; readonly hostPath: string; readonly stateDir: string }): Promise<boolean> {
+export async function ensureTemplateAt(
+  tr: Transport,
+  o: { readonly ref: TemplateRef; readonly hostPath: string; readonly stateDir: string },
+): Promise<boolean> {
   let got = await hostSha256(tr, o.hostPath);
   const copied = got === undefined;
   if (copied) {
@@ -57,7 +61,9 @@ export async function ensureTemplateAt(tr: Transport, o: { readonly ref: Templat
   }
   if (got !== o.ref.sha256) {
     await tr.run(["rm", "-f", "--", o.hostPath]);
-    throw new ToolError(`${tr.describe}: template ${o.hostPath} has sha256 ${got}, expected ${o.ref.sha256}; the bad copy was deleted: run again to copy it anew`);
+    throw new ToolError(
+      `${tr.describe}: template ${o.hostPath} has sha256 ${got}, expected ${o.ref.sha256}; the bad copy was deleted: run again to copy it anew`,
+    );
   }
   // Written only once the file is verified: the record means "this host has the image's template".
   await tr.run(["sh", "-c", RECORD_SCRIPT, "sh", o.hostPath, imageRecord(o.stateDir, o.ref.image)]);
@@ -73,6 +79,7 @@ export async function hasTemplateAt(tr: Transport, stateDir: string, image: stri
 export async function templatePathOf(tr: Transport, stateDir: string, image: string): Promise<string> {
   const r = await tr.run(["readlink", "-e", "--", imageRecord(stateDir, image)], { allowFailure: true });
   const path = r.stdout.trim();
-  if (r.exitCode !== 0 || !path) throw new ToolError(`${tr.describe}: no verified template for ${image} on this host: ensureTemplate must run first (kiln deploy uploads it)`);
+  if (r.exitCode !== 0 || !path)
+    throw new ToolError(`${tr.describe}: no verified template for ${image} on this host: ensureTemplate must run first (kiln deploy uploads it)`);
   return path;
 }

@@ -36,11 +36,16 @@ export function knownHostsLine(host: Pick<HostInventory, "name" | "address" | "p
   if (!text) {
     throw new UserError(
       { key: `hosts.${host.name}.knownHosts`, message: `no host key is pinned for ${host.address}: kiln checks every SSH host key against the inventory` },
-      { hint: `hint: add the line \`ssh-keyscan${host.port ? ` -p ${host.port}` : ""} ${hostOfAddress(host.address)}\` prints (after checking it out of band) as knownHosts` },
+      {
+        hint: `hint: add the line \`ssh-keyscan${host.port ? ` -p ${host.port}` : ""} ${hostOfAddress(host.address)}\` prints (after checking it out of band) as knownHosts`,
+      },
     );
   }
   // One entry per line: a CR or other control inside a line is refused (tabs separate fields).
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
   for (const l of lines) noControls("the known_hosts line", l.replace(/\t/g, " "));
   return `${lines.map((l) => (KEY_TYPE.test(l.split(/\s+/)[0] ?? "") ? `${knownHostsPattern(host)} ${l}` : l)).join("\n")}\n`;
 }

@@ -94,9 +94,14 @@ async function connect(host: HostInventory, describe: string): Promise<Session> 
 function connectError(describe: string, r: RunResult): ToolError {
   const err = r.stderr.trim();
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/.test(err)) {
-    return new ToolError(`${describe}: host key verification failed: the host's SSH key does not match the inventory's knownHosts entry\n${err}\nhint: check the host's key out of band (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host) and fix knownHosts`);
+    return new ToolError(
+      `${describe}: host key verification failed: the host's SSH key does not match the inventory's knownHosts entry\n${err}\nhint: check the host's key out of band (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host) and fix knownHosts`,
+    );
   }
-  if (/Permission denied/.test(err)) return new ToolError(`${describe}: login refused (BatchMode: no password prompts)\n${err}\nhint: install the public key of identityFile in the host's authorized_keys`);
+  if (/Permission denied/.test(err))
+    return new ToolError(
+      `${describe}: login refused (BatchMode: no password prompts)\n${err}\nhint: install the public key of identityFile in the host's authorized_keys`,
+    );
   return new ToolError(`${describe}: cannot connect (exit ${r.exitCode})\n${err}`);
 }
 
@@ -136,6 +141,8 @@ async function streamTo(s: Session, localPath: string, remotePath: string): Prom
 
 /** Ends the master connection (ssh -O exit) and removes the private dir. */
 async function endSession(s: Session): Promise<void> {
-  await run(["ssh", "-o", `ControlPath=${s.files.controlPath}`, "-O", "exit", "--", s.destination], { allowFailure: true, timeoutMs: 15_000 }).catch(() => undefined);
+  await run(["ssh", "-o", `ControlPath=${s.files.controlPath}`, "-O", "exit", "--", s.destination], { allowFailure: true, timeoutMs: 15_000 }).catch(
+    () => undefined,
+  );
   await rm(s.dir, { recursive: true, force: true });
 }

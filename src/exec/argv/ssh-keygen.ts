@@ -35,7 +35,7 @@ export function sshFingerprintArgv(key: string): string[] {
 // present means both are whole). Constant text: $1 the directory, $2 the key comment, then key types.
 const HOST_KEYS_SCRIPT = [
   "set -eu",
-  'dir=$1; comment=$2; shift 2',
+  "dir=$1; comment=$2; shift 2",
   'mkdir -p -m 0700 -- "$dir"',
   'for type in "$@"; do',
   '  key="$dir/ssh_host_${type}_key"',

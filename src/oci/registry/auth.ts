@@ -36,7 +36,8 @@ export function credentialsFor(host: string, env: NodeJS.ProcessEnv = process.en
   const user = env["KILN_REGISTRY_USER"];
   const password = env["KILN_REGISTRY_PASSWORD"];
   if (user !== undefined || password !== undefined) {
-    if (!user || password === undefined) throw new UserError({ key: "KILN_REGISTRY_USER", message: "set both KILN_REGISTRY_USER and KILN_REGISTRY_PASSWORD, or neither" });
+    if (!user || password === undefined)
+      throw new UserError({ key: "KILN_REGISTRY_USER", message: "set both KILN_REGISTRY_USER and KILN_REGISTRY_PASSWORD, or neither" });
     return { user, password };
   }
   const file = dockerConfigPath(env);

@@ -58,12 +58,19 @@ export class RegistryClient {
   private authorization?: string;
   private creds?: Credentials | null;
 
-  constructor(readonly host: string, readonly repo: string, o: ClientOptions = {}) {
+  constructor(
+    readonly host: string,
+    readonly repo: string,
+    o: ClientOptions = {},
+  ) {
     if (o.caFile !== undefined) {
       try {
         this.ca = readFileSync(o.caFile);
       } catch (e) {
-        throw new UserError({ key: "--ca-file", message: `${quoteInput(o.caFile)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+        throw new UserError({
+          key: "--ca-file",
+          message: `${quoteInput(o.caFile)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        });
       }
     }
     // Plain HTTP sends blobs and credentials in clear: only to this machine, or when asked for by name.
@@ -84,7 +91,9 @@ export class RegistryClient {
     if (spec.length !== undefined) headers["content-length"] = String(spec.length);
     const mod = url.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { method: spec.method, headers, ...(url.protocol === "https:" && this.ca ? { ca: this.ca } : {}) }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }));
+      const req = mod.request(url, { method: spec.method, headers, ...(url.protocol === "https:" && this.ca ? { ca: this.ca } : {}) }, (res) =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
+      );
       req.on("error", (e) => reject(new ToolError(`${spec.method} ${url.origin}${url.pathname}: ${e.message}`, { cause: e })));
       const b = spec.body;
       if (b === undefined) req.end();
@@ -100,7 +109,8 @@ export class RegistryClient {
   /** Resolves a path or Location against the registry; plain HTTP elsewhere than the registry's own scheme is refused. */
   url(u: string): URL {
     const url = new URL(u, this.base);
-    if (url.protocol !== "https:" && !(url.protocol === "http:" && this.base.protocol === "http:")) throw new ToolError(`registry sent a location ${quoteInput(u)} that is not https: refused`);
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && this.base.protocol === "http:"))
+      throw new ToolError(`registry sent a location ${quoteInput(u)} that is not https: refused`);
     return url;
   }
 
@@ -146,7 +156,10 @@ export class RegistryClient {
     const headers: Record<string, string> = c ? { authorization: basicHeader(c) } : {};
     const res = await this.send(realm, { method: "GET", url: realm.href, headers }, undefined);
     const text = (await readBounded(res.body, MAX_ERROR_BYTES, `token from ${realm.origin}`)).toString("utf8");
-    if (res.status !== 200) throw c ? new UserError({ key: "KILN_REGISTRY_USER", message: `${this.host}: the token service refused the credentials (HTTP ${res.status})` }) : needCredentials(this.host);
+    if (res.status !== 200)
+      throw c
+        ? new UserError({ key: "KILN_REGISTRY_USER", message: `${this.host}: the token service refused the credentials (HTTP ${res.status})` })
+        : needCredentials(this.host);
     let j: { token?: unknown; access_token?: unknown };
     try {
       j = JSON.parse(text) as typeof j;
@@ -173,5 +186,8 @@ export class RegistryClient {
 
 /** The error for a registry asking for credentials kiln does not have. */
 function needCredentials(host: string): UserError {
-  return new UserError({ key: "KILN_REGISTRY_USER", message: `${host} asks for credentials` }, { hint: "set KILN_REGISTRY_USER and KILN_REGISTRY_PASSWORD, or add auths.<host>.auth to $DOCKER_CONFIG/config.json" });
+  return new UserError(
+    { key: "KILN_REGISTRY_USER", message: `${host} asks for credentials` },
+    { hint: "set KILN_REGISTRY_USER and KILN_REGISTRY_PASSWORD, or add auths.<host>.auth to $DOCKER_CONFIG/config.json" },
+  );
 }

@@ -48,7 +48,8 @@ async function getManifest(f: Fetch, reference: string, accept: string, expect?:
   const digest = `sha256:${sha256Hex(bytes)}`;
   const announced = res.headers["docker-content-digest"];
   if (expect !== undefined && digest !== expect) throw bad(f.label, `manifest ${reference}: the registry sent bytes with digest ${digest}, not ${expect}`);
-  if (typeof announced === "string" && announced !== digest) throw bad(f.label, `manifest ${reference}: the registry announced digest ${quoteInput(announced)} for bytes with digest ${digest}`);
+  if (typeof announced === "string" && announced !== digest)
+    throw bad(f.label, `manifest ${reference}: the registry announced digest ${quoteInput(announced)} for bytes with digest ${digest}`);
   return { bytes, digest };
 }
 
@@ -103,7 +104,10 @@ async function getManifestBlobs(f: Fetch, m: { bytes: Buffer; digest: string }, 
   const o = asObject(j, f.label, where);
   // Only OCI image manifests (what kiln push writes) are followed: no Docker schema 2, no image index.
   if (o["mediaType"] !== MT_MANIFEST) throw bad(f.label, `${where}: media type ${quoteInput(String(o["mediaType"]))} is not ${MT_MANIFEST}`);
-  const parts = [target(o["config"], f, `${where}.config`), ...asArray(o["layers"], f.label, `${where}.layers`).map((l, i) => target(l, f, `${where}.layers[${i}]`))];
+  const parts = [
+    target(o["config"], f, `${where}.config`),
+    ...asArray(o["layers"], f.label, `${where}.layers`).map((l, i) => target(l, f, `${where}.layers[${i}]`)),
+  ];
   for (const p of parts) await getBlob(f, p.digest, p.size);
   return o;
 }
@@ -156,7 +160,13 @@ async function fetchLayout(f: Fetch, ref: RegistryRef): Promise<{ layout: Extrac
     const r = await getManifest(f, t.digest, MT_MANIFEST, t.digest);
     if (!r) throw bad(f.label, `referrer ${t.digest} is listed but missing`);
     await getManifestBlobs(f, r, `referrer ${t.digest}`);
-    listed.push({ mediaType: MT_MANIFEST, digest: t.digest, size: r.bytes.length, artifactType: String(d.artifactType), ...(d.annotations ? { annotations: d.annotations } : {}) });
+    listed.push({
+      mediaType: MT_MANIFEST,
+      digest: t.digest,
+      size: r.bytes.length,
+      artifactType: String(d.artifactType),
+      ...(d.annotations ? { annotations: d.annotations } : {}),
+    });
   }
   const indexJson = Buffer.from(canonicalJson({ schemaVersion: 2, mediaType: MT_INDEX, manifests: listed }), "utf8");
   const ociLayout = Buffer.from(canonicalJson({ imageLayoutVersion: OCI_LAYOUT_VERSION }), "utf8");
@@ -167,17 +177,23 @@ async function fetchLayout(f: Fetch, ref: RegistryRef): Promise<{ layout: Extrac
 
 /** Pulls `ref` into the store (verified completely first; with `trust`, only if signed as the policy says). */
 export async function pull(store: string, ref: RegistryRef, o: ClientOptions & { readonly trust?: TrustPolicy }): Promise<PullResult> {
-  if (ref.digest === undefined && ref.tag === undefined) throw new UserError({ key: "REGISTRY/REPO", message: `${formatRef(ref)}: name a tag (:TAG) or a digest (@sha256:…)` });
+  if (ref.digest === undefined && ref.tag === undefined)
+    throw new UserError({ key: "REGISTRY/REPO", message: `${formatRef(ref)}: name a tag (:TAG) or a digest (@sha256:…)` });
   if (o.trust) await checkAllowedSigners(o.trust.allowedSigners, "--trust");
   const c = new RegistryClient(ref.host, ref.repo, o);
   const label = formatRef(ref);
   let manifest = "";
   let referrers = 0;
-  const r = await importLayout(store, label, async (dir) => {
-    const got = await fetchLayout({ c, dir, label, blobs: new Map() }, ref);
-    manifest = got.manifest;
-    referrers = got.referrers;
-    return got.layout;
-  }, o);
+  const r = await importLayout(
+    store,
+    label,
+    async (dir) => {
+      const got = await fetchLayout({ c, dir, label, blobs: new Map() }, ref);
+      manifest = got.manifest;
+      referrers = got.referrers;
+      return got.layout;
+    },
+    o,
+  );
   return { ...r, ref: label, manifest, referrers };
 }

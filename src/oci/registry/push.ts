@@ -48,7 +48,13 @@ async function pushBlob(c: RegistryClient, dir: string, d: Descriptor, t: Tally)
   const loc = c.url(start.headers.location);
   loc.searchParams.append("digest", d.digest);
   const path = blobPath(dir, d.digest);
-  const put = await c.request({ method: "PUT", url: loc.href, headers: { "content-type": "application/octet-stream" }, body: () => createReadStream(path, { highWaterMark: 1 << 20 }), length: d.size });
+  const put = await c.request({
+    method: "PUT",
+    url: loc.href,
+    headers: { "content-type": "application/octet-stream" },
+    body: () => createReadStream(path, { highWaterMark: 1 << 20 }),
+    length: d.size,
+  });
   if (put.status !== 201) throw await c.fail(put, `uploading ${d.digest}`);
   put.body.resume();
   t.uploaded++;
@@ -56,7 +62,13 @@ async function pushBlob(c: RegistryClient, dir: string, d: Descriptor, t: Tally)
 
 /** PUTs manifest bytes under `reference`; returns whether the registry said it indexed the subject (OCI-Subject). */
 async function putManifest(c: RegistryClient, mediaType: string, bytes: Buffer, reference: string): Promise<boolean> {
-  const res = await c.request({ method: "PUT", url: `/v2/${c.repo}/manifests/${reference}`, headers: { "content-type": mediaType }, body: bytes, length: bytes.length });
+  const res = await c.request({
+    method: "PUT",
+    url: `/v2/${c.repo}/manifests/${reference}`,
+    headers: { "content-type": mediaType },
+    body: bytes,
+    length: bytes.length,
+  });
   if (res.status !== 201) throw await c.fail(res, `PUT manifest ${reference}`);
   res.body.resume();
   return res.headers["oci-subject"] !== undefined;
@@ -86,11 +98,18 @@ async function pushReferrersTag(c: RegistryClient, subject: string, referrers: r
       throw new ToolError(`${c.host}/${c.repo}:${tag} is not JSON: not a referrers index; delete that tag or push elsewhere`);
     }
     // Entries other tools wrote are kept as they are, if they look like descriptors at all.
-    if (Array.isArray(j?.manifests)) have = (j.manifests as unknown[]).filter((d): d is Descriptor => typeof d === "object" && d !== null && typeof (d as Descriptor).digest === "string");
+    if (Array.isArray(j?.manifests))
+      have = (j.manifests as unknown[]).filter((d): d is Descriptor => typeof d === "object" && d !== null && typeof (d as Descriptor).digest === "string");
   } else if (res.status === 404) res.body.resume();
   else throw await c.fail(res, `GET referrers index ${tag}`);
   // Descriptors other clients listed are kept; ours replace any with the same digest.
-  const mine = referrers.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size, ...(d.artifactType ? { artifactType: d.artifactType } : {}), ...(d.annotations ? { annotations: d.annotations } : {}) }));
+  const mine = referrers.map((d) => ({
+    mediaType: d.mediaType,
+    digest: d.digest,
+    size: d.size,
+    ...(d.artifactType ? { artifactType: d.artifactType } : {}),
+    ...(d.annotations ? { annotations: d.annotations } : {}),
+  }));
   const manifests = [...have.filter((h) => !mine.some((m) => m.digest === h.digest)), ...mine];
   await putManifest(c, MT_INDEX, Buffer.from(canonicalJson({ schemaVersion: 2, mediaType: MT_INDEX, manifests }), "utf8"), tag);
   return tag;
@@ -98,7 +117,11 @@ async function pushReferrersTag(c: RegistryClient, subject: string, referrers: r
 
 /** Pushes stored image `src` to `dest`. */
 export async function push(store: string, src: string, dest: RegistryRef, o: ClientOptions & { readonly compression?: LayerCompression }): Promise<PushResult> {
-  if (dest.digest !== undefined) throw new UserError({ key: "REGISTRY/REPO", message: `${formatRef(dest)}: push to a tag (or to the repository alone), not to a digest: the digest is the manifest's` });
+  if (dest.digest !== undefined)
+    throw new UserError({
+      key: "REGISTRY/REPO",
+      message: `${formatRef(dest)}: push to a tag (or to the repository alone), not to a digest: the digest is the manifest's`,
+    });
   const c = new RegistryClient(dest.host, dest.repo, o);
   const work = await newTempDir(store);
   try {

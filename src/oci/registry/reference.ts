@@ -26,7 +26,8 @@ export function hostProblem(host: string): string | undefined {
   const m = HOST_RE.exec(host);
   if (!m) return "is not a registry host[:port] (a DNS name, IPv4 or [IPv6] address, optional :port)";
   // As docker reads references: a first component without a dot or port (and not localhost) is a repository path.
-  if (m[1] === undefined && !host.includes(".") && !host.startsWith("[") && host !== "localhost") return "is not a registry host: give a name with a dot, a :port, or localhost";
+  if (m[1] === undefined && !host.includes(".") && !host.startsWith("[") && host !== "localhost")
+    return "is not a registry host: give a name with a dot, a :port, or localhost";
   if (m[1] !== undefined && (Number(m[1]) < 1 || Number(m[1]) > 65535)) return "has a port outside 1-65535";
   return undefined;
 }
@@ -34,12 +35,13 @@ export function hostProblem(host: string): string | undefined {
 /** Parses `HOST[:PORT]/REPO[:TAG|@DIGEST]`; `key` names the argument in errors. */
 export function parseRegistryRef(s: string, key: string): RegistryRef {
   const fail = (why: string): never => {
-    throw new UserError({ key, message: `${quoteInput(s)} ${why}`, }, { hint: "write HOST[:PORT]/REPO[:TAG] or HOST[:PORT]/REPO@sha256:<64 hex>" });
+    throw new UserError({ key, message: `${quoteInput(s)} ${why}` }, { hint: "write HOST[:PORT]/REPO[:TAG] or HOST[:PORT]/REPO@sha256:<64 hex>" });
   };
   if (s.length > 512) fail("is too long for a registry reference");
   const slash = s.indexOf("/");
   if (slash <= 0) fail("has no registry host: write HOST[:PORT]/REPO…");
-  if (hostProblem(s.slice(0, slash)) !== undefined && !/[.:]/.test(s.slice(0, slash))) fail("has no registry host: write HOST[:PORT]/REPO… (there is no default registry)");
+  if (hostProblem(s.slice(0, slash)) !== undefined && !/[.:]/.test(s.slice(0, slash)))
+    fail("has no registry host: write HOST[:PORT]/REPO… (there is no default registry)");
   const host = s.slice(0, slash);
   const hp = hostProblem(host);
   if (hp) fail(`: host ${quoteInput(host)} ${hp}`);
@@ -58,7 +60,10 @@ export function parseRegistryRef(s: string, key: string): RegistryRef {
     rest = rest.slice(0, colon);
     if (!TAG_RE.test(tag)) fail(`: tag ${quoteInput(tag)} does not match ${TAG_RE.source}`);
   }
-  if (!REPO_RE.test(rest) || host.length + 1 + rest.length > 255) fail(`: repository ${quoteInput(rest)} does not match the distribution spec's name grammar (lowercase a-z0-9 with . _ __ - separators, / between components)`);
+  if (!REPO_RE.test(rest) || host.length + 1 + rest.length > 255)
+    fail(
+      `: repository ${quoteInput(rest)} does not match the distribution spec's name grammar (lowercase a-z0-9 with . _ __ - separators, / between components)`,
+    );
   return { host: host.toLowerCase(), repo: rest, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
 

@@ -23,7 +23,9 @@ const PARALLEL = 4;
 /** Every locked deb that is missing or corrupt in the cache (bake's preflight), as Problems. */
 export async function checkDebs(o: { readonly cache: string; readonly debs: readonly LockedDeb[] }): Promise<Problem[]> {
   const limit = pLimit(PARALLEL);
-  const found = await Promise.all(o.debs.map((d) => limit(() => checkCached({ path: debCachePath(o.cache, d.sha256), sha256: d.sha256, what: `deb ${describeDeb(d)}` }))));
+  const found = await Promise.all(
+    o.debs.map((d) => limit(() => checkCached({ path: debCachePath(o.cache, d.sha256), sha256: d.sha256, what: `deb ${describeDeb(d)}` }))),
+  );
   return found.filter((p): p is Problem => p !== undefined);
 }
 
@@ -43,7 +45,8 @@ export async function stageDebs(o: { readonly cache: string; readonly debs: read
   const limit = pLimit(PARALLEL);
   const results = await Promise.all(o.debs.map((d) => limit(() => stageOne(o.cache, d, o.dir))));
   const problems = results.filter((r): r is Problem => typeof r !== "string");
-  if (problems.length) throw new UserError(problems, { hint: `${problems.length} of ${o.debs.length} locked debs cannot be used; run kiln fetch to download them again` });
+  if (problems.length)
+    throw new UserError(problems, { hint: `${problems.length} of ${o.debs.length} locked debs cannot be used; run kiln fetch to download them again` });
   return results as string[];
 }
 
@@ -55,12 +58,16 @@ async function stageOne(cache: string, d: LockedDeb, dir: string): Promise<strin
     await link(src, dest);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return (await checkCached({ path: src, sha256: d.sha256, what: `deb ${describeDeb(d)}` })) ?? { message: `deb ${describeDeb(d)}: cannot be read from ${src}` };
+    if (code === "ENOENT")
+      return (
+        (await checkCached({ path: src, sha256: d.sha256, what: `deb ${describeDeb(d)}` })) ?? { message: `deb ${describeDeb(d)}: cannot be read from ${src}` }
+      );
     // EXDEV (another file system) or EPERM (protected hard links): copy instead.
     await copyFile(src, dest);
   }
   // Hash what the repository will serve, not the cache entry: nothing can change between check and use.
   const actual = await sha256File(dest);
-  if (actual !== d.sha256) return { message: `deb ${describeDeb(d)}: cache entry is corrupt (expected sha256 ${d.sha256}, got ${actual}); delete ${src} and run kiln fetch` };
+  if (actual !== d.sha256)
+    return { message: `deb ${describeDeb(d)}: cache entry is corrupt (expected sha256 ${d.sha256}, got ${actual}); delete ${src} and run kiln fetch` };
   return dest;
 }

@@ -72,7 +72,13 @@ async function apt(tool: string, opts: readonly string[], args: readonly string[
  * Networked: downloads exactly `debs` (name=version) into the cache, each checked against its locked
  * sha256. A version the sources no longer list is a UserError naming every such deb and the fix.
  */
-export async function downloadLockedDebs(o: { readonly recipe: Recipe; readonly debs: readonly LockedDeb[]; readonly cache: string; readonly arch: string; readonly etcApt?: string }): Promise<number> {
+export async function downloadLockedDebs(o: {
+  readonly recipe: Recipe;
+  readonly debs: readonly LockedDeb[];
+  readonly cache: string;
+  readonly arch: string;
+  readonly etcApt?: string;
+}): Promise<number> {
   if (!o.debs.length) return 0;
   checkTool("apt-get", "download the locked Debian packages", "apt-get is part of Debian's apt package");
   const work = await cacheTemp(o.cache, "apt-download");
@@ -83,7 +89,11 @@ export async function downloadLockedDebs(o: { readonly recipe: Recipe; readonly 
     await apt("apt-get", opts, ["-q", "update"]);
     const names = [...new Set(o.debs.map((d) => d.name))];
     const gone = unavailableDebs(o.debs, parseMadison(await apt("apt-cache", opts, ["madison", ...names])));
-    if (gone.length) throw new UserError(gone.map((d): Problem => ({ message: `deb ${describeDeb(d)}: not in the cache, and the mirror no longer serves this version` })), { hint: agedLockHint(gone.map((d) => d.name)) });
+    if (gone.length)
+      throw new UserError(
+        gone.map((d): Problem => ({ message: `deb ${describeDeb(d)}: not in the cache, and the mirror no longer serves this version` })),
+        { hint: agedLockHint(gone.map((d) => d.name)) },
+      );
     const out = join(work, "debs");
     await mkdir(out);
     await apt("apt-get", opts, ["-q", "download", ...o.debs.map((d) => downloadSpec(d, o.arch))], out);

@@ -52,7 +52,10 @@ export function sourcesSuites(text: string, format: "one-line" | "deb822"): stri
   return text.split("\n").flatMap((raw) => {
     const line = raw.replace(/#.*$/, "").trim();
     // `deb [ options ] uri suite [component…]`: drop the bracketed options, then suite is the third word.
-    const words = line.replace(/\[[^\]]*\]/, " ").trim().split(/\s+/);
+    const words = line
+      .replace(/\[[^\]]*\]/, " ")
+      .trim()
+      .split(/\s+/);
     return words[0] === "deb" && words[2] ? [words[2]] : [];
   });
 }

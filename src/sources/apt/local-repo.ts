@@ -24,7 +24,10 @@ export function packagesStanza(d: RepoDeb): string {
 
 /** The whole Packages index, stanzas sorted so the same debs always give the same bytes. */
 export function packagesIndex(debs: readonly RepoDeb[]): string {
-  return [...debs].sort((a, b) => compareDebIds(a.control, b.control)).map(packagesStanza).join("\n");
+  return [...debs]
+    .sort((a, b) => compareDebIds(a.control, b.control))
+    .map(packagesStanza)
+    .join("\n");
 }
 
 /**
@@ -33,19 +36,33 @@ export function packagesIndex(debs: readonly RepoDeb[]): string {
  * against the lock just before).
  */
 export function localRepoSource(dir: string): string {
-  const path = dir.split("/").map((s) => encodeURIComponent(s)).join("/");
+  const path = dir
+    .split("/")
+    .map((s) => encodeURIComponent(s))
+    .join("/");
   return `deb [trusted=yes] copy://${path} ./`;
 }
 
 /** Writes Packages and Release for staged debs (`<dir>/<sha256>.deb`) and returns the sources line. */
-export async function writeLocalRepo(o: { readonly dir: string; readonly debs: readonly (LockedDeb & { readonly path: string })[]; readonly suite: string; readonly arch: string }): Promise<string> {
+export async function writeLocalRepo(o: {
+  readonly dir: string;
+  readonly debs: readonly (LockedDeb & { readonly path: string })[];
+  readonly suite: string;
+  readonly arch: string;
+}): Promise<string> {
   // All control files in a few dpkg-deb batches: one spawn per deb cost more than dpkg-deb itself.
   const controls = await readDebControls(o.debs.map((d) => d.path));
-  const listed = await Promise.all(o.debs.map(async (d, i): Promise<RepoDeb> => ({ control: controls[i] as DebControl, file: basename(d.path), size: (await stat(d.path)).size, sha256: d.sha256 })));
+  const listed = await Promise.all(
+    o.debs.map(
+      async (d, i): Promise<RepoDeb> => ({ control: controls[i] as DebControl, file: basename(d.path), size: (await stat(d.path)).size, sha256: d.sha256 }),
+    ),
+  );
   // The sha256 ties each file to its lock entry; a lock edited by hand could still name it wrongly.
   const wrong = o.debs.flatMap((d, i) => {
     const c = listed[i]?.control;
-    return c && (c.name !== d.name || c.version !== d.version || c.arch !== d.arch) ? [{ message: `lock entry ${describeDeb(d)} has sha256 ${d.sha256}, but that deb is ${describeDeb(c)}; run kiln lock to rewrite the lock` }] : [];
+    return c && (c.name !== d.name || c.version !== d.version || c.arch !== d.arch)
+      ? [{ message: `lock entry ${describeDeb(d)} has sha256 ${d.sha256}, but that deb is ${describeDeb(c)}; run kiln lock to rewrite the lock` }]
+      : [];
   });
   if (wrong.length) throw new UserError(wrong);
   const packages = packagesIndex(listed);

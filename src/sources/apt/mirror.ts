@@ -21,11 +21,23 @@ export function fetchMirrors(recipe: Recipe, etcApt = "/etc/apt"): string[] {
   if (base.mirror !== "host") return [base.mirror];
   const files = hostSourcesFiles(etcApt);
   if (files.length === 0) {
-    throw new UserError(problemIn(recipe, "base.mirror", `"host" means the build host's apt sources, but ${etcApt}/sources.list and ${etcApt}/sources.list.d/ have no 'deb' entries; add one, or set base.mirror to a mirror URL`));
+    throw new UserError(
+      problemIn(
+        recipe,
+        "base.mirror",
+        `"host" means the build host's apt sources, but ${etcApt}/sources.list and ${etcApt}/sources.list.d/ have no 'deb' entries; add one, or set base.mirror to a mirror URL`,
+      ),
+    );
   }
   const suites = [...new Set(files.flatMap((f) => sourcesSuites(f.text, f.format)))];
   if (!suites.includes(base.suite)) {
-    throw new UserError(problemIn(recipe, "base.suite", `'${base.suite}' is not a suite of the build host's apt sources (they have: ${suites.join(", ")}); use one of those, or set base.mirror to a mirror URL that has ${base.suite}`));
+    throw new UserError(
+      problemIn(
+        recipe,
+        "base.suite",
+        `'${base.suite}' is not a suite of the build host's apt sources (they have: ${suites.join(", ")}); use one of those, or set base.mirror to a mirror URL that has ${base.suite}`,
+      ),
+    );
   }
   return files.map((f) => f.path);
 }
@@ -39,7 +51,10 @@ export function imageSources(base: Pick<BaseSection, "mirror" | "suite" | "compo
   if (base.mirror !== "host") {
     return [{ path: "/etc/apt/sources.list", text: `deb ${base.mirror} ${base.suite} ${base.components.join(" ")}\n` }];
   }
-  const files = hostSourcesFiles(etcApt).map((f) => ({ path: f.name === "sources.list" ? "/etc/apt/sources.list" : `/etc/apt/sources.list.d/${f.name}`, text: f.text }));
+  const files = hostSourcesFiles(etcApt).map((f) => ({
+    path: f.name === "sources.list" ? "/etc/apt/sources.list" : `/etc/apt/sources.list.d/${f.name}`,
+    text: f.text,
+  }));
   // The bootstrap wrote its local repository into sources.list; an empty one replaces it when the host has none.
   return files.some((f) => f.path === "/etc/apt/sources.list") ? files : [{ path: "/etc/apt/sources.list", text: "" }, ...files];
 }

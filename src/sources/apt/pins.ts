@@ -14,7 +14,9 @@ export function aptRequests(recipe: Pick<Recipe, "base" | "apt">): AptRequest[] 
     const [name = spec, version] = spec.split("=", 2);
     byName.set(name, { name, version, key: `base.include[${i}]` });
   });
-  recipe.apt.packages.forEach((p, i) => byName.set(p.name, { ...p, key: `apt.packages[${i}]` }));
+  recipe.apt.packages.forEach((p, i) => {
+    byName.set(p.name, { ...p, key: `apt.packages[${i}]` });
+  });
   return [...byName.values()];
 }
 
@@ -44,7 +46,11 @@ export interface RequestProblem {
 }
 
 /** Problems for every request the mirror cannot satisfy: unknown packages and missing pinned versions. */
-export function unavailableRequests(o: { readonly requests: readonly AptRequest[]; readonly available: ReadonlyMap<string, readonly string[]>; readonly mirror: string }): RequestProblem[] {
+export function unavailableRequests(o: {
+  readonly requests: readonly AptRequest[];
+  readonly available: ReadonlyMap<string, readonly string[]>;
+  readonly mirror: string;
+}): RequestProblem[] {
   const where = o.mirror === "host" ? "the build host's apt sources" : `mirror ${o.mirror}`;
   return o.requests.flatMap((r): RequestProblem[] => {
     const versions = o.available.get(r.name) ?? [];
@@ -52,7 +58,12 @@ export function unavailableRequests(o: { readonly requests: readonly AptRequest[
       return [{ key: r.key, message: `package '${r.name}' is not available from ${where}; check the name (apt-cache search) or the suite and components` }];
     }
     if (r.version && !versions.includes(r.version)) {
-      return [{ key: r.key, message: `${r.name}=${r.version}: ${where} has no version ${r.version} of ${r.name} (it has: ${versions.join(", ")}); pin one of those, or write just '${r.name}' to take the newest` }];
+      return [
+        {
+          key: r.key,
+          message: `${r.name}=${r.version}: ${where} has no version ${r.version} of ${r.name} (it has: ${versions.join(", ")}); pin one of those, or write just '${r.name}' to take the newest`,
+        },
+      ];
     }
     return [];
   });

@@ -86,7 +86,8 @@ export async function resolveAndFetchDebs(o: FetchDebsOptions): Promise<FetchedD
     // The host network is needed here (and only here); the sandbox still gives private mount and PID namespaces.
     // TMPDIR puts mmdebstrap's chroot in the cache's file system, so the hooks hard-link instead of copying.
     const r = await runSandboxed(argv, { network: true, allowFailure: true, env: { KILN_OUT: dirs.out, KILN_SEED: dirs.seed, TMPDIR: dirs.tmp } });
-    if (r.exitCode !== 0) await explainFailure({ recipe: o.recipe, out: dirs.out, requests, failure: describeFailure(argv, { exitCode: r.exitCode, stderr: r.stderr }) });
+    if (r.exitCode !== 0)
+      await explainFailure({ recipe: o.recipe, out: dirs.out, requests, failure: describeFailure(argv, { exitCode: r.exitCode, stderr: r.stderr }) });
     return await collect({ cache: o.cache, out: dirs.out, seeded: await fileIds(dirs.seed) });
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -119,11 +120,20 @@ async function fileId(path: string): Promise<string> {
 }
 
 /** After a failed mmdebstrap: a UserError for requests the mirror cannot satisfy, else the ToolError. */
-async function explainFailure(o: { readonly recipe: Recipe; readonly out: string; readonly requests: ReturnType<typeof aptRequests>; readonly failure: string }): Promise<never> {
+async function explainFailure(o: {
+  readonly recipe: Recipe;
+  readonly out: string;
+  readonly requests: ReturnType<typeof aptRequests>;
+  readonly failure: string;
+}): Promise<never> {
   const madison = await readFile(join(o.out, "madison"), "utf8").catch(() => undefined);
   if (madison !== undefined) {
     const problems = unavailableRequests({ requests: o.requests, available: parseMadison(madison), mirror: o.recipe.base.mirror });
-    if (problems.length) throw new UserError(problems.map((p) => problemIn(o.recipe, p.key, p.message)), { hint: "then run kiln lock again" });
+    if (problems.length)
+      throw new UserError(
+        problems.map((p) => problemIn(o.recipe, p.key, p.message)),
+        { hint: "then run kiln lock again" },
+      );
   }
   throw new ToolError(`resolving the Debian packages failed: ${o.failure}`);
 }
@@ -138,7 +148,10 @@ async function collect(o: { readonly cache: string; readonly out: string; readon
   const wanted = new Set(installed.map(key));
   // apt may have downloaded a deb it did not end up installing (e.g. a seeded file): only installed ones count.
   const used = read.filter((d) => wanted.has(key(d.control)));
-  const diff = diffInstalled(installed, used.map((d) => d.control));
+  const diff = diffInstalled(
+    installed,
+    used.map((d) => d.control),
+  );
   if (diff.length) throw new ToolError(`the debs apt used do not match what dpkg installed:\n${diff.join("\n")}`);
   let added = 0;
   let downloaded = 0;
@@ -151,7 +164,9 @@ async function collect(o: { readonly cache: string; readonly out: string; readon
   }
   debs.sort(compareDebIds);
   debug(`apt: ${debs.length} debs locked, ${downloaded} downloaded, ${added} new in the cache: ${debs.map(describeDeb).join(", ")}`);
-  const releaseDates = await Promise.all((await readdir(join(o.out, "release"))).map(async (f) => parseReleaseDate(await readFile(join(o.out, "release", f), "utf8"))));
+  const releaseDates = await Promise.all(
+    (await readdir(join(o.out, "release"))).map(async (f) => parseReleaseDate(await readFile(join(o.out, "release", f), "utf8"))),
+  );
   return {
     debs,
     sourceDate: Math.max(0, ...used.map((d) => d.date)),

@@ -122,7 +122,15 @@ describe("packTree on an in-memory tree, read back with tar-stream", () => {
     const { result } = await pack(memorySource(tree));
     const idx = new Map(result.index.map((i) => [i.path, i]));
     expect(result.index.map((i) => i.path)[0]).toBe(".");
-    expect(idx.get("etc/hosts")).toEqual({ path: "etc/hosts", type: "file", mode: 0o644, uid: 1234, gid: 5678, size: 20, digest: sha256Hex("127.0.0.1 localhost\n") });
+    expect(idx.get("etc/hosts")).toEqual({
+      path: "etc/hosts",
+      type: "file",
+      mode: 0o644,
+      uid: 1234,
+      gid: 5678,
+      size: 20,
+      digest: sha256Hex("127.0.0.1 localhost\n"),
+    });
     expect(idx.get("usr/bin/sh")).toMatchObject({ type: "symlink", digest: "dash" });
     expect(idx.get("usr/bin/python3.11")).toMatchObject({ type: "hardlink", digest: "./usr/bin/python3" });
     expect(idx.get("srv/fifo")).toMatchObject({ type: "fifo", digest: "" });
@@ -207,7 +215,9 @@ describe("image id", () => {
 describe("refusals", () => {
   it("refuses sockets with a UserError naming the path, and writes nothing", async () => {
     const out = join(dir, "refused.tar");
-    const err = await packTree(memorySource([...tree, { path: "run/app.sock", type: "socket" }]), { epoch: EPOCH, compression: { kind: "none" }, out }).catch((e: unknown) => e);
+    const err = await packTree(memorySource([...tree, { path: "run/app.sock", type: "socket" }]), { epoch: EPOCH, compression: { kind: "none" }, out }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UserError);
     expect(String((err as Error).message)).toMatch(/run\/app\.sock: is a socket/);
     await expect(readFile(out)).rejects.toThrow(/ENOENT/);

@@ -46,13 +46,27 @@ describe("planArchive", () => {
   });
 
   it("does not treat directories or nlink=1 entries sharing a key as hard links", () => {
-    const plan = planArchive({ entries: [e("d1", { type: "dir", inode: "1:1", nlink: 2 }), e("d2", { type: "dir", inode: "1:1", nlink: 2 }), e("f1", { inode: "1:2", nlink: 1 }), e("f2", { inode: "1:2", nlink: 1 })], epoch: 1 });
+    const plan = planArchive({
+      entries: [
+        e("d1", { type: "dir", inode: "1:1", nlink: 2 }),
+        e("d2", { type: "dir", inode: "1:1", nlink: 2 }),
+        e("f1", { inode: "1:2", nlink: 1 }),
+        e("f2", { inode: "1:2", nlink: 1 }),
+      ],
+      epoch: 1,
+    });
     expect(plan.entries.map((p) => p.header.type)).toEqual(["dir", "dir", "dir", "file", "file"]);
   });
 
   it("leaves out device nodes under dev/ (recording why) but keeps dev/ itself, its links and devices elsewhere", () => {
     const plan = planArchive({
-      entries: [e("dev", { type: "dir" }), e("dev/null", { type: "char", devMajor: 1, devMinor: 3 }), e("dev/sda", { type: "block", devMajor: 8, devMinor: 0 }), e("dev/fd", { type: "symlink", linkTarget: "/proc/self/fd" }), e("srv/null", { type: "char", devMajor: 1, devMinor: 3 })],
+      entries: [
+        e("dev", { type: "dir" }),
+        e("dev/null", { type: "char", devMajor: 1, devMinor: 3 }),
+        e("dev/sda", { type: "block", devMajor: 8, devMinor: 0 }),
+        e("dev/fd", { type: "symlink", linkTarget: "/proc/self/fd" }),
+        e("srv/null", { type: "char", devMajor: 1, devMinor: 3 }),
+      ],
       epoch: 1,
     });
     expect(plan.entries.map((p) => p.header.name)).toEqual(["./", "./dev/", "./dev/fd", "./srv/null"]);

@@ -49,7 +49,12 @@ describe.each(kinds)("reading back a $kind template", (compression) => {
     expect(l.compression).toBe(compression.kind);
     expect(l.entries.map((e) => e.path)).toEqual([".", "etc", "etc/os-release", "srv/tty", "usr/bin/sh", "usr/bin/sh2", "usr/lib/big.bin"]);
     const by = new Map(l.entries.map((e) => [e.path, e]));
-    expect(by.get("etc/os-release")).toMatchObject({ name: "./etc/os-release", type: "file", contents: Buffer.from("ID=debian\n"), digest: sha256Hex("ID=debian\n") });
+    expect(by.get("etc/os-release")).toMatchObject({
+      name: "./etc/os-release",
+      type: "file",
+      contents: Buffer.from("ID=debian\n"),
+      digest: sha256Hex("ID=debian\n"),
+    });
     // usr/bin/sh2 sorts first, so it carries the data and big.bin links to it.
     expect(by.get("usr/bin/sh2")).toMatchObject({ type: "file", size: big.length, digest: sha256Hex(big) });
     expect(by.get("usr/bin/sh2")?.contents).toBeUndefined();

@@ -102,7 +102,14 @@ describe("tar-format", () => {
     gnu.write("ustar  \0", 257, "latin1");
     for (const b of [posix, gnu]) {
       b.fill(0x20, 148, 156);
-      b.write(`${b.reduce((a, x) => a + x, 0).toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+      b.write(
+        `${b
+          .reduce((a, x) => a + x, 0)
+          .toString(8)
+          .padStart(6, "0")}\0 `,
+        148,
+        "latin1",
+      );
     }
     expect(decodeHeader(posix, "t").name).toBe("etc/hosts");
     expect(decodeHeader(gnu, "t").name).toBe("hosts");
@@ -112,8 +119,17 @@ describe("tar-format", () => {
     const neg = encodeHeader(base);
     neg.fill(0xff, 124, 136);
     neg.fill(0x20, 148, 156);
-    neg.write(`${neg.reduce((a, x) => a + x, 0).toString(8).padStart(6, "0")}\0 `, 148, "latin1");
-    expect(() => decodeHeader(neg, { file: "x.tar", member: 4, offset: 2048 })).toThrow(/x\.tar: member 4 \(header at byte 2048\): size field is a negative base-256 number/);
+    neg.write(
+      `${neg
+        .reduce((a, x) => a + x, 0)
+        .toString(8)
+        .padStart(6, "0")}\0 `,
+      148,
+      "latin1",
+    );
+    expect(() => decodeHeader(neg, { file: "x.tar", member: 4, offset: 2048 })).toThrow(
+      /x\.tar: member 4 \(header at byte 2048\): size field is a negative base-256 number/,
+    );
     expect(() => parsePax(Buffer.from("11 size=-1\n"), "x.tar")).not.toThrow(); // values are checked where they are used
     expect(() => parsePax(Buffer.from("0x10 path=x\n"), "x.tar")).toThrow(/malformed pax/);
   });

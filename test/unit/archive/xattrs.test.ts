@@ -57,6 +57,6 @@ describe("getfattr output", () => {
   it("fails loudly on output it does not understand", () => {
     expect(() => parseGetfattr(Buffer.from("user.a=0x61\n"), root)).toThrow(ToolError);
     expect(() => parseGetfattr(Buffer.from("# file: /elsewhere/x\n"), root)).toThrow(/not below/);
-    expect(() => parseGetfattr(Buffer.from("# file: /tmp/rootfs/x\nuser.a=\"text\"\n"), root)).toThrow(/cannot decode/);
+    expect(() => parseGetfattr(Buffer.from('# file: /tmp/rootfs/x\nuser.a="text"\n'), root)).toThrow(/cannot decode/);
   });
 });

@@ -14,7 +14,10 @@ afterAll(() => cleanup());
 
 /** The problems readInputs reports for the recipe at `rel`. */
 async function problems(rel: string): Promise<string[]> {
-  const e = await readInputs({ recipe: await loadRecipe(join(dir, rel)) }).then(() => undefined, (x: unknown) => x);
+  const e = await readInputs({ recipe: await loadRecipe(join(dir, rel)) }).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(UserError);
   return (e as UserError).problems.map(formatProblem);
 }
@@ -22,7 +25,9 @@ async function problems(rel: string): Promise<string[]> {
 test("empty requirements are refused at bake; with empty = true the bake goes on to look for its lock", async () => {
   const PY = `${MIN}\n[python]\nvenv = "/opt/v"\nrequirements = "pinned.txt"\n`;
   await writeFiles(dir, { "r.toml": PY, "e.toml": `${PY}empty = true\n`, "none.toml": `${MIN}\n[python]\nvenv = "/opt/v"\n`, "pinned.txt": "\n" });
-  expect(await problems("r.toml")).toEqual([expect.stringMatching(/r\.toml:10: python\.requirements: .*pinned\.txt: it pins no package, so the venv "\/opt\/v" would be empty/)]);
+  expect(await problems("r.toml")).toEqual([
+    expect.stringMatching(/r\.toml:10: python\.requirements: .*pinned\.txt: it pins no package, so the venv "\/opt\/v" would be empty/),
+  ]);
   expect(await problems("none.toml")).toEqual([expect.stringMatching(/none\.toml:8: python: \[python\] needs pinned requirements/)]);
   expect(await problems("e.toml")).toEqual([expect.stringMatching(/^no lock for /)]);
 });

@@ -40,7 +40,11 @@ describe("bad-template corpus", () => {
     if (!t) throw new Error(`no case ${name}`);
     const { exit, lines } = await run(t.path);
     expect({ exit, lines: exit === t.exit ? [] : lines }).toEqual({ exit: t.exit, lines: [] });
-    for (const fragment of t.expect) expect(lines.some((l) => l.includes(fragment)), `no failure contains ${JSON.stringify(fragment)}:\n${lines.join("\n")}`).toBe(true);
+    for (const fragment of t.expect)
+      expect(
+        lines.some((l) => l.includes(fragment)),
+        `no failure contains ${JSON.stringify(fragment)}:\n${lines.join("\n")}`,
+      ).toBe(true);
     // Only the safety or readability problem under test: the base tree itself passes every other rule.
     for (const l of lines) expect(l).toMatch(/^(readable|tar-safety): /);
   });

@@ -23,6 +23,10 @@ describe("os-release", () => {
 describe("dpkg status", () => {
   it("lists installed packages only, sorted", () => {
     const text = `${DPKG_STATUS}\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1\nArchitecture: amd64\n`;
-    expect(installedPackages(text).map((p) => `${p.name}=${p.version}:${p.arch}`)).toEqual(["base-files=12.4+deb12u5:amd64", "dash=0.5.12-2:amd64", "ifupdown=0.8.41:amd64"]);
+    expect(installedPackages(text).map((p) => `${p.name}=${p.version}:${p.arch}`)).toEqual([
+      "base-files=12.4+deb12u5:amd64",
+      "dash=0.5.12-2:amd64",
+      "ifupdown=0.8.41:amd64",
+    ]);
   });
 });

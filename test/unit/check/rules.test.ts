@@ -45,7 +45,10 @@ describe("checkTemplate", () => {
   });
 
   it("members: fewer than 10 fails", async () => {
-    const r = await check([{ path: "sbin", type: "dir" }, { path: "etc", type: "dir" }]);
+    const r = await check([
+      { path: "sbin", type: "dir" },
+      { path: "etc", type: "dir" },
+    ]);
     expect(failed(r)).toContain(`members ${r.template}`);
   });
 
@@ -69,7 +72,10 @@ describe("checkTemplate", () => {
     const dangling = await check(minimalTree({ replace: { "usr/bin/dash": null } }));
     expect(failed(dangling)).toEqual(["arch /usr/bin/dash"]);
     expect(dangling.failures[0]?.message).toContain("missing");
-    const arm = await check(minimalTree({ replace: { "usr/bin/dash": { path: "usr/bin/dash", content: elfHeader({ machine: 183 }) } } }), "debian-t_1_arm64.tar.gz");
+    const arm = await check(
+      minimalTree({ replace: { "usr/bin/dash": { path: "usr/bin/dash", content: elfHeader({ machine: 183 }) } } }),
+      "debian-t_1_arm64.tar.gz",
+    );
     expect(arm.ok).toBe(true);
     expect(arm.arch).toBe("arm64");
   });
@@ -83,7 +89,9 @@ describe("checkTemplate", () => {
     const status = "Package: ifupdown\nStatus: deinstall ok config-files\nVersion: 1\n\nPackage: ifupdown2\nStatus: install ok installed\nVersion: 3\n";
     expect((await check(minimalTree({ replace: { "var/lib/dpkg/status": { path: "var/lib/dpkg/status", content: status } } }))).ok).toBe(true);
     const none = "Package: ifupdown\nStatus: deinstall ok config-files\nVersion: 1\n";
-    expect(failed(await check(minimalTree({ replace: { "var/lib/dpkg/status": { path: "var/lib/dpkg/status", content: none } } })))).toEqual(["ifupdown /var/lib/dpkg/status"]);
+    expect(failed(await check(minimalTree({ replace: { "var/lib/dpkg/status": { path: "var/lib/dpkg/status", content: none } } })))).toEqual([
+      "ifupdown /var/lib/dpkg/status",
+    ]);
     expect(failed(await check(minimalTree({ replace: { "var/lib/dpkg/status": null } })))).toEqual(["ifupdown /var/lib/dpkg/status"]);
   });
 

@@ -60,27 +60,36 @@ describe("tar safety", () => {
   });
 
   it("refuses '..' components and absolute names", async () => {
-    const r = await check(rawTree([{ name: "./etc/../../evil", content: "x" }, { name: "/etc/cron.d/evil", content: "x" }]));
+    const r = await check(
+      rawTree([
+        { name: "./etc/../../evil", content: "x" },
+        { name: "/etc/cron.d/evil", content: "x" },
+      ]),
+    );
     expect(failed(r)).toEqual(["tar-safety ./etc/../../evil", "tar-safety /etc/cron.d/evil"]);
   });
 
   it("refuses hard links that point outside the archive or at nothing", async () => {
-    const r = await check(rawTree([
-      { name: "./etc/shadow-link", type: "link", linkname: "../../etc/shadow" },
-      { name: "./etc/abs-link", type: "link", linkname: "/etc/shadow" },
-      { name: "./etc/lost-link", type: "link", linkname: "./etc/nowhere" },
-      { name: "./etc/good-link", type: "link", linkname: "./usr/bin/dash" },
-    ]));
+    const r = await check(
+      rawTree([
+        { name: "./etc/shadow-link", type: "link", linkname: "../../etc/shadow" },
+        { name: "./etc/abs-link", type: "link", linkname: "/etc/shadow" },
+        { name: "./etc/lost-link", type: "link", linkname: "./etc/nowhere" },
+        { name: "./etc/good-link", type: "link", linkname: "./usr/bin/dash" },
+      ]),
+    );
     expect(failed(r)).toEqual(["tar-safety /etc/shadow-link", "tar-safety /etc/abs-link", "tar-safety /etc/lost-link"]);
   });
 
   it("refuses members below a path that is a symlink in the archive, whichever comes first", async () => {
-    const r = await check(rawTree([
-      { name: "./escape", type: "symlink", linkname: "/root" },
-      { name: "./escape/.ssh/authorized_keys", content: "ssh-ed25519 AAAA\n" },
-      { name: "./later/x", content: "x" },
-      { name: "./later", type: "symlink", linkname: "../../tmp" },
-    ]));
+    const r = await check(
+      rawTree([
+        { name: "./escape", type: "symlink", linkname: "/root" },
+        { name: "./escape/.ssh/authorized_keys", content: "ssh-ed25519 AAAA\n" },
+        { name: "./later/x", content: "x" },
+        { name: "./later", type: "symlink", linkname: "../../tmp" },
+      ]),
+    );
     expect(failed(r)).toEqual(["tar-safety /escape/.ssh/authorized_keys", "tar-safety /later/x"]);
   });
 

@@ -59,7 +59,10 @@ describe("kiln deploy/rollback/status/history/verify", () => {
 
   it("history prints the journal newest first, as JSON too", async () => {
     const inv = join(tmp, "lab.toml");
-    await writeFile(inv, '[hosts.h]\naddress = "local"\ndriver = "lxc"\n[nodes.n]\nhost = "h"\nslots = [101, 102]\nnetwork = { bridge = "br0", ip = "dhcp", mac = "02:00:00:00:00:01" }\n');
+    await writeFile(
+      inv,
+      '[hosts.h]\naddress = "local"\ndriver = "lxc"\n[nodes.n]\nhost = "h"\nslots = [101, 102]\nnetwork = { bridge = "br0", ip = "dhcp", mac = "02:00:00:00:00:01" }\n',
+    );
     expect((await kiln("history", "--inventory", inv)).out).toMatch(/no deploys yet/);
     const w = await JournalWriter.open(journalPathFor(inv));
     const image = `sha256:${"a".repeat(64)}`;

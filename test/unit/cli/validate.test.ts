@@ -94,7 +94,9 @@ test("problems in the recipe and the requirements come back together", async () 
 
 test("a missing requirements file is reported at the recipe line that names it", async () => {
   process.chdir(await caseDir({ "r.toml": PY }));
-  expect(await problemsOf({ recipe: "r.toml" })).toEqual(["r.toml:10: python.requirements: no such requirements file pinned.txt: create it with pip-compile, or pass --requirements"]);
+  expect(await problemsOf({ recipe: "r.toml" })).toEqual([
+    "r.toml:10: python.requirements: no such requirements file pinned.txt: create it with pip-compile, or pass --requirements",
+  ]);
 });
 
 test("requirements without a [python] section, and [python] without requirements", async () => {
@@ -109,20 +111,26 @@ test("requirements without a [python] section, and [python] without requirements
 
 test("a venv whose requirements pin nothing is refused unless [python] says empty = true", async () => {
   const EMPTY = PY.replace('requirements = "pinned.txt"', 'requirements = "pinned.txt"\nempty = true');
-  process.chdir(await caseDir({ "r.toml": PY, "e.toml": EMPTY, "n.toml": `${MIN}\n[python]\nvenv = "/opt/v"\nempty = true\n`, "pinned.txt": "# only a comment\n" }));
+  process.chdir(
+    await caseDir({ "r.toml": PY, "e.toml": EMPTY, "n.toml": `${MIN}\n[python]\nvenv = "/opt/v"\nempty = true\n`, "pinned.txt": "# only a comment\n" }),
+  );
   expect(await problemsOf({ recipe: "r.toml" })).toEqual([
     'r.toml:10: python.requirements: pinned.txt: it pins no package, so the venv "/opt/v" would be empty: pass the pip-compile output, or set empty = true in [python] if the venv is meant to stay empty',
   ]);
   expect((await validateJson({ recipe: "e.toml" })).pins).toBe(0);
   expect((await validateJson({ recipe: "n.toml" })).requirements).toBeNull();
   // empty = true with real pins is a contradiction.
-  expect(await problemsOf({ recipe: "e.toml", requirements: PINS })).toEqual([expect.stringMatching(/^e\.toml:11: python\.empty: empty = true, but .*pinned\.txt pins \d+ package\(s\) for the venv: remove empty = true, or the pins$/)]);
+  expect(await problemsOf({ recipe: "e.toml", requirements: PINS })).toEqual([
+    expect.stringMatching(/^e\.toml:11: python\.empty: empty = true, but .*pinned\.txt pins \d+ package\(s\) for the venv: remove empty = true, or the pins$/),
+  ]);
 });
 
 test("requirements whose pins all have false markers count as empty", async () => {
-  const pin = "tomli==2.0.1 ; python_version < \"3.0\" --hash=sha256:" + "a".repeat(64) + "\n";
+  const pin = `tomli==2.0.1 ; python_version < "3.0" --hash=sha256:${"a".repeat(64)}\n`;
   process.chdir(await caseDir({ "r.toml": PY, "pinned.txt": pin }));
-  expect(await problemsOf({ recipe: "r.toml" })).toEqual([expect.stringContaining("python.requirements: pinned.txt: none of its 1 pin(s) applies to the target (markers)")]);
+  expect(await problemsOf({ recipe: "r.toml" })).toEqual([
+    expect.stringContaining("python.requirements: pinned.txt: none of its 1 pin(s) applies to the target (markers)"),
+  ]);
 });
 
 test("reports whether the lock is fresh or stale", async () => {

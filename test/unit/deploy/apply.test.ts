@@ -187,7 +187,12 @@ describe("apply", () => {
   it("runs hosts in parallel and at most `parallel` nodes at once on a host", async () => {
     const env = setup(
       `[hosts.h1]\naddress = "local"\ndriver = "lxc"\nparallel = 2\n[hosts.h2]\naddress = "local"\ndriver = "lxc"\nparallel = 1\n` +
-        [1, 2, 3, 4, 5, 6].map((i) => `[nodes.n${i}]\nhost = "${i <= 4 ? "h1" : "h2"}"\nslots = [${i}01, ${i}02]\nnetwork = { bridge = "br0", ip = "dhcp", mac = "02:00:00:00:00:0${i}" }\n`).join(""),
+        [1, 2, 3, 4, 5, 6]
+          .map(
+            (i) =>
+              `[nodes.n${i}]\nhost = "${i <= 4 ? "h1" : "h2"}"\nslots = [${i}01, ${i}02]\nnetwork = { bridge = "br0", ip = "dhcp", mac = "02:00:00:00:00:0${i}" }\n`,
+          )
+          .join(""),
     );
     let active = 0;
     const peak = new Map<string, number>();

@@ -29,14 +29,16 @@ let closed = 0;
 const connect: Connect = async (_inv, names) => ({ drivers: new Map(names.map((n) => [n, hosts.get(n) as FakeHost])), close: async () => void closed++ });
 const req = (o: Partial<DeployRequest>): DeployRequest => ({ mode: "deploy", inventory, store, ...o });
 const deps = { connect, log: () => undefined, pollMs: 0 };
-const running = () => [...hosts.values()].flatMap((h) => [...h.containers].filter(([, c]) => c.running).map(([vmid, c]) => `${vmid}:${ids.indexOf(c.image)}`)).sort();
+const running = () =>
+  [...hosts.values()].flatMap((h) => [...h.containers].filter(([, c]) => c.running).map(([vmid, c]) => `${vmid}:${ids.indexOf(c.image)}`)).sort();
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "kiln-deploy-cmd-"));
   store = join(tmp, "store");
   inventory = join(tmp, "site.toml");
   await writeFile(inventory, THREE_NODES);
-  for (const v of ["one", "two", "three"]) ids.push((await addVariant(store, v, { meta: { verify: { allowDegraded: [], commands: [["check", v]], timeout: 5 } } })).image.id);
+  for (const v of ["one", "two", "three"])
+    ids.push((await addVariant(store, v, { meta: { verify: { allowDegraded: [], commands: [["check", v]], timeout: 5 } } })).image.id);
   await writeTag(store, "rc1", ids[0] as string);
 });
 afterAll(async () => {
@@ -46,7 +48,10 @@ afterAll(async () => {
 describe("runDeploy", () => {
   it("--dry-run plans (template upload included) and changes nothing, not even the journal", async () => {
     let shown = "";
-    const r = await runDeploy(req({ ref: "rc1", dryRun: true }), { ...deps, onPlan: (p) => (shown = p.nodes.map((n) => n.actions.map((a) => a.kind).join(",")).join(" ")) });
+    const r = await runDeploy(req({ ref: "rc1", dryRun: true }), {
+      ...deps,
+      onPlan: (p) => (shown = p.nodes.map((n) => n.actions.map((a) => a.kind).join(",")).join(" ")),
+    });
     expect(r.dryRun).toBe(true);
     expect(r.result).toBeUndefined();
     expect(shown).toBe("upload-template,create,start,health upload-template,create,start,health upload-template,create,start,health");
@@ -170,7 +175,21 @@ describe("verifyImage", () => {
   it("a failing check fails the report (every check still runs), and the container is still destroyed", async () => {
     const w = new World();
     const h = new FakeHost("verify", w);
-    const id = (await addVariant(store, "four", { meta: { ...meta(), verify: { allowDegraded: [], commands: [["check", "a"], ["check", "b"]], timeout: 5 } } })).image.id;
+    const id = (
+      await addVariant(store, "four", {
+        meta: {
+          ...meta(),
+          verify: {
+            allowDegraded: [],
+            commands: [
+              ["check", "a"],
+              ["check", "b"],
+            ],
+            timeout: 5,
+          },
+        },
+      })
+    ).image.id;
     w.behaviour.set(id, { exits: { "check a": 2 } });
     const r = await verifyImage({ store, ref: id }, { driver: () => h, bridge, pollMs: 0 });
     expect(r.ok).toBe(false);

@@ -148,14 +148,17 @@ export class FakeHost implements HostDriver {
       const state = b.systemd ?? "running";
       return { exitCode: state === "running" ? 0 : 1, stdout: `${state}\n`, stderr: "" };
     }
-    if (cmd.startsWith("systemctl list-units --state=failed")) return { exitCode: 0, stdout: (b.failedUnits ?? []).map((u) => `${u} loaded failed failed ${u}\n`).join(""), stderr: "" };
+    if (cmd.startsWith("systemctl list-units --state=failed"))
+      return { exitCode: 0, stdout: (b.failedUnits ?? []).map((u) => `${u} loaded failed failed ${u}\n`).join(""), stderr: "" };
     const code = this.exits.get(`${vmid} ${cmd}`) ?? b.exits?.[cmd] ?? 0;
     return { exitCode: code, stdout: code ? `${cmd}: not ok\n` : "ok\n", stderr: "" };
   }
 
   async preflight(nodes: readonly PreflightNode[]): Promise<Problem[]> {
     this.preflights.push(nodes.map((n) => `${n.node.name}:${n.freeSlots.join(",")}`));
-    return nodes.filter((n) => !this.bridges.has(n.node.network.bridge)).map((n) => ({ key: `nodes.${n.node.name}.network.bridge`, message: `no bridge ${n.node.network.bridge} on ${this.name}` }));
+    return nodes
+      .filter((n) => !this.bridges.has(n.node.network.bridge))
+      .map((n) => ({ key: `nodes.${n.node.name}.network.bridge`, message: `no bridge ${n.node.network.bridge} on ${this.name}` }));
   }
 
   /** Puts a container in place directly (test setup). */

@@ -49,18 +49,40 @@ export function setup(toml = THREE_NODES): Env {
 
 /** Every test image, each with one [verify] command `check <hex12>`. */
 export const IMAGES: ReadonlyMap<string, ImageInfo> = new Map(
-  Object.values(IMG).map((image) => [image, { image, file: `/store/${image.slice(7, 19)}.tar.zst`, sha256: "0".repeat(64), verify: { allowDegraded: ["flaky.service"], commands: [["check", image.slice(7, 19)]], timeout: 5 } }]),
+  Object.values(IMG).map((image) => [
+    image,
+    {
+      image,
+      file: `/store/${image.slice(7, 19)}.tar.zst`,
+      sha256: "0".repeat(64),
+      verify: { allowDegraded: ["flaky.service"], commands: [["check", image.slice(7, 19)]], timeout: 5 },
+    },
+  ]),
 );
 
 /** The verify command of an image, as FakeHost's `exits` keys it. */
 export const checkOf = (image: string): string => `check ${image.slice(7, 19)}`;
 
 /** Observes the fake hosts and plans with `make`, then applies. */
-export async function planAndApply(env: Env, make: (i: Parameters<typeof planResume>[0]) => SwapPlan, o: { readonly allOrNothing?: boolean } = {}): Promise<{ plan: SwapPlan; result: ApplyResult }> {
+export async function planAndApply(
+  env: Env,
+  make: (i: Parameters<typeof planResume>[0]) => SwapPlan,
+  o: { readonly allOrNothing?: boolean } = {},
+): Promise<{ plan: SwapPlan; result: ApplyResult }> {
   const observed = await observeAll(env.inventory, env.hosts);
   const templates = new Map([...env.hosts].map(([name, h]) => [name, new Set(h.templates)]));
   const p = make({ inventory: env.inventory, observed, journal: env.world.journal, templates });
-  const result = await apply({ plan: p, inventory: env.inventory, drivers: env.hosts, images: IMAGES, journal: env.world.writer, allOrNothing: o.allOrNothing, now: () => env.world.clock, pollMs: 0, log: () => undefined });
+  const result = await apply({
+    plan: p,
+    inventory: env.inventory,
+    drivers: env.hosts,
+    images: IMAGES,
+    journal: env.world.writer,
+    allOrNothing: o.allOrNothing,
+    now: () => env.world.clock,
+    pollMs: 0,
+    log: () => undefined,
+  });
   return { plan: p, result };
 }
 
@@ -82,7 +104,15 @@ export function resume(env: Env) {
 /** What each node runs now: node → image (or "-" when nothing runs). */
 export async function running(env: Env): Promise<Record<string, string>> {
   const states = await observeAll(env.inventory, env.hosts);
-  return Object.fromEntries(states.map((s) => [s.node, s.slots.filter((x) => x.running).map((x) => x.image ?? "?").join("+") || "-"]));
+  return Object.fromEntries(
+    states.map((s) => [
+      s.node,
+      s.slots
+        .filter((x) => x.running)
+        .map((x) => x.image ?? "?")
+        .join("+") || "-",
+    ]),
+  );
 }
 
 /** The journal's events for one node, in order. */

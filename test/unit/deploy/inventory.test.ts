@@ -34,7 +34,14 @@ describe("loadInventory", () => {
     expect(inv.path).toBe(resolve("fixtures/inventories/two-hosts.toml"));
     expect(inv.hosts.map((h) => h.name)).toEqual(["alpha", "beta"]);
     const alpha = inv.hosts[0];
-    expect(alpha).toMatchObject({ address: "root@127.0.0.1", port: 2201, driver: "lxc", storage: "/var/lib/kiln-lab/alpha/lxc", stateDir: "/var/lib/kiln-lab/alpha/state", parallel: 2 });
+    expect(alpha).toMatchObject({
+      address: "root@127.0.0.1",
+      port: 2201,
+      driver: "lxc",
+      storage: "/var/lib/kiln-lab/alpha/lxc",
+      stateDir: "/var/lib/kiln-lab/alpha/state",
+      parallel: 2,
+    });
     // identity_file is taken relative to the inventory's directory.
     expect(alpha?.identityFile).toBe(resolve("fixtures/inventories/keys/kiln_ed25519"));
     expect(inv.nodes.map((n) => n.name)).toEqual(["cam1", "cam2", "proxy", "monitor"]);
@@ -60,8 +67,13 @@ describe("loadInventory", () => {
     const filled = text.replaceAll("@DIR@", "/work/kiln/.kiln/demo").replaceAll("@BRIDGE@", "kilndemo1a2b").replaceAll("@NET@", "10.213.7");
     expect(filled).not.toMatch(/@[A-Z]+@/);
     const inv = parseInventory(filled, join(tmp, "site.toml"));
-    expect(inv.hosts).toMatchObject([{ name: "local", address: "local", driver: "lxc", storage: "/work/kiln/.kiln/demo/lxc", stateDir: "/work/kiln/.kiln/demo/state" }]);
-    expect(inv.nodes.map((n) => [n.name, n.network.bridge, n.network.ip])).toEqual([["cam1", "kilndemo1a2b", "10.213.7.11/24"], ["cam2", "kilndemo1a2b", "10.213.7.12/24"]]);
+    expect(inv.hosts).toMatchObject([
+      { name: "local", address: "local", driver: "lxc", storage: "/work/kiln/.kiln/demo/lxc", stateDir: "/work/kiln/.kiln/demo/state" },
+    ]);
+    expect(inv.nodes.map((n) => [n.name, n.network.bridge, n.network.ip])).toEqual([
+      ["cam1", "kilndemo1a2b", "10.213.7.11/24"],
+      ["cam2", "kilndemo1a2b", "10.213.7.12/24"],
+    ]);
   });
 
   it("fills defaults: hostname from the name, port 22 over SSH, none locally, storage per driver", () => {
@@ -90,10 +102,15 @@ describe("loadInventory", () => {
 
 describe("hostile values", () => {
   const big = "a".repeat(400 * 1024);
-  const site = (host: string, node: string, mount: string) => `[hosts.h]\naddress = "local"\ndriver = "lxc"\n${host}\n[nodes.n1]\nhost = "h"\nslots = [101, 102]\n${node}\nnetwork = { bridge = "lxcbr0", ip = "dhcp", mac = "02:00:00:00:00:01" }\n[[nodes.n1.mount]]\n${mount}\n`;
+  const site = (host: string, node: string, mount: string) =>
+    `[hosts.h]\naddress = "local"\ndriver = "lxc"\n${host}\n[nodes.n1]\nhost = "h"\nslots = [101, 102]\n${node}\nnetwork = { bridge = "lxcbr0", ip = "dhcp", mac = "02:00:00:00:00:01" }\n[[nodes.n1.mount]]\n${mount}\n`;
 
   it("keeps messages short for a 400 KB value in any key", () => {
-    const text = site(`storage = "/${big}"\nidentity_file = "${big}"\nknown_hosts = "h ssh-ed25519 ${big}"`, `role = "${big}"\nhostname = "${big}"`, `host = "/srv/${big}"\npath = "/${big},x"`);
+    const text = site(
+      `storage = "/${big}"\nidentity_file = "${big}"\nknown_hosts = "h ssh-ed25519 ${big}"`,
+      `role = "${big}"\nhostname = "${big}"`,
+      `host = "/srv/${big}"\npath = "/${big},x"`,
+    );
     const err = (() => {
       try {
         parseInventory(text, join(tmp, "big.toml"));
@@ -103,13 +120,28 @@ describe("hostile values", () => {
       return undefined;
     })();
     expect(err).toBeInstanceOf(UserError);
-    expect(err?.problems.map((p) => p.key)).toEqual(["hosts.h.storage", "hosts.h.identity_file", "hosts.h.known_hosts", "nodes.n1.role", "nodes.n1.hostname", "nodes.n1.mount[0].host", "nodes.n1.mount[0].path"]);
+    expect(err?.problems.map((p) => p.key)).toEqual([
+      "hosts.h.storage",
+      "hosts.h.identity_file",
+      "hosts.h.known_hosts",
+      "nodes.n1.role",
+      "nodes.n1.hostname",
+      "nodes.n1.mount[0].host",
+      "nodes.n1.mount[0].path",
+    ]);
     for (const p of err?.problems ?? []) expect(p.message.length).toBeLessThan(200);
     expect(err?.message).toContain(`(${400 * 1024 + 1} characters)`);
   });
 
   it("still accepts plain paths and names", () => {
-    const inv = parseInventory(site('storage = "/var/lib/lxc-2/a_b.c+d@e"\nknown_hosts = "h ssh-ed25519 AAAA\\nh2\\tssh-rsa AAAA"', 'role = "cam-1.x_y"', 'host = "/srv/kiln/cam_1.d"\npath = "/data+x@y"'), join(tmp, "ok.toml"));
+    const inv = parseInventory(
+      site(
+        'storage = "/var/lib/lxc-2/a_b.c+d@e"\nknown_hosts = "h ssh-ed25519 AAAA\\nh2\\tssh-rsa AAAA"',
+        'role = "cam-1.x_y"',
+        'host = "/srv/kiln/cam_1.d"\npath = "/data+x@y"',
+      ),
+      join(tmp, "ok.toml"),
+    );
     expect(inv.hosts[0]?.storage).toBe("/var/lib/lxc-2/a_b.c+d@e");
     expect(inv.nodes[0]?.mounts).toEqual([{ host: "/srv/kiln/cam_1.d", path: "/data+x@y", readOnly: false }]);
   });
@@ -144,13 +176,18 @@ describe("network values", () => {
 
 describe("[trust]", () => {
   it("resolves allowed_signers from the inventory's directory and keeps every principal", () => {
-    const inv = parseInventory(`${minimal}\n[trust]\nallowed_signers = "keys/allowed_signers"\nprincipals = ["ci", "release@example.org"]\n`, "/srv/site/site.toml");
+    const inv = parseInventory(
+      `${minimal}\n[trust]\nallowed_signers = "keys/allowed_signers"\nprincipals = ["ci", "release@example.org"]\n`,
+      "/srv/site/site.toml",
+    );
     expect(inv.trust).toEqual({ allowedSigners: "/srv/site/keys/allowed_signers", principals: ["ci", "release@example.org"] });
     expect(parseInventory(minimal, "/srv/site/site.toml").trust).toBeUndefined();
   });
 
   it("requires both keys and at least one principal", () => {
-    expect(() => parseInventory(`${minimal}\n[trust]\nprincipals = []\n`, "/srv/site.toml")).toThrow(/trust\.allowed_signers: is required[\s\S]*trust\.principals: must be a non-empty list/);
+    expect(() => parseInventory(`${minimal}\n[trust]\nprincipals = []\n`, "/srv/site.toml")).toThrow(
+      /trust\.allowed_signers: is required[\s\S]*trust\.principals: must be a non-empty list/,
+    );
   });
 });
 

@@ -4,7 +4,14 @@
 import { createServer } from "vite";
 
 const [root, path] = process.argv.slice(2);
-const server = await createServer({ root, configFile: false, logLevel: "silent", appType: "custom", server: { middlewareMode: true, hmr: false, ws: false, watch: null }, optimizeDeps: { noDiscovery: true, include: [] } });
+const server = await createServer({
+  root,
+  configFile: false,
+  logLevel: "silent",
+  appType: "custom",
+  server: { middlewareMode: true, hmr: false, ws: false, watch: null },
+  optimizeDeps: { noDiscovery: true, include: [] },
+});
 const { JournalWriter } = await server.ssrLoadModule("/src/deploy/journal.ts");
 const w = await JournalWriter.open(path);
 for (let i = 0; ; i++) {

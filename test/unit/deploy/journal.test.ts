@@ -34,7 +34,10 @@ describe("journal", () => {
     await w.close();
     const text = await readFile(path, "utf8");
     expect(text.endsWith("\n")).toBe(true);
-    const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l) as { node: string; time: string; downtimeMs?: number });
+    const lines = text
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { node: string; time: string; downtimeMs?: number });
     expect(lines.map((l) => l.node)).toEqual(["a", "b", "c", "d", "a"]);
     expect(lines[0]?.time).toBe("2023-11-14T22:13:20.000Z");
     expect(lines[4]?.downtimeMs).toBe(1234);
@@ -113,7 +116,7 @@ describe("journal", () => {
     expect(await ended).toBe("SIGKILL");
     const text = await readFile(path, "utf8");
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    let read;
+    let read: Awaited<ReturnType<typeof readJournal>>;
     try {
       read = await readJournal(path);
     } finally {

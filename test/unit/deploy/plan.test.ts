@@ -28,7 +28,16 @@ function n1(s0: SlotState, s1: SlotState): NodeState[] {
 
 /** Journal lines of one node's run: begin, then the given events. */
 function run(deploy: string, image: string, o: { previous?: string; from?: number; to: number }, ...events: JournalEntry["event"][]): JournalEntry[] {
-  const e = (event: JournalEntry["event"]): JournalEntry => ({ time: "2024-01-01T00:00:00.000Z", deploy, node: "n1", event, image, previous: o.previous, fromSlot: o.from, toSlot: o.to });
+  const e = (event: JournalEntry["event"]): JournalEntry => ({
+    time: "2024-01-01T00:00:00.000Z",
+    deploy,
+    node: "n1",
+    event,
+    image,
+    previous: o.previous,
+    fromSlot: o.from,
+    toSlot: o.to,
+  });
   return [e("begin"), ...events.map(e)];
 }
 
@@ -49,7 +58,13 @@ describe("plan (deploy)", () => {
   });
 
   it("swap: create the inactive slot, stop the active, start the new, health; no upload when the host has it", () => {
-    const p = plan({ inventory, image: B, observed: n1(slot(101, A, true), slot(102)), journal: run("d1", A, { to: 101 }, ...FULL), templates: new Map([["h1", new Set([B])]]) });
+    const p = plan({
+      inventory,
+      image: B,
+      observed: n1(slot(101, A, true), slot(102)),
+      journal: run("d1", A, { to: 101 }, ...FULL),
+      templates: new Map([["h1", new Set([B])]]),
+    });
     expect(nodeN1(p)).toMatchObject({ running: A, target: B, toSlot: 102, fromSlot: 101, previous: A });
     expect(nodeN1(p)?.actions).toEqual([
       { kind: "create", vmid: 102, image: B },
@@ -112,13 +127,20 @@ describe("plan (deploy)", () => {
     expect((err as UserError).problems[0]).toMatchObject({ key: "nodes.n1.slots[0]" });
     expect((err as Error).message).toMatch(/container 101 on host h1 exists but kiln did not create it/);
     // With a journal entry saying kiln was creating it (a create killed half-way), it may go.
-    const p = plan({ inventory, image: C, observed: n1(foreign, slot(102, B, true)), journal: run("d1", C, { previous: B, from: 102, to: 101 }, "failed", "reverted") });
+    const p = plan({
+      inventory,
+      image: C,
+      observed: n1(foreign, slot(102, B, true)),
+      journal: run("d1", C, { previous: B, from: 102, to: 101 }, "failed", "reverted"),
+    });
     expect(nodeN1(p)?.actions.map((x) => x.kind)).toContain("destroy");
   });
 
   it("refuses a new deploy while a node's last deploy is unfinished", () => {
     const journal = run("d2", B, { previous: A, from: 101, to: 102 }, "created", "stopped-old");
-    expect(() => plan({ inventory, image: C, observed: n1(slot(101, A), slot(102, B)), journal })).toThrow(/deploy d2 of bbbbbbbbbbbb did not finish on this node \(last step: stopped-old\)[\s\S]*kiln deploy --resume/);
+    expect(() => plan({ inventory, image: C, observed: n1(slot(101, A), slot(102, B)), journal })).toThrow(
+      /deploy d2 of bbbbbbbbbbbb did not finish on this node \(last step: stopped-old\)[\s\S]*kiln deploy --resume/,
+    );
   });
 });
 
@@ -206,7 +228,9 @@ describe("planResume: each point a deploy can stop at", () => {
   });
 
   it("a failed first deploy has nothing to go back to: stop what it started", () => {
-    const p = nodeN1(planResume({ inventory, observed: n1(slot(101, A, true), slot(102)), journal: run("d1", A, { to: 101 }, "created", "started-new", "failed") }));
+    const p = nodeN1(
+      planResume({ inventory, observed: n1(slot(101, A, true), slot(102)), journal: run("d1", A, { to: 101 }, "created", "started-new", "failed") }),
+    );
     expect(p).toMatchObject({ revert: true, actions: [{ kind: "stop", vmid: 101 }] });
   });
 });
@@ -230,12 +254,23 @@ describe("plan checks for real Proxmox storage (issue #12)", () => {
     const sizes = (bytes: number) => new Map([[A, bytes]]);
     const at = (bytes: number) => plan({ inventory, image: A, observed: n1(slot(101), slot(102)), journal: [], nodes: ["n1"], sizes: sizes(bytes) });
     // Exactly the disk's size leaves nothing for the filesystem itself.
-    expect(() => at(disk * 1024 ** 3)).toThrow(new RegExp(`nodes\\.n1\\.disk: image [0-9a-f]{12} unpacks to \\d+ MiB \\(\\d+ MiB with 10% for the filesystem\\), more than disk = ${disk} GiB; set disk = ${disk + 1} or more`));
+    expect(() => at(disk * 1024 ** 3)).toThrow(
+      new RegExp(
+        `nodes\\.n1\\.disk: image [0-9a-f]{12} unpacks to \\d+ MiB \\(\\d+ MiB with 10% for the filesystem\\), more than disk = ${disk} GiB; set disk = ${disk + 1} or more`,
+      ),
+    );
     expect(at(100 * 1024 ** 2).nodes[0]?.actions.map((a) => a.kind)).toContain("create");
   });
 
   it("does not check a flip to a slot that already holds the image (nothing is unpacked)", () => {
-    const p = plan({ inventory, image: B, observed: n1(slot(101, A, true), slot(102, B)), journal: run("d1", A, { to: 101 }, ...FULL), nodes: ["n1"], sizes: new Map([[B, 10 * disk * 1024 ** 3]]) });
+    const p = plan({
+      inventory,
+      image: B,
+      observed: n1(slot(101, A, true), slot(102, B)),
+      journal: run("d1", A, { to: 101 }, ...FULL),
+      nodes: ["n1"],
+      sizes: new Map([[B, 10 * disk * 1024 ** 3]]),
+    });
     expect(nodeN1(p)?.actions.map((a) => a.kind)).toEqual(["stop", "start", "health"]);
   });
 
@@ -243,7 +278,9 @@ describe("plan checks for real Proxmox storage (issue #12)", () => {
     const onIpam = { ...inventory, nodes: inventory.nodes.map((n) => (n.name === "n1" ? { ...n, network: { ...n.network, ipam: true } } : n)) };
     const journal = [...run("d1", A, { to: 101 }, ...FULL), ...run("d2", B, { previous: A, from: 101, to: 102 }, ...FULL)];
     const deploy = (image: string) => plan({ inventory: onIpam, image, observed: n1(slot(101, A), slot(102, B, true)), journal, nodes: ["n1"] });
-    expect(() => deploy(C)).toThrow(/nodes\.n1\.network\.ipam: the plan destroys container 101, and on an SDN vnet with IPAM pct destroy deletes the IPAM entries of MAC/);
+    expect(() => deploy(C)).toThrow(
+      /nodes\.n1\.network\.ipam: the plan destroys container 101, and on an SDN vnet with IPAM pct destroy deletes the IPAM entries of MAC/,
+    );
     expect(nodeN1(deploy(A))?.actions.map((a) => a.kind)).toEqual(["stop", "start", "health"]);
   });
 
@@ -251,7 +288,8 @@ describe("plan checks for real Proxmox storage (issue #12)", () => {
     const half: SlotState = { vmid: 102, exists: true, running: false };
     const history = run("d1", A, { to: 101 }, ...FULL);
     const killedInCreate = [...history, ...run("d2", B, { previous: A, from: 101, to: 102 }, "creating")];
-    const destroyOf = (journal: JournalEntry[]) => nodeN1(planResume({ inventory, observed: n1(slot(101, A, true), half), journal }))?.actions.find((a) => a.kind === "destroy");
+    const destroyOf = (journal: JournalEntry[]) =>
+      nodeN1(planResume({ inventory, observed: n1(slot(101, A, true), half), journal }))?.actions.find((a) => a.kind === "destroy");
     expect(destroyOf(killedInCreate)).toEqual({ kind: "destroy", vmid: 102, kilnLock: true });
     // Begun but never at create: the slot is kiln's to replace, but a lock on it is not kiln's.
     expect(destroyOf([...history, ...run("d2", B, { previous: A, from: 101, to: 102 })])).toEqual({ kind: "destroy", vmid: 102 });

@@ -64,7 +64,11 @@ describe.each([
         const run = latestRun(env.world.journal, n.name);
         if (run) expect(settled(run), `kill after ${k}: ${n.name} settled`).toBe(true);
       }
-      if (!failGate) expect(result.nodes.every((x) => x.status === "done"), `kill after ${k}: ${JSON.stringify(result.nodes)}`).toBe(true);
+      if (!failGate)
+        expect(
+          result.nodes.every((x) => x.status === "done"),
+          `kill after ${k}: ${JSON.stringify(result.nodes)}`,
+        ).toBe(true);
       // A node the killed deploy had begun ends on B (or back on A when B fails its gate).
       for (const r of result.nodes) expect(after[r.node], `kill after ${k}: ${r.node}`).toBe(end);
       // Resuming again finds nothing; deploying B again brings every node to where a clean run would.

@@ -42,7 +42,9 @@ describe("run", () => {
   });
 
   it("checkTool names the tool, the reason and the hint", () => {
-    expect(() => checkTool("kiln-no-such-tool", "test things", "apt-get install x")).toThrow(/could not find 'kiln-no-such-tool', which is required to test things\nhint: apt-get install x/);
+    expect(() => checkTool("kiln-no-such-tool", "test things", "apt-get install x")).toThrow(
+      /could not find 'kiln-no-such-tool', which is required to test things\nhint: apt-get install x/,
+    );
     expect(showArgv(["a", "b c", "it's"])).toBe(`a 'b c' 'it'\\''s'`);
   });
 });

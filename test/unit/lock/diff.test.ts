@@ -59,14 +59,22 @@ describe("renderRelock", () => {
   const base = { lock: "recipes/t.lock.json", state: "fresh" as const, debs: 3, wheels: 1, checkouts: 1 };
 
   it("says a fresh lock was left alone and how to re-resolve", () => {
-    expect(renderRelock({ ...base, resolved: false, changed: false, written: false, changes: [] })).toBe("recipes/t.lock.json: fresh (3 debs, 1 wheels, 1 checkouts); kiln lock --update re-resolves against today's sources");
+    expect(renderRelock({ ...base, resolved: false, changed: false, written: false, changes: [] })).toBe(
+      "recipes/t.lock.json: fresh (3 debs, 1 wheels, 1 checkouts); kiln lock --update re-resolves against today's sources",
+    );
   });
 
   it("prints the summary, then one indented line per change; --check says nothing was written", () => {
     const changes = [{ kind: "deb" as const, name: "libssl3", from: "1", to: "2" }];
-    expect(renderRelock({ ...base, resolved: true, changed: true, written: true, changes })).toBe("wrote recipes/t.lock.json (3 debs, 1 wheels, 1 checkouts)\n  deb libssl3 1 → 2");
-    expect(renderRelock({ ...base, resolved: true, changed: true, written: false, changes })).toBe("recipes/t.lock.json would change (--check: nothing written)\n  deb libssl3 1 → 2");
-    expect(renderRelock({ ...base, resolved: true, changed: false, written: false, changes: [] })).toBe("unchanged: recipes/t.lock.json (3 debs, 1 wheels, 1 checkouts)");
+    expect(renderRelock({ ...base, resolved: true, changed: true, written: true, changes })).toBe(
+      "wrote recipes/t.lock.json (3 debs, 1 wheels, 1 checkouts)\n  deb libssl3 1 → 2",
+    );
+    expect(renderRelock({ ...base, resolved: true, changed: true, written: false, changes })).toBe(
+      "recipes/t.lock.json would change (--check: nothing written)\n  deb libssl3 1 → 2",
+    );
+    expect(renderRelock({ ...base, resolved: true, changed: false, written: false, changes: [] })).toBe(
+      "unchanged: recipes/t.lock.json (3 debs, 1 wheels, 1 checkouts)",
+    );
   });
 });
 

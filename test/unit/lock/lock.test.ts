@@ -77,7 +77,10 @@ describe("parseLock refuses bad shapes with key paths", () => {
       ...LOCK,
       sourceDateEpoch: -1,
       recipeSha256: "ABC",
-      debs: [{ ...LOCK.debs[0], sha256: H("A") }, { ...LOCK.debs[1], version: "abc" }],
+      debs: [
+        { ...LOCK.debs[0], sha256: H("A") },
+        { ...LOCK.debs[1], version: "abc" },
+      ],
       wheels: [{ ...LOCK.wheels[0], name: "Katcp_Lite", file: "../x.whl" }],
       checkouts: [{ ...LOCK.checkouts[1], kind: "hg", revision: "main" }],
     };
@@ -95,13 +98,15 @@ describe("parseLock refuses bad shapes with key paths", () => {
 
   test("unknown and missing keys, wrong version, duplicates", () => {
     const { wheels: _w, ...noWheels } = LOCK;
-    expect(problems({ ...noWheels, lockVersion: 2, extra: true, debs: [LOCK.debs[0], LOCK.debs[0]], base: { suite: "bookworm", variant: "minbase" } })).toEqual([
-      "extra: unknown key (allowed: lockVersion, base, sourceDateEpoch, recipeSha256, requirementsSha256, debs, wheels, checkouts)",
-      "lockVersion: must be 1 (the lock format this kiln reads), got 2",
-      "base.arch: missing",
-      "debs[1]: zlib1g:amd64 appears twice (also debs[0])",
-      "wheels: missing",
-    ]);
+    expect(problems({ ...noWheels, lockVersion: 2, extra: true, debs: [LOCK.debs[0], LOCK.debs[0]], base: { suite: "bookworm", variant: "minbase" } })).toEqual(
+      [
+        "extra: unknown key (allowed: lockVersion, base, sourceDateEpoch, recipeSha256, requirementsSha256, debs, wheels, checkouts)",
+        "lockVersion: must be 1 (the lock format this kiln reads), got 2",
+        "base.arch: missing",
+        "debs[1]: zlib1g:amd64 appears twice (also debs[0])",
+        "wheels: missing",
+      ],
+    );
     expect(problems([])).toEqual(["undefined: must be an object, got an array"]);
   });
 

@@ -52,7 +52,14 @@ describe("nightly HTML report", () => {
   });
 
   it("charts one point per night, scaled to the largest", () => {
-    const svg = lineChart({ title: "t", unit: "s", points: [{ night: "20261120", value: 10 }, { night: "20261121", value: 20 }] });
+    const svg = lineChart({
+      title: "t",
+      unit: "s",
+      points: [
+        { night: "20261120", value: 10 },
+        { night: "20261121", value: 20 },
+      ],
+    });
     expect(svg.match(/<circle/g)?.length).toBe(2);
     // The largest value sits at the top margin (y = 30), the half value halfway down the plot.
     expect(svg).toContain('cy="30.0"');

@@ -16,7 +16,10 @@ describe("nightly retention", () => {
       ["toy-kat-nightly-20261120", id(3)],
       ["toy-kat-nightly-20261121", id(4)],
     ]);
-    expect(planRetention({ name: "toy-kat", keep: 2, tags, pinned: new Set() })).toEqual({ tags: ["toy-kat-nightly-20261119", "toy-kat-nightly-20261118"], images: [id(2), id(1)] });
+    expect(planRetention({ name: "toy-kat", keep: 2, tags, pinned: new Set() })).toEqual({
+      tags: ["toy-kat-nightly-20261119", "toy-kat-nightly-20261118"],
+      images: [id(2), id(1)],
+    });
   });
 
   it("never removes an image that a release tag, a kept nightly or a deployment still needs", () => {
@@ -34,7 +37,10 @@ describe("nightly retention", () => {
   });
 
   it("only touches the recipe's own nightly tags", () => {
-    const tags = new Map([["cam-node-nightly-20260101", id(1)], ["toy-kat-nightly-2026010", id(2)]]);
+    const tags = new Map([
+      ["cam-node-nightly-20260101", id(1)],
+      ["toy-kat-nightly-2026010", id(2)],
+    ]);
     expect(planRetention({ name: "toy-kat", keep: 0, tags, pinned: new Set() })).toEqual({ tags: [], images: [] });
   });
 });

@@ -12,7 +12,20 @@ const files = { qcow2: "vm/x.qcow2", "boot.log": "boot.log", "report.json": "rep
 /** Writes a night with a report and the files it names. */
 async function night(dir: string, r: Partial<NightlyReport>): Promise<void> {
   await mkdir(join(dir, "vm"), { recursive: true });
-  const report = { reportVersion: 1, recipe: "toy-kat", ok: true, image: IMG, sizes: {}, stages: [], bakeStages: [], totalSeconds: 1, retired: [], files, bootTest: { ok: true, stage: "watchdog", seconds: 1, log: "boot.log", accel: "tcg" }, ...r };
+  const report = {
+    reportVersion: 1,
+    recipe: "toy-kat",
+    ok: true,
+    image: IMG,
+    sizes: {},
+    stages: [],
+    bakeStages: [],
+    totalSeconds: 1,
+    retired: [],
+    files,
+    bootTest: { ok: true, stage: "watchdog", seconds: 1, log: "boot.log", accel: "tcg" },
+    ...r,
+  };
   await writeFile(join(dir, "report.json"), JSON.stringify(report));
   await writeFile(join(dir, "vm/x.qcow2"), `disk of ${r.night}`);
   await writeFile(join(dir, "boot.log"), "login:");

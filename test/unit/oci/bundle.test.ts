@@ -48,7 +48,11 @@ describe("kiln oci", () => {
     expect(r1.images[0]?.referrers).toBe(3); // kiln manifest, image.sig, provenance.json
     const index = await json<{ manifests: { annotations?: Record<string, string>; artifactType?: string }[] }>(join(work, "l1", "index.json"));
     expect(index.manifests[0]?.annotations?.["org.opencontainers.image.ref.name"]).toBe(hexOf(a.manifest.image));
-    expect(index.manifests.slice(1).map((m) => m.artifactType)).toEqual(["application/vnd.kiln.manifest.v1+json", "application/vnd.kiln.signature.v1", "application/vnd.in-toto+json"]);
+    expect(index.manifests.slice(1).map((m) => m.artifactType)).toEqual([
+      "application/vnd.kiln.manifest.v1+json",
+      "application/vnd.kiln.signature.v1",
+      "application/vnd.in-toto+json",
+    ]);
   });
 
   it("writes byte-identical archives", async () => {
@@ -117,12 +121,18 @@ describe("kiln export / import", () => {
     await writeTag(store, "stable", a.manifest.image);
     await writeTag(store, "other-stable", b.manifest.image);
     const w = await writeOci(store, ["stable", b.manifest.image, "other-stable"], { out: bundle, format: "archive", compression: "zstd" });
-    expect(w.images.map((i) => i.refNames)).toEqual([[hexOf(a.manifest.image), "stable"], [hexOf(b.manifest.image), "other-stable"]]);
+    expect(w.images.map((i) => i.refNames)).toEqual([
+      [hexOf(a.manifest.image), "stable"],
+      [hexOf(b.manifest.image), "other-stable"],
+    ]);
     const dest = await tempStore();
     await writeTag(dest, "other-stable", a.manifest.image); // this store's own meaning of the tag is kept
     const r = await importBundle(dest, bundle);
     expect(r.images.map((i) => i.id).sort()).toEqual([a.manifest.image, b.manifest.image].sort());
-    expect(r.images.map((i) => [i.tags, i.tagsKept])).toEqual([[["stable"], []], [[], ["other-stable"]]]);
+    expect(r.images.map((i) => [i.tags, i.tagsKept])).toEqual([
+      [["stable"], []],
+      [[], ["other-stable"]],
+    ]);
     expect(await readTag(dest, "stable")).toBe(a.manifest.image);
     expect(await readTag(dest, "other-stable")).toBe(a.manifest.image);
     for (const x of [a, b]) {
@@ -164,7 +174,11 @@ describe("kiln export / import", () => {
   it("imports nothing from a forged but self-consistent bundle (wrong diff_id, malformed kiln manifest)", async () => {
     const cases: Record<string, [(v: Record<string, unknown>) => boolean, (v: Record<string, unknown>) => unknown, RegExp]> = {
       // Image a's layer under image b's diff_id and kiln manifest: only decompressing the layer shows it.
-      diffId: [(v) => "rootfs" in v || v["manifestVersion"] === 1, (v) => ("rootfs" in v ? { ...v, rootfs: { type: "layers", diff_ids: [b.manifest.image] } } : b.manifest), /uncompresses to/],
+      diffId: [
+        (v) => "rootfs" in v || v["manifestVersion"] === 1,
+        (v) => ("rootfs" in v ? { ...v, rootfs: { type: "layers", diff_ids: [b.manifest.image] } } : b.manifest),
+        /uncompresses to/,
+      ],
       debs: [(v) => v["manifestVersion"] === 1, (v) => ({ ...v, debs: "many" }), /debs: expected an array/],
       image: [(v) => v["manifestVersion"] === 1, (v) => ({ ...v, image: b.manifest.image }), /manifest\.json says image/],
     };
@@ -187,6 +201,8 @@ describe("kiln export / import", () => {
   });
 
   it("refuses --trust without a readable allowed_signers file before reading the bundle", async () => {
-    await expect(importBundle(await tempStore(), join(work, "bundle.tar"), { trust: { allowedSigners: join(work, "no-such-file"), principals: [] } })).rejects.toThrow(/is not a file: give an allowed_signers file/);
+    await expect(
+      importBundle(await tempStore(), join(work, "bundle.tar"), { trust: { allowedSigners: join(work, "no-such-file"), principals: [] } }),
+    ).rejects.toThrow(/is not a file: give an allowed_signers file/);
   });
 });

@@ -12,7 +12,12 @@ import { pveversionMain } from "../../../scripts/pct-sim/pveversion.js";
 import { run } from "../../../src/exec/run.js";
 
 let root: string;
-const env = (versions?: string) => ({ PCT_SIM_ROOT: root, PCT_SIM_NODE: "pve-sim", PATH: process.env.PATH, ...(versions ? { PCT_SIM_VERSIONS: versions } : {}) });
+const env = (versions?: string) => ({
+  PCT_SIM_ROOT: root,
+  PCT_SIM_NODE: "pve-sim",
+  PATH: process.env.PATH,
+  ...(versions ? { PCT_SIM_VERSIONS: versions } : {}),
+});
 
 /** Runs the simulator in-process, capturing its output; `as` plays another caller or node. */
 async function sim(main: typeof pctMain, argv: string[], as: { uid?: number; versions?: string } = {}): Promise<{ code: number; out: string; err: string }> {
@@ -24,13 +29,25 @@ async function sim(main: typeof pctMain, argv: string[], as: { uid?: number; ver
 const pct = (...argv: string[]) => sim(pctMain, argv);
 
 const TPL = "local:vztmpl/debian-x_1_amd64.tar.zst";
-const OK = ["--unprivileged", "0", "--rootfs", "local-lvm:1", "--hostname", "cam1", "--net0", "name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:01,ip=10.0.0.11/24,gw=10.0.0.1"];
+const OK = [
+  "--unprivileged",
+  "0",
+  "--rootfs",
+  "local-lvm:1",
+  "--hostname",
+  "cam1",
+  "--net0",
+  "name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:01,ip=10.0.0.11/24,gw=10.0.0.1",
+];
 const USAGE = "pct create <vmid> <ostemplate> [OPTIONS]\n";
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "kiln-pct-sim-"));
   await mkdir(join(root, "etc/pve/lxc"), { recursive: true });
-  await writeFile(join(root, "etc/pve/storage.cfg"), "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n\ndir: tpl\n\tpath /srv/tpl\n\tcontent vztmpl\n");
+  await writeFile(
+    join(root, "etc/pve/storage.cfg"),
+    "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n\ndir: tpl\n\tpath /srv/tpl\n\tcontent vztmpl\n",
+  );
   await writeFile(join(root, "etc/pve/lxc/101.conf"), "arch: amd64\nhostname: taken\nrootfs: local:101/subvol-101-disk-0,size=4G\n");
   await writeFile(join(root, "etc/pve/lxc/102.conf"), "hostname: busy\nlock: mounted\nrootfs: local:102/subvol-102-disk-0,size=4G\n");
 });
@@ -42,24 +59,56 @@ afterAll(async () => {
 describe("pct simulator refuses like pct (exit 255)", () => {
   const table: Array<[string, string[], string]> = [
     ["an unknown option", ["create", "150", TPL, ...OK, "--bogus", "1"], `Unknown option: bogus\n400 unable to parse option\n${USAGE}`],
-    ["a vmid below 100", ["create", "99", TPL, ...OK], `400 Parameter verification failed.\nvmid: invalid format - value does not look like a valid VM ID\n\n${USAGE}`],
+    [
+      "a vmid below 100",
+      ["create", "99", TPL, ...OK],
+      `400 Parameter verification failed.\nvmid: invalid format - value does not look like a valid VM ID\n\n${USAGE}`,
+    ],
     ["a vmid that is no number", ["create", "abc", TPL, ...OK], "vmid: type check ('integer') failed - got 'abc'\n"],
     ["a missing template argument", ["create", "150", ...OK], `400 not enough arguments\n${USAGE}`],
     ["an extra argument", ["create", "150", TPL, "extra", ...OK], `400 too many arguments\n${USAGE}`],
-    ["a bad MAC in net0", ["create", "150", TPL, ...OK, "--net0", "name=eth0,hwaddr=01:00:00:00:00:01"], "net0: invalid format - format error\nnet0.hwaddr: invalid format - value does not look like a valid unicast MAC address\n"],
+    [
+      "a bad MAC in net0",
+      ["create", "150", TPL, ...OK, "--net0", "name=eth0,hwaddr=01:00:00:00:00:01"],
+      "net0: invalid format - format error\nnet0.hwaddr: invalid format - value does not look like a valid unicast MAC address\n",
+    ],
     ["net0 without a name", ["create", "150", TPL, ...OK, "--net0", "bridge=vmbr0"], "net0.name: property is missing and it is not optional\n"],
-    ["an unknown key in net0", ["create", "150", TPL, ...OK, "--net0", "name=eth0,colour=blue"], "net0: invalid format - invalid key in comma-separated list property: colour\n"],
-    ["a bad CIDR in net0", ["create", "150", TPL, ...OK, "--net0", "name=eth0,ip=10.0.0.300/24"], "net0.ip: invalid format - value does not look like a valid ipv4 network configuration\n"],
+    [
+      "an unknown key in net0",
+      ["create", "150", TPL, ...OK, "--net0", "name=eth0,colour=blue"],
+      "net0: invalid format - invalid key in comma-separated list property: colour\n",
+    ],
+    [
+      "a bad CIDR in net0",
+      ["create", "150", TPL, ...OK, "--net0", "name=eth0,ip=10.0.0.300/24"],
+      "net0.ip: invalid format - value does not look like a valid ipv4 network configuration\n",
+    ],
     ["too little memory", ["create", "150", TPL, ...OK, "--memory", "8"], "memory: value must have a minimum value of 16\n"],
-    ["a hostname that is no DNS name", ["create", "150", TPL, ...OK, "--hostname", "cam_1"], "hostname: invalid format - value does not look like a valid DNS name\n"],
+    [
+      "a hostname that is no DNS name",
+      ["create", "150", TPL, ...OK, "--hostname", "cam_1"],
+      "hostname: invalid format - value does not look like a valid DNS name\n",
+    ],
     ["a boolean that is not one", ["create", "150", TPL, ...OK, "--start", "maybe"], `400 unable to parse boolean option\n${USAGE}`],
     ["an option without its value", ["create", "150", TPL, ...OK, "--memory"], "Option memory requires an argument\n400 unable to parse option\n"],
     ["a vmid in use", ["create", "101", TPL, ...OK], "CT 101 already exists on node 'pve-sim'\n"],
     ["an unknown storage", ["create", "150", "nope:vztmpl/x.tar.zst", ...OK], "storage 'nope' does not exist\n"],
-    ["a template volume of another content type", ["create", "150", "local:iso/x.iso", ...OK], "unable to use volume local:iso/x.iso - content type needs to be 'vztmpl'\n"],
+    [
+      "a template volume of another content type",
+      ["create", "150", "local:iso/x.iso", ...OK],
+      "unable to use volume local:iso/x.iso - content type needs to be 'vztmpl'\n",
+    ],
     ["a template that is not in a storage", ["create", "150", "x.tar.zst", ...OK], "unable to parse volume ID 'x.tar.zst'\n"],
-    ["a root storage without container dirs", ["create", "150", TPL, ...OK, "--rootfs", "tpl:8"], "storage: storage 'tpl' does not support container directories\n"],
-    ["a template volume that does not exist", ["create", "150", TPL, ...OK], "unable to create CT 150 - volume 'local:vztmpl/debian-x_1_amd64.tar.zst' does not exist\n"],
+    [
+      "a root storage without container dirs",
+      ["create", "150", TPL, ...OK, "--rootfs", "tpl:8"],
+      "storage: storage 'tpl' does not support container directories\n",
+    ],
+    [
+      "a template volume that does not exist",
+      ["create", "150", TPL, ...OK],
+      "unable to create CT 150 - volume 'local:vztmpl/debian-x_1_amd64.tar.zst' does not exist\n",
+    ],
     ["an unknown command", ["frobnicate", "101"], "ERROR: unknown command 'pct frobnicate'\nUSAGE: pct <COMMAND> [ARGS] [OPTIONS]\n"],
     ["a CT that does not exist", ["status", "555"], "Configuration file 'nodes/pve-sim/lxc/555.conf' does not exist\n"],
     ["destroying a locked CT", ["destroy", "102"], "CT is locked (mounted)\n"],
@@ -121,7 +170,13 @@ describe("Proxmox host set-up the simulator holds kiln to (issue #12)", () => {
     const noRootfs = OK.filter((a, i) => a !== "--rootfs" && OK[i - 1] !== "--rootfs");
     expect((await pct("create", "150", TPL, ...noRootfs)).err).toContain(want);
     const r = await sim(pvesmMain, ["status", "--content", "rootdir"]);
-    expect(r.out.split("\n").slice(1).map((l) => l.split(/\s+/)[0]).filter(Boolean)).toEqual(["local-lvm"]);
+    expect(
+      r.out
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(/\s+/)[0])
+        .filter(Boolean),
+    ).toEqual(["local-lvm"]);
   });
 
   it("fails a create whose bind-mounted host directory is missing (mounted before unpacking)", async () => {
@@ -155,7 +210,10 @@ describe("Proxmox host set-up the simulator holds kiln to (issue #12)", () => {
   it("fails a create whose template does not fit the root volume", async () => {
     const tpl = await template("debian-big_1_amd64.tar.gz", { "etc/os-release": "ID=debian\n", "big.bin": Buffer.alloc(3 << 20, 1) });
     const r = await pct("create", "153", tpl, ...OK, "--rootfs", "local-lvm:0.002");
-    expect(r).toMatchObject({ code: 255, err: "unable to create CT 153 - tar: Cannot write: No space left on device\ntar: Exiting with failure status due to previous errors\n" });
+    expect(r).toMatchObject({
+      code: 255,
+      err: "unable to create CT 153 - tar: Cannot write: No space left on device\ntar: Exiting with failure status due to previous errors\n",
+    });
     expect(existsSync(join(root, "etc/pve/lxc/153.conf"))).toBe(false);
   });
 
@@ -167,7 +225,10 @@ describe("Proxmox host set-up the simulator holds kiln to (issue #12)", () => {
 
   it("accepts plain .tar templates only from libpve-storage-perl 9.0.15 on", async () => {
     const vol = "local:vztmpl/debian-x_1_amd64.tar";
-    expect(await sim(pvesmMain, ["path", vol], { versions: "libpve-storage-perl=8.3.3" })).toMatchObject({ code: 255, err: "unable to parse directory volume name 'vztmpl/debian-x_1_amd64.tar'\n" });
+    expect(await sim(pvesmMain, ["path", vol], { versions: "libpve-storage-perl=8.3.3" })).toMatchObject({
+      code: 255,
+      err: "unable to parse directory volume name 'vztmpl/debian-x_1_amd64.tar'\n",
+    });
     expect((await sim(pvesmMain, ["path", vol])).code).toBe(0);
   });
 
@@ -178,7 +239,10 @@ describe("Proxmox host set-up the simulator holds kiln to (issue #12)", () => {
     await writeFile(join(cache, "oci/index.json"), '{"schemaVersion":2,"manifests":[]}');
     await run(["tar", "-cf", join(cache, "img.tar"), "-C", join(cache, "oci"), "."]);
     const r = await sim(pctMain, ["create", "160", "local:vztmpl/img.tar", ...OK], { versions: "pve-manager=9.0.11,libpve-storage-perl=9.0.15" });
-    expect(r).toMatchObject({ code: 255, err: "pct-sim: 'local:vztmpl/img.tar' is an OCI image archive, which pct create reads only from Proxmox VE 9.1.0 (this node: pve-manager 9.0.11)\n" });
+    expect(r).toMatchObject({
+      code: 255,
+      err: "pct-sim: 'local:vztmpl/img.tar' is an OCI image archive, which pct create reads only from Proxmox VE 9.1.0 (this node: pve-manager 9.0.11)\n",
+    });
     expect(existsSync(join(root, "etc/pve/lxc/160.conf"))).toBe(false);
   });
 

@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { REGENERATE, exampleToml, renderRecipeJsonSchema, renderRecipeMarkdown } from "../../../src/recipe/docs.js";
 import { loadRecipe } from "../../../src/recipe/load.js";
@@ -20,7 +19,10 @@ test.each([
 });
 
 test("the JSON schema lists exactly the recipe's keys and refuses others", () => {
-  const schema = JSON.parse(renderRecipeJsonSchema()) as { additionalProperties: boolean; properties: Record<string, { items?: { additionalProperties: boolean } }> };
+  const schema = JSON.parse(renderRecipeJsonSchema()) as {
+    additionalProperties: boolean;
+    properties: Record<string, { items?: { additionalProperties: boolean } }>;
+  };
   expect(schema.additionalProperties).toBe(false);
   expect(Object.keys(schema.properties).sort()).toEqual([...TOP_KEYS].sort());
   expect(schema.properties.checkout?.items?.additionalProperties).toBe(false);

@@ -117,8 +117,12 @@ test("chains nest, outermost last in Recipe.extends", async () => {
 
 test("cycles are refused, naming the chain", async () => {
   const d = await caseDir({ "a.toml": `extends = "b.toml"\n${MIN}`, "b.toml": `extends = "a.toml"\n`, "self.toml": `extends = "self.toml"\n${MIN}` });
-  expect(brief(await problemsOf(join(d, "a.toml")))).toEqual([`1: extends: extends cycle: ${join(d, "a.toml")} → ${join(d, "b.toml")} → ${join(d, "a.toml")}; a recipe cannot build on itself`]);
-  expect(brief(await problemsOf(join(d, "self.toml")))).toEqual([`1: extends: extends cycle: ${join(d, "self.toml")} → ${join(d, "self.toml")}; a recipe cannot build on itself`]);
+  expect(brief(await problemsOf(join(d, "a.toml")))).toEqual([
+    `1: extends: extends cycle: ${join(d, "a.toml")} → ${join(d, "b.toml")} → ${join(d, "a.toml")}; a recipe cannot build on itself`,
+  ]);
+  expect(brief(await problemsOf(join(d, "self.toml")))).toEqual([
+    `1: extends: extends cycle: ${join(d, "self.toml")} → ${join(d, "self.toml")}; a recipe cannot build on itself`,
+  ]);
 });
 
 test("a missing or bad parent is reported where extends is written", async () => {

@@ -18,7 +18,12 @@ const BIG = "\u001b[2J".repeat(100_000);
 
 /** The message of the UserError `f` throws. */
 async function messageOf(f: () => unknown): Promise<string> {
-  const e = await Promise.resolve().then(f).then(() => undefined, (x: unknown) => x);
+  const e = await Promise.resolve()
+    .then(f)
+    .then(
+      () => undefined,
+      (x: unknown) => x,
+    );
   expect(e).toBeInstanceOf(UserError);
   return (e as UserError).message;
 }
@@ -36,7 +41,16 @@ test("a recipe with 400 KB of escapes in values and keys gives a short, escaped 
 });
 
 test("a lock with control characters and huge values gives a short, escaped message", async () => {
-  const lock = { lockVersion: BIG, base: { suite: "\u0000", variant: "v", arch: "a" }, sourceDateEpoch: [BIG], recipeSha256: BIG, requirementsSha256: null, debs: [], wheels: [], checkouts: [] };
+  const lock = {
+    lockVersion: BIG,
+    base: { suite: "\u0000", variant: "v", arch: "a" },
+    sourceDateEpoch: [BIG],
+    recipeSha256: BIG,
+    requirementsSha256: null,
+    debs: [],
+    wheels: [],
+    checkouts: [],
+  };
   const msg = await messageOf(() => parseLock(JSON.stringify(lock), "x.lock.json"));
   expect(msg).not.toMatch(CONTROL);
   expect(msg.length).toBeLessThan(2048);

@@ -22,7 +22,13 @@ describe("a valid recipe", () => {
     expect(r.base).toEqual({ suite: "bookworm", variant: "minbase", mirror: "host", components: ["main"], include: [] });
     expect(r.apt).toEqual({ packages: [] });
     expect(r.python).toBeUndefined();
-    expect(r).toMatchObject({ checkouts: [], files: [], run: [], services: { enable: [], disable: [] }, verify: { commands: [], allowDegraded: [], timeout: 120 } });
+    expect(r).toMatchObject({
+      checkouts: [],
+      files: [],
+      run: [],
+      services: { enable: [], disable: [] },
+      verify: { commands: [], allowDegraded: [], timeout: 120 },
+    });
     expect(r.extends).toEqual([]);
     expect(r.path).toMatch(/r\.toml$/);
   });
@@ -69,7 +75,14 @@ allow_degraded = ["x.service"]
     const r = await loadRecipe(path);
     expect(r.apt.packages).toEqual([{ name: "less", version: "590-2.1~deb12u2" }, { name: "openssh-server" }]);
     expect(r.python).toEqual({ venv: "/opt/v", requirements: "req/pinned.txt" });
-    expect(r.checkouts[0]).toEqual({ name: "pkg", kind: "svn", url: pathToFileURL(join(path, "../repos/svn/pkg/trunk")).href, rev: "HEAD", dest: "/opt/pkg", install: "pip" });
+    expect(r.checkouts[0]).toEqual({
+      name: "pkg",
+      kind: "svn",
+      url: pathToFileURL(join(path, "../repos/svn/pkg/trunk")).href,
+      rev: "HEAD",
+      dest: "/opt/pkg",
+      install: "pip",
+    });
     expect(r.checkouts[1]).toMatchObject({ url: "https://example.invalid/sim.git", rev: "v1.0.0", install: "none" });
     expect(r.files).toEqual([
       { src: "files/a.service", dest: "/etc/systemd/system/a.service", mode: 0o644, owner: "0:0" },
@@ -113,21 +126,27 @@ describe("bad input is refused with file:line: key", () => {
 
   test("wrong types name the expected type and what was found", async () => {
     const ps = await problemsOf(
-      await recipe(`[image]\nname = 5\nversion = "1.0.0"\narch = "amd46"\n\n[base]\nsuite = "bookworm"\ncomponents = "main"\ninclude = ["ok-pkg", 1]\n\n[verify]\ntimeout = "120"\n`),
+      await recipe(
+        `[image]\nname = 5\nversion = "1.0.0"\narch = "amd46"\n\n[base]\nsuite = "bookworm"\ncomponents = "main"\ninclude = ["ok-pkg", 1]\n\n[verify]\ntimeout = "120"\n`,
+      ),
     );
-    expect(brief(ps)).toEqual([
-      "2: image.name: must be a string, got integer 5",
-      expect.stringMatching(/^4: image\.arch: must be one of "amd64", .*, got string "amd46"; did you mean "amd64"\?$/),
-      'must be an array of strings, got string "main"',
-      "9: base.include[1]: must be a string, got integer 1",
-      'must be an integer, got string "120"',
-    ].map((s, i) => (i === 2 ? `8: base.components: ${s}` : i === 4 ? `12: verify.timeout: ${s}` : s)));
+    expect(brief(ps)).toEqual(
+      [
+        "2: image.name: must be a string, got integer 5",
+        expect.stringMatching(/^4: image\.arch: must be one of "amd64", .*, got string "amd46"; did you mean "amd64"\?$/),
+        'must be an array of strings, got string "main"',
+        "9: base.include[1]: must be a string, got integer 1",
+        'must be an integer, got string "120"',
+      ].map((s, i) => (i === 2 ? `8: base.components: ${s}` : i === 4 ? `12: verify.timeout: ${s}` : s)),
+    );
   });
 
   test("bad semver", async () => {
     for (const v of ["v1.0.0", "1.0", "1.0.0.0", "01.0.0", " 1.0.0"]) {
       const ps = await problemsOf(await recipe(MIN.replace('"1.0.0"', JSON.stringify(v))));
-      expect(brief(ps)).toEqual([`3: image.version: ${JSON.stringify(v)} is not a valid semantic version: write MAJOR.MINOR.PATCH, e.g. "1.4.0" (no leading "v")`]);
+      expect(brief(ps)).toEqual([
+        `3: image.version: ${JSON.stringify(v)} is not a valid semantic version: write MAJOR.MINOR.PATCH, e.g. "1.4.0" (no leading "v")`,
+      ]);
     }
     await expect(loadRecipe(await recipe(MIN.replace('"1.0.0"', '"2.0.0-rc.1+build.5"')))).resolves.toBeTruthy();
   });
@@ -137,13 +156,13 @@ describe("bad input is refused with file:line: key", () => {
     const text = dests.map((d, i) => `[[checkout]]\nname = "c${i}"\nkind = "git"\nurl = "https://h.invalid/r"\ndest = ${JSON.stringify(d)}\n`).join("\n");
     const ps = await problemsOf(await recipe(`${MIN}\n${text}\n[python]\nvenv = "venv"\n`));
     expect(brief(ps)).toEqual([
-      '12: checkout[0].dest: must be an absolute path in the image (starting with \'/\'), got "opt/x"',
+      "12: checkout[0].dest: must be an absolute path in the image (starting with '/'), got \"opt/x\"",
       "18: checkout[1].dest: must not contain '.' or '..' segments, got \"/opt/../etc/x\"",
       "24: checkout[2].dest: must be normalised (no '//' or trailing '/'): write \"/opt/x\"",
       "30: checkout[3].dest: must be normalised (no '//' or trailing '/'): write \"/opt/x\"",
       "36: checkout[4].dest: must not be the image root '/'",
       "42: checkout[5].dest: must not contain '.' or '..' segments, got \"/opt/./x\"",
-      '45: python.venv: must be an absolute path in the image (starting with \'/\'), got "venv"',
+      "45: python.venv: must be an absolute path in the image (starting with '/'), got \"venv\"",
     ]);
   });
 
@@ -171,16 +190,18 @@ describe("bad input is refused with file:line: key", () => {
     const path = await recipe(
       `${MIN}\n[services]\nenable = ["ssh", "a.service"]\ndisable = ["a.service"]\n\n[[run]]\nargv = []\n\n[[run]]\nargv = "ls -l"\n\n[[run]]\n\n[verify]\ncommands = [["true"], [], [1], [""]]\n`,
     );
-    expect(brief(await problemsOf(path))).toEqual([
-      expect.stringMatching(/^9: services\.enable\[0\]: must be a systemd unit name with its type .*, got "ssh"$/),
-      '10: services.disable[0]: "a.service" is also enabled (services.enable[1] on line 9): keep it in one list',
-      '13: run[0].argv: must not be empty: name the program, e.g. ["systemctl", "is-active", "ssh.service"]',
-      'must be an array of strings (argv), got string "ls -l"',
-      '18: run[2].argv: missing: every [[run]] needs argv (e.g. argv = ["systemctl", "set-default", "multi-user.target"])',
-      '21: verify.commands[1]: must not be empty: name the program, e.g. ["systemctl", "is-active", "ssh.service"]',
-      "21: verify.commands[2][0]: must be a string, got integer 1",
-      "21: verify.commands[3][0]: the program name must not be empty",
-    ].map((s, i) => (i === 3 ? `16: run[1].argv: ${s}` : s)));
+    expect(brief(await problemsOf(path))).toEqual(
+      [
+        expect.stringMatching(/^9: services\.enable\[0\]: must be a systemd unit name with its type .*, got "ssh"$/),
+        '10: services.disable[0]: "a.service" is also enabled (services.enable[1] on line 9): keep it in one list',
+        '13: run[0].argv: must not be empty: name the program, e.g. ["systemctl", "is-active", "ssh.service"]',
+        'must be an array of strings (argv), got string "ls -l"',
+        '18: run[2].argv: missing: every [[run]] needs argv (e.g. argv = ["systemctl", "set-default", "multi-user.target"])',
+        '21: verify.commands[1]: must not be empty: name the program, e.g. ["systemctl", "is-active", "ssh.service"]',
+        "21: verify.commands[2][0]: must be a string, got integer 1",
+        "21: verify.commands[3][0]: the program name must not be empty",
+      ].map((s, i) => (i === 3 ? `16: run[1].argv: ${s}` : s)),
+    );
   });
 
   test("file modes, owners and sources", async () => {
@@ -189,14 +210,16 @@ describe("bad input is refused with file:line: key", () => {
       `${MIN}\n${f("a", "mode = 644")}\n${f("b", 'mode = "0999"')}\n${f("c", 'mode = "17777"')}\n${f("d", 'owner = "root:root"')}\n${f("missing", "")}\n${f("/etc/abs", "")}`,
       { a: "", b: "", c: "", d: "" },
     );
-    expect(brief(await problemsOf(path))).toEqual([
-      '11: file[0].mode: must be a quoted octal string such as "0644", got integer 644 (TOML integers are decimal)',
-      '16: file[1].mode: must be an octal mode of 3 or 4 digits such as "0644" or "755", got "0999"',
-      "21: file[2].mode: mode 17777 is above 07777",
-      'must be a numeric "uid:gid" such as "0:0" (names are not resolved: the image\'s passwd is not read), got string "root:root"',
-      `29: file[4].src: no such file "missing" (looked for "${join(path, "../missing")}")`,
-      '34: file[5].src: must be a path relative to the recipe file, got "/etc/abs"',
-    ].map((s, i) => (i === 3 ? `26: file[3].owner: ${s}` : s)));
+    expect(brief(await problemsOf(path))).toEqual(
+      [
+        '11: file[0].mode: must be a quoted octal string such as "0644", got integer 644 (TOML integers are decimal)',
+        '16: file[1].mode: must be an octal mode of 3 or 4 digits such as "0644" or "755", got "0999"',
+        "21: file[2].mode: mode 17777 is above 07777",
+        'must be a numeric "uid:gid" such as "0:0" (names are not resolved: the image\'s passwd is not read), got string "root:root"',
+        `29: file[4].src: no such file "missing" (looked for "${join(path, "../missing")}")`,
+        '34: file[5].src: must be a path relative to the recipe file, got "/etc/abs"',
+      ].map((s, i) => (i === 3 ? `26: file[3].owner: ${s}` : s)),
+    );
   });
 
   test("checkouts: pip needs [python], svn revisions, URLs", async () => {

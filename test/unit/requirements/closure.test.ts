@@ -10,14 +10,33 @@ const env = targetEnvironment({ pythonVersion: "3.11.2", machine: "x86_64" });
 function pins(...specs: string[]): ClosurePin[] {
   return specs.map((s, i) => {
     const m = /^([^[=]+)(?:\[([^\]]*)\])?(===?)(\S+)(?: ; (.*))?$/.exec(s)!;
-    return { name: m[1]!, version: m[4]!, ...(m[3] === "===" ? { arbitrary: true as const } : {}), extras: m[2] ? m[2].split(",") : [], applies: !m[5], ...(m[5] ? { marker: m[5] } : {}), file: "pinned.txt", line: i + 1 };
+    return {
+      name: m[1]!,
+      version: m[4]!,
+      ...(m[3] === "===" ? { arbitrary: true as const } : {}),
+      extras: m[2] ? m[2].split(",") : [],
+      applies: !m[5],
+      ...(m[5] ? { marker: m[5] } : {}),
+      file: "pinned.txt",
+      line: i + 1,
+    };
   });
 }
 
 /** METADATA for name==version with these Requires-Dist lines. */
 const meta = (name: string, version: string, ...requiresDist: string[]): DistMetadata => ({ name, version, requiresDist, providesExtra: [] });
 
-const REQUESTS = meta("requests", "2.31.0", "charset-normalizer<4,>=2", "idna<4,>=2.5", "urllib3<3,>=1.21.1", "certifi>=2017.4.17", "PySocks!=1.5.7,>=1.5.6 ; extra == 'socks'", 'pywin32 ; sys_platform == "win32"', 'importlib-metadata ; python_version < "3.8"');
+const REQUESTS = meta(
+  "requests",
+  "2.31.0",
+  "charset-normalizer<4,>=2",
+  "idna<4,>=2.5",
+  "urllib3<3,>=1.21.1",
+  "certifi>=2017.4.17",
+  "PySocks!=1.5.7,>=1.5.6 ; extra == 'socks'",
+  'pywin32 ; sys_platform == "win32"',
+  'importlib-metadata ; python_version < "3.8"',
+);
 const LEAVES = [meta("charset-normalizer", "3.2.0"), meta("idna", "3.4"), meta("certifi", "2023.7.22"), meta("urllib3", "2.0.4"), meta("PySocks", "1.7.1")];
 const BASE = ["charset-normalizer==3.2.0", "idna==3.4", "certifi==2023.7.22"];
 
@@ -34,7 +53,9 @@ describe("closure check", () => {
     expect(messages(pins("custom===1.0"), [meta("custom", "1.0.0")])).toEqual(["custom===1.0: its wheel's METADATA says version 1.0.0"]);
     expect(messages(pins("app==1.0", "custom===1.0-custom"), [meta("app", "1.0", "custom"), custom])).toEqual([]);
     expect(messages(pins("app==1.0", "custom===1.0-custom"), [meta("app", "1.0", "custom===1.0-CUSTOM"), custom])).toEqual([]);
-    expect(messages(pins("app==1.0", "custom===1.0-custom"), [meta("app", "1.0", "custom>=1"), custom])).toEqual(["app==1.0 needs custom>=1: pinned custom===1.0-custom does not match"]);
+    expect(messages(pins("app==1.0", "custom===1.0-custom"), [meta("app", "1.0", "custom>=1"), custom])).toEqual([
+      "app==1.0 needs custom>=1: pinned custom===1.0-custom does not match",
+    ]);
     // A === pin of a PEP 440 version is an ordinary version for ranges.
     expect(messages(pins("app==1.0", "lib===2.0"), [meta("app", "1.0", "lib>=1"), meta("lib", "2.0")])).toEqual([]);
   });
@@ -44,7 +65,11 @@ describe("closure check", () => {
   });
 
   it("reports a pin whose version does not match, with the chain from the top-level pin", () => {
-    const gaps = findClosureGaps({ pins: pins("app==1.0", "requests==2.31.0", ...BASE, "urllib3==3.0.0"), metadata: [meta("app", "1.0", "requests>=2"), REQUESTS, ...LEAVES.filter((m) => m.name !== "urllib3"), meta("urllib3", "3.0.0")], env });
+    const gaps = findClosureGaps({
+      pins: pins("app==1.0", "requests==2.31.0", ...BASE, "urllib3==3.0.0"),
+      metadata: [meta("app", "1.0", "requests>=2"), REQUESTS, ...LEAVES.filter((m) => m.name !== "urllib3"), meta("urllib3", "3.0.0")],
+      env,
+    });
     expect(gaps).toEqual([
       {
         file: "pinned.txt",
@@ -68,13 +93,19 @@ describe("closure check", () => {
 
   it("ignores extras nobody asked for and dependencies whose markers do not hold for the target", () => {
     expect(messages(pins("requests==2.31.0", ...BASE, "urllib3==2.0.4"), [REQUESTS, ...LEAVES])).toEqual([]);
-    const arm = findClosureGaps({ pins: pins("x==1"), metadata: [meta("x", "1", 'y ; platform_machine == "aarch64"')], env: { ...env, platform_machine: "aarch64" } });
+    const arm = findClosureGaps({
+      pins: pins("x==1"),
+      metadata: [meta("x", "1", 'y ; platform_machine == "aarch64"')],
+      env: { ...env, platform_machine: "aarch64" },
+    });
     expect(arm.map((g) => g.message)).toEqual(["x==1 needs y: not pinned"]);
   });
 
   it("explains a dependency pinned only for another platform, and skips that pin's own dependencies", () => {
     const p = pins("x==1", 'y==2 ; sys_platform == "win32"');
-    expect(messages(p, [meta("x", "1", "y"), meta("y", "2", "never-pinned")])).toEqual(['x==1 needs y: pinned y==2 only where sys_platform == "win32", which does not hold for the target']);
+    expect(messages(p, [meta("x", "1", "y"), meta("y", "2", "never-pinned")])).toEqual([
+      'x==1 needs y: pinned y==2 only where sys_platform == "win32", which does not hold for the target',
+    ]);
   });
 
   it("lets a pinned pre-release satisfy a range, as pip does for an explicit pin", () => {
@@ -104,7 +135,9 @@ describe("closure check", () => {
   });
 
   it("throws a UserError with each gap at the line of the pin that has it", () => {
-    expect(() => checkClosure({ pins: pins("app==1.0", "requests==2.31.0", ...BASE), metadata: [meta("app", "1.0", "requests"), REQUESTS, ...LEAVES], env })).toThrow(UserError);
+    expect(() =>
+      checkClosure({ pins: pins("app==1.0", "requests==2.31.0", ...BASE), metadata: [meta("app", "1.0", "requests"), REQUESTS, ...LEAVES], env }),
+    ).toThrow(UserError);
     try {
       checkClosure({ pins: pins("app==1.0", "requests==2.31.0", ...BASE), metadata: [meta("app", "1.0", "requests"), REQUESTS, ...LEAVES], env });
     } catch (e) {
@@ -133,6 +166,8 @@ describe("closure check", () => {
     const gaps = findClosureGaps({ pins: all.filter((p) => p.name !== dropped), metadata: metas, env });
     const dependents = metas.filter((m) => m.requiresDist.some((r) => r.startsWith(`${dropped}>=`))).map((m) => m.name);
     expect(dependents.length).toBeGreaterThan(0);
-    expect(gaps.filter((g) => g.requirement.startsWith(`${dropped}<2,>=1.0`)).map((g) => g.chain.at(-1))).toEqual(dependents.map((d) => `${d}==${all.find((p) => p.name === d)!.version}`));
+    expect(gaps.filter((g) => g.requirement.startsWith(`${dropped}<2,>=1.0`)).map((g) => g.chain.at(-1))).toEqual(
+      dependents.map((d) => `${d}==${all.find((p) => p.name === d)!.version}`),
+    );
   });
 });

@@ -20,7 +20,10 @@ const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2
 async function messageFor(text: string): Promise<string> {
   const file = join(dir, `r${Math.random().toString(36).slice(2)}.txt`);
   await writeFile(file, text);
-  const e = await loadRequirements(file).then(() => undefined, (x: unknown) => x);
+  const e = await loadRequirements(file).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(UserError);
   return (e as UserError).message;
 }
@@ -41,7 +44,10 @@ describe("hostile requirements input", () => {
   });
 
   it("only regular files are read: a device (or a FIFO) as the file or as an include is refused", async () => {
-    const e = await loadRequirements("/dev/null").then(() => undefined, (x: unknown) => x);
+    const e = await loadRequirements("/dev/null").then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect((e as UserError).message).toBe("/dev/null: is not a regular file: name the pinned requirements file (pip-compile output)");
     expect(await messageFor("-r /dev/null\n")).toMatch(/:1: -r "\/dev\/null": cannot read "\/dev\/null" \("not a regular file"\)$/);
   });

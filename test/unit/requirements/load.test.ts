@@ -45,6 +45,8 @@ describe("loadRequirements", () => {
 
   it("reports a missing include at the line that names it", async () => {
     await writeFile(join(dir, "broken.txt"), "a==1\n-r gone.txt\n");
-    await expect(loadRequirements(join(dir, "broken.txt"))).rejects.toThrow(`${join(dir, "broken.txt")}:2: -r "gone.txt": cannot read "${join(dir, "gone.txt")}" (ENOENT)`);
+    await expect(loadRequirements(join(dir, "broken.txt"))).rejects.toThrow(
+      `${join(dir, "broken.txt")}:2: -r "gone.txt": cannot read "${join(dir, "gone.txt")}" (ENOENT)`,
+    );
   });
 });

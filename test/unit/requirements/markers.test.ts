@@ -70,12 +70,12 @@ describe("marker syntax", () => {
   it.each([
     ['python_version >> "3"', "marker variable"],
     ['python_version "3"', "operator"],
-    ['python_version == 3', "quoted string"],
+    ["python_version == 3", "quoted string"],
     ['python_version == "3" and', "marker variable"],
     ['(python_version == "3"', "closing )"],
     ['python_version == "3" garbage', "end of the marker"],
     ['python_version not "3"', "'in' after 'not'"],
-    ['python_version == os_name', "quoted string on one side"],
+    ["python_version == os_name", "quoted string on one side"],
     ['"a" == "b"', "marker variable on one side"],
     ['unknown_var == "x"', "marker variable"],
   ])("refuses %s (%s)", (marker, why) => {

@@ -56,7 +56,10 @@ describe("zip reader", () => {
   it.each([false, true])("lists and reads stored and deflated entries (zip64 end records: %s)", (zip64) => {
     const zip = makeZip(files, { zip64, comment: "a comment" });
     const entries = listZip(zip);
-    expect(entries.map((e) => [e.name, e.method, e.size])).toEqual([["pkg/__init__.py", 8, 600], ["pkg/data.bin", 0, 4]]);
+    expect(entries.map((e) => [e.name, e.method, e.size])).toEqual([
+      ["pkg/__init__.py", 8, 600],
+      ["pkg/data.bin", 0, 4],
+    ]);
     expect(readZipEntry(zip, entries[0]!).toString()).toBe("x = 1\n".repeat(100));
     expect([...readZipEntry(zip, entries[1]!)]).toEqual([0, 1, 2, 255]);
   });
@@ -98,7 +101,9 @@ describe("wheel METADATA", () => {
   it("ignores METADATA files below the top level, and refuses a wheel with none or two", () => {
     expect(readWheelMetadataFromBuffer(wheel([{ name: "vendored/x-1.dist-info/METADATA", data: "Name: x\nVersion: 1\n" }]), "w.whl").name).toBe("requests");
     expect(() => readWheelMetadataFromBuffer(makeZip([{ name: "a.py", data: "" }]), "w.whl")).toThrow("w.whl: not a valid wheel: no *.dist-info/METADATA");
-    expect(() => readWheelMetadataFromBuffer(wheel([{ name: "other-1.dist-info/METADATA", data: "Name: o\nVersion: 1\n" }]), "w.whl")).toThrow("several METADATA files");
+    expect(() => readWheelMetadataFromBuffer(wheel([{ name: "other-1.dist-info/METADATA", data: "Name: o\nVersion: 1\n" }]), "w.whl")).toThrow(
+      "several METADATA files",
+    );
   });
 
   it("turns a broken archive into a UserError naming the wheel", () => {

@@ -57,7 +57,16 @@ describe("parseRequirementsText: what pip-compile writes", () => {
     expect(r.pins).toEqual([
       { name: "certifi", version: "2023.7.22", extras: [], applies: true, hashes: [H1, H2], file: "pinned.txt", line: 11 },
       { name: "charset-normalizer", version: "3.2.0", extras: [], applies: true, hashes: [H3.toLowerCase()], file: "pinned.txt", line: 15 },
-      { name: "requests", version: "2.31.0", extras: ["security", "socks"], marker: 'python_version >= "3.7"', applies: true, hashes: [H1], file: "pinned.txt", line: 18 },
+      {
+        name: "requests",
+        version: "2.31.0",
+        extras: ["security", "socks"],
+        marker: 'python_version >= "3.7"',
+        applies: true,
+        hashes: [H1],
+        file: "pinned.txt",
+        line: 18,
+      },
       // Kept, but flagged: its marker does not hold on the Linux target.
       { name: "pywin32", version: "306", extras: [], marker: 'sys_platform == "win32"', applies: false, hashes: [H2], file: "pinned.txt", line: 21 },
       { name: "urllib3", version: "2.0.4", extras: [], applies: true, hashes: [H2], file: "pinned.txt", line: 23 },
@@ -67,7 +76,10 @@ describe("parseRequirementsText: what pip-compile writes", () => {
   it("evaluates markers against the target it is given", () => {
     const text = `a==1 ; platform_machine == "aarch64"\nb==1 ; python_version < "3.12"\n`;
     const arm = parseRequirementsText(text, "p.txt", undefined, { env: targetEnvironment({ pythonVersion: "3.12.1", machine: "aarch64" }) });
-    expect(arm.pins.map((p) => [p.name, p.applies])).toEqual([["a", true], ["b", false]]);
+    expect(arm.pins.map((p) => [p.name, p.applies])).toEqual([
+      ["a", true],
+      ["b", false],
+    ]);
   });
 
   it("normalises names (PEP 503) and versions (PEP 440), and accepts CRLF and a BOM", () => {
@@ -88,7 +100,9 @@ describe("parseRequirementsText: what pip-compile writes", () => {
     ]);
     // Pinned twice by === text, case-insensitively as pip compares it: one pin; another text: two versions.
     expect(parseRequirementsText("foo===1.0-custom\nfoo===1.0-CUSTOM\n", "p.txt").pins).toHaveLength(1);
-    expect(brief(problemsOf("foo===1.0-custom\nfoo===1.0-other\n"))).toEqual(["pinned.txt:2: foo is pinned twice: ===1.0-other here and ===1.0-custom at pinned.txt:1; keep one pin (re-run pip-compile)"]);
+    expect(brief(problemsOf("foo===1.0-custom\nfoo===1.0-other\n"))).toEqual([
+      "pinned.txt:2: foo is pinned twice: ===1.0-other here and ===1.0-custom at pinned.txt:1; keep one pin (re-run pip-compile)",
+    ]);
     // === compares text: 1.0 and 1.0.0 are different versions there, the same ones for ==.
     expect(brief(problemsOf("foo===1.0\nfoo==1.0.0\n"))[0]).toContain("foo is pinned twice: ==1.0.0 here and ===1.0");
     expect(parseRequirementsText("foo===1.0\nfoo==1.0\n", "p.txt").pins).toHaveLength(1);
@@ -101,7 +115,10 @@ describe("parseRequirementsText: what pip-compile writes", () => {
 
   it("keeps a '#' that is not after whitespace (URL fragments) and ends a continuation at a comment line", () => {
     const r = parseRequirementsText(`a==1 \\\n# note\nb==2\n`, "p.txt");
-    expect(r.pins.map((p) => [p.name, p.line])).toEqual([["a", 1], ["b", 3]]);
+    expect(r.pins.map((p) => [p.name, p.line])).toEqual([
+      ["a", 1],
+      ["b", 3],
+    ]);
     const problems = problemsOf(`a==1#x\n`);
     expect(problems).toHaveLength(1);
   });
@@ -121,7 +138,7 @@ describe("parseRequirementsText: refusals, all reported at once", () => {
       "two==1.0,!=1.1", // 9
       "arb===1.0/x", // 10
       "./local/dir", // 11
-      "sdist @ https://example.invalid/sdist-1.0.tar.gz --hash=sha256:" + H1, // 12
+      `sdist @ https://example.invalid/sdist-1.0.tar.gz --hash=sha256:${H1}`, // 12
       "bad-marker==1.0 ; python_version >>> '3'", // 13
       "--unknown-option", // 14
       "neq!=1.0", // 15
@@ -153,12 +170,17 @@ describe("parseRequirementsText: refusals, all reported at once", () => {
   });
 
   it("refuses a package pinned at two versions, naming both lines", () => {
-    expect(brief(problemsOf("a==1.0\nb==2\nA==1.1\n"))).toEqual(["pinned.txt:3: a is pinned twice: ==1.1 here and ==1.0 at pinned.txt:1; keep one pin (re-run pip-compile)"]);
+    expect(brief(problemsOf("a==1.0\nb==2\nA==1.1\n"))).toEqual([
+      "pinned.txt:3: a is pinned twice: ==1.1 here and ==1.0 at pinned.txt:1; keep one pin (re-run pip-compile)",
+    ]);
   });
 
   it("allows two versions when only one applies to the target (markers are what pip-compile uses for that)", () => {
     const r = parseRequirementsText(`a==1.0 ; python_version < "3.8"\na==2.0 ; python_version >= "3.8"\n`, "p.txt");
-    expect(r.pins.map((p) => [p.version, p.applies])).toEqual([["1.0", false], ["2.0", true]]);
+    expect(r.pins.map((p) => [p.version, p.applies])).toEqual([
+      ["1.0", false],
+      ["2.0", true],
+    ]);
   });
 
   it("applies pip's hash rule: once one pin has a hash, every pin needs one", () => {
@@ -202,14 +224,21 @@ describe("parseRequirementsText: includes", () => {
   it("follows -r and --requirement relative to the including file, reading each file once", () => {
     const read = tree({ "reqs/base.txt": "-r sub/more.txt\nb==2\n", "reqs/sub/more.txt": "--requirement=../shared.txt\nc==3\n", "reqs/shared.txt": "d==4\n" });
     const r = parseRequirementsText("a==1\n-r base.txt\n-rshared.txt\n", "reqs/top.txt", read);
-    expect(r.pins.map((p) => `${p.name}@${p.file}:${p.line}`)).toEqual(["a@reqs/top.txt:1", "d@reqs/shared.txt:1", "c@reqs/sub/more.txt:2", "b@reqs/base.txt:2"]);
+    expect(r.pins.map((p) => `${p.name}@${p.file}:${p.line}`)).toEqual([
+      "a@reqs/top.txt:1",
+      "d@reqs/shared.txt:1",
+      "c@reqs/sub/more.txt:2",
+      "b@reqs/base.txt:2",
+    ]);
     expect(read.reads).toEqual(["reqs/base.txt", "reqs/sub/more.txt", "reqs/shared.txt"]);
   });
 
   it("uses -c constraints to check versions without adding pins", () => {
     const read = tree({ "c.txt": "a==1.0\nonly-constrained==9\n" });
     expect(parseRequirementsText("-c c.txt\na==1.0.0\n", "p.txt", read).pins.map((p) => p.name)).toEqual(["a"]);
-    expect(brief(problemsOf("--constraint c.txt\na==2.0\n", read))).toEqual(["pinned.txt:2: a==2.0 conflicts with the constraint a==1.0 at c.txt:1; make them agree"]);
+    expect(brief(problemsOf("--constraint c.txt\na==2.0\n", read))).toEqual([
+      "pinned.txt:2: a==2.0 conflicts with the constraint a==1.0 at c.txt:1; make them agree",
+    ]);
   });
 
   it("refuses include cycles and missing files, with the line of the include", () => {
@@ -229,6 +258,8 @@ describe("parseRequirementsText: includes", () => {
 
   it("reports problems in included files at their own file and line", () => {
     const read = tree({ "inc.txt": "\nbad>=1\n" });
-    expect(brief(problemsOf("a==1\n-r inc.txt\n", read))).toEqual(["inc.txt:2: bad>=1 is not an exact pin: pin an exact version with == (pip-compile writes these)"]);
+    expect(brief(problemsOf("a==1\n-r inc.txt\n", read))).toEqual([
+      "inc.txt:2: bad>=1 is not an exact pin: pin an exact version with == (pip-compile writes these)",
+    ]);
   });
 });

@@ -33,7 +33,18 @@ export function makeZip(entries: readonly TestEntry[], opts: { zip64?: boolean; 
     const body = method === 8 ? deflateRawSync(data) : data;
     const name = Buffer.from(e.name);
     const crc = crc32(data);
-    const common: (readonly [2 | 4, number])[] = [[2, 20], [2, 0x0800], [2, method], [2, 0], [2, 0x21], [4, crc], [4, body.length], [4, data.length], [2, name.length], [2, 0]];
+    const common: (readonly [2 | 4, number])[] = [
+      [2, 20],
+      [2, 0x0800],
+      [2, method],
+      [2, 0],
+      [2, 0x21],
+      [4, crc],
+      [4, body.length],
+      [4, data.length],
+      [2, name.length],
+      [2, 0],
+    ];
     const local = Buffer.concat([fields([[4, 0x04034b50], ...common]), name, body]);
     centrals.push(Buffer.concat([fields([[4, 0x02014b50], [2, 0x031e], ...common, [2, 0], [2, 0], [2, 0], [4, 0], [4, offset]]), name]));
     locals.push(local);
@@ -45,9 +56,41 @@ export function makeZip(entries: readonly TestEntry[], opts: { zip64?: boolean; 
   const tail: Buffer[] = [];
   if (opts.zip64) {
     const rec = offset + cd.length;
-    tail.push(fields([[4, 0x06064b50], [8, 44], [2, 45], [2, 45], [4, 0], [4, 0], [8, n], [8, n], [8, cd.length], [8, offset]]));
-    tail.push(fields([[4, 0x07064b50], [4, 0], [8, rec], [4, 1]]));
+    tail.push(
+      fields([
+        [4, 0x06064b50],
+        [8, 44],
+        [2, 45],
+        [2, 45],
+        [4, 0],
+        [4, 0],
+        [8, n],
+        [8, n],
+        [8, cd.length],
+        [8, offset],
+      ]),
+    );
+    tail.push(
+      fields([
+        [4, 0x07064b50],
+        [4, 0],
+        [8, rec],
+        [4, 1],
+      ]),
+    );
   }
-  tail.push(fields([[4, 0x06054b50], [2, 0], [2, 0], [2, opts.zip64 ? 0xffff : n], [2, opts.zip64 ? 0xffff : n], [4, cd.length], [4, opts.zip64 ? 0xffffffff : offset], [2, comment.length]]), comment);
+  tail.push(
+    fields([
+      [4, 0x06054b50],
+      [2, 0],
+      [2, 0],
+      [2, opts.zip64 ? 0xffff : n],
+      [2, opts.zip64 ? 0xffff : n],
+      [4, cd.length],
+      [4, opts.zip64 ? 0xffffffff : offset],
+      [2, comment.length],
+    ]),
+    comment,
+  );
   return Buffer.concat([...locals, cd, ...tail]);
 }

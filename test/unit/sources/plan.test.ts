@@ -77,14 +77,24 @@ describe("locked downloads (apt)", () => {
   });
 
   it("names the locked versions the mirror no longer lists", () => {
-    const available = new Map([["bash", ["5.2.15-2+b7"]], ["netbase", ["6.4"]]]);
+    const available = new Map([
+      ["bash", ["5.2.15-2+b7"]],
+      ["netbase", ["6.4"]],
+    ]);
     expect(unavailableDebs(lock.debs, available)).toEqual([lock.debs[0]]);
   });
 
   it("keeps apt's state private: its own sources, lists, cache and an empty dpkg status", () => {
     const o = isolatedAptOptions({ dir: "/c/tmp/x", arch: "amd64" });
     expect(o.filter((_, i) => i % 2 === 0).every((x) => x === "-o")).toBe(true);
-    expect(o).toEqual(expect.arrayContaining(["Dir::Etc::SourceList=/c/tmp/x/sources.list", "Dir::State::status=/c/tmp/x/status", "Dir::Cache=/c/tmp/x/cache", "APT::Architecture=amd64"]));
+    expect(o).toEqual(
+      expect.arrayContaining([
+        "Dir::Etc::SourceList=/c/tmp/x/sources.list",
+        "Dir::State::status=/c/tmp/x/status",
+        "Dir::Cache=/c/tmp/x/cache",
+        "APT::Architecture=amd64",
+      ]),
+    );
   });
 });
 
@@ -103,7 +113,10 @@ describe("fetchLocked refuses before downloading anything", () => {
 
   /** The UserError fetchLocked rejects with. */
   async function refusal(o: Awaited<ReturnType<typeof project>>): Promise<UserError> {
-    const e = await fetchLocked(o).then(() => undefined, (x: unknown) => x);
+    const e = await fetchLocked(o).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(UserError);
     return e as UserError;
   }

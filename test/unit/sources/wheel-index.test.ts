@@ -7,7 +7,16 @@ import type { Pin } from "../../../src/requirements/index.js";
 const A = "a".repeat(64);
 const B = "b".repeat(64);
 const C = "c".repeat(64);
-const pin = (name: string, version: string, line: number, hashes: string[], url?: string): Pin => ({ name, version, extras: [], applies: true, hashes, file: "pinned.txt", line, ...(url ? { url } : {}) });
+const pin = (name: string, version: string, line: number, hashes: string[], url?: string): Pin => ({
+  name,
+  version,
+  extras: [],
+  applies: true,
+  hashes,
+  file: "pinned.txt",
+  line,
+  ...(url ? { url } : {}),
+});
 
 describe("pip download", () => {
   it("writes one line per pin with every hash, direct references kept", () => {
@@ -18,16 +27,27 @@ describe("pip download", () => {
 
   it("asks pip for a === pin with ===, and for a locked non-PEP 440 version too", () => {
     expect(pipRequirementsText([{ ...pin("custom", "1.0-custom", 1, [A]), arbitrary: true }])).toBe(`custom===1.0-custom --hash=sha256:${A}\n`);
-    expect(lockedRequirements([{ name: "custom", version: "1.0-custom", file: "custom-1.0_custom-py3-none-any.whl", sha256: A }, { name: "x", version: "1.0", file: "x-1.0-py3-none-any.whl", sha256: B }])).toBe(
-      `custom===1.0-custom --hash=sha256:${A}\nx==1.0 --hash=sha256:${B}\n`,
-    );
+    expect(
+      lockedRequirements([
+        { name: "custom", version: "1.0-custom", file: "custom-1.0_custom-py3-none-any.whl", sha256: A },
+        { name: "x", version: "1.0", file: "x-1.0-py3-none-any.whl", sha256: B },
+      ]),
+    ).toBe(`custom===1.0-custom --hash=sha256:${A}\nx==1.0 --hash=sha256:${B}\n`);
   });
 
   it("builds an isolated, exact, target-platform argv", () => {
-    const argv = pipDownloadArgv({ python: "/usr/bin/python3", index: "http://127.0.0.1:1/simple/", dest: "/t/d", requirementsFile: "/t/r.txt", target: BOOKWORM_AMD64 });
+    const argv = pipDownloadArgv({
+      python: "/usr/bin/python3",
+      index: "http://127.0.0.1:1/simple/",
+      dest: "/t/d",
+      requirementsFile: "/t/r.txt",
+      target: BOOKWORM_AMD64,
+    });
     expect(argv.slice(0, 4)).toEqual(["/usr/bin/python3", "-m", "pip", "download"]);
     for (const flag of ["--isolated", "--no-deps", "--require-hashes", "--no-cache-dir"]) expect(argv).toContain(flag);
-    expect(argv.join(" ")).toContain("--only-binary :all: --require-hashes --index-url http://127.0.0.1:1/simple/ --dest /t/d --python-version 3.11 --implementation cp --abi cp311 --platform manylinux_2_36_x86_64");
+    expect(argv.join(" ")).toContain(
+      "--only-binary :all: --require-hashes --index-url http://127.0.0.1:1/simple/ --dest /t/d --python-version 3.11 --implementation cp --abi cp311 --platform manylinux_2_36_x86_64",
+    );
     expect(argv.filter((a) => a === "--platform").length).toBe(36);
     expect(argv.slice(-2)).toEqual(["--requirement", "/t/r.txt"]);
   });

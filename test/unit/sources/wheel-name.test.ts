@@ -22,7 +22,14 @@ describe("parseWheelFilename", () => {
   });
 
   it("rejects what is not a wheel name", () => {
-    for (const bad of ["pkg-1.0.tar.gz", "pkg-1.0-py3-none.whl", "pkg-1.0-x-py3-none-any.whl", "pkg-1.0;x-py3-none-any.whl", "pkg-_1-py3-none-any.whl", "../pkg-1.0-py3-none-any.whl"]) {
+    for (const bad of [
+      "pkg-1.0.tar.gz",
+      "pkg-1.0-py3-none.whl",
+      "pkg-1.0-x-py3-none-any.whl",
+      "pkg-1.0;x-py3-none-any.whl",
+      "pkg-_1-py3-none-any.whl",
+      "../pkg-1.0-py3-none-any.whl",
+    ]) {
       expect(parseWheelFilename(bad), bad).toBeUndefined();
     }
   });
@@ -39,11 +46,22 @@ describe("supportedTags", () => {
 
   it("lists manylinux platforms with their legacy aliases, and only PEP 599 ones for other arches", () => {
     expect(platformTags({ pythonVersion: "3.11", machine: "x86_64", glibc: [2, 18] })).toEqual([
-      "manylinux_2_18_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64", ...[16, 15, 14, 13].map((m) => `manylinux_2_${m}_x86_64`),
-      "manylinux_2_12_x86_64", "manylinux2010_x86_64", ...[11, 10, 9, 8, 7, 6].map((m) => `manylinux_2_${m}_x86_64`),
-      "manylinux_2_5_x86_64", "manylinux1_x86_64", "linux_x86_64",
+      "manylinux_2_18_x86_64",
+      "manylinux_2_17_x86_64",
+      "manylinux2014_x86_64",
+      ...[16, 15, 14, 13].map((m) => `manylinux_2_${m}_x86_64`),
+      "manylinux_2_12_x86_64",
+      "manylinux2010_x86_64",
+      ...[11, 10, 9, 8, 7, 6].map((m) => `manylinux_2_${m}_x86_64`),
+      "manylinux_2_5_x86_64",
+      "manylinux1_x86_64",
+      "linux_x86_64",
     ]);
-    expect(platformTags({ pythonVersion: "3.11", machine: "aarch64", glibc: [2, 17] })).toEqual(["manylinux_2_17_aarch64", "manylinux2014_aarch64", "linux_aarch64"]);
+    expect(platformTags({ pythonVersion: "3.11", machine: "aarch64", glibc: [2, 17] })).toEqual([
+      "manylinux_2_17_aarch64",
+      "manylinux2014_aarch64",
+      "linux_aarch64",
+    ]);
   });
 
   it("ranks compatible wheels (binary before pure) and refuses incompatible ones", () => {
@@ -51,7 +69,14 @@ describe("supportedTags", () => {
     const r = (f: string) => rank(parseWheelFilename(f)!);
     expect(r("a-1-cp311-cp311-manylinux_2_17_x86_64.whl")).toBeLessThan(r("a-1-py3-none-any.whl")!);
     expect(r("a-1-cp38-abi3-manylinux2014_x86_64.whl")).toBeDefined();
-    for (const f of ["a-1-cp312-cp312-manylinux_2_17_x86_64.whl", "a-1-cp311-cp311-manylinux_2_38_x86_64.whl", "a-1-cp311-cp311-musllinux_1_1_x86_64.whl", "a-1-cp311-cp311-manylinux_2_17_aarch64.whl", "a-1-py2-none-any.whl", "a-1-cp311-cp311-win_amd64.whl"]) {
+    for (const f of [
+      "a-1-cp312-cp312-manylinux_2_17_x86_64.whl",
+      "a-1-cp311-cp311-manylinux_2_38_x86_64.whl",
+      "a-1-cp311-cp311-musllinux_1_1_x86_64.whl",
+      "a-1-cp311-cp311-manylinux_2_17_aarch64.whl",
+      "a-1-py2-none-any.whl",
+      "a-1-cp311-cp311-win_amd64.whl",
+    ]) {
       expect(r(f), f).toBeUndefined();
     }
   });

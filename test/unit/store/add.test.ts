@@ -22,7 +22,9 @@ describe("addImage", () => {
     const hex = r.manifest.image.slice("sha256:".length);
     expect(r.existed).toBe(false);
     expect(r.image.dir).toBe(join(store, "images", hex));
-    expect((await readdir(r.image.dir)).sort()).toEqual([".added", "files.tsv", "manifest.json", "sbom.cdx.json", `debian-cam-node_1.0.0-${hex.slice(0, 12)}_amd64.tar.gz`].sort());
+    expect((await readdir(r.image.dir)).sort()).toEqual(
+      [".added", "files.tsv", "manifest.json", "sbom.cdx.json", `debian-cam-node_1.0.0-${hex.slice(0, 12)}_amd64.tar.gz`].sort(),
+    );
     // The template really holds the image: its recomputed id is the manifest's.
     expect((await listTemplate(r.image.template)).id).toBe(r.manifest.image);
     expect(r.manifest.template.size).toBe((await stat(r.image.template)).size);
@@ -49,11 +51,22 @@ describe("addImage", () => {
   it("the SBOM is CycloneDX 1.5 with purls and a serial derived from the image id", async () => {
     const r = await addVariant(store, "one");
     const sbom = JSON.parse(await readFile(r.image.sbom, "utf8"));
-    expect(sbom).toMatchObject({ bomFormat: "CycloneDX", specVersion: "1.5", version: 1, metadata: { timestamp: "2023-11-14T22:13:20Z", component: { type: "container", name: "cam-node", version: "1.0.0" } } });
+    expect(sbom).toMatchObject({
+      bomFormat: "CycloneDX",
+      specVersion: "1.5",
+      version: 1,
+      metadata: { timestamp: "2023-11-14T22:13:20Z", component: { type: "container", name: "cam-node", version: "1.0.0" } },
+    });
     expect(sbom.serialNumber).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(sbom.serialNumber.replace(/-/g, "").slice(9, 17)).toBe(r.manifest.image.slice(7, 15));
     const purls = sbom.components.map((c: { purl?: string; name: string }) => c.purl ?? c.name);
-    expect(purls).toEqual(["pkg:deb/debian/base-files@12.4%2Bdeb12u5?arch=amd64", "pkg:deb/debian/ifupdown@0.8.41?arch=amd64", "pkg:deb/debian/libstdc%2B%2B6@12.2.0-14?arch=amd64", "pkg:pypi/katcp@0.9.3", "sim"]);
+    expect(purls).toEqual([
+      "pkg:deb/debian/base-files@12.4%2Bdeb12u5?arch=amd64",
+      "pkg:deb/debian/ifupdown@0.8.41?arch=amd64",
+      "pkg:deb/debian/libstdc%2B%2B6@12.2.0-14?arch=amd64",
+      "pkg:pypi/katcp@0.9.3",
+      "sim",
+    ]);
     expect(sbom.components[4].externalReferences).toEqual([{ type: "vcs", url: "file:///srv/sim.git" }]);
   });
 
@@ -91,7 +104,10 @@ describe("addImage", () => {
     await new Promise((r) => setTimeout(r, 5));
     const b = await addVariant(store, "two", { meta: { version: "1.1.0" } });
     const list = await listImages(store);
-    expect(list.map((i) => [i.id, i.version])).toEqual([[b.manifest.image, "1.1.0"], [a.manifest.image, "1.0.0"]]);
+    expect(list.map((i) => [i.id, i.version])).toEqual([
+      [b.manifest.image, "1.1.0"],
+      [a.manifest.image, "1.0.0"],
+    ]);
     expect((await readManifest(store, a.manifest.image)).version).toBe("1.0.0");
     expect(await hasImage(store, `sha256:${"0".repeat(64)}`)).toBe(false);
   });

@@ -29,7 +29,13 @@ describe("gc", () => {
     await writeFile(join(store, "pins", "node-a"), `# deployed on cam1\n${ids[1]}\n`);
     const r = await gc(store, { keep: 1 });
     expect(r.removed).toEqual([ids[2], ids[3]]);
-    expect(r.kept).toEqual(expect.arrayContaining([{ id: ids[0], why: "tagged" }, { id: ids[1], why: "pinned" }, { id: ids[4], why: "recent" }]));
+    expect(r.kept).toEqual(
+      expect.arrayContaining([
+        { id: ids[0], why: "tagged" },
+        { id: ids[1], why: "pinned" },
+        { id: ids[4], why: "recent" },
+      ]),
+    );
     expect((await listImages(store)).map((i) => i.id).sort()).toEqual([ids[0], ids[1], ids[4]].sort());
     // Inputs entries of removed images are dropped; the others still resolve.
     expect(r.inputs.map((p) => p.split("/").pop())).toEqual(["2".repeat(64), "3".repeat(64)]);

@@ -36,7 +36,11 @@ export function meta(over: Partial<ImageMeta> = {}): ImageMeta {
 }
 
 /** Adds the minimal tree (plus a file that makes it unique per `variant`) to the store. */
-export function addVariant(store: string, variant: string, o: { readonly meta?: Partial<ImageMeta>; readonly nodes?: readonly MemoryNode[] } = {}): Promise<AddImageResult> {
+export function addVariant(
+  store: string,
+  variant: string,
+  o: { readonly meta?: Partial<ImageMeta>; readonly nodes?: readonly MemoryNode[] } = {},
+): Promise<AddImageResult> {
   const nodes = o.nodes ?? minimalTree({ add: [{ path: "etc/variant", content: `${variant}\n` }] });
   return addImage(store, { source: memorySource(nodes), meta: meta(o.meta), compression: { kind: "gzip" } });
 }

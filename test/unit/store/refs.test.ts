@@ -76,7 +76,11 @@ describe("resolveRef", () => {
     await copyFile(one.image.template, copy);
     expect(await resolveRef(store, copy)).toMatchObject({ kind: "stored", id: one.manifest.image });
     const foreign = join(outside, "foreign.tar.gz");
-    const packed = await packTree(memorySource(minimalTree({ add: [{ path: "etc/foreign", content: "x" }] })), { epoch: 1, compression: { kind: "gzip" }, out: foreign });
+    const packed = await packTree(memorySource(minimalTree({ add: [{ path: "etc/foreign", content: "x" }] })), {
+      epoch: 1,
+      compression: { kind: "gzip" },
+      out: foreign,
+    });
     expect(await resolveRef(store, foreign)).toEqual({ kind: "file", path: foreign, id: packed.id });
     await expect(resolveStored(store, foreign)).rejects.toThrow(/not in the store: add it with kiln pack/);
   });

@@ -39,14 +39,18 @@ afterAll(async () => {
 
 describe("handing on a damaged template", () => {
   it("deploy --dry-run refuses before connecting to any host", async () => {
-    const e = await runDeploy({ mode: "deploy", inventory, store, ref: img.manifest.image, dryRun: true }, { connect, log: () => undefined }).catch((x: unknown) => x);
+    const e = await runDeploy({ mode: "deploy", inventory, store, ref: img.manifest.image, dryRun: true }, { connect, log: () => undefined }).catch(
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(DamagedEntry);
     expect((e as DamagedEntry).message).toContain(img.manifest.template.sha256);
     expect(connects).toBe(0);
   });
 
   it("deploy refuses too", async () => {
-    await expect(runDeploy({ mode: "deploy", inventory, store, ref: img.manifest.image }, { connect, log: () => undefined })).rejects.toBeInstanceOf(DamagedEntry);
+    await expect(runDeploy({ mode: "deploy", inventory, store, ref: img.manifest.image }, { connect, log: () => undefined })).rejects.toBeInstanceOf(
+      DamagedEntry,
+    );
     expect(connects).toBe(0);
   });
 

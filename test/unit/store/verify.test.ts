@@ -3,7 +3,6 @@
 // deploy, verify and vm run before they hand the template on.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { copyFile, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { memorySource } from "../../../src/archive/index.js";
 import { checkRef } from "../../../src/check/check-ref.js";
 import { main } from "../../../src/main.js";
@@ -20,7 +19,11 @@ beforeAll(async () => {
   store = await tempStore();
   good = await addVariant(store, "good");
   other = await addVariant(store, "other");
-  zst = await addImage(store, { source: memorySource(minimalTree({ add: [{ path: "etc/variant", content: "zstd\n" }] })), meta: meta(), compression: { kind: "zstd" } });
+  zst = await addImage(store, {
+    source: memorySource(minimalTree({ add: [{ path: "etc/variant", content: "zstd\n" }] })),
+    meta: meta(),
+    compression: { kind: "zstd" },
+  });
   original = new Map();
   for (const r of [good, other, zst]) for (const p of [r.image.template, r.image.manifest]) original.set(p, await readFile(p));
 });
@@ -84,7 +87,13 @@ describe("a damaged entry", () => {
     expect(d.message).toContain(good.manifest.template.sha256);
     expect(d.message).toContain(other.manifest.template.sha256);
     await damage(checkRef(store, id));
-    expect(await verifyStore(store)).toEqual([...[good, other, zst].map((r) => r.manifest.image)].sort().map((i) => (i === id ? { id, ok: false, problems: [expect.stringContaining("its sha256 is") as unknown as string] } : { id: i, ok: true, problems: [] })));
+    expect(await verifyStore(store)).toEqual(
+      [...[good, other, zst].map((r) => r.manifest.image)]
+        .sort()
+        .map((i) =>
+          i === id ? { id, ok: false, problems: [expect.stringContaining("its sha256 is") as unknown as string] } : { id: i, ok: true, problems: [] },
+        ),
+    );
     const r = await cli(["store", "verify"]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(new RegExp(`^damaged ${id}: `, "m"));

@@ -5,7 +5,14 @@ import { Readable } from "node:stream";
 import { createServer } from "vite";
 
 const [root, store] = process.argv.slice(2);
-const server = await createServer({ root, configFile: false, logLevel: "silent", appType: "custom", server: { middlewareMode: true, hmr: false, ws: false, watch: null }, optimizeDeps: { noDiscovery: true, include: [] } });
+const server = await createServer({
+  root,
+  configFile: false,
+  logLevel: "silent",
+  appType: "custom",
+  server: { middlewareMode: true, hmr: false, ws: false, watch: null },
+  optimizeDeps: { noDiscovery: true, include: [] },
+});
 const { addImage } = await server.ssrLoadModule("/src/store/add.ts");
 const { memorySource } = await server.ssrLoadModule("/src/archive/memory.ts");
 const { minimalTree } = await server.ssrLoadModule("/test/unit/check/minimal-tree.ts");

@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { createServer } from "vite";
 
 const [root, cache] = process.argv.slice(2);
-const server = await createServer({ root, configFile: false, logLevel: "silent", appType: "custom", server: { middlewareMode: true, hmr: false, ws: false, watch: null }, optimizeDeps: { noDiscovery: true, include: [] } });
+const server = await createServer({
+  root,
+  configFile: false,
+  logLevel: "silent",
+  appType: "custom",
+  server: { middlewareMode: true, hmr: false, ws: false, watch: null },
+  optimizeDeps: { noDiscovery: true, include: [] },
+});
 const { cacheTemp } = await server.ssrLoadModule("/src/sources/cache.ts");
 const work = await cacheTemp(cache, "bake");
 await mkdir(join(work, "rootfs", "usr", "bin"), { recursive: true });

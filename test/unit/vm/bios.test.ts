@@ -11,7 +11,12 @@ const imageId = `sha256:${"c".repeat(64)}`;
 const ids = diskIds(imageId);
 const layout = layoutDisk({ diskBytes: 1024 * MiB, espBytes: 128 * MiB });
 if (!layout) throw new Error("no layout");
-const boot = { release: "6.1.0-28-amd64", kernel: "boot/vmlinuz-6.1.0-28-amd64", initrd: "boot/initrd.img-6.1.0-28-amd64", loader: "usr/lib/systemd/boot/efi/systemd-bootx64.efi" };
+const boot = {
+  release: "6.1.0-28-amd64",
+  kernel: "boot/vmlinuz-6.1.0-28-amd64",
+  initrd: "boot/initrd.img-6.1.0-28-amd64",
+  loader: "usr/lib/systemd/boot/efi/systemd-bootx64.efi",
+};
 const plan = { name: "toy-kat", version: "1.0.0", imageId, boot, ids };
 
 /** The value after `key` in a syslinux.cfg or a systemd-boot entry (first match). */
@@ -30,7 +35,9 @@ describe("the BIOS fallback", () => {
   });
 
   it("puts the serial console first and boots without a prompt, the same text for the same plan", () => {
-    const directives = syslinuxCfg(plan).split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+    const directives = syslinuxCfg(plan)
+      .split("\n")
+      .filter((l) => l.trim() && !l.startsWith("#"));
     expect(directives[0]).toBe("SERIAL 0 115200");
     expect(directives).toEqual(expect.arrayContaining(["DEFAULT kiln", "PROMPT 0", "TIMEOUT 0", "LABEL kiln"]));
     expect(syslinuxCfg({ ...plan })).toBe(syslinuxCfg(plan));

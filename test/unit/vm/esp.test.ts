@@ -6,7 +6,12 @@ import { diskIds } from "../../../src/vm/ids.js";
 const ids = diskIds(`sha256:${"e".repeat(64)}`);
 const layout = layoutDisk({ diskBytes: 1024 * MiB, espBytes: 128 * MiB });
 if (!layout) throw new Error("no layout");
-const boot = { release: "6.1.0-28-amd64", kernel: "boot/vmlinuz-6.1.0-28-amd64", initrd: "boot/initrd.img-6.1.0-28-amd64", loader: "usr/lib/systemd/boot/efi/systemd-bootx64.efi" };
+const boot = {
+  release: "6.1.0-28-amd64",
+  kernel: "boot/vmlinuz-6.1.0-28-amd64",
+  initrd: "boot/initrd.img-6.1.0-28-amd64",
+  loader: "usr/lib/systemd/boot/efi/systemd-bootx64.efi",
+};
 
 describe("the ESP", () => {
   it("keeps FAT32's minimum cluster count whatever the size", () => {

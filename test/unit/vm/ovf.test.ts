@@ -4,7 +4,7 @@ import { childText, findAll, parseXml, type XmlElement } from "./mini-xml.js";
 
 const input: OvfInput = {
   name: "toy-kat <nightly> & co",
-  annotation: "image sha256:abc; \"quoted\"",
+  annotation: 'image sha256:abc; "quoted"',
   cpus: 2,
   memoryMiB: 2048,
   diskFile: "toy-kat_1.0.0-abc.vmdk",
@@ -157,6 +157,11 @@ describe("the mini XML reader itself", () => {
 
 describe("manifestText", () => {
   it("writes one SHA256(name)= line per file", () => {
-    expect(manifestText([{ name: "a.ovf", sha256: "00" }, { name: "a.vmdk", sha256: "ff" }])).toBe("SHA256(a.ovf)= 00\nSHA256(a.vmdk)= ff\n");
+    expect(
+      manifestText([
+        { name: "a.ovf", sha256: "00" },
+        { name: "a.vmdk", sha256: "ff" },
+      ]),
+    ).toBe("SHA256(a.ovf)= 00\nSHA256(a.vmdk)= ff\n");
   });
 });

@@ -47,7 +47,12 @@ describe("planVm", () => {
     const img = await addVariant(store, "vm", { nodes: minimalTree({ add: KERNEL }) });
     const out = join(cwd, "out");
     const plan = await planVm({ store, ref: img.manifest.image, out });
-    expect(plan.boot).toEqual({ release: "6.1.0-28-amd64", kernel: "boot/vmlinuz-6.1.0-28-amd64", initrd: "boot/initrd.img-6.1.0-28-amd64", loader: "usr/lib/systemd/boot/efi/systemd-bootx64.efi" });
+    expect(plan.boot).toEqual({
+      release: "6.1.0-28-amd64",
+      kernel: "boot/vmlinuz-6.1.0-28-amd64",
+      initrd: "boot/initrd.img-6.1.0-28-amd64",
+      loader: "usr/lib/systemd/boot/efi/systemd-bootx64.efi",
+    });
     expect(plan.formats).toEqual(["qcow2", "vmdk", "ova"]);
     expect(plan.stem).toBe(`cam-node_1.0.0-${img.manifest.image.slice(7, 19)}`);
     expect(plan.layout.totalSectors * 512).toBe(320 * 1024 * 1024); // tiny tree: 300 MiB rounded up to 64 MiB
@@ -90,9 +95,16 @@ describe("planVm", () => {
     const noInitrd = KERNEL.filter((n) => !n.path.startsWith("boot/initrd.img-6.1.0-28"));
     const img = await addVariant(store, "noinitrd", { nodes: minimalTree({ add: noInitrd }) });
     const list = await problems(planVm({ store, ref: img.manifest.image, formats: ["vmdk"], bootTest: true }));
-    expect(list).toEqual(expect.arrayContaining([expect.stringMatching(/no initrd for kernel 6\.1\.0-28-amd64.*initramfs-tools/), expect.stringMatching(/^--boot-test: .*add qcow2/)]));
+    expect(list).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/no initrd for kernel 6\.1\.0-28-amd64.*initramfs-tools/),
+        expect.stringMatching(/^--boot-test: .*add qcow2/),
+      ]),
+    );
     const hw = await problems(planVm({ store, ref: img.manifest.image, bootTest: true, bootHw: "scsi", bootFirmware: "coreboot" }));
-    expect(hw).toEqual(expect.arrayContaining(['--boot-hw: unknown value "scsi" (allowed: virtio, ahci)', '--boot-firmware: unknown value "coreboot" (allowed: uefi, bios)']));
+    expect(hw).toEqual(
+      expect.arrayContaining(['--boot-hw: unknown value "scsi" (allowed: virtio, ahci)', '--boot-firmware: unknown value "coreboot" (allowed: uefi, bios)']),
+    );
     const unknown = await problems(planVm({ store, ref: "no-such-tag", formats: ["iso"] }));
     expect(unknown).toEqual([expect.stringMatching(/unknown format 'iso'/), expect.stringMatching(/no image matches 'no-such-tag'/)]);
   });

@@ -35,7 +35,15 @@ describe("usedInodes", () => {
 
 describe("timeFixScript", () => {
   it("pins atime and ctime of the root and every non-reserved used inode, and zeroes the write counter", () => {
-    const s = timeFixScript([[1, 12], [20, 20]], 1_700_000_000).trim().split("\n");
+    const s = timeFixScript(
+      [
+        [1, 12],
+        [20, 20],
+      ],
+      1_700_000_000,
+    )
+      .trim()
+      .split("\n");
     expect(s[0]).toBe("ssv kbytes_written 0");
     expect(s).toContain("sif <2> atime @1700000000");
     expect(s).toContain("sif <2> ctime @1700000000");
@@ -54,7 +62,9 @@ describe("mke2fs argv and environment", () => {
 
   it("writes at the root partition's offset, with its size in 4 KiB blocks, filled from the tree", () => {
     const ext = argv[argv.indexOf("-E") + 1] ?? "";
-    expect(ext.split(",")).toEqual(expect.arrayContaining([`offset=${layout.root.start * 512}`, `hash_seed=${ids.hashSeed}`, "root_owner=0:0", "nodiscard", "lazy_itable_init=0"]));
+    expect(ext.split(",")).toEqual(
+      expect.arrayContaining([`offset=${layout.root.start * 512}`, `hash_seed=${ids.hashSeed}`, "root_owner=0:0", "nodiscard", "lazy_itable_init=0"]),
+    );
     expect(argv.slice(-2)).toEqual(["/x/disk.raw", String((layout.root.sectors * 512) / 4096)]);
     expect(argv[argv.indexOf("-d") + 1]).toBe("/x/tree");
     expect(argv[argv.indexOf("-U") + 1]).toBe(ids.rootFsUuid);

@@ -55,6 +55,8 @@ describe("the VM's additions to the tree", () => {
   });
 
   it("extracts with numeric owners, permissions and xattrs", () => {
-    expect(extractArgv("/s/t.tar.zst", "/w/tree")).toEqual(expect.arrayContaining(["--numeric-owner", "--same-owner", "--same-permissions", "--xattrs", "--xattrs-include=*"]));
+    expect(extractArgv("/s/t.tar.zst", "/w/tree")).toEqual(
+      expect.arrayContaining(["--numeric-owner", "--same-owner", "--same-permissions", "--xattrs", "--xattrs-include=*"]),
+    );
   });
 });

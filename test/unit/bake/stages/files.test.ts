@@ -29,7 +29,10 @@ async function project(files: Record<string, string>): Promise<{ readonly proj: 
 
 /** The message of the UserError `f` throws. */
 async function refusal(f: () => Promise<unknown>): Promise<string> {
-  const e = await f().then(() => undefined, (x: unknown) => x);
+  const e = await f().then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(UserError);
   return (e as UserError).problems.map(formatProblem).join("\n");
 }
@@ -47,7 +50,9 @@ test("a parent directory swapped for a symlink after loading is refused at copy 
   await rename(join(proj, "files"), join(proj, "files.old"));
   await symlink(join(proj, "../outside"), join(proj, "files"));
   const msg = await refusal(() => copyFiles({ recipe, root }));
-  expect(msg).toMatch(/r\.toml:\d+: file\[0\]\.src: "files\/secret\.conf" resolves through a symlink to ".*outside\/secret\.conf", outside the recipe's directory/);
+  expect(msg).toMatch(
+    /r\.toml:\d+: file\[0\]\.src: "files\/secret\.conf" resolves through a symlink to ".*outside\/secret\.conf", outside the recipe's directory/,
+  );
   expect(existsSync(join(root, "etc/s.conf"))).toBe(false);
 });
 
@@ -70,5 +75,7 @@ test("a file declared by a parent recipe in another directory is confined to tha
   expect(readFileSync(join(root, "etc/b.conf"), "utf8")).toBe("b\n");
   // The child's own file may not reach into the parent's directory.
   await writeFile(join(proj, "site/child.toml"), `extends = "../base/base.toml"\n${FILE("../base/files/b.conf", "/etc/c.conf")}`);
-  expect(await refusal(() => loadRecipe(join(proj, "site/child.toml")))).toMatch(/child\.toml:\d+: file\[0\]\.src: "\.\.\/base\/files\/b\.conf" leads out of the recipe's directory/);
+  expect(await refusal(() => loadRecipe(join(proj, "site/child.toml")))).toMatch(
+    /child\.toml:\d+: file\[0\]\.src: "\.\.\/base\/files\/b\.conf" leads out of the recipe's directory/,
+  );
 });

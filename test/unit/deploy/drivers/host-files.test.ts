@@ -44,7 +44,12 @@ describe("writeRootFiles", () => {
 
   it("refuses a root, path, mode or source with a control character before writing anything", async () => {
     const ok = { root, path: "etc/ok", mode: "0644", content: "x" };
-    for (const bad of [{ ...ok, path: "etc/x\ny" }, { ...ok, root: `${root}\r` }, { ...ok, mode: "0644\u0000" }, { path: "etc/k", root, mode: "0600", from: `${tmp}/key\u0085` }]) {
+    for (const bad of [
+      { ...ok, path: "etc/x\ny" },
+      { ...ok, root: `${root}\r` },
+      { ...ok, mode: "0644\u0000" },
+      { path: "etc/k", root, mode: "0600", from: `${tmp}/key\u0085` },
+    ]) {
       await expect(writeRootFiles(t, [ok, bad])).rejects.toThrow(InternalError);
     }
     await expect(lstat(join(root, "etc/ok"))).rejects.toThrow(/ENOENT/);
@@ -71,7 +76,10 @@ describe("writeRootFiles", () => {
 
   it("splits large batches into several calls", async () => {
     const big = "x".repeat(40 * 1024);
-    await writeRootFiles(t, [1, 2, 3].map((i) => ({ root, path: `etc/big${i}`, mode: "0644", content: big })));
+    await writeRootFiles(
+      t,
+      [1, 2, 3].map((i) => ({ root, path: `etc/big${i}`, mode: "0644", content: big })),
+    );
     for (const i of [1, 2, 3]) expect((await readFile(join(root, `etc/big${i}`), "utf8")).length).toBe(big.length);
   });
 });

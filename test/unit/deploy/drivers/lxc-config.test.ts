@@ -3,7 +3,17 @@
 import { describe, expect, it } from "vitest";
 import type { NodeInventory } from "../../../../src/deploy/types.js";
 import { InternalError, inStep } from "../../../../src/errors.js";
-import { extractArgv, fstabEscape, hostnameText, hostsText, interfacesText, lxcConfigText, mountEntry, templateNameParts, type HostFacts } from "../../../../src/deploy/drivers/lxc-config.js";
+import {
+  extractArgv,
+  fstabEscape,
+  hostnameText,
+  hostsText,
+  interfacesText,
+  lxcConfigText,
+  mountEntry,
+  templateNameParts,
+  type HostFacts,
+} from "../../../../src/deploy/drivers/lxc-config.js";
 
 const node: NodeInventory = {
   name: "cam1",
@@ -101,7 +111,9 @@ describe("files inside the rootfs", () => {
   it("hostname is the first label; hosts keeps the template's lines and replaces kiln's section", () => {
     expect(hostnameText("cam1.site.example")).toBe("cam1\n");
     const once = hostsText("127.0.0.1 localhost\n10.9.9.9 db\n", { hostname: "cam1.site.example", ip: "10.0.0.11/24" });
-    expect(once).toBe("127.0.0.1 localhost\n10.9.9.9 db\n# --- BEGIN KILN ---\n::1 localhost ip6-localhost ip6-loopback\n10.0.0.11 cam1.site.example cam1\n# --- END KILN ---\n");
+    expect(once).toBe(
+      "127.0.0.1 localhost\n10.9.9.9 db\n# --- BEGIN KILN ---\n::1 localhost ip6-localhost ip6-loopback\n10.0.0.11 cam1.site.example cam1\n# --- END KILN ---\n",
+    );
     const twice = hostsText(once, { hostname: "cam2", ip: "dhcp" });
     expect(twice.match(/BEGIN KILN/g)).toHaveLength(1);
     expect(twice).toContain("127.0.1.1 cam2\n");

@@ -2,7 +2,19 @@
 import { describe, expect, it } from "vitest";
 import { InternalError } from "../../../../src/errors.js";
 import type { NodeInventory } from "../../../../src/deploy/types.js";
-import { decodeDescription, kilnDescription, mpSpec, netSpec, parseKilnDescription, parsePctConfig, parsePctMount, parsePctStatus, pctCreateArgv, pctExecArgv, pctFinishArgv } from "../../../../src/deploy/drivers/pct-args.js";
+import {
+  decodeDescription,
+  kilnDescription,
+  mpSpec,
+  netSpec,
+  parseKilnDescription,
+  parsePctConfig,
+  parsePctMount,
+  parsePctStatus,
+  pctCreateArgv,
+  pctExecArgv,
+  pctFinishArgv,
+} from "../../../../src/deploy/drivers/pct-args.js";
 
 const image = `sha256:${"ab".repeat(32)}`;
 const node: NodeInventory = {
@@ -23,36 +35,65 @@ const node: NodeInventory = {
 describe("pct create argv", () => {
   it("creates a stopped privileged CT with nesting, the node's names, resources, network and a kiln description, but no data mounts", () => {
     expect(pctCreateArgv({ vmid: 1101, volid: "local:vztmpl/debian-cam_1_amd64.tar.zst", node, rootStorage: "local-lvm", image })).toEqual([
-      "pct", "create", "1101", "local:vztmpl/debian-cam_1_amd64.tar.zst",
-      "--hostname", "cam1",
-      "--cores", "2",
-      "--memory", "2048",
-      "--swap", "0",
-      "--rootfs", "local-lvm:8",
-      "--net0", "name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:01,ip=10.0.0.11/24,gw=10.0.0.1,type=veth",
-      "--unprivileged", "0",
-      "--features", "nesting=1",
-      "--onboot", "0",
-      "--description", `kiln-creating=${image} kiln-node=cam1`,
+      "pct",
+      "create",
+      "1101",
+      "local:vztmpl/debian-cam_1_amd64.tar.zst",
+      "--hostname",
+      "cam1",
+      "--cores",
+      "2",
+      "--memory",
+      "2048",
+      "--swap",
+      "0",
+      "--rootfs",
+      "local-lvm:8",
+      "--net0",
+      "name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:01,ip=10.0.0.11/24,gw=10.0.0.1,type=veth",
+      "--unprivileged",
+      "0",
+      "--features",
+      "nesting=1",
+      "--onboot",
+      "0",
+      "--description",
+      `kiln-creating=${image} kiln-node=cam1`,
     ]);
   });
 
   it("adds the data mounts with the final description in one pct set, after create", () => {
     expect(pctFinishArgv({ vmid: 1101, node, image })).toEqual([
-      "pct", "set", "1101",
-      "--mp0", "/srv/cam1/data,mp=/srv/data,backup=0",
-      "--mp1", "/srv/cam1/cfg,mp=/etc/cam,ro=1,backup=0",
-      "--description", `kiln-image=${image} kiln-node=cam1`,
+      "pct",
+      "set",
+      "1101",
+      "--mp0",
+      "/srv/cam1/data,mp=/srv/data,backup=0",
+      "--mp1",
+      "/srv/cam1/cfg,mp=/etc/cam,ro=1,backup=0",
+      "--description",
+      `kiln-image=${image} kiln-node=cam1`,
     ]);
   });
 
   it("clears the environment of pct exec with --keep-env 0, or env -i where pct is older than 5.0.9", () => {
     expect(pctExecArgv(1101, ["true"], true)).toEqual(["pct", "exec", "1101", "--keep-env", "0", "--", "true"]);
-    expect(pctExecArgv(1101, ["true"], false)).toEqual(["pct", "exec", "1101", "--", "env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "true"]);
+    expect(pctExecArgv(1101, ["true"], false)).toEqual([
+      "pct",
+      "exec",
+      "1101",
+      "--",
+      "env",
+      "-i",
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "true",
+    ]);
   });
 
   it("uses ip6/gw6 for an IPv6 address and leaves out a missing gateway", () => {
-    expect(netSpec({ bridge: "vmbr1", ip: "fd00::11/64", gateway: "fd00::1", mac: "02:00:00:00:00:01" })).toBe("name=eth0,bridge=vmbr1,hwaddr=02:00:00:00:00:01,ip6=fd00::11/64,gw6=fd00::1,type=veth");
+    expect(netSpec({ bridge: "vmbr1", ip: "fd00::11/64", gateway: "fd00::1", mac: "02:00:00:00:00:01" })).toBe(
+      "name=eth0,bridge=vmbr1,hwaddr=02:00:00:00:00:01,ip6=fd00::11/64,gw6=fd00::1,type=veth",
+    );
     expect(netSpec({ bridge: "vmbr1", ip: "dhcp", mac: "02:00:00:00:00:01" })).toBe("name=eth0,bridge=vmbr1,hwaddr=02:00:00:00:00:01,ip=dhcp,type=veth");
   });
 

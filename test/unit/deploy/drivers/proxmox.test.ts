@@ -38,9 +38,19 @@ function simHost(o: { readonly versions?: string; readonly uid?: number } = {}):
   };
 }
 
-const host = (h: Partial<HostInventory> = {}): HostInventory => ({ name: "pve", address: "root@pve", driver: "proxmox", storage: "local", rootStorage: "local-lvm", stateDir: join(root, "kiln"), parallel: 1, ...h });
+const host = (h: Partial<HostInventory> = {}): HostInventory => ({
+  name: "pve",
+  address: "root@pve",
+  driver: "proxmox",
+  storage: "local",
+  rootStorage: "local-lvm",
+  stateDir: join(root, "kiln"),
+  parallel: 1,
+  ...h,
+});
 const image = `sha256:${"ab".repeat(32)}`;
-const conf = (vmid: number, lock: string) => `#kiln-creating=${image.replace(":", "%3A")} kiln-node=n1\nhostname: n1\nlock: ${lock}\nrootfs: local-lvm:vm-${vmid}-disk-0,size=1G\n`;
+const conf = (vmid: number, lock: string) =>
+  `#kiln-creating=${image.replace(":", "%3A")} kiln-node=n1\nhostname: n1\nlock: ${lock}\nrootfs: local-lvm:vm-${vmid}-disk-0,size=1G\n`;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "kiln-pve-driver-"));
@@ -64,19 +74,32 @@ describe("proxmox driver preflight", () => {
 
   it("refuses a root storage without content rootdir (a stock 'local') and lists those that have it", async () => {
     const d = proxmoxDriver({ transport: simHost(), host: host({ rootStorage: "local" }) });
-    await expect(d.slotState(101)).rejects.toThrow(/hosts\.pve\.root_storage: storage "local" cannot hold container root volumes on pve-sim \(storages with content rootdir here: local-lvm\)/);
+    await expect(d.slotState(101)).rejects.toThrow(
+      /hosts\.pve\.root_storage: storage "local" cannot hold container root volumes on pve-sim \(storages with content rootdir here: local-lvm\)/,
+    );
   });
 
   it("reads pveversion -v and knows which pct has --keep-env", () => {
-    const v = parsePveVersions("proxmox-ve: 8.1.0 (running kernel: 6.5.11-4-pve)\npve-manager: 8.1.3 (running version: 8.1.3/b46aac3b42da5d15)\npve-container: 5.0.8\n");
+    const v = parsePveVersions(
+      "proxmox-ve: 8.1.0 (running kernel: 6.5.11-4-pve)\npve-manager: 8.1.3 (running version: 8.1.3/b46aac3b42da5d15)\npve-container: 5.0.8\n",
+    );
     expect(pveFacts(v)).toEqual({ manager: "8.1.3", keepEnv: false, plainTar: false });
-    expect(pveFacts(new Map([["pve-manager", "9.0.3"], ["pve-container", "6.0.9"], ["libpve-storage-perl", "9.0.15"]]))).toEqual({ manager: "9.0.3", keepEnv: true, plainTar: true });
+    expect(
+      pveFacts(
+        new Map([
+          ["pve-manager", "9.0.3"],
+          ["pve-container", "6.0.9"],
+          ["libpve-storage-perl", "9.0.15"],
+        ]),
+      ),
+    ).toEqual({ manager: "9.0.3", keepEnv: true, plainTar: true });
     expect(versionAtLeast("5.0.10", "5.0.9")).toBe(true);
     expect(versionAtLeast("5.0.8-1", "5.0.9")).toBe(false);
   });
 
   it("takes only active storages from pvesm status", () => {
-    const out = "Name             Type     Status           Total            Used       Available        %\nlocal-lvm     lvmthin     active       367558656        12345678       355212978    3.36%\nnas               nfs   inactive               0               0               0    0.00%\n";
+    const out =
+      "Name             Type     Status           Total            Used       Available        %\nlocal-lvm     lvmthin     active       367558656        12345678       355212978    3.36%\nnas               nfs   inactive               0               0               0    0.00%\n";
     expect(parseStorageIds(out)).toEqual(["local-lvm"]);
   });
 });
@@ -84,17 +107,31 @@ describe("proxmox driver preflight", () => {
 describe("proxmox driver templates", () => {
   it("refuses a plain .tar template on a node whose storage code predates it, before copying anything", async () => {
     const d = proxmoxDriver({ transport: simHost({ versions: "pve-manager=8.4.1,pve-container=5.2.7,libpve-storage-perl=8.3.6" }), host: host() });
-    await expect(d.ensureTemplate({ image, file: "/store/debian-x_1_amd64.tar", sha256: "0".repeat(64) })).rejects.toThrow(/debian-x_1_amd64\.tar is an uncompressed \.tar, which Proxmox VE takes only from libpve-storage-perl 9\.0\.15 \(PVE 9\) on/);
+    await expect(d.ensureTemplate({ image, file: "/store/debian-x_1_amd64.tar", sha256: "0".repeat(64) })).rejects.toThrow(
+      /debian-x_1_amd64\.tar is an uncompressed \.tar, which Proxmox VE takes only from libpve-storage-perl 9\.0\.15 \(PVE 9\) on/,
+    );
   });
 });
 
 describe("proxmox driver create and destroy", () => {
-  const node: NodeInventory = { name: "n1", host: "pve", slots: [101, 102], hostname: "n1", cores: 1, memory: 512, disk: 4, network: { bridge: "vmbr0", ip: "dhcp", mac: "02:00:00:00:00:01" }, mounts: [] };
+  const node: NodeInventory = {
+    name: "n1",
+    host: "pve",
+    slots: [101, 102],
+    hostname: "n1",
+    cores: 1,
+    memory: 512,
+    disk: 4,
+    network: { bridge: "vmbr0", ip: "dhcp", mac: "02:00:00:00:00:01" },
+    mounts: [],
+  };
 
   it("refuses to create a node whose data directory is missing, before pct create", async () => {
     const d = proxmoxDriver({ transport: simHost(), host: host() });
     const missing = join(root, "no-data");
-    await expect(d.create({ ...node, mounts: [{ host: missing, path: "/srv/data", readOnly: false }] }, 101, image)).rejects.toThrow(/nodes\.n1\.mount: host directory ".*no-data" does not exist on pve-sim; create it/);
+    await expect(d.create({ ...node, mounts: [{ host: missing, path: "/srv/data", readOnly: false }] }, 101, image)).rejects.toThrow(
+      /nodes\.n1\.mount: host directory ".*no-data" does not exist on pve-sim; create it/,
+    );
     expect(existsSync(join(root, "etc/pve/lxc/101.conf"))).toBe(false);
   });
 

@@ -9,7 +9,15 @@ const files = { knownHosts: "/tmp/x/known_hosts", controlPath: "/tmp/x/cm" };
 describe("ssh options", () => {
   it("pin the host key to kiln's own known_hosts file and never prompt", () => {
     const o = sshOptions({ port: 2222, identityFile: "/k/id" }, files).join(" ");
-    for (const want of ["BatchMode=yes", "StrictHostKeyChecking=yes", "UserKnownHostsFile=/tmp/x/known_hosts", "GlobalKnownHostsFile=/dev/null", "ControlMaster=auto", "ControlPath=/tmp/x/cm", "ControlPersist=60"]) {
+    for (const want of [
+      "BatchMode=yes",
+      "StrictHostKeyChecking=yes",
+      "UserKnownHostsFile=/tmp/x/known_hosts",
+      "GlobalKnownHostsFile=/dev/null",
+      "ControlMaster=auto",
+      "ControlPath=/tmp/x/cm",
+      "ControlPersist=60",
+    ]) {
       expect(o).toContain(`-o ${want}`);
     }
     expect(o).toContain("-i /k/id -o IdentitiesOnly=yes");

@@ -2,11 +2,24 @@ import { describe, expect, it } from "vitest";
 import { mmdebstrapArgv } from "../../../../src/exec/argv/mmdebstrap.js";
 import { dpkgDebControlArgv } from "../../../../src/exec/argv/dpkg.js";
 
-const base = { suite: "bookworm", target: "/r", mirrors: ["/etc/apt/sources.list.d/debian.sources"], variant: "minbase", arch: "amd64", include: [] as string[], format: "directory" as const };
+const base = {
+  suite: "bookworm",
+  target: "/r",
+  mirrors: ["/etc/apt/sources.list.d/debian.sources"],
+  variant: "minbase",
+  arch: "amd64",
+  include: [] as string[],
+  format: "directory" as const,
+};
 
 describe("mmdebstrapArgv", () => {
   it("puts options first and suite, target and mirrors after --", () => {
-    const argv = mmdebstrapArgv({ ...base, include: ["ifupdown=0.8.41", "netbase"], components: ["main", "contrib"], skip: ["essential/unlink", "check/signed-by"] });
+    const argv = mmdebstrapArgv({
+      ...base,
+      include: ["ifupdown=0.8.41", "netbase"],
+      components: ["main", "contrib"],
+      skip: ["essential/unlink", "check/signed-by"],
+    });
     expect(argv).toEqual([
       "mmdebstrap",
       "--mode=unshare",

@@ -1,6 +1,13 @@
 // ssh-keygen argv: every value is its own argument, the namespace is always kiln-image.
 import { describe, expect, it } from "vitest";
-import { SIGN_NAMESPACE, sshCheckNovalidateArgv, sshFindPrincipalsArgv, sshFingerprintArgv, sshSignArgv, sshVerifyArgv } from "../../../../src/exec/argv/ssh-keygen.js";
+import {
+  SIGN_NAMESPACE,
+  sshCheckNovalidateArgv,
+  sshFindPrincipalsArgv,
+  sshFingerprintArgv,
+  sshSignArgv,
+  sshVerifyArgv,
+} from "../../../../src/exec/argv/ssh-keygen.js";
 
 describe("ssh-keygen argv", () => {
   it("signs stdin under the kiln-image namespace", () => {
@@ -10,7 +17,17 @@ describe("ssh-keygen argv", () => {
 
   it("verifies one principal against allowed_signers", () => {
     expect(sshVerifyArgv({ allowedSigners: "/a s", principal: "ci@example.org", sig: "/x/manifest.ci.sig" })).toEqual([
-      "ssh-keygen", "-Y", "verify", "-f", "/a s", "-I", "ci@example.org", "-n", "kiln-image", "-s", "/x/manifest.ci.sig",
+      "ssh-keygen",
+      "-Y",
+      "verify",
+      "-f",
+      "/a s",
+      "-I",
+      "ci@example.org",
+      "-n",
+      "kiln-image",
+      "-s",
+      "/x/manifest.ci.sig",
     ]);
   });
 

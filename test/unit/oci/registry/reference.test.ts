@@ -53,7 +53,10 @@ describe("parseRegistryRef", () => {
 describe("auth", () => {
   it("parses Basic and Bearer challenges", () => {
     expect(parseChallenge('Basic realm="kiln-test"')).toEqual({ scheme: "basic", params: { realm: "kiln-test" } });
-    expect(parseChallenge('Bearer realm="https://auth.io/token",service="reg.io",scope="repository:a/b:pull,push"')).toEqual({ scheme: "bearer", params: { realm: "https://auth.io/token", service: "reg.io", scope: "repository:a/b:pull,push" } });
+    expect(parseChallenge('Bearer realm="https://auth.io/token",service="reg.io",scope="repository:a/b:pull,push"')).toEqual({
+      scheme: "bearer",
+      params: { realm: "https://auth.io/token", service: "reg.io", scope: "repository:a/b:pull,push" },
+    });
     expect(parseChallenge("Negotiate x")).toBeUndefined();
     expect(parseChallenge(undefined)).toBeUndefined();
   });
@@ -64,7 +67,10 @@ describe("auth", () => {
       expect(credentialsFor("r.io", { KILN_REGISTRY_USER: "u", KILN_REGISTRY_PASSWORD: "p:w", DOCKER_CONFIG: dir })).toEqual({ user: "u", password: "p:w" });
       expect(() => credentialsFor("r.io", { KILN_REGISTRY_USER: "u", DOCKER_CONFIG: dir })).toThrow(/both/);
       expect(credentialsFor("r.io", { DOCKER_CONFIG: dir })).toBeUndefined();
-      await writeFile(join(dir, "config.json"), JSON.stringify({ auths: { "r.io:5000": { auth: Buffer.from("me:pa:ss").toString("base64") }, "bad.io": { auth: "bm9jb2xvbg==" } } }));
+      await writeFile(
+        join(dir, "config.json"),
+        JSON.stringify({ auths: { "r.io:5000": { auth: Buffer.from("me:pa:ss").toString("base64") }, "bad.io": { auth: "bm9jb2xvbg==" } } }),
+      );
       expect(credentialsFor("r.io:5000", { DOCKER_CONFIG: dir })).toEqual({ user: "me", password: "pa:ss" });
       expect(credentialsFor("other.io", { DOCKER_CONFIG: dir })).toBeUndefined();
       expect(() => credentialsFor("bad.io", { DOCKER_CONFIG: dir })).toThrow(/base64 of user:password/);

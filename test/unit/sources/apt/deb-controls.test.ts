@@ -10,7 +10,10 @@ import { readDebControl, readDebControls } from "../../../../src/sources/apt/deb
 async function makeDeb(dir: string, o: { name: string; version: string; arch: string }): Promise<string> {
   const tree = join(dir, `${o.name}-tree`);
   mkdirSync(join(tree, "DEBIAN"), { recursive: true });
-  writeFileSync(join(tree, "DEBIAN/control"), `Package: ${o.name}\nVersion: ${o.version}\nArchitecture: ${o.arch}\nMaintainer: t <t@example.org>\nDescription: test\n multi-line description\n`);
+  writeFileSync(
+    join(tree, "DEBIAN/control"),
+    `Package: ${o.name}\nVersion: ${o.version}\nArchitecture: ${o.arch}\nMaintainer: t <t@example.org>\nDescription: test\n multi-line description\n`,
+  );
   const deb = join(dir, `${o.name}.deb`);
   await run(["dpkg-deb", "--root-owner-group", "--build", tree, deb]);
   return deb;
@@ -23,7 +26,8 @@ describe("readDebControls", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "kiln-debctl-"));
     debs = [];
-    for (const [i, v] of ["1.0-1", "1:2.3~rc1", "0.1+b2", "4", "5.0"].entries()) debs.push(await makeDeb(dir, { name: `pkg${i}`, version: v, arch: i % 2 ? "all" : "amd64" }));
+    for (const [i, v] of ["1.0-1", "1:2.3~rc1", "0.1+b2", "4", "5.0"].entries())
+      debs.push(await makeDeb(dir, { name: `pkg${i}`, version: v, arch: i % 2 ? "all" : "amd64" }));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

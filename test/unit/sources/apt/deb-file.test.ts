@@ -33,13 +33,24 @@ describe("deb files", () => {
 
 describe("diffInstalled", () => {
   it("is empty when the sets match, whatever the order", () => {
-    const a = [{ name: "x", version: "1", arch: "all" }, { name: "y", version: "2", arch: "amd64" }];
+    const a = [
+      { name: "x", version: "1", arch: "all" },
+      { name: "y", version: "2", arch: "amd64" },
+    ];
     expect(diffInstalled(a, [...a].reverse())).toEqual([]);
   });
 
   it("names missing, extra and wrong-version packages", () => {
-    const installed = [{ name: "x", version: "1", arch: "all" }, { name: "extra", version: "3", arch: "amd64" }, { name: "y", version: "2.1", arch: "amd64" }];
-    const expected = [{ name: "x", version: "1", arch: "all" }, { name: "y", version: "2", arch: "amd64" }, { name: "gone", version: "1", arch: "amd64" }];
+    const installed = [
+      { name: "x", version: "1", arch: "all" },
+      { name: "extra", version: "3", arch: "amd64" },
+      { name: "y", version: "2.1", arch: "amd64" },
+    ];
+    const expected = [
+      { name: "x", version: "1", arch: "all" },
+      { name: "y", version: "2", arch: "amd64" },
+      { name: "gone", version: "1", arch: "amd64" },
+    ];
     expect(diffInstalled(installed, expected)).toEqual([
       "installed but not locked: extra=3 (amd64)",
       "not installed: gone=1 (amd64)",

@@ -3,7 +3,12 @@ import { localRepoSource, packagesIndex, packagesStanza } from "../../../../src/
 import { pinnedSpec } from "../../../../src/bake/stages/bootstrap.js";
 import { parseDeb822, field } from "../../../../src/debian/deb822.js";
 
-const control = (name: string, version: string) => ({ name, version, arch: "amd64", text: `Package: ${name}\nVersion: ${version}\nArchitecture: amd64\nDescription: x\n more\n` });
+const control = (name: string, version: string) => ({
+  name,
+  version,
+  arch: "amd64",
+  text: `Package: ${name}\nVersion: ${version}\nArchitecture: amd64\nDescription: x\n more\n`,
+});
 
 describe("local repository", () => {
   it("adds Filename, Size and SHA256 to each deb's control fields", () => {

@@ -8,14 +8,18 @@ import { hostSourcesFiles, sourcesSuites } from "../../../../src/sources/apt/hos
 import { fetchMirrors, imageSources } from "../../../../src/sources/apt/mirror.js";
 
 let etc: string;
-const DEB822 = "Types: deb deb-src\nURIs: http://m/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\nTypes: deb\nURIs: http://m/x\nSuites: disabled-suite\nEnabled: no\n";
+const DEB822 =
+  "Types: deb deb-src\nURIs: http://m/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\nTypes: deb\nURIs: http://m/x\nSuites: disabled-suite\nEnabled: no\n";
 
 beforeAll(async () => {
   etc = await mkdtemp(join(tmpdir(), "kiln-etc-apt-"));
   await mkdir(join(etc, "sources.list.d"));
   await writeFile(join(etc, "sources.list"), "# only a comment\n");
   await writeFile(join(etc, "sources.list.d", "debian.sources"), DEB822);
-  await writeFile(join(etc, "sources.list.d", "sec.list"), "deb [signed-by=/k.gpg arch=amd64] http://s/debian-security bookworm-security main # x\ndeb-src http://s bookworm-security main\n");
+  await writeFile(
+    join(etc, "sources.list.d", "sec.list"),
+    "deb [signed-by=/k.gpg arch=amd64] http://s/debian-security bookworm-security main # x\ndeb-src http://s bookworm-security main\n",
+  );
   await writeFile(join(etc, "sources.list.d", "other.list.disabled"), "deb http://o trixie main\n");
   await writeFile(join(etc, "sources.list.d", "bad name.list"), "deb http://o sid main\n");
 });
@@ -23,7 +27,8 @@ afterAll(async () => {
   await rm(etc, { recursive: true, force: true });
 });
 
-const recipe = (base: Partial<Recipe["base"]>): Recipe => ({ path: "/p/r.toml", base: { suite: "bookworm", variant: "minbase", mirror: "host", components: ["main"], include: [], ...base } }) as unknown as Recipe;
+const recipe = (base: Partial<Recipe["base"]>): Recipe =>
+  ({ path: "/p/r.toml", base: { suite: "bookworm", variant: "minbase", mirror: "host", components: ["main"], include: [], ...base } }) as unknown as Recipe;
 
 describe("host sources", () => {
   it("reads the files apt reads (deb822 and one-line), skips empty, disabled and oddly named ones", () => {
@@ -55,7 +60,9 @@ describe("mirrors", () => {
       }
     })();
     expect(e).toBeInstanceOf(UserError);
-    expect((e as UserError).message).toContain("'trixie' is not a suite of the build host's apt sources (they have: bookworm, bookworm-updates, bookworm-security)");
+    expect((e as UserError).message).toContain(
+      "'trixie' is not a suite of the build host's apt sources (they have: bookworm, bookworm-updates, bookworm-security)",
+    );
     expect(() => fetchMirrors(recipe({}), join(etc, "nowhere"))).toThrow(/no 'deb' entries/);
   });
 
@@ -65,6 +72,8 @@ describe("mirrors", () => {
       { path: "/etc/apt/sources.list.d/debian.sources", text: DEB822 },
       { path: "/etc/apt/sources.list.d/sec.list", text: expect.stringContaining("bookworm-security") },
     ]);
-    expect(imageSources(recipe({ mirror: "http://m/debian", components: ["main", "contrib"] }).base, etc)).toEqual([{ path: "/etc/apt/sources.list", text: "deb http://m/debian bookworm main contrib\n" }]);
+    expect(imageSources(recipe({ mirror: "http://m/debian", components: ["main", "contrib"] }).base, etc)).toEqual([
+      { path: "/etc/apt/sources.list", text: "deb http://m/debian bookworm main contrib\n" },
+    ]);
   });
 });

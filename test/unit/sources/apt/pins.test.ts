@@ -9,7 +9,10 @@ const MADISON = `  ifupdown |     0.8.41 | http://mirror.example/debian bookworm
 
 describe("apt requests", () => {
   it("takes base.include then [apt] packages, a later request for a name replacing an earlier one", () => {
-    const r = aptRequests({ base: { suite: "s", variant: "minbase", mirror: "host", components: ["main"], include: ["systemd-sysv", "less"] }, apt: { packages: [{ name: "less", version: "590-2" }, { name: "vim" }] } });
+    const r = aptRequests({
+      base: { suite: "s", variant: "minbase", mirror: "host", components: ["main"], include: ["systemd-sysv", "less"] },
+      apt: { packages: [{ name: "less", version: "590-2" }, { name: "vim" }] },
+    });
     expect(r).toEqual([
       { name: "systemd-sysv", version: undefined, key: "base.include[0]" },
       { name: "less", version: "590-2", key: "apt.packages[0]" },
