@@ -28,7 +28,7 @@ unit: build
 integration: deps build
 	npx vitest run --project integration
 
-# Formatting and lint (Biome, biome.json): fails on drift; `make fmt` rewrites the files.
+# Formatting and lint (Biome, biome.jsonc): fails on drift; `make fmt` rewrites the files.
 lint: $(NODE_MODULES)
 	npx biome ci .
 
