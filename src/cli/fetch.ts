@@ -1,7 +1,7 @@
 // `kiln fetch`: download exactly what the fresh lock names into the cache (npm ci semantics). Never
 // resolves, never writes the lock; `kiln lock` is the explicit re-resolve.
 import type { ConfigOverrides } from "../config.js";
-import { displayPath } from "../recipe/layer.js";
+import { displayPath } from "../util/display-path.js";
 import { fetchLocked, type FetchLockedResult } from "../sources/fetch-locked.js";
 import { emit } from "./output.js";
 import { loadProject } from "./project.js";

@@ -2,7 +2,7 @@
 // what changed. With --check it writes nothing and exits 1 when the lock would change (what CI runs).
 import { formatChanges } from "../lock/diff.js";
 import type { ConfigOverrides } from "../config.js";
-import { displayPath } from "../recipe/layer.js";
+import { displayPath } from "../util/display-path.js";
 import { relock, type RelockResult } from "../sources/relock.js";
 import { emit } from "./output.js";
 import { loadProject } from "./project.js";

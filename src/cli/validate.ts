@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { loadConfig } from "../config.js";
 import { UserError, type Problem } from "../errors.js";
 import { assertFresh, lockPathFor, readLock } from "../lock/lock.js";
-import { displayPath } from "../recipe/layer.js";
+import { displayPath } from "../util/display-path.js";
 import { loadRecipe, problemIn, recipeDigest, requirementsFileOf } from "../recipe/load.js";
 import type { Recipe } from "../recipe/types.js";
 import { venvPinProblems } from "../recipe/venv-pins.js";

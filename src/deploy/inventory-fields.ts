@@ -1,7 +1,7 @@
 // Reads one inventory table against its schema: type checks, bounds, string rules, defaults, unknown keys.
 // Problems are collected (key path + message); the caller adds file and line.
-import { describeValue } from "../recipe/kinds.js";
-import { closest } from "../recipe/suggest.js";
+import { describeValue } from "../toml-schema/values.js";
+import { closest } from "../toml-schema/suggest.js";
 import { escapeControls, firstControl, quoteInput } from "../util/quote.js";
 import { VMID_MAX, VMID_MIN, type InvField, type InvTable, type InvValue } from "./inventory-schema.js";
 

@@ -1,7 +1,7 @@
 // Rules that tie inventory values together: a node's network (CIDR, gateway, MAC), and across nodes
 // (unknown host, one container id used twice on a host, duplicate hostnames/MACs/addresses, mounts).
 // They run on partially valid input (bad values are undefined) so every problem is reported in one go.
-import { closest } from "../recipe/suggest.js";
+import { closest } from "../toml-schema/suggest.js";
 import type { KeyProblem } from "./inventory-fields.js";
 import { cidrHostProblem, gatewayProblem, macProblem, normalizeMac, parseAddr, parseCidr } from "./net.js";
 import type { HostInventory, Mount, NodeInventory } from "./types.js";

@@ -5,8 +5,8 @@ import TOML from "@iarna/toml";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { UserError, type Problem } from "../errors.js";
-import { locator, type Locator } from "../recipe/locate.js";
-import { displayPath } from "../recipe/layer.js";
+import { locator, type Locator } from "../toml-schema/locate.js";
+import { displayPath } from "../util/display-path.js";
 import { isTable, readFields, unknownKey, type Fields, type KeyProblem } from "./inventory-fields.js";
 import { crossCheck, networkProblems, type NodeDraft } from "./inventory-rules.js";
 import {

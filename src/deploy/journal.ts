@@ -7,7 +7,7 @@ import { open, readFile, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { UserError } from "../errors.js";
 import { warn } from "../log.js";
-import { displayPath } from "../recipe/layer.js";
+import { displayPath } from "../util/display-path.js";
 import { fsyncPath } from "../util/fs.js";
 import type { JournalEntry } from "./types.js";
 

@@ -4,7 +4,7 @@
 import { open, readFile, rm } from "node:fs/promises";
 import { ToolError } from "../errors.js";
 import { warn } from "../log.js";
-import { displayPath } from "../recipe/layer.js";
+import { displayPath } from "../util/display-path.js";
 import { pidAlive } from "../util/process.js";
 
 /** Takes the inventory's lock; returns the function that releases it. */

@@ -1,7 +1,7 @@
 // Planning, purely: inventory + observed host state + journal → SwapPlan. Nothing here touches a host;
 // the plan is printed before apply changes anything, and `--dry-run` stops after printing it.
 import { UserError, type Problem } from "../errors.js";
-import { displayPath } from "../recipe/layer.js";
+import { displayPath } from "../util/display-path.js";
 import { shortId } from "../util/format.js";
 import { selectNodes } from "./inventory.js";
 import { imageBefore, kilnCreating, kilnMade, lastGood, latestRun, reachedHealthy, settled, type Run } from "./runs.js";

@@ -1,7 +1,7 @@
 // Deploy preflight: once the plan is known and before anything changes, each host is asked what the plan
 // needs of it (bridge, storage, tools, free slot ids), and every problem on every host is reported at once.
 import { UserError, type Problem } from "../errors.js";
-import { displayPath } from "../recipe/layer.js";
+import { displayPath } from "../util/display-path.js";
 import type { HostDriver, Inventory, PreflightNode, SwapPlan } from "./types.js";
 
 /** Per host, the nodes the plan changes and the slots it creates into without a destroy first. */

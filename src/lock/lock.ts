@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
-import { displayPath } from "../recipe/layer.js";
+import { displayPath } from "../util/display-path.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { sha256Hex } from "../util/hash.js";

@@ -2,12 +2,15 @@
 // numbers, `name=version` to AptPackage, relative paths onto the loaded recipe's directory, `file:`
 // URLs to absolute ones), and reports required tables and keys that no file in the chain gave.
 import type { Problem } from "../errors.js";
-import { INVALID, isTable } from "./check.js";
+import { isTable } from "../toml-schema/values.js";
+import { INVALID } from "./check.js";
 import type { ConvertContext } from "./formats.js";
 import { convertItem, convertValue } from "./kinds.js";
-import { problemAt, type Layer } from "./layer.js";
+import { problemAt } from "../toml-schema/document.js";
+import type { Layer } from "./layer.js";
 import type { Located, Merged } from "./merge.js";
-import { SECTIONS, propOf, type FieldSpec, type SectionSpec } from "./schema.js";
+import { SECTIONS } from "./schema.js";
+import { propOf, type FieldSpec, type SectionSpec } from "./spec.js";
 import type { Recipe } from "./types.js";
 
 /** Context for converting a value written in `layer` while loading `leaf`. */
@@ -16,7 +19,7 @@ function ctxOf(layer: Layer, leaf: Layer): ConvertContext {
 }
 
 /** Builds the Recipe from merged layers; `leaf` is the file being loaded, `parents` the files it extends. */
-export function buildRecipe(merged: Merged, leaf: Layer, parents: readonly string[]): { readonly recipe: Recipe; readonly problems: readonly Problem[] } {
+export function buildRecipe(merged: Merged, leaf: Layer, parents: readonly string[]): { readonly recipe?: Recipe; readonly problems: readonly Problem[] } {
   const problems: Problem[] = [];
   const out: Record<string, unknown> = { path: leaf.file, extends: parents };
   for (const sec of SECTIONS) {
@@ -30,7 +33,21 @@ export function buildRecipe(merged: Merged, leaf: Layer, parents: readonly strin
     if (sec.kind === "table") out[propOf(sec)] = table(sec, merged, leaf, problems);
     else out[propOf(sec)] = (merged.lists.get(sec.key) ?? []).map((e) => entry(sec, e, leaf));
   }
-  return { recipe: out as unknown as Recipe, problems };
+  return { recipe: !problems.length && isBuilt(out) ? out : undefined, problems };
+}
+
+/**
+ * The invariant build relies on: with no problem reported, every value was checked by its kind and every
+ * section the Recipe type requires was built (as a table, or a list of entries). Checks the sections.
+ */
+function isBuilt(o: Record<string, unknown>): o is Record<string, unknown> & Recipe {
+  return (
+    typeof o.path === "string" &&
+    SECTIONS.every((sec) => {
+      const v = o[propOf(sec)];
+      return sec.kind === "table" ? isTable(v) || (sec.optional === true && v === undefined) : Array.isArray(v);
+    })
+  );
 }
 
 /** One `[table]`: each field's most derived value, its appended list, or its default. */

@@ -3,10 +3,12 @@
 // each bad value is replaced by INVALID, so the later steps (merge, build) neither trip over it nor
 // report it a second time.
 import type { Problem } from "../errors.js";
-import { KINDS, describeValue } from "./kinds.js";
-import { problemAt, type Layer } from "./layer.js";
-import { SECTIONS, TOP_FIELDS, TOP_KEYS, elementKey, type FieldSpec, type SectionSpec } from "./schema.js";
-import { closest } from "./suggest.js";
+import { problemAt } from "../toml-schema/document.js";
+import { describeValue, isTable, unknownKeyMessage } from "../toml-schema/values.js";
+import { KINDS } from "./kinds.js";
+import type { Layer } from "./layer.js";
+import { SECTIONS, TOP_FIELDS, TOP_KEYS } from "./schema.js";
+import { elementKey, type FieldSpec, type SectionSpec } from "./spec.js";
 import { quoteInput } from "../util/quote.js";
 
 /** Stands in for a value that already has a problem reported. */
@@ -18,17 +20,6 @@ export interface CheckedLayer {
   readonly layer: Layer;
   /** The document with bad values replaced by INVALID (tables stay tables, arrays stay arrays). */
   readonly doc: CleanTable;
-}
-
-/** True for a TOML table (not an array, not a date-time). */
-export function isTable(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
-
-/** "unknown key" with the allowed keys and the likely intended one. */
-function unknownKey(key: string, allowed: readonly string[], where: string): string {
-  const near = closest(key, allowed);
-  return `unknown key ${quoteInput(key)} (allowed ${where}: ${allowed.join(", ")})${near ? `; did you mean "${near}"?` : ""}`;
 }
 
 /** Checks one layer; every problem is collected. */
@@ -73,7 +64,7 @@ export function checkLayer(layer: Layer): { readonly checked: CheckedLayer; read
     for (const [k, v] of Object.entries(t)) {
       const f = sec.fields.find((x) => x.key === k);
       if (f) out[k] = field(f, v, `${path}.${k}`);
-      else report(`${path}.${k}`, unknownKey(k, allowed, entry ? `in [[${sec.key}]]` : `in [${sec.key}]`));
+      else report(`${path}.${k}`, unknownKeyMessage(k, allowed, entry ? `in [[${sec.key}]]` : `in [${sec.key}]`));
     }
     if (!entry) return out;
     for (const f of sec.fields)
@@ -103,7 +94,7 @@ export function checkLayer(layer: Layer): { readonly checked: CheckedLayer; read
     const id = sec.identity;
     if (!id) return entries;
     const idOf = (e: unknown): string | undefined => {
-      const x = (e as CleanTable)[id];
+      const x = isTable(e) ? e[id] : undefined;
       return typeof x === "string" ? x : undefined;
     };
     return dropDuplicates(entries, sec.key, idOf, `.${id}`);
@@ -115,7 +106,7 @@ export function checkLayer(layer: Layer): { readonly checked: CheckedLayer; read
     const sec = SECTIONS.find((s) => s.key === k);
     if (top) doc[k] = field(top, v, k);
     else if (sec) doc[k] = section(sec, v);
-    else report(k, unknownKey(k, TOP_KEYS, "at the top of a recipe"));
+    else report(k, unknownKeyMessage(k, TOP_KEYS, "at the top of a recipe"));
   }
   return { checked: { layer, doc }, problems };
 }

@@ -2,7 +2,8 @@
 // (draft 2020-12) for editors. scripts/gen-recipe-docs.ts writes both; a unit test pins them.
 import { canonicalJson } from "../util/canonical-json.js";
 import { KINDS } from "./kinds.js";
-import { SECTIONS, TOP_FIELDS, type FieldSpec, type SectionSpec, type TomlValue } from "./schema.js";
+import { SECTIONS, TOP_FIELDS } from "./schema.js";
+import type { FieldSpec, SectionSpec, TomlValue } from "./spec.js";
 
 /** The command that regenerates the docs (also named by the test that pins them). */
 export const REGENERATE = "node dist/scripts/gen-recipe-docs.js";

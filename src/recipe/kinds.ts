@@ -4,8 +4,8 @@ import { statSync } from "node:fs";
 import { isAbsolute, posix, relative, resolve } from "node:path";
 import semver from "semver";
 import { formatOf, type ConvertContext } from "./formats.js";
-import type { FieldKind, FieldSpec } from "./schema.js";
-import { closest } from "./suggest.js";
+import type { FieldKind, FieldSpec } from "./spec.js";
+import { booleanProblem, describeValue, enumProblem, integerProblem, stringTypeProblem } from "../toml-schema/values.js";
 import { confinedFileProblem } from "../util/confine.js";
 import { quoteInput } from "../util/quote.js";
 
@@ -30,20 +30,14 @@ const MAX_ID = 4294967294;
 const SEMVER_PATTERN =
   "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$";
 
-/** Describes a TOML value's type for "must be X, got Y" messages. */
-export function describeValue(v: unknown): string {
-  if (typeof v === "string") return `string ${quoteInput(v)}`;
-  if (typeof v === "bigint") return `integer ${v}`;
-  if (typeof v === "number") return Number.isInteger(v) ? `integer ${v}` : `float ${v}`;
-  if (typeof v === "boolean") return `boolean ${v}`;
-  if (v instanceof Date) return "a date-time";
-  if (Array.isArray(v)) return "an array";
-  return v === null || v === undefined ? "nothing" : "a table";
-}
-
 /** One issue at the value itself. */
 function bad(message: string, at = ""): Issue[] {
   return [{ at, message }];
+}
+
+/** An engine check's message (toml-schema/values.ts) as issues. */
+function asIssues(message: string | undefined, at = ""): Issue[] {
+  return message === undefined ? [] : bad(message, at);
 }
 
 /** Checks a string value against the field's format (pattern, then any further check). */
@@ -58,7 +52,7 @@ function checkFormat(s: string, f: FieldSpec, at = ""): Issue[] {
 
 /** Checks a string-typed value, then its format. */
 function checkString(v: unknown, f: FieldSpec, at = ""): Issue[] {
-  return typeof v === "string" ? checkFormat(v, f, at) : bad(`must be a string, got ${describeValue(v)}`, at);
+  return typeof v === "string" ? checkFormat(v, f, at) : asIssues(stringTypeProblem(v), at);
 }
 
 /** Checks an argv: a non-empty array of strings whose first element names a program. */
@@ -66,11 +60,7 @@ function checkArgv(v: unknown, at = ""): Issue[] {
   if (!Array.isArray(v)) return bad(`must be an array of strings (argv), got ${describeValue(v)}`, at);
   if (v.length === 0) return bad('must not be empty: name the program, e.g. ["systemctl", "is-active", "ssh.service"]', at);
   const issues = v.flatMap((x, i) =>
-    typeof x !== "string"
-      ? bad(`must be a string, got ${describeValue(x)}`, `${at}[${i}]`)
-      : x.includes("\0")
-        ? bad("must not contain a NUL character", `${at}[${i}]`)
-        : [],
+    typeof x !== "string" ? asIssues(stringTypeProblem(x), `${at}[${i}]`) : x.includes("\0") ? bad("must not contain a NUL character", `${at}[${i}]`) : [],
   );
   return issues.length || v[0] !== "" ? issues : bad("the program name must not be empty", `${at}[0]`);
 }
@@ -115,13 +105,13 @@ function checkMode(v: unknown): Issue[] {
 
 /** Rebases a path written relative to one recipe onto the directory of the recipe being loaded. */
 function rebase(v: unknown, _f: FieldSpec, ctx: ConvertContext): unknown {
-  return relative(ctx.leafDir, resolve(ctx.dir, v as string)) || ".";
+  return typeof v === "string" ? relative(ctx.leafDir, resolve(ctx.dir, v)) || "." : v;
 }
 
 /** Applies a format's conversion, if it has one (to a string, or to one element of a string array). */
 export function convertItem(v: unknown, f: FieldSpec, ctx: ConvertContext): unknown {
   const conv = f.format ? formatOf(f.format).convert : undefined;
-  return conv ? conv(v as string, ctx) : v;
+  return conv && typeof v === "string" ? conv(v, ctx) : v;
 }
 
 /** JSON schema of a string with the field's format pattern. */
@@ -146,17 +136,12 @@ export const KINDS: Readonly<Record<FieldKind, Kind>> = {
   string: { doc: (f) => docString("string", f), check: (v, f) => checkString(v, f), convert: convertItem, json: jsonString },
   int: {
     doc: (f) => `integer${f.min !== undefined ? `, ${f.min}–${f.max}` : ""}`,
-    check: (v, f) =>
-      typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v))
-        ? (f.min !== undefined && Number(v) < f.min) || (f.max !== undefined && Number(v) > f.max)
-          ? bad(`must be between ${f.min} and ${f.max}, got ${v}`)
-          : []
-        : bad(`must be an integer, got ${describeValue(v)}`),
+    check: (v, f) => asIssues(integerProblem(v, f)),
     json: (f) => ({ type: "integer", minimum: f.min, maximum: f.max }),
   },
   bool: {
     doc: () => "boolean",
-    check: (v) => (typeof v === "boolean" ? [] : bad(`must be true or false, got ${describeValue(v)}`)),
+    check: (v) => asIssues(booleanProblem(v)),
     json: () => ({ type: "boolean" }),
   },
   "string-array": {
@@ -167,7 +152,7 @@ export const KINDS: Readonly<Record<FieldKind, Kind>> = {
         : f.nonEmpty && v.length === 0
           ? bad("must not be empty")
           : v.flatMap((x, i) => checkString(x, f, `[${i}]`)),
-    convert: (v, f, ctx) => (v as unknown[]).map((x) => convertItem(x, f, ctx)),
+    convert: (v, f, ctx) => (Array.isArray(v) ? v.map((x) => convertItem(x, f, ctx)) : v),
     json: (f) => ({ type: "array", items: jsonString(f), minItems: f.nonEmpty ? 1 : undefined }),
   },
   "argv-array": { doc: () => "argv: non-empty array of strings", check: (v) => checkArgv(v), json: () => ARGV_JSON },
@@ -178,12 +163,7 @@ export const KINDS: Readonly<Record<FieldKind, Kind>> = {
   },
   enum: {
     doc: (f) => `one of ${(f.values ?? []).map((x) => `\`${x}\``).join(", ")}`,
-    check: (v, f) => {
-      const values = f.values ?? [];
-      if (typeof v === "string" && values.includes(v)) return [];
-      const near = typeof v === "string" ? closest(v, values) : undefined;
-      return bad(`must be one of ${values.map((x) => JSON.stringify(x)).join(", ")}, got ${describeValue(v)}${near ? `; did you mean "${near}"?` : ""}`);
-    },
+    check: (v, f) => asIssues(enumProblem(v, f.values ?? [])),
     json: (f) => ({ type: "string", enum: f.values }),
   },
   semver: {
@@ -221,7 +201,7 @@ export const KINDS: Readonly<Record<FieldKind, Kind>> = {
   "octal-mode": {
     doc: () => 'string: octal permissions, e.g. `"0644"`, `"755"`',
     check: checkMode,
-    convert: (v) => Number.parseInt(v as string, 8),
+    convert: (v) => (typeof v === "string" ? Number.parseInt(v, 8) : v),
     json: () => ({ type: "string", pattern: "^[0-7]{3,4}$" }),
   },
   owner: {

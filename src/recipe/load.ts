@@ -9,7 +9,9 @@ import { canonicalJson } from "../util/canonical-json.js";
 import { sha256Hex } from "../util/hash.js";
 import { buildRecipe } from "./build.js";
 import { checkLayer } from "./check.js";
-import { displayPath, problemAt, readLayer, type Layer } from "./layer.js";
+import { isDocument, problemAt } from "../toml-schema/document.js";
+import { displayPath } from "../util/display-path.js";
+import { readLayer, type Layer } from "./layer.js";
 import { mergeLayers, type Merged } from "./merge.js";
 import { crossCheck } from "./rules.js";
 import type { Recipe } from "./types.js";
@@ -29,8 +31,8 @@ export async function loadRecipe(path: string): Promise<Recipe> {
     problems.push(...r.problems);
     return r.checked;
   });
-  if (chain.length && !readFailed) {
-    const leaf = chain[0] as Layer;
+  const leaf = chain[0];
+  if (leaf && !readFailed) {
     const merged = mergeLayers([...checked].reverse());
     const { recipe, problems: built } = buildRecipe(
       merged,
@@ -38,7 +40,7 @@ export async function loadRecipe(path: string): Promise<Recipe> {
       chain.slice(1).map((l) => l.file),
     );
     problems.push(...built, ...crossCheck(merged));
-    if (!problems.length) {
+    if (recipe && !problems.length) {
       origins.set(recipe, { merged, leaf });
       return recipe;
     }
@@ -51,7 +53,7 @@ async function readChain(file: string, problems: Problem[]): Promise<Layer[]> {
   const chain: Layer[] = [];
   for (let next: string | undefined = file; next; ) {
     const layer = await readLayer(next);
-    if (!("doc" in layer)) {
+    if (!isDocument(layer)) {
       problems.push(layer);
       break;
     }

@@ -2,9 +2,11 @@
 // derived file wins. Appended arrays and [[entries]]: the parent's first, then the child's; an element
 // with the same identity (package name, unit, checkout name, file dest) replaces the parent's in place.
 // Every merged value remembers the file and key it came from, for messages.
-import { INVALID, isTable, type CheckedLayer, type CleanTable } from "./check.js";
+import { isTable } from "../toml-schema/values.js";
+import { INVALID, type CheckedLayer } from "./check.js";
 import type { Layer } from "./layer.js";
-import { SECTIONS, elementKey, type FieldSpec } from "./schema.js";
+import { SECTIONS } from "./schema.js";
+import { elementKey, type FieldSpec } from "./spec.js";
 
 /** A value and where it was written. */
 export interface Located {
@@ -44,6 +46,12 @@ function fieldIdentity(f: FieldSpec): ((v: unknown) => string) | undefined {
   return k ? (v) => elementKey(k, v) : undefined;
 }
 
+/** The string at `key` of a table entry, if the entry is a table and the value a string. */
+function stringAt(e: unknown, key: string): string | undefined {
+  const v = isTable(e) ? e[key] : undefined;
+  return typeof v === "string" ? v : undefined;
+}
+
 /** Merges checked layers, given outermost parent first and the recipe being loaded last. */
 export function mergeLayers(layers: readonly CheckedLayer[]): Merged {
   const sections = new Map<string, Located>();
@@ -57,11 +65,11 @@ export function mergeLayers(layers: readonly CheckedLayer[]): Merged {
       sections.set(sec.key, { value: v, layer, key: sec.key });
       if (sec.kind === "array-of-tables" && Array.isArray(v)) {
         const id = sec.identity;
-        const identity = id ? (e: unknown) => (isTable(e) && typeof e[id] === "string" ? (e[id] as string) : undefined) : undefined;
+        const identity = id ? (e: unknown) => stringAt(e, id) : undefined;
         appendInto(listOf(sec.key), elements(v, layer, sec.key), identity);
       } else if (sec.kind === "table" && isTable(v)) {
         for (const f of sec.fields) {
-          const x = (v as CleanTable)[f.key];
+          const x = v[f.key];
           const key = `${sec.key}.${f.key}`;
           if (x === undefined) continue;
           // A bad value is kept as INVALID so that build neither converts it nor calls it missing.

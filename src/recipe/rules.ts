@@ -1,8 +1,8 @@
 // Rules that tie sections together, checked on the merged chain (so a parent's [python] counts for a
 // child's checkout) and reported where the offending value was written.
 import type { Problem } from "../errors.js";
-import { isTable } from "./check.js";
-import { problemAt } from "./layer.js";
+import { isTable } from "../toml-schema/values.js";
+import { problemAt } from "../toml-schema/document.js";
 import type { Located, Merged } from "./merge.js";
 import { quoteInput } from "../util/quote.js";
 

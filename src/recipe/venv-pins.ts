@@ -3,7 +3,7 @@
 // every package. One check for `kiln validate`, `kiln fetch` and `kiln bake`.
 import type { Problem } from "../errors.js";
 import type { Requirements } from "../requirements/types.js";
-import { displayPath } from "./layer.js";
+import { displayPath } from "../util/display-path.js";
 import { problemIn } from "./load.js";
 import type { Recipe } from "./types.js";
 import { quoteInput } from "../util/quote.js";

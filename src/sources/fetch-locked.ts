@@ -7,7 +7,7 @@ import { UserError } from "../errors.js";
 import { step } from "../log.js";
 import { lockPathFor } from "../lock/lock.js";
 import type { LockedCheckout } from "../lock/types.js";
-import { displayPath } from "../recipe/layer.js";
+import { displayPath } from "../util/display-path.js";
 import type { Recipe } from "../recipe/types.js";
 import { downloadLockedDebs } from "./apt/download.js";
 import { wheelSource, type FetchOptions } from "./fetch.js";

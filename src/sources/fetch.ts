@@ -7,7 +7,7 @@ import { UserError } from "../errors.js";
 import { step } from "../log.js";
 import { lockPathFor, readLock } from "../lock/lock.js";
 import type { Lock, LockedCheckout, LockedWheel } from "../lock/types.js";
-import { displayPath } from "../recipe/layer.js";
+import { displayPath } from "../util/display-path.js";
 import { portableUrl, problemIn, recipeDigest, requirementsFileOf } from "../recipe/load.js";
 import type { Recipe } from "../recipe/types.js";
 import { venvPinProblems } from "../recipe/venv-pins.js";

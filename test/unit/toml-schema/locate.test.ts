@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
-import { locator } from "../../../src/recipe/locate.js";
-import { closest, editDistance } from "../../../src/recipe/suggest.js";
+import { locator } from "../../../src/toml-schema/locate.js";
+import { closest, editDistance } from "../../../src/toml-schema/suggest.js";
 
 const SRC = `# comment with [brackets] and key = "x"
 top = "a # not a comment"
