@@ -8,7 +8,7 @@ import { tagsById } from "../store/tags.js";
 import { requireSignedVerified } from "../trust/verify.js";
 import { apply, type ApplyResult, type ImageInfo } from "./apply.js";
 import { connectHosts, type Connect, type Hosts } from "./hosts.js";
-import { loadInventory, selectNodes } from "./inventory.js";
+import { loadInventory, selectNodes } from "../inventory/load.js";
 import { JournalWriter, journalPathFor, readJournal } from "./journal.js";
 import { lockInventory } from "./lock.js";
 import { observeNodes, observeTemplates } from "./observe.js";

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pinsDir } from "../store/index.js";
 import { writeFileAtomic } from "../util/fs.js";
-import { inventoryName } from "./inventory.js";
+import { inventoryName } from "../inventory/load.js";
 import { imageBefore } from "./runs.js";
 import type { Inventory, JournalEntry, NodeState } from "./types.js";
 

@@ -3,7 +3,7 @@
 import { UserError, type Problem } from "../errors.js";
 import { displayPath } from "../util/display-path.js";
 import { shortId } from "../util/format.js";
-import { selectNodes } from "./inventory.js";
+import { selectNodes } from "../inventory/load.js";
 import { imageBefore, kilnCreating, kilnMade, lastGood, latestRun, reachedHealthy, settled, type Run } from "./runs.js";
 import type { Action, Inventory, JournalEntry, NodeInventory, NodePlan, NodeState, SlotState, SwapPlan } from "./types.js";
 

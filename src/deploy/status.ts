@@ -3,7 +3,7 @@
 import pLimit from "p-limit";
 import { tagsById } from "../store/tags.js";
 import { connectHosts, type Connect } from "./hosts.js";
-import { loadInventory } from "./inventory.js";
+import { loadInventory } from "../inventory/load.js";
 import { journalPathFor, newestFirst, readJournal } from "./journal.js";
 import { observeNodes } from "./observe.js";
 import { latestRun, settled } from "./runs.js";

@@ -1,6 +1,6 @@
 // Runs plan + apply against fake hosts, the way the deploy command does against real ones.
 import { apply, type ApplyResult, type ImageInfo } from "../../../src/deploy/apply.js";
-import { parseInventory } from "../../../src/deploy/inventory.js";
+import { parseInventory } from "../../../src/inventory/load.js";
 import { plan, planResume, planRollback } from "../../../src/deploy/plan.js";
 import type { Inventory, SwapPlan } from "../../../src/deploy/types.js";
 import { FakeHost, IMG, observeAll, World } from "./fake-host.js";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDeploy } from "../../../src/deploy/deploy.js";
 import { lxcPreflight } from "../../../src/deploy/drivers/lxc-preflight.js";
 import type { Connect } from "../../../src/deploy/hosts.js";
-import { parseInventory } from "../../../src/deploy/inventory.js";
+import { parseInventory } from "../../../src/inventory/load.js";
 import { journalPathFor } from "../../../src/deploy/journal.js";
 import { localTransport } from "../../../src/deploy/transport/local.js";
 import { UserError } from "../../../src/errors.js";

@@ -2,7 +2,7 @@
 // (unknown host, one container id used twice on a host, duplicate hostnames/MACs/addresses, mounts).
 // They run on partially valid input (bad values are undefined) so every problem is reported in one go.
 import { closest } from "../toml-schema/suggest.js";
-import type { KeyProblem } from "./inventory-fields.js";
+import type { KeyProblem } from "../toml-schema/table.js";
 import { cidrHostProblem, gatewayProblem, macProblem, normalizeMac, parseAddr, parseCidr } from "./net.js";
 import type { HostInventory, Mount, NodeInventory } from "./types.js";
 import { quoteInput } from "../util/quote.js";

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inventoryName, loadInventory, parseInventory, selectNodes } from "../../../src/deploy/inventory.js";
-import { HOST_TABLE, MOUNT_TABLE, NETWORK_TABLE, NODE_TABLE, TRUST_TABLE } from "../../../src/deploy/inventory-schema.js";
-import { gatewayProblem, macProblem, parseAddr, parseCidr } from "../../../src/deploy/net.js";
+import { inventoryName, loadInventory, parseInventory, selectNodes } from "../../../src/inventory/load.js";
+import { HOST_TABLE, MOUNT_TABLE, NETWORK_TABLE, NODE_TABLE, TRUST_TABLE } from "../../../src/inventory/schema.js";
+import { gatewayProblem, macProblem, parseAddr, parseCidr } from "../../../src/inventory/net.js";
 import { UserError } from "../../../src/errors.js";
 import { readFileSync } from "node:fs";
 

@@ -1,17 +1,18 @@
 // Loads an inventory (TOML, one per environment): `[hosts.<name>]` and `[nodes.<name>]` tables, checked
-// against inventory-schema.ts and the cross-node rules before any command is built. Every problem is
-// reported at once as `file:line: key.path: message` (UserError, exit 2).
-import TOML from "@iarna/toml";
-import { readFile } from "node:fs/promises";
-import { basename, dirname, resolve } from "node:path";
-import { UserError, type Problem } from "../errors.js";
-import { locator, type Locator } from "../toml-schema/locate.js";
+// against schema.ts (through toml-schema/) and the cross-node rules before any command is built. Every
+// problem is reported at once as `file:line: key.path: message` (UserError, exit 2).
+import { basename, resolve } from "node:path";
+import { type Problem, UserError } from "../errors.js";
+import { isDocument, parseTomlDocument, readTomlDocument, type TomlDocument } from "../toml-schema/document.js";
+import { enumField, type Fields, type KeyProblem, numberField, readTable, stringField, wordsField } from "../toml-schema/table.js";
+import { isTable, unknownKeyMessage } from "../toml-schema/values.js";
 import { displayPath } from "../util/display-path.js";
-import { isTable, readFields, unknownKey, type Fields, type KeyProblem } from "./inventory-fields.js";
-import { crossCheck, networkProblems, type NodeDraft } from "./inventory-rules.js";
+import { escapeControls, quoteInput } from "../util/quote.js";
+import { crossCheck, type NodeDraft, networkProblems } from "./rules.js";
 import {
   DEFAULT_ROOT_STORAGE,
   DEFAULT_STORAGE,
+  DRIVERS,
   HOST_TABLE,
   MOUNT_TABLE,
   NAME_PATTERN,
@@ -21,70 +22,45 @@ import {
   TOP_KEYS,
   TRUST_TABLE,
   storageProblem,
-} from "./inventory-schema.js";
+} from "./schema.js";
 import type { HostInventory, Inventory, Mount, NodeInventory } from "./types.js";
-import { escapeControls, quoteInput } from "../util/quote.js";
+
+/** Where to read about inventories, for "no such file". */
+const HINT = "give --inventory PATH to a TOML inventory; see docs/inventory.md";
 
 /** Reads and validates the inventory at `path`. */
 export async function loadInventory(path: string): Promise<Inventory> {
-  const file = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError({
-      file: displayPath(file),
-      message:
-        code === "ENOENT"
-          ? "no such inventory file (give --inventory PATH to a TOML inventory; see docs/inventory.md)"
-          : `cannot read the inventory: ${(e as Error).message}`,
-    });
-  }
-  return parseInventory(text, file);
+  const d = await readTomlDocument(resolve(path), { noun: "inventory", hint: HINT });
+  if (!isDocument(d)) throw new UserError(d);
+  return checkInventory(d);
 }
 
 /** Parses and validates inventory text; `file` is its absolute path (the journal lives next to it). */
 export function parseInventory(text: string, file: string): Inventory {
-  let doc: Record<string, unknown>;
-  try {
-    doc = TOML.parse(text) as Record<string, unknown>;
-  } catch (e) {
-    const err = e as { line?: number; message: string };
-    const first = (err.message.split("\n")[0] ?? "").replace(/ at row \d+, col \d+, pos \d+:?$/, "");
-    throw new UserError({ file: displayPath(file), line: typeof err.line === "number" ? err.line + 1 : undefined, message: `not valid TOML: ${first}` });
-  }
-  const out: KeyProblem[] = [];
-  for (const key of Object.keys(doc)) if (!(TOP_KEYS as readonly string[]).includes(key)) out.push(unknownKey(key, key, TOP_KEYS));
-  const hosts = entries(doc, "hosts", out).map(([name, t]) => readHost(name, t, dirname(file), out));
-  const nodes = entries(doc, "nodes", out).map(([name, t]) => readNode(name, t, out));
-  const trust = readTrust(doc.trust, dirname(file), out);
-  out.push(...crossCheck({ hosts, nodes }));
-  if (out.length) {
-    const line = lineOf(doc, locator(text));
-    // A key path holds TOML keys as written, which may carry control characters: escaped for the terminal.
-    const problems: Problem[] = out.map((p) => ({ file: displayPath(file), line: line(p.key), key: escapeControls(p.key), message: p.message }));
-    throw new UserError([...problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
-  }
-  return { path: file, hosts: hosts as HostInventory[], nodes: nodes as NodeInventory[], ...(trust ? { trust } : {}) };
+  const d = parseTomlDocument(text, file);
+  if (!isDocument(d)) throw new UserError(d);
+  return checkInventory(d);
 }
 
-/**
- * A key's line; for a table only ever written through its children (`[node.cam2]` makes `node`), the line
- * of its first child.
- */
-function lineOf(doc: Record<string, unknown>, locate: Locator): (key: string) => number | undefined {
-  return (key) => {
-    let k = key;
-    let v: unknown = key.includes(".") ? undefined : doc[key];
-    for (let line = locate(k); ; line = locate(k)) {
-      if (line !== undefined || !isTable(v)) return line;
-      const first = Object.keys(v)[0];
-      if (first === undefined) return undefined;
-      k = `${k}.${first}`;
-      v = v[first];
-    }
-  };
+/** Checks a parsed inventory against the schema and the cross-node rules; every problem at once. */
+function checkInventory(d: TomlDocument): Inventory {
+  const { doc, file } = d;
+  const out: KeyProblem[] = [];
+  for (const key of Object.keys(doc))
+    if (!TOP_KEYS.some((k) => k === key)) out.push({ key, message: unknownKeyMessage(key, TOP_KEYS, "at the top of an inventory") });
+  const hosts = entries(doc, "hosts", out).map(([name, t]) => readHost(name, t, d.dir, out));
+  const nodes = entries(doc, "nodes", out).map(([name, t]) => readNode(name, t, out));
+  const trust = readTrust(doc.trust, d.dir, out);
+  out.push(...crossCheck({ hosts, nodes }));
+  if (out.length) {
+    // A key path holds TOML keys as written, which may carry control characters: escaped for the terminal.
+    const problems: Problem[] = out.map((p) => ({ file: displayPath(file), line: d.locate(p.key), key: escapeControls(p.key), message: p.message }));
+    throw new UserError([...problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
+  }
+  const complete = { hosts: hosts.filter(isCompleteHost), nodes: nodes.filter(isCompleteNode) };
+  // Every value left undefined had a problem reported, so with none, every host and node is complete.
+  if (complete.hosts.length !== hosts.length || complete.nodes.length !== nodes.length) throw new Error("inventory: a value is missing without a problem");
+  return { path: file, ...complete, ...(trust ? { trust } : {}) };
 }
 
 /** The named tables under `hosts` or `nodes`, checking names; refuses an inventory without any. */
@@ -110,31 +86,45 @@ function entries(doc: Record<string, unknown>, key: "hosts" | "nodes", out: KeyP
   });
 }
 
+/** A host as read: fields with a problem are undefined. */
+type HostDraft = Partial<HostInventory> & { readonly name: string };
+
+/** True when every required field of a host was read without a problem. */
+function isCompleteHost(h: HostDraft): h is HostDraft & HostInventory {
+  return h.address !== undefined && h.driver !== undefined && h.storage !== undefined && h.stateDir !== undefined && h.parallel !== undefined;
+}
+
+/** True when every required field of a node, its network and each of its mounts were read without a problem. */
+function isCompleteNode(n: NodeDraft): n is NodeDraft & NodeInventory {
+  const { host, slots, hostname, cores, memory, disk, network, mounts } = n;
+  return [host, slots, hostname, cores, memory, disk, network].every((v) => v !== undefined) && mounts?.every((m) => m !== undefined) === true;
+}
+
 /** One host, checked; a value left undefined had a problem (already reported). */
-function readHost(name: string, t: Record<string, unknown>, dir: string, out: KeyProblem[]): Partial<HostInventory> & { name: string } {
+function readHost(name: string, t: Record<string, unknown>, dir: string, out: KeyProblem[]): HostDraft {
   const path = `hosts.${name}`;
-  const f = readFields({ table: t, spec: HOST_TABLE, path, out });
-  const driver = f.driver as HostInventory["driver"] | undefined;
-  let storage = f.storage as string | undefined;
+  const f = readTable({ table: t, spec: HOST_TABLE, path, out });
+  const driver = enumField(f, "driver", DRIVERS);
+  let storage = stringField(f, "storage");
   if (driver && storage === undefined && t.storage === undefined) storage = DEFAULT_STORAGE[driver];
   const sp = driver && storage !== undefined ? storageProblem(driver, storage) : undefined;
   if (sp) out.push({ key: `${path}.storage`, message: sp });
-  const rootStorage = f.rootStorage as string | undefined;
   if (driver === "lxc" && t.root_storage !== undefined)
     out.push({ key: `${path}.root_storage`, message: 'is for driver = "proxmox" only (lxc keeps root filesystems under storage); remove it' });
-  if (f.address === "local" && f.port !== undefined) out.push({ key: `${path}.port`, message: 'has no meaning for address = "local"; remove it' });
-  const identity = f.identityFile as string | undefined;
+  const address = stringField(f, "address");
+  if (address === "local" && f.port !== undefined) out.push({ key: `${path}.port`, message: 'has no meaning for address = "local"; remove it' });
+  const identity = stringField(f, "identityFile");
   return {
     name,
-    address: f.address as string | undefined,
-    port: f.address === "local" ? undefined : ((f.port as number | undefined) ?? 22),
+    address,
+    port: address === "local" ? undefined : (numberField(f, "port") ?? 22),
     driver,
     storage,
-    ...(driver === "proxmox" ? { rootStorage: rootStorage ?? DEFAULT_ROOT_STORAGE } : {}),
-    stateDir: f.stateDir as string | undefined,
-    knownHosts: f.knownHosts as string | undefined,
+    ...(driver === "proxmox" ? { rootStorage: stringField(f, "rootStorage") ?? DEFAULT_ROOT_STORAGE } : {}),
+    stateDir: stringField(f, "stateDir"),
+    knownHosts: stringField(f, "knownHosts"),
     identityFile: identity === undefined ? undefined : resolve(dir, identity),
-    parallel: f.parallel as number | undefined,
+    parallel: numberField(f, "parallel"),
   };
 }
 
@@ -145,17 +135,25 @@ function readTrust(v: unknown, dir: string, out: KeyProblem[]): Inventory["trust
     out.push({ key: "trust", message: "must be a table: [trust] with allowed_signers and principals" });
     return undefined;
   }
-  const f = readFields({ table: v, spec: TRUST_TABLE, path: "trust", out });
-  const signers = f.allowedSigners as string | undefined;
-  const principals = f.principals as readonly string[] | undefined;
+  const f = readTable({ table: v, spec: TRUST_TABLE, path: "trust", out });
+  const signers = stringField(f, "allowedSigners");
+  const principals = wordsField(f, "principals");
   return signers !== undefined && principals !== undefined ? { allowedSigners: resolve(dir, signers), principals } : undefined;
+}
+
+/** The two slot ids of a read node table (its `custom` reader returns a pair or nothing). */
+function slotsField(f: Fields): readonly [number, number] | undefined {
+  const v = f.slots;
+  if (!Array.isArray(v)) return undefined;
+  const [a, b] = v;
+  return typeof a === "number" && typeof b === "number" ? [a, b] : undefined;
 }
 
 /** One node with its network and mounts, checked. */
 function readNode(name: string, t: Record<string, unknown>, out: KeyProblem[]): NodeDraft {
   const path = `nodes.${name}`;
-  const f: Fields = readFields({ table: t, spec: NODE_TABLE, path, extra: NODE_SUBTABLES, out });
-  let hostname = f.hostname as string | undefined;
+  const f = readTable({ table: t, spec: NODE_TABLE, path, extra: NODE_SUBTABLES, out });
+  let hostname = stringField(f, "hostname");
   if (t.hostname === undefined && NAME_PATTERN.test(name)) {
     hostname = name;
     if (!/^[A-Za-z0-9-]+$/.test(name) || name.startsWith("-") || name.endsWith("-")) {
@@ -165,13 +163,13 @@ function readNode(name: string, t: Record<string, unknown>, out: KeyProblem[]): 
   }
   return {
     name,
-    host: f.host as string | undefined,
-    slots: f.slots as readonly [number, number] | undefined,
+    host: stringField(f, "host"),
+    slots: slotsField(f),
     hostname,
-    cores: f.cores as number | undefined,
-    memory: f.memory as number | undefined,
-    disk: f.disk as number | undefined,
-    role: f.role as string | undefined,
+    cores: numberField(f, "cores"),
+    memory: numberField(f, "memory"),
+    disk: numberField(f, "disk"),
+    role: stringField(f, "role"),
     network: readNetwork(t.network, `${path}.network`, out),
     mounts: readMounts(t.mount, `${path}.mount`, out),
   };
@@ -184,20 +182,15 @@ function readNetwork(v: unknown, path: string, out: KeyProblem[]): NodeInventory
     return undefined;
   }
   if (!isTable(v)) {
-    out.push({ key: path, message: `must be a table with bridge, ip, gateway, mac` });
+    out.push({ key: path, message: "must be a table with bridge, ip, gateway, mac" });
     return undefined;
   }
-  const f = readFields({ table: v, spec: NETWORK_TABLE, path, out });
-  const net = {
-    bridge: f.bridge as string,
-    ip: f.ip as string,
-    gateway: f.gateway as string | undefined,
-    mac: f.mac as string,
-    ...(f.ipam === true ? { ipam: true } : {}),
-  };
-  const more = networkProblems(net, path);
+  const f = readTable({ table: v, spec: NETWORK_TABLE, path, out });
+  const [bridge, ip, mac, gateway] = [stringField(f, "bridge"), stringField(f, "ip"), stringField(f, "mac"), stringField(f, "gateway")];
+  const more = networkProblems({ ip, gateway, mac }, path);
   out.push(...more);
-  return f.bridge !== undefined && f.ip !== undefined && f.mac !== undefined && !more.length ? net : undefined;
+  if (bridge === undefined || ip === undefined || mac === undefined || more.length) return undefined;
+  return { bridge, ip, gateway, mac, ...(f.ipam === true ? { ipam: true } : {}) };
 }
 
 /** `[[nodes.<name>.mount]]`: each entry checked; bad entries are left out. */
@@ -213,8 +206,9 @@ function readMounts(v: unknown, path: string, out: KeyProblem[]): readonly (Moun
       out.push({ key: `${path}[${i}]`, message: "must be a table with host, path, read_only" });
       return undefined;
     }
-    const f = readFields({ table: m, spec: MOUNT_TABLE, path: `${path}[${i}]`, out });
-    return typeof f.host === "string" && typeof f.path === "string" ? { host: f.host, path: f.path, readOnly: f.readOnly === true } : undefined;
+    const f = readTable({ table: m, spec: MOUNT_TABLE, path: `${path}[${i}]`, out });
+    const [host, mountPath] = [stringField(f, "host"), stringField(f, "path")];
+    return host !== undefined && mountPath !== undefined ? { host, path: mountPath, readOnly: f.readOnly === true } : undefined;
   });
 }
 

@@ -1,37 +1,15 @@
-// The inventory schema, described once as data: the loader checks values against it, fills defaults
-// from it, refuses keys it does not list, and docs/inventory.md is checked against it by a test.
+// The inventory schema, described once as data in the shape of toml-schema/table.ts: the loader checks
+// values against it, fills defaults from it, refuses keys it does not list, and docs/inventory.md is
+// checked against it by a test.
 import { isAbsolute, posix } from "node:path";
+import type { KeyProblem, TableSpec } from "../toml-schema/table.js";
+import { asInteger, describeValue } from "../toml-schema/values.js";
+import { principalProblem } from "../trust/signatures.js";
 import { quoteInput } from "../util/quote.js";
 import { isHostname, parseAddr } from "./net.js";
-import { principalProblem } from "../trust/signatures.js";
 
-export type InvValue = string | number | boolean;
-
-export interface InvField {
-  /** Key as written in TOML (snake_case). */
-  readonly key: string;
-  /** Property in the Inventory types when it differs (camelCase). */
-  readonly prop?: string;
-  /** `words`: a list of strings, each checked by `check` (e.g. principal names). */
-  readonly kind: "string" | "int" | "bool" | "enum" | "slots" | "words";
-  readonly required?: boolean;
-  readonly default?: InvValue;
-  readonly values?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-  /** A string that may span lines: newlines and tabs are allowed (other control characters never are). */
-  readonly multiline?: boolean;
-  /** Further rule for a string: a message saying what is wrong, or undefined. */
-  readonly check?: (v: string) => string | undefined;
-  readonly description: string;
-}
-
-export interface InvTable {
-  /** How the table is written, for docs and messages: `[hosts.<name>]`. */
-  readonly header: string;
-  readonly description: string;
-  readonly fields: readonly InvField[];
-}
+/** The host drivers kiln has. */
+export const DRIVERS = ["lxc", "proxmox"] as const;
 
 /** Smallest and largest container id pct accepts. */
 export const VMID_MIN = 100;
@@ -106,7 +84,26 @@ function bridgeProblem(s: string): string | undefined {
     : `must be a network bridge name of 1..15 letters, digits, '_', '.', '-' (e.g. "vmbr0"), got ${quoteInput(s)}`;
 }
 
-export const HOST_TABLE: InvTable = {
+/** Reads a `slots = [a, b]` value: two different container ids. */
+function readSlots(v: unknown, key: string, out: KeyProblem[]): readonly [number, number] | undefined {
+  if (!Array.isArray(v) || v.length !== 2) {
+    out.push({ key, message: `must be two container ids, e.g. [1101, 1102]; got ${describeValue(v)}${Array.isArray(v) ? ` of ${v.length}` : ""}` });
+    return undefined;
+  }
+  const ids = v.map((id: unknown, i) => {
+    const n = asInteger(id);
+    if (n !== undefined && n >= VMID_MIN && n <= VMID_MAX) return n;
+    out.push({ key: `${key}[${i}]`, message: `must be a container id (vmid) between ${VMID_MIN} and ${VMID_MAX}, as pct requires; got ${describeValue(id)}` });
+    return undefined;
+  });
+  const [a, b] = ids;
+  if (a === undefined || b === undefined) return undefined;
+  if (a !== b) return [a, b];
+  out.push({ key: `${key}[1]`, message: `must differ from slots[0] (${a}): a node alternates between two containers` });
+  return undefined;
+}
+
+export const HOST_TABLE: TableSpec = {
   header: "[hosts.<name>]",
   description: "A machine that runs node containers, reached locally or over OpenSSH.",
   fields: [
@@ -122,7 +119,7 @@ export const HOST_TABLE: InvTable = {
       key: "driver",
       kind: "enum",
       required: true,
-      values: ["lxc", "proxmox"],
+      values: DRIVERS,
       description: "`lxc`: plain LXC (lxc-create/start/stop/attach/destroy); `proxmox`: `pct` and `pvesm` on a Proxmox VE host.",
     },
     {
@@ -173,14 +170,15 @@ export const HOST_TABLE: InvTable = {
   ],
 };
 
-export const NODE_TABLE: InvTable = {
+export const NODE_TABLE: TableSpec = {
   header: "[nodes.<name>]",
   description: "One service container: two slot ids it alternates between, and the identity that survives every swap.",
   fields: [
     { key: "host", kind: "string", required: true, description: "Name of the `[hosts.<name>]` table it runs on." },
     {
       key: "slots",
-      kind: "slots",
+      kind: "custom",
+      read: readSlots,
       required: true,
       description: `Two different container ids (vmids, ${VMID_MIN}..${VMID_MAX}) the node alternates between; the stopped one keeps the previous image for a rollback flip.`,
     },
@@ -203,7 +201,7 @@ export const NODE_TABLE: InvTable = {
   ],
 };
 
-export const NETWORK_TABLE: InvTable = {
+export const NETWORK_TABLE: TableSpec = {
   header: "[nodes.<name>.network]",
   description: "The node's single network interface (eth0). Required: a node's MAC is part of its identity.",
   fields: [
@@ -226,7 +224,7 @@ export const NETWORK_TABLE: InvTable = {
   ],
 };
 
-export const MOUNT_TABLE: InvTable = {
+export const MOUNT_TABLE: TableSpec = {
   header: "[[nodes.<name>.mount]]",
   description: "A data directory bind-mounted from the host; it is the same directory in both slots, so data survives every swap.",
   fields: [
@@ -242,7 +240,7 @@ function filePathProblem(s: string): string | undefined {
   return s.length > PATH_MAX ? `is too long for a path (at most ${PATH_MAX} characters), got ${quoteInput(s)}` : undefined;
 }
 
-export const TRUST_TABLE: InvTable = {
+export const TRUST_TABLE: TableSpec = {
   header: "[trust]",
   description:
     "Which images may be deployed: `kiln deploy` and `kiln rollback` refuse an image whose manifest is not signed by every listed principal, or whose template does not hash to what the signed manifest says.",
@@ -271,7 +269,7 @@ export const TOP_KEYS = ["hosts", "nodes", "trust"] as const;
 export const NODE_SUBTABLES = ["network", "mount"] as const;
 
 /** Default `storage` per driver. */
-export const DEFAULT_STORAGE: Readonly<Record<"lxc" | "proxmox", string>> = { lxc: "/var/lib/lxc", proxmox: "local" };
+export const DEFAULT_STORAGE: Readonly<Record<(typeof DRIVERS)[number], string>> = { lxc: "/var/lib/lxc", proxmox: "local" };
 
 /** Default `root_storage` of a proxmox host: the LVM-thin pool a stock install makes. */
 export const DEFAULT_ROOT_STORAGE = "local-lvm";
