@@ -10,7 +10,8 @@ import { problemAt } from "../toml-schema/document.js";
 import type { Layer } from "./layer.js";
 import type { Located, Merged } from "./merge.js";
 import { SECTIONS } from "./schema.js";
-import { propOf, type FieldSpec, type SectionSpec } from "./spec.js";
+import type { FieldSpec, SectionSpec } from "./spec.js";
+import { propOf } from "../toml-schema/table.js";
 import type { Recipe } from "./types.js";
 
 /** Context for converting a value written in `layer` while loading `leaf`. */

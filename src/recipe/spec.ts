@@ -1,5 +1,6 @@
 // The shape of the recipe schema: what a field and a section say about themselves. schema.ts holds the
 // recipe's tables in this shape; kinds.ts says what each FieldKind means.
+import type { FieldBase } from "../toml-schema/table.js";
 import type { FormatName } from "./formats.js";
 
 /** How a field's TOML value is checked and turned into its Recipe value (see kinds.ts). */
@@ -24,23 +25,12 @@ export type TomlValue = string | number | boolean | readonly string[];
 /** How an element's identity is computed for "child replaces parent" and "no duplicates" rules. */
 export type MergeKey = "value" | "package-name";
 
-export interface FieldSpec {
-  /** Key as written in TOML. */
-  readonly key: string;
-  /** Property name in the Recipe type, when it differs from `key` (snake_case → camelCase). */
-  readonly prop?: string;
-  readonly kind: FieldKind;
-  readonly description: string;
-  readonly required?: boolean;
+/** A recipe field: the shared description (key, prop, kind, bounds, values) plus what recipes add. */
+export interface FieldSpec extends FieldBase<FieldKind> {
   /** Value used when the key is absent, written as in TOML. */
   readonly default?: TomlValue;
-  /** Allowed values of an enum. */
-  readonly values?: readonly string[];
   /** Extra rule for a string, or for every element of a string array. */
   readonly format?: FormatName;
-  /** Inclusive bounds of an int. */
-  readonly min?: number;
-  readonly max?: number;
   /** A string array must have at least one element. */
   readonly nonEmpty?: boolean;
   /** A relative path that must name an existing file when the recipe is loaded. */
@@ -76,11 +66,6 @@ export interface EntryRule {
   readonly pattern: string;
   /** Noun phrase for the message: `must be <what>`. */
   readonly what: string;
-}
-
-/** The Recipe property a field or section fills. */
-export function propOf(spec: { readonly key: string; readonly prop?: string }): string {
-  return spec.prop ?? spec.key;
 }
 
 /** The identity of an appended array element: the element itself, or a package's name without `=version`. */

@@ -26,26 +26,35 @@ export type FieldValue = string | number | boolean | readonly string[] | readonl
 /** What a field's TOML value must be; `custom` reads it with the field's own `read`. */
 export type TableFieldKind = "string" | "int" | "bool" | "enum" | "size" | "words" | "custom";
 
-export interface TableField {
+/** What every described field says, whatever reads it (this reader, or the recipe's kinds). */
+export interface FieldBase<K extends string> {
   /** Key as written in TOML (snake_case). */
   readonly key: string;
   /** Property name in the typed result when it differs (camelCase). */
   readonly prop?: string;
-  readonly kind: TableFieldKind;
+  readonly kind: K;
+  readonly description: string;
   readonly required?: boolean;
-  readonly default?: string | number | boolean;
   /** Allowed values of an enum. */
   readonly values?: readonly string[];
   /** Inclusive bounds of an int. */
   readonly min?: number;
   readonly max?: number;
+}
+
+/** The property a field fills: `prop`, else its key. */
+export function propOf(f: { readonly key: string; readonly prop?: string }): string {
+  return f.prop ?? f.key;
+}
+
+export interface TableField extends FieldBase<TableFieldKind> {
+  readonly default?: string | number | boolean;
   /** A string that may span lines: newlines and tabs are allowed (other control characters never are). */
   readonly multiline?: boolean;
   /** Further rule for a string, or for each string of `words`: a message saying what is wrong, or undefined. */
   readonly check?: (v: string) => string | undefined;
   /** Reads a `custom` value: pushes its problems, returns it when good. */
   readonly read?: (v: unknown, key: string, out: KeyProblem[]) => FieldValue | undefined;
-  readonly description: string;
 }
 
 /** How a table is written and what it holds, for messages and docs: `[hosts.<name>]`. */
@@ -129,7 +138,7 @@ export function readTable(o: {
     if (!known.includes(key)) out.push({ key: childKey(path, key), message: unknownKeyMessage(key, known, o.where ?? `in ${spec.header}`) });
   for (const f of spec.fields) {
     const v = table[f.key];
-    const prop = f.prop ?? f.key;
+    const prop = propOf(f);
     if (v === undefined) {
       if (f.required) out.push({ key: childKey(path, f.key), message: `is required: ${f.description}` });
       values[prop] = f.default;
