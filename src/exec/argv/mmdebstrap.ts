@@ -51,3 +51,26 @@ export function mmdebstrapArgv(o: MmdebstrapOptions): string[] {
     ...o.mirrors,
   ];
 }
+
+/**
+ * What mmdebstrap, apt, dpkg and perl read from the host when they run in the bootstrap's mini-root,
+ * bound read-only: /usr (with the merged-/usr links), users and groups for names, the loader cache, the
+ * alternatives links some host tools are, and the two files mmdebstrap copies into every chroot
+ * (resolv.conf, hostname; normalize replaces both). Never /etc/shadow, /root, /home, /run or /var.
+ */
+export const MMDEBSTRAP_HOST_PATHS: readonly string[] = [
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/etc/passwd",
+  "/etc/group",
+  "/etc/nsswitch.conf",
+  "/etc/ld.so.cache",
+  "/etc/alternatives",
+  "/etc/resolv.conf",
+  "/etc/hostname",
+];
