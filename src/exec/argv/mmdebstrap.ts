@@ -55,8 +55,10 @@ export function mmdebstrapArgv(o: MmdebstrapOptions): string[] {
 /**
  * What mmdebstrap, apt, dpkg and perl read from the host when they run in the bootstrap's mini-root,
  * bound read-only: /usr (with the merged-/usr links), users and groups for names, the loader cache, the
- * alternatives links some host tools are, and the two files mmdebstrap copies into every chroot
- * (resolv.conf, hostname; normalize replaces both). Never /etc/shadow, /root, /home, /run or /var.
+ * alternatives links some host tools are, the apt configuration and public keys mmdebstrap reads with
+ * apt-config before it points apt at the target, and the two files it copies into every chroot
+ * (resolv.conf, hostname; normalize replaces both). Never /etc/shadow, apt's auth.conf.d, /root, /home,
+ * /run or /var.
  */
 export const MMDEBSTRAP_HOST_PATHS: readonly string[] = [
   "/usr",
@@ -71,6 +73,8 @@ export const MMDEBSTRAP_HOST_PATHS: readonly string[] = [
   "/etc/nsswitch.conf",
   "/etc/ld.so.cache",
   "/etc/alternatives",
+  "/etc/apt/apt.conf.d",
+  "/etc/apt/trusted.gpg.d",
   "/etc/resolv.conf",
   "/etc/hostname",
 ];
