@@ -73,7 +73,7 @@ describe("a host tool in a mini-root (the bootstrap's mmdebstrap)", () => {
 
   it("builds the root on a fresh tmpfs and binds read-only entries nosuid, nodev", () => {
     expect(MINIROOT_SCRIPT).toMatch(/mount -t tmpfs [^\n]* "\$root"\n/);
-    expect(MINIROOT_SCRIPT).toContain('if [ "$kind" = ro ]; then mount -o remount,bind,ro,nosuid,nodev "$root$p"; fi');
+    expect(MINIROOT_SCRIPT).toContain('mount --bind -o ro,nosuid,nodev "$p" "$root$p"');
     expect(MINIROOT_SCRIPT).toMatch(/exec "\$py" -I -S -c "\$pivot" "\$root" "\$caps" "\$@"$/);
   });
 
