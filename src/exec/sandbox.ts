@@ -1,9 +1,9 @@
 // The bake sandbox: every bake step runs in a new network namespace with nothing but loopback, and in
 // private mount and PID namespaces, so no mount and no process outlives the step, even when kiln is
 // killed. Built on run(); the argv itself comes from the pure builder in argv/unshare.ts.
-import { existsSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import { checkTool, run, type RunOptions, type RunResult } from "./run.js";
-import { PIVOT_SCRIPT } from "./argv/pivot.js";
+import { dropCapsArg, PIVOT_SCRIPT } from "./argv/pivot.js";
 import { unshareArgv } from "./argv/unshare.js";
 
 export interface SandboxOptions {
@@ -27,35 +27,75 @@ export function runSandboxed(argv: readonly string[], opts: RunOptions & Sandbox
 }
 
 /**
+ * A fresh /proc of the PID namespace, a read-only /sys and a /dev with only the harmless nodes, under
+ * "$root" (directories there already; the image's own /dev stays untouched under the tmpfs).
+ */
+const PROC_SYS_DEV = [
+  'mount -t proc -o nosuid,nodev,noexec proc "$root/proc"',
+  'mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"',
+  'mount -t tmpfs -o nosuid,noexec,mode=0755,size=1m kiln-dev "$root/dev"',
+  'for n in null zero full random urandom tty; do : > "$root/dev/$n"; mount --bind "/dev/$n" "$root/dev/$n"; done',
+  'mkdir "$root/dev/shm" "$root/dev/pts"',
+  'mount -t tmpfs -o nosuid,nodev,mode=1777 kiln-shm "$root/dev/shm"',
+  'ln -s /proc/self/fd "$root/dev/fd"; ln -s /proc/self/fd/0 "$root/dev/stdin"; ln -s /proc/self/fd/1 "$root/dev/stdout"; ln -s /proc/self/fd/2 "$root/dev/stderr"',
+];
+
+/**
  * Builds the image's view INSIDE the sandbox's private mount namespace, so it vanishes with it: the root
- * bound onto itself (pivot_root needs a mount point), a fresh /proc of the PID namespace, a read-only
- * /sys, a /dev with only the harmless nodes; then hands over to the pivot helper (argv/pivot.ts), which
- * pivots into the root, detaches the host's root and drops capabilities before exec. Nothing of the host
- * filesystem stays reachable, so a second chroot or /proc/1/root leads back into the image only.
- * Constant: root, python, helper and the number of read-only binds arrive as $1..$4, then each bind's
- * source and mount point, then the command; no caller string is parsed by the shell.
+ * bound onto itself (pivot_root needs a mount point), /proc, /sys and /dev (PROC_SYS_DEV); then hands
+ * over to the pivot helper (argv/pivot.ts), which pivots into the root, detaches the host's root and
+ * drops capabilities before exec. Nothing of the host filesystem stays reachable, so a second chroot or
+ * /proc/1/root leads back into the image only. Constant: root, python, helper, the capabilities to drop
+ * and the number of read-only binds arrive as $1..$5, then each bind's source and mount point, then the
+ * command; no caller string is parsed by the shell.
  */
 export const CHROOT_SCRIPT = [
   "set -eu",
-  'root="$1"; py="$2"; pivot="$3"; n="$4"; shift 4',
+  'root="$1"; py="$2"; pivot="$3"; caps="$4"; n="$5"; shift 5',
   // A symlinked mount point in the image could redirect a mount onto a host path: refuse it.
   'for d in proc sys dev; do if [ -L "$root/$d" ] || [ ! -d "$root/$d" ]; then echo "kiln-chroot: $root/$d is not a directory" >&2; exit 125; fi; done',
   // Recursive: whatever kiln bound under the root for this step comes along.
   'mount --rbind "$root" "$root"',
   // What the step needs from the host (the wheelhouse), read-only, on mount points the caller made inside the root.
   'while [ "$n" -gt 0 ]; do mount --bind "$1" "$2"; mount -o remount,bind,ro,nosuid,nodev "$2"; shift 2; n=$((n - 1)); done',
-  'mount -t proc -o nosuid,nodev,noexec proc "$root/proc"',
-  'mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"',
-  // A tmpfs over /dev: the image's own /dev stays untouched underneath, and only the harmless nodes appear.
-  'mount -t tmpfs -o nosuid,noexec,mode=0755,size=1m kiln-dev "$root/dev"',
-  'for n in null zero full random urandom tty; do : > "$root/dev/$n"; mount --bind "/dev/$n" "$root/dev/$n"; done',
-  'mkdir "$root/dev/shm" "$root/dev/pts"',
-  'mount -t tmpfs -o nosuid,nodev,mode=1777 kiln-shm "$root/dev/shm"',
-  'ln -s /proc/self/fd "$root/dev/fd"; ln -s /proc/self/fd/0 "$root/dev/stdin"; ln -s /proc/self/fd/1 "$root/dev/stdout"; ln -s /proc/self/fd/2 "$root/dev/stderr"',
+  ...PROC_SYS_DEV,
   // The host's PATH (e.g. ~/.pyenv/shims) means nothing inside the image.
   "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   // -I -S: the host python reads no environment variable, user site or site-packages of its own.
-  'exec "$py" -I -S -c "$pivot" "$root" "$@"',
+  'exec "$py" -I -S -c "$pivot" "$root" "$caps" "$@"',
+].join("\n");
+
+/**
+ * A host tool's own root (the bootstrap's mmdebstrap): a fresh tmpfs on $1 in the private mount
+ * namespace holding only the entries given, each at its host path: `ro PATH` bound read-only (nosuid,
+ * nodev), `rw PATH` bound writable, `link PATH` a symlink with the host's target (merged /usr); then a
+ * private /tmp, /proc, /sys and /dev, and the pivot helper as in CHROOT_SCRIPT. Constant: root, python,
+ * helper and capabilities arrive as $1..$4, then the entries as pairs up to `--`, then the command.
+ */
+export const MINIROOT_SCRIPT = [
+  "set -eu",
+  'root="$1"; py="$2"; pivot="$3"; caps="$4"; shift 4',
+  'mount -t tmpfs -o mode=0755,size=1m kiln-miniroot "$root"',
+  'mkdir "$root/proc" "$root/sys" "$root/dev" "$root/tmp"',
+  ...PROC_SYS_DEV,
+  'mount -t tmpfs -o nosuid,nodev,mode=1777 kiln-tmp "$root/tmp"',
+  // Each missing parent of an entry gets the host directory's mode and owner, so access checks (apt's test
+  // whether its _apt user can read the target) answer as they do on the host.
+  'while [ "$1" != -- ]; do',
+  '  kind="$1"; p="$2"; shift 2; d=""; rest="${p#/}"',
+  '  while [ "${rest#*/}" != "$rest" ]; do',
+  '    d="$d/${rest%%/*}"; rest="${rest#*/}"',
+  '    if [ ! -d "$root$d" ]; then m=$(stat -L -c "%a %u:%g" "$d"); mkdir -m "${m% *}" "$root$d"; chown "${m#* }" "$root$d"; fi',
+  "  done",
+  '  case "$kind" in',
+  '    link) ln -s "$(readlink "$p")" "$root$p" ;;',
+  '    ro) if [ -d "$p" ]; then mkdir -p "$root$p"; else : > "$root$p"; fi; mount --bind -o ro,nosuid,nodev "$p" "$root$p" ;;',
+  '    rw) if [ -d "$p" ]; then mkdir -p "$root$p"; else : > "$root$p"; fi; mount --bind "$p" "$root$p" ;;',
+  '    *) echo "kiln-miniroot: unknown entry kind $kind" >&2; exit 125 ;;',
+  "  esac",
+  "done",
+  "shift",
+  'exec "$py" -I -S -c "$pivot" "$root" "$caps" "$@"',
 ].join("\n");
 
 /** A host directory the step sees read-only, at `mountPoint`: the host path of a directory inside the root. */
@@ -86,11 +126,56 @@ export function chrootArgv(root: string, argv: readonly string[], o: ChrootOptio
   if (outside) throw new TypeError(`chrootArgv: mount point ${outside.mountPoint} is not inside ${root}`);
   const py = hostPython();
   const bindArgs = binds.flatMap((b) => [b.host, b.mountPoint]);
-  return sandboxArgv(["/bin/sh", "-c", CHROOT_SCRIPT, "kiln-chroot", root, py, PIVOT_SCRIPT, String(binds.length), ...bindArgs, ...argv], o);
+  return sandboxArgv(["/bin/sh", "-c", CHROOT_SCRIPT, "kiln-chroot", root, py, PIVOT_SCRIPT, dropCapsArg(), String(binds.length), ...bindArgs, ...argv], o);
 }
 
 /** run() of argv chrooted into `root` inside the sandbox. */
 export function runInChroot(root: string, argv: readonly string[], opts: RunOptions & ChrootOptions = {}): Promise<RunResult> {
   const { network, binds, ...runOpts } = opts;
   return run(chrootArgv(root, argv, { network, ...(binds ? { binds } : {}) }), runOpts);
+}
+
+/** A host path in a mini-root: bound read-only, bound writable, or (merged /usr) a symlink like the host's. */
+export interface MiniRootEntry {
+  readonly kind: "ro" | "rw" | "link";
+  /** Absolute, normalised; the same path inside the mini-root as on the host. */
+  readonly path: string;
+}
+
+export interface MiniRootOptions extends SandboxOptions {
+  /** An empty host directory the mini-root's tmpfs is mounted on (seen only inside the sandbox). */
+  readonly mountPoint: string;
+  readonly entries: readonly MiniRootEntry[];
+  /** Names from DROPPED_CAPS that the command keeps (MMDEBSTRAP_CAPS for mmdebstrap). */
+  readonly keepCaps?: readonly string[];
+}
+
+/**
+ * The host's own system paths as mini-root entries: a top-level symlink (/bin → usr/bin) stays a link,
+ * anything else (a file behind a symlink too) is bound read-only; paths this host lacks are left out.
+ */
+export function hostEntries(paths: readonly string[]): MiniRootEntry[] {
+  return paths.flatMap((path): MiniRootEntry[] => {
+    if (!existsSync(path)) return [];
+    const topLink = path.lastIndexOf("/") === 0 && lstatSync(path).isSymbolicLink();
+    return [{ kind: topLink ? "link" : "ro", path }];
+  });
+}
+
+/** Argv that runs a host tool pivoted into a mini-root of only `entries` (MINIROOT_SCRIPT), sandboxed. */
+export function miniRootArgv(argv: readonly string[], o: MiniRootOptions): string[] {
+  if (argv.length === 0) throw new TypeError("miniRootArgv: empty argv");
+  const bad = o.entries.find((e) => !/^(\/[^/\0]+)+$/.test(e.path) || e.path.split("/").some((c) => c === "." || c === ".."));
+  if (bad) throw new TypeError(`miniRootArgv: ${bad.path} is not an absolute, normalised path below /`);
+  const entryArgs = o.entries.flatMap((e) => [e.kind, e.path]);
+  return sandboxArgv(
+    ["/bin/sh", "-c", MINIROOT_SCRIPT, "kiln-miniroot", o.mountPoint, hostPython(), PIVOT_SCRIPT, dropCapsArg(o.keepCaps), ...entryArgs, "--", ...argv],
+    o,
+  );
+}
+
+/** run() of a host tool inside a mini-root (miniRootArgv). */
+export function runInMiniRoot(argv: readonly string[], opts: RunOptions & MiniRootOptions): Promise<RunResult> {
+  const { network, mountPoint, entries, keepCaps, ...runOpts } = opts;
+  return run(miniRootArgv(argv, { network, mountPoint, entries, ...(keepCaps ? { keepCaps } : {}) }), runOpts);
 }

@@ -9,10 +9,13 @@ import { join } from "node:path";
 import { ToolError } from "../../src/errors.js";
 import { run } from "../../src/exec/run.js";
 import { runInChroot, runSandboxed, sandboxArgv } from "../../src/exec/sandbox.js";
+import { mmdebstrapArgv } from "../../src/exec/argv/mmdebstrap.js";
+import { runMmdebstrap } from "../../src/bake/stages/bootstrap.js";
 import { installPython, venvDistributions } from "../../src/bake/stages/python.js";
 import type { Lock } from "../../src/lock/types.js";
 import type { Recipe } from "../../src/recipe/types.js";
 import { sha256File } from "../../src/util/hash.js";
+import { ESCAPE_PROBE, WHEEL_MAKER } from "../support/probes.js";
 
 let tmp: string;
 beforeAll(async () => {
@@ -137,65 +140,6 @@ describe("sandbox", () => {
   });
 });
 
-// A step that tries every way out of the image it can: read a host file, connect to a host UNIX socket,
-// a second chroot (the mkdir/chroot/cd .. trick, and /proc/1/root), mount and mknod. Prints JSON.
-const ESCAPE_PROBE = `
-import ctypes, json, os, socket, stat, sys
-marker, sock = sys.argv[1], sys.argv[2]
-out = {}
-def read(p):
-    try:
-        with open(p) as f: return f.read()
-    except OSError as e: return 'errno %d' % e.errno
-def connect(p):
-    s = socket.socket(socket.AF_UNIX)
-    try:
-        s.connect(p); return 'connected'
-    except OSError as e: return 'errno %d' % e.errno
-def attempt(f):
-    try:
-        f(); return 'ok'
-    except OSError as e: return 'errno %d' % e.errno
-with open('/kiln-step-was-here', 'w') as f: f.write('ok')
-out['devnull'] = attempt(lambda: open('/dev/null', 'w').write('x'))
-out['proc'] = os.path.exists('/proc/self/status')
-out['capbnd_sys_admin'] = [int(l.split()[1], 16) >> 21 & 1 for l in open('/proc/self/status') if l.startswith('CapBnd')][0]
-libc = ctypes.CDLL(None, use_errno=True)
-out['mount'] = 'ok' if libc.mount(b'none', b'/tmp', b'tmpfs', 0, None) == 0 else 'errno %d' % ctypes.get_errno()
-out['mknod'] = attempt(lambda: os.mknod('/tmp/disk', stat.S_IFBLK | 0o600, os.makedev(8, 0)))
-out['direct'] = read(marker)
-out['proc1'] = read('/proc/1/root' + marker)
-out['procself'] = read('/proc/self/root/../../..' + marker)
-out['relative'] = read('../../../../../../../..' + marker)
-out['socket'] = connect(sock)
-out['socket_proc1'] = connect('/proc/1/root' + sock)
-top = os.open('/', os.O_RDONLY)
-os.makedirs('/tmp/jail', exist_ok=True)
-os.chroot('/tmp/jail')
-os.fchdir(top)
-for _ in range(64): os.chdir('..')
-os.chroot('.')
-out['chroot_escape'] = read(marker)
-out['chroot_escape_socket'] = connect(sock)
-os.chroot('/proc/1/root')
-os.chdir('/')
-out['chroot_proc1'] = read(marker)
-print(json.dumps(out))
-`;
-
-/** Writes a minimal wheel (kiln_probe 1.0: a module, METADATA, WHEEL, RECORD) to argv[1]. */
-const WHEEL_MAKER = `
-import base64, hashlib, sys, zipfile
-files = {"kiln_probe/__init__.py": b"X = 1\\n",
-         "kiln_probe-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\\nName: kiln-probe\\nVersion: 1.0\\n",
-         "kiln_probe-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\\nGenerator: kiln-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
-digest = lambda b: "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
-record = "".join("%s,%s,%d\\n" % (n, digest(b), len(b)) for n, b in files.items()) + "kiln_probe-1.0.dist-info/RECORD,,\\n"
-with zipfile.ZipFile(sys.argv[1], "w") as z:
-    for n, b in files.items(): z.writestr(n, b)
-    z.writestr("kiln_probe-1.0.dist-info/RECORD", record)
-`;
-
 describe("sandbox: image steps see the image only", () => {
   let root: string;
   let secret: string;
@@ -238,14 +182,64 @@ describe("sandbox: image steps see the image only", () => {
 
   it("cannot read a host file, reach a host socket, chroot out, mount or make a device node", async () => {
     const marker = join(tmp, "host", "marker");
-    const r = await runInChroot(root, ["/usr/bin/python3", "-I", "-c", ESCAPE_PROBE, marker, sock]);
+    const r = await runInChroot(root, ["/usr/bin/python3", "-I", "-c", ESCAPE_PROBE, marker, sock, "/kiln-step-was-here"]);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(await readFile(join(root, "kiln-step-was-here"), "utf8")).toBe("ok");
     expect(out).toMatchObject({ devnull: "ok", proc: true, capbnd_sys_admin: 0, mount: "errno 1", mknod: "errno 1" });
-    for (const k of ["direct", "proc1", "procself", "relative", "chroot_escape", "chroot_proc1"]) expect([k, out[k]]).toEqual([k, "errno 2"]);
+    for (const k of ["direct", "proc1", "procself", "relative", "chroot_escape", "chroot_proc1", "shadow", "write_out"])
+      expect([k, out[k]]).toEqual([k, "errno 2"]);
     for (const k of ["socket", "socket_proc1", "chroot_escape_socket"]) expect([k, out[k]]).toEqual([k, "errno 2"]);
     expect(r.stdout).not.toContain(secret);
   });
+  it("runs the bootstrap's mmdebstrap in a mini-root: its hook finds no host file or socket and no way out (unpivoted it does)", async () => {
+    // Host things that are not bound in: a marker in /var/tmp (beside it the probe tries to write), /etc/shadow, the socket.
+    const hostDir = await mkdtemp("/var/tmp/kiln-probe-");
+    const hostServer = createServer((c) => c.end());
+    try {
+      const marker = join(hostDir, "marker");
+      await writeFile(marker, secret);
+      // Not under /tmp, which the probe itself mounts over before it tries the sockets.
+      const sock = join(hostDir, "sock");
+      await new Promise<void>((resolve) => hostServer.listen(sock, resolve));
+      const d = { work: join(tmp, "mm"), root: join(tmp, "mm", "root"), repo: join(tmp, "mm", "repo"), tmp: join(tmp, "mm", "tmp") };
+      for (const dir of [d.root, d.repo, d.tmp]) await mkdir(dir, { recursive: true });
+      // A setup hook runs as mmdebstrap itself: where a maintainer script gets to once it chroots out of the target.
+      const hook = '/usr/bin/python3 -I -c "$KILN_PROBE" "$KILN_MARKER" "$KILN_SOCK" > "$1/probe.json"; exit 1';
+      const arch = (await run(["dpkg", "--print-architecture"])).stdout.trim();
+      const argv = mmdebstrapArgv({
+        suite: "bookworm",
+        target: d.root,
+        format: "directory",
+        mirrors: [`deb [trusted=yes] copy://${d.repo} ./`],
+        variant: "essential",
+        arch,
+        include: [],
+        hooks: { setup: [hook] },
+      });
+      const env = { KILN_PROBE: ESCAPE_PROBE, KILN_MARKER: marker, KILN_SOCK: sock, TMPDIR: d.tmp };
+      const probe = async (): Promise<Record<string, unknown>> => JSON.parse(await readFile(join(d.root, "probe.json"), "utf8")) as Record<string, unknown>;
+
+      await runMmdebstrap(argv, d, { env, allowFailure: true });
+      const out = await probe();
+      for (const k of ["direct", "proc1", "procself", "relative", "chroot_escape", "chroot_proc1", "shadow", "write_out"])
+        expect([k, out[k]]).toEqual([k, "errno 2"]);
+      for (const k of ["socket", "socket_proc1", "chroot_escape_socket"]) expect([k, out[k]]).toEqual([k, "errno 2"]);
+      await expect(access(join(hostDir, "escaped"))).rejects.toThrow();
+      expect(await readdir(d.work)).toEqual(["repo", "root", "tmp"]);
+
+      // The same hook launched as the bootstrap did before (sandboxed, not pivoted) reaches all of it.
+      await rm(d.root, { recursive: true });
+      await mkdir(d.root);
+      await runSandboxed(argv, { env, allowFailure: true });
+      const before = await probe();
+      expect(before).toMatchObject({ direct: secret, proc1: secret, chroot_escape: secret, chroot_proc1: secret, socket: "connected", write_out: "ok" });
+      expect(before.shadow).not.toMatch(/^errno/);
+    } finally {
+      hostServer.close();
+      await rm(hostDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("binds what a step needs read-only: it reads the host directory and cannot write to it", async () => {
     const house = join(tmp, "host", "house");
     await mkdir(house);

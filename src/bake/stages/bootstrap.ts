@@ -1,12 +1,14 @@
 // bootstrap: the first bake stage, offline. mmdebstrap installs exactly the locked debs into ctx.root
-// from a local repository built from the cache alone, inside the sandbox (no network, private mounts),
-// and the result is checked against the lock before anything else builds on it.
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+// from a local repository built from the cache alone, inside the sandbox (no network, private mounts)
+// and pivoted into a mini-root (runMmdebstrap), and the result is checked against the lock before
+// anything else builds on it.
+import { mkdir, rm, rmdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { ToolError } from "../../errors.js";
-import { mmdebstrapArgv } from "../../exec/argv/mmdebstrap.js";
-import { checkTool } from "../../exec/run.js";
-import { runSandboxed } from "../../exec/sandbox.js";
+import { MMDEBSTRAP_HOST_PATHS, mmdebstrapArgv } from "../../exec/argv/mmdebstrap.js";
+import { MMDEBSTRAP_CAPS } from "../../exec/argv/pivot.js";
+import { checkTool, type RunOptions, type RunResult } from "../../exec/run.js";
+import { hostEntries, runInMiniRoot } from "../../exec/sandbox.js";
 import type { LockedDeb } from "../../lock/types.js";
 import { isVerbose } from "../../log.js";
 import { stageDebs } from "../../sources/apt/deb-cache.js";
@@ -69,13 +71,43 @@ export async function bootstrap(
   });
   // No --aptopt: mmdebstrap would keep it in the image's apt.conf.d. The only source is copy:// and the
   // sandbox has no network, so nothing can be fetched from anywhere else anyway.
-  await runSandboxed(argv, { env: { ...bakeEnv(ctx), TMPDIR: tmp } });
+  await runMmdebstrap(argv, { work: ctx.work, root: ctx.root, repo, tmp }, { env: { ...bakeEnv(ctx), TMPDIR: tmp } });
   const installed = await installedDebs(ctx.root);
   const diff = diffInstalled(installed, ctx.lock.debs);
   if (diff.length) throw new ToolError(`the bootstrapped image does not hold exactly the locked debs:\n${diff.join("\n")}`);
   await writeImageSources(ctx.root, imageSources(base, o.etcApt));
   await rm(repo, { recursive: true, force: true });
   return installed;
+}
+
+/** The directories of one mmdebstrap run: its scratch directory, the target, the local repository and TMPDIR. */
+export interface MmdebstrapDirs {
+  readonly work: string;
+  readonly root: string;
+  readonly repo: string;
+  readonly tmp: string;
+}
+
+/**
+ * Runs mmdebstrap sandboxed and pivoted into a mini-root (sandbox.ts) of only the host's /usr and the few
+ * /etc files it reads (read-only), the repository (read-only), the target and its TMPDIR, keeping only
+ * the capabilities its root mode needs (MMDEBSTRAP_CAPS). The maintainer scripts it runs as root can
+ * chroot back out of the target, but only into that mini-root: no host file, socket or /proc/1/root.
+ */
+export async function runMmdebstrap(argv: readonly string[], d: MmdebstrapDirs, opts: RunOptions = {}): Promise<RunResult> {
+  const mountPoint = join(d.work, "miniroot");
+  await mkdir(mountPoint, { recursive: true });
+  const entries = [
+    ...hostEntries(MMDEBSTRAP_HOST_PATHS),
+    { kind: "ro", path: resolve(d.repo) },
+    { kind: "rw", path: resolve(d.root) },
+    { kind: "rw", path: resolve(d.tmp) },
+  ] as const;
+  try {
+    return await runInMiniRoot(argv, { ...opts, mountPoint: resolve(mountPoint), entries, keepCaps: MMDEBSTRAP_CAPS });
+  } finally {
+    await rmdir(mountPoint);
+  }
 }
 
 /** Replaces the bootstrap's local-repository entry with the sources the deployed image should use. */

@@ -51,3 +51,30 @@ export function mmdebstrapArgv(o: MmdebstrapOptions): string[] {
     ...o.mirrors,
   ];
 }
+
+/**
+ * What mmdebstrap, apt, dpkg and perl read from the host when they run in the bootstrap's mini-root,
+ * bound read-only: /usr (with the merged-/usr links), users and groups for names, the loader cache, the
+ * alternatives links some host tools are, the apt configuration and public keys mmdebstrap reads with
+ * apt-config before it points apt at the target, and the two files it copies into every chroot
+ * (resolv.conf, hostname; normalize replaces both). Never /etc/shadow, apt's auth.conf.d, /root, /home,
+ * /run or /var.
+ */
+export const MMDEBSTRAP_HOST_PATHS: readonly string[] = [
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/etc/passwd",
+  "/etc/group",
+  "/etc/nsswitch.conf",
+  "/etc/ld.so.cache",
+  "/etc/alternatives",
+  "/etc/apt/apt.conf.d",
+  "/etc/apt/trusted.gpg.d",
+  "/etc/resolv.conf",
+  "/etc/hostname",
+];

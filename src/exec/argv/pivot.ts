@@ -2,7 +2,8 @@
 // that reach past the namespaces, exec the step. One host python3 process does all of it, because once
 // the host root is gone no host binary (shell, mount, setpriv) can be found any more, and image code must
 // never run while the host root is still reachable or with those capabilities. Constant text: the root
-// arrives as argv[1] and the command as the rest; no caller string becomes code.
+// arrives as argv[1], the capabilities to drop as argv[2] (comma-separated numbers, dropCapsArg) and the
+// command as the rest; no caller string becomes code.
 
 /**
  * Capabilities dropped from the bounding set (root's next exec gets only what the bounding set holds):
@@ -25,15 +26,32 @@ export const DROPPED_CAPS: Readonly<Record<string, number>> = {
   CAP_BPF: 39,
 };
 
+/**
+ * What mmdebstrap's root mode needs beyond a step (run inside the bootstrap's mini-root): SYS_ADMIN for
+ * its own namespaces and its mounts of /proc, /sys and /dev/pts in the target, MKNOD for the target's
+ * /dev nodes (without it mmdebstrap bind-mounts them instead, and the image changes).
+ */
+export const MMDEBSTRAP_CAPS: readonly string[] = ["CAP_SYS_ADMIN", "CAP_MKNOD"];
+
+/** argv[2] of the helper: the numbers of DROPPED_CAPS except those in `keep`, comma-separated. */
+export function dropCapsArg(keep: readonly string[] = []): string {
+  const unknown = keep.find((k) => !(k in DROPPED_CAPS));
+  if (unknown) throw new TypeError(`dropCapsArg: ${unknown} is not among DROPPED_CAPS`);
+  return Object.entries(DROPPED_CAPS)
+    .filter(([name]) => !keep.includes(name))
+    .map(([, n]) => String(n))
+    .join(",");
+}
+
 /** pivot_root(2) has no libc wrapper: its syscall number per machine (uname -m). */
 const PIVOT_ROOT_NR: Readonly<Record<string, number>> = { x86_64: 155, aarch64: 41, riscv64: 41, ppc64le: 203, s390x: 217, i686: 217, armv7l: 218 };
 
-/** The helper, run as `python3 -I -S -c PIVOT_SCRIPT ROOT ARGV…` inside the sandbox's mount namespace. */
+/** The helper, run as `python3 -I -S -c PIVOT_SCRIPT ROOT CAPS ARGV…` inside the sandbox's mount namespace. */
 export const PIVOT_SCRIPT = [
   "import ctypes, os, sys",
   "libc = ctypes.CDLL(None, use_errno=True)",
   `NR = ${JSON.stringify(PIVOT_ROOT_NR)}.get(os.uname().machine)`,
-  `CAPS = ${JSON.stringify(Object.values(DROPPED_CAPS))}`,
+  "CAPS = [int(c) for c in sys.argv[2].split(',') if c]",
   "def fail(what, err=None):",
   "    os.write(2, ('kiln-pivot: %s: %s\\n' % (what, os.strerror(err or ctypes.get_errno()))).encode())",
   "    os._exit(125)",
@@ -54,8 +72,8 @@ export const PIVOT_SCRIPT = [
   "data[2] = data[5] = 0",
   "if libc.capset(hdr, data) != 0: fail('capset')",
   "try:",
-  "    os.execvp(sys.argv[2], sys.argv[2:])",
+  "    os.execvp(sys.argv[3], sys.argv[3:])",
   "except OSError as e:",
-  "    os.write(2, ('kiln-pivot: %s: %s\\n' % (sys.argv[2], e.strerror)).encode())",
+  "    os.write(2, ('kiln-pivot: %s: %s\\n' % (sys.argv[3], e.strerror)).encode())",
   "    os._exit(127 if e.errno == 2 else 126)",
 ].join("\n");
