@@ -5,6 +5,7 @@ import { existsSync, lstatSync } from "node:fs";
 import { checkTool, run, type RunOptions, type RunResult } from "./run.js";
 import { dropCapsArg, PIVOT_SCRIPT } from "./argv/pivot.js";
 import { unshareArgv } from "./argv/unshare.js";
+import { withDeviceCgroup } from "./device-cgroup.js";
 
 export interface SandboxOptions {
   /** true keeps the host network (only `kiln fetch` may); the default cuts it off. */
@@ -69,12 +70,15 @@ export const CHROOT_SCRIPT = [
  * A host tool's own root (the bootstrap's mmdebstrap): a fresh tmpfs on $1 in the private mount
  * namespace holding only the entries given, each at its host path: `ro PATH` bound read-only (nosuid,
  * nodev), `rw PATH` bound writable, `link PATH` a symlink with the host's target (merged /usr); then a
- * private /tmp, /proc, /sys and /dev, and the pivot helper as in CHROOT_SCRIPT. Constant: root, python,
- * helper and capabilities arrive as $1..$4, then the entries as pairs up to `--`, then the command.
+ * private /tmp, /proc, /sys and /dev, and the pivot helper as in CHROOT_SCRIPT, in a new cgroup namespace.
+ * Constant: root, python, helper, capabilities and the devices cgroup to enter ("" for none) arrive as
+ * $1..$5, then the entries as pairs up to `--`, then the command.
  */
 export const MINIROOT_SCRIPT = [
   "set -eu",
-  'root="$1"; py="$2"; pivot="$3"; caps="$4"; shift 4',
+  'root="$1"; py="$2"; pivot="$3"; caps="$4"; cg="$5"; shift 5',
+  // Into the devices cgroup (device-cgroup.ts) first; a new cgroup namespace at exec keeps it there.
+  'if [ -n "$cg" ]; then echo 0 > "$cg/cgroup.procs"; fi',
   'mount -t tmpfs -o mode=0755,size=1m kiln-miniroot "$root"',
   'mkdir "$root/proc" "$root/sys" "$root/dev" "$root/tmp"',
   ...PROC_SYS_DEV,
@@ -95,7 +99,7 @@ export const MINIROOT_SCRIPT = [
   "  esac",
   "done",
   "shift",
-  'exec "$py" -I -S -c "$pivot" "$root" "$caps" "$@"',
+  'exec unshare --cgroup -- "$py" -I -S -c "$pivot" "$root" "$caps" "$@"',
 ].join("\n");
 
 /** A host directory the step sees read-only, at `mountPoint`: the host path of a directory inside the root. */
@@ -148,6 +152,8 @@ export interface MiniRootOptions extends SandboxOptions {
   readonly entries: readonly MiniRootEntry[];
   /** Names from DROPPED_CAPS that the command keeps (MMDEBSTRAP_CAPS for mmdebstrap). */
   readonly keepCaps?: readonly string[];
+  /** A devices cgroup (device-cgroup.ts) the command runs in; none when undefined. */
+  readonly deviceCgroup?: string;
 }
 
 /**
@@ -169,13 +175,28 @@ export function miniRootArgv(argv: readonly string[], o: MiniRootOptions): strin
   if (bad) throw new TypeError(`miniRootArgv: ${bad.path} is not an absolute, normalised path below /`);
   const entryArgs = o.entries.flatMap((e) => [e.kind, e.path]);
   return sandboxArgv(
-    ["/bin/sh", "-c", MINIROOT_SCRIPT, "kiln-miniroot", o.mountPoint, hostPython(), PIVOT_SCRIPT, dropCapsArg(o.keepCaps), ...entryArgs, "--", ...argv],
+    [
+      "/bin/sh",
+      "-c",
+      MINIROOT_SCRIPT,
+      "kiln-miniroot",
+      o.mountPoint,
+      hostPython(),
+      PIVOT_SCRIPT,
+      dropCapsArg(o.keepCaps),
+      o.deviceCgroup ?? "",
+      ...entryArgs,
+      "--",
+      ...argv,
+    ],
     o,
   );
 }
 
-/** run() of a host tool inside a mini-root (miniRootArgv). */
-export function runInMiniRoot(argv: readonly string[], opts: RunOptions & MiniRootOptions): Promise<RunResult> {
+/** run() of a host tool inside a mini-root (miniRootArgv), in a devices cgroup of only harmless nodes. */
+export function runInMiniRoot(argv: readonly string[], opts: RunOptions & Omit<MiniRootOptions, "deviceCgroup">): Promise<RunResult> {
   const { network, mountPoint, entries, keepCaps, ...runOpts } = opts;
-  return run(miniRootArgv(argv, { network, mountPoint, entries, ...(keepCaps ? { keepCaps } : {}) }), runOpts);
+  return withDeviceCgroup((deviceCgroup) =>
+    run(miniRootArgv(argv, { network, mountPoint, entries, ...(keepCaps ? { keepCaps } : {}), ...(deviceCgroup ? { deviceCgroup } : {}) }), runOpts),
+  );
 }

@@ -15,7 +15,7 @@ import { installPython, venvDistributions } from "../../src/bake/stages/python.j
 import type { Lock } from "../../src/lock/types.js";
 import type { Recipe } from "../../src/recipe/types.js";
 import { sha256File } from "../../src/util/hash.js";
-import { ESCAPE_PROBE, WHEEL_MAKER } from "../support/probes.js";
+import { ESCAPE_PROBE, hostLoopDevice, WHEEL_MAKER } from "../support/probes.js";
 
 let tmp: string;
 beforeAll(async () => {
@@ -195,6 +195,7 @@ describe("sandbox: image steps see the image only", () => {
     // Host things that are not bound in: a marker in /var/tmp (beside it the probe tries to write), /etc/shadow, the socket.
     const hostDir = await mkdtemp("/var/tmp/kiln-probe-");
     const hostServer = createServer((c) => c.end());
+    let disk: { readonly detach: () => Promise<void> } | undefined;
     try {
       const marker = join(hostDir, "marker");
       await writeFile(marker, secret);
@@ -216,7 +217,9 @@ describe("sandbox: image steps see the image only", () => {
         include: [],
         hooks: { setup: [hook] },
       });
-      const env = { KILN_PROBE: ESCAPE_PROBE, KILN_MARKER: marker, KILN_SOCK: sock, TMPDIR: d.tmp };
+      // A host block device (a loop over a file), readable from the host.
+      disk = await hostLoopDevice(hostDir);
+      const env = { KILN_PROBE: ESCAPE_PROBE, KILN_MARKER: marker, KILN_SOCK: sock, KILN_HOSTDEV: disk.dev, TMPDIR: d.tmp };
       const probe = async (): Promise<Record<string, unknown>> => JSON.parse(await readFile(join(d.root, "probe.json"), "utf8")) as Record<string, unknown>;
 
       await runMmdebstrap(argv, d, { env, allowFailure: true });
@@ -224,8 +227,13 @@ describe("sandbox: image steps see the image only", () => {
       for (const k of ["direct", "proc1", "procself", "relative", "chroot_escape", "chroot_proc1", "shadow", "write_out"])
         expect([k, out[k]]).toEqual([k, "errno 2"]);
       for (const k of ["socket", "socket_proc1", "chroot_escape_socket"]) expect([k, out[k]]).toEqual([k, "errno 2"]);
+      // It keeps SYS_ADMIN and MKNOD, but the devices cgroup refuses every block device: EPERM.
+      expect([out.disk_mknod, out.disk_devtmpfs]).toEqual(["errno 1", "errno 1"]);
       await expect(access(join(hostDir, "escaped"))).rejects.toThrow();
       expect(await readdir(d.work)).toEqual(["repo", "root", "tmp"]);
+      // Its devices cgroup is gone with it.
+      const cgroups = (await readdir("/sys/fs/cgroup/devices").catch(() => [] as string[])).filter((n) => n.startsWith(`kiln-dev-${process.pid}.`));
+      expect(cgroups).toEqual([]);
 
       // The same hook launched as the bootstrap did before (sandboxed, not pivoted) reaches all of it.
       await rm(d.root, { recursive: true });
@@ -233,9 +241,11 @@ describe("sandbox: image steps see the image only", () => {
       await runSandboxed(argv, { env, allowFailure: true });
       const before = await probe();
       expect(before).toMatchObject({ direct: secret, proc1: secret, chroot_escape: secret, chroot_proc1: secret, socket: "connected", write_out: "ok" });
+      expect([before.disk_mknod, before.disk_devtmpfs]).toEqual(["ok", "ok"]);
       expect(before.shadow).not.toMatch(/^errno/);
     } finally {
       hostServer.close();
+      await disk?.detach();
       await rm(hostDir, { recursive: true, force: true });
     }
   }, 60_000);

@@ -56,6 +56,7 @@ describe("a host tool in a mini-root (the bootstrap's mmdebstrap)", () => {
     expect(argv.slice(at + 4)).toEqual([
       PIVOT_SCRIPT,
       dropCapsArg(MMDEBSTRAP_CAPS),
+      "",
       "link",
       "/bin",
       "ro",
@@ -74,7 +75,13 @@ describe("a host tool in a mini-root (the bootstrap's mmdebstrap)", () => {
   it("builds the root on a fresh tmpfs and binds read-only entries nosuid, nodev", () => {
     expect(MINIROOT_SCRIPT).toMatch(/mount -t tmpfs [^\n]* "\$root"\n/);
     expect(MINIROOT_SCRIPT).toContain('mount --bind -o ro,nosuid,nodev "$p" "$root$p"');
-    expect(MINIROOT_SCRIPT).toMatch(/exec "\$py" -I -S -c "\$pivot" "\$root" "\$caps" "\$@"$/);
+    expect(MINIROOT_SCRIPT).toMatch(/exec unshare --cgroup -- "\$py" -I -S -c "\$pivot" "\$root" "\$caps" "\$@"$/);
+  });
+
+  it("enters the devices cgroup it is given before anything else, and passes '' for none", () => {
+    const argv = miniRootArgv(["true"], { mountPoint: "/m", entries: [], deviceCgroup: "/sys/fs/cgroup/devices/kiln-dev-1.2-abcdef" });
+    expect(argv[argv.indexOf(MINIROOT_SCRIPT) + 6]).toBe("/sys/fs/cgroup/devices/kiln-dev-1.2-abcdef");
+    expect(MINIROOT_SCRIPT.split("\n")[2]).toBe('if [ -n "$cg" ]; then echo 0 > "$cg/cgroup.procs"; fi');
   });
 
   it("refuses relative, unnormalised or root entries", () => {
