@@ -11,13 +11,15 @@ import pLimit from "p-limit";
 import { ToolError, UserError } from "../../errors.js";
 import { mmdebstrapArgv } from "../../exec/argv/mmdebstrap.js";
 import { checkTool, describeFailure } from "../../exec/run.js";
-import { runSandboxed } from "../../exec/sandbox.js";
+import { MMDEBSTRAP_CAPS } from "../../exec/argv/pivot.js";
+import { runInMiniRoot } from "../../exec/sandbox.js";
 import type { LockedDeb } from "../../lock/types.js";
 import { debug, isVerbose } from "../../log.js";
 import { problemIn } from "../../recipe/load.js";
 import type { Recipe } from "../../recipe/types.js";
 import { cacheTemp, isFile } from "../cache.js";
 import { debCachePath, storeDeb } from "./deb-cache.js";
+import { lockRootEntries } from "./lock-root.js";
 import { aptArchiveName, compareDebIds, debBuildDate, describeDeb, readDebControl, type DebId } from "./deb-file.js";
 import { CHECK_REQUESTS_HOOK, COLLECT_HOOK, SEED_DEBS_HOOK, UNSAFE_IO_ON_HOOK } from "./hooks.js";
 import { diffInstalled } from "./installed.js";
@@ -85,7 +87,18 @@ export async function resolveAndFetchDebs(o: FetchDebsOptions): Promise<FetchedD
     });
     // The host network is needed here (and only here); the sandbox still gives private mount and PID namespaces.
     // TMPDIR puts mmdebstrap's chroot in the cache's file system, so the hooks hard-link instead of copying.
-    const r = await runSandboxed(argv, { network: true, allowFailure: true, env: { KILN_OUT: dirs.out, KILN_SEED: dirs.seed, TMPDIR: dirs.tmp } });
+    // Pivoted into a mini-root of only what resolving needs (lock-root.ts), as the bake's bootstrap is.
+    const mountPoint = join(work, "miniroot");
+    await mkdir(mountPoint);
+    const r = await runInMiniRoot(argv, {
+      network: true,
+      allowFailure: true,
+      env: { KILN_OUT: dirs.out, KILN_SEED: dirs.seed, TMPDIR: dirs.tmp },
+      mountPoint,
+      // One bind of the whole work directory: the hooks hard-link between seed, TMPDIR and out (EXDEV across binds).
+      entries: lockRootEntries(mirrors, [work]),
+      keepCaps: MMDEBSTRAP_CAPS,
+    });
     if (r.exitCode !== 0)
       await explainFailure({ recipe: o.recipe, out: dirs.out, requests, failure: describeFailure(argv, { exitCode: r.exitCode, stderr: r.stderr }) });
     return await collect({ cache: o.cache, out: dirs.out, seeded: await fileIds(dirs.seed) });
