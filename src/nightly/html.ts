@@ -1,5 +1,5 @@
 // The nightly report as one static HTML page: no scripts, no external assets (CSS and the SVG chart inline).
-import type { PackageDiff } from "../store/diff.js";
+import type { PackageDiff } from "../store/image-diff.js";
 import type { NightlyReport } from "./types.js";
 
 /** Escapes text for HTML element content and attribute values. */
