@@ -58,12 +58,14 @@ export async function lxcPreflight(t: Transport, host: HostInventory, nodes: rea
 /** One problem per node whose bridge `ip link show` does not know (each bridge asked once). */
 async function bridgeProblems(t: Transport, nodes: readonly PreflightNode[]): Promise<Problem[]> {
   const bridges = [...new Set(nodes.map((n) => n.node.network.bridge))];
-  const found = await Promise.all(
-    bridges.map(async (b) => [b, (await t.run(["ip", "link", "show", "dev", b], { allowFailure: true })).exitCode === 0] as const),
-  );
-  const absent = new Set(found.filter(([, ok]) => !ok).map(([b]) => b));
+  const found = await Promise.all(bridges.map(async (b) => ((await t.run(["ip", "link", "show", "dev", b], { allowFailure: true })).exitCode === 0 ? b : "")));
+  return absentBridgeProblems(t, nodes, new Set(found));
+}
+
+/** One problem per node whose bridge is not among those the host has (both drivers word it the same). */
+export function absentBridgeProblems(t: Transport, nodes: readonly PreflightNode[], present: ReadonlySet<string>): Problem[] {
   return nodes
-    .filter((n) => absent.has(n.node.network.bridge))
+    .filter((n) => !present.has(n.node.network.bridge))
     .map((n) => ({
       key: `nodes.${n.node.name}.network.bridge`,
       message: `bridge ${quoteInput(n.node.network.bridge)} does not exist on host ${n.node.host} (${t.describe}); create it or name an existing one`,
