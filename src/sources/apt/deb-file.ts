@@ -2,7 +2,7 @@
 // and the file name apt gives it in /var/cache/apt/archives.
 import { open } from "node:fs/promises";
 import { ToolError } from "../../errors.js";
-import { dpkgDebControlArgv, dpkgDebControlsArgv } from "../../exec/argv/dpkg.js";
+import { dpkgDebControlArgv, dpkgDebControlsArgv } from "./dpkg-deb-argv.js";
 import { run } from "../../exec/run.js";
 import { field, parseDeb822 } from "../../debian/deb822.js";
 
