@@ -8,7 +8,7 @@ import semver from "semver";
 import { type Problem, UserError } from "../../errors.js";
 import { quoteInput } from "../../util/quote.js";
 import type { HostInventory, PreflightNode, Transport } from "../types.js";
-import { absentBridgeProblems } from "./lxc-preflight.js";
+import { BRIDGE_KINDS, bridgeProblems } from "./host-links.js";
 
 /** What the driver adapts to on a supported host. */
 export interface PveFacts {
@@ -97,34 +97,7 @@ export async function pvePreflight(t: Transport, host: HostInventory): Promise<P
   return facts;
 }
 
-/** Link kinds a Proxmox VE node plugs a container's veth into: a Linux bridge (also an SDN vnet) or an Open vSwitch bridge. */
-const BRIDGE_KINDS = ["bridge", "openvswitch"];
-
-/** One link of `ip -j -d link show`: its name and kind (absent for a plain device). */
-interface IpLink {
-  readonly ifname: string;
-  readonly linkinfo?: { readonly info_kind?: string };
-}
-
-/** True for a link record with a name (the fields kiln reads; others ignored). */
-function isIpLink(v: unknown): v is IpLink {
-  if (typeof v !== "object" || v === null || !("ifname" in v) || typeof v.ifname !== "string") return false;
-  return !("linkinfo" in v) || (typeof v.linkinfo === "object" && v.linkinfo !== null);
-}
-
-/** Names of the bridges in `ip -j -d link show` output. */
-export function parseBridges(json: string): Set<string> {
-  const links: unknown = JSON.parse(json);
-  if (!Array.isArray(links)) return new Set();
-  return new Set(links.filter(isIpLink).flatMap((l) => (BRIDGE_KINDS.includes(l.linkinfo?.info_kind ?? "") ? [l.ifname] : [])));
-}
-
-/** What the plan's nodes need from this node: every node's bridge exists (one `ip` call for all). */
+/** What the plan's nodes need from this node: every node's bridge is a bridge here (one `ip` call for all). */
 export async function pveNodeProblems(t: Transport, nodes: readonly PreflightNode[]): Promise<Problem[]> {
-  const r = await t.run(["ip", "-j", "-d", "link", "show"], { allowFailure: true });
-  if (r.exitCode !== 0) {
-    const message = `cannot list the bridges on ${t.describe} (\`ip -j -d link show\`): ${quoteInput(r.stderr.trim() || `exit ${r.exitCode}`)}`;
-    return [{ key: `hosts.${nodes[0]?.node.host ?? "?"}.address`, message }];
-  }
-  return absentBridgeProblems(t, nodes, parseBridges(r.stdout));
+  return bridgeProblems(t, nodes, (l) => BRIDGE_KINDS.includes(l.kind));
 }

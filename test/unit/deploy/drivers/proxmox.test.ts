@@ -10,7 +10,8 @@ import { pctMain } from "../../../pct-sim/pct.js";
 import { pvesmMain } from "../../../pct-sim/pvesm.js";
 import { pveversionMain } from "../../../pct-sim/pveversion.js";
 import { proxmoxDriver } from "../../../../src/deploy/drivers/proxmox.js";
-import { parseBridges, parsePveVersions, parseStorageIds, pveFacts, versionAtLeast } from "../../../../src/deploy/drivers/pve-preflight.js";
+import { parsePveVersions, parseStorageIds, pveFacts, versionAtLeast } from "../../../../src/deploy/drivers/pve-preflight.js";
+import { parseIpLinks } from "../../../../src/deploy/drivers/host-links.js";
 import type { HostInventory, NodeInventory, Transport } from "../../../../src/deploy/types.js";
 import { ToolError } from "../../../../src/errors.js";
 import { run } from "../../../../src/exec/run.js";
@@ -83,7 +84,7 @@ describe("proxmox driver preflight", () => {
     expect(existsSync(join(root, "etc/pve/lxc/190.conf"))).toBe(false);
   });
 
-  it("reads Linux and Open vSwitch bridges from `ip -j -d link show`, nothing else", () => {
+  it("reads each link's name and kind from `ip -j -d link show`", () => {
     const json = JSON.stringify([
       { ifname: "lo" },
       { ifname: "vmbr0", linkinfo: { info_kind: "bridge" } },
@@ -91,7 +92,12 @@ describe("proxmox driver preflight", () => {
       { ifname: "veth190i0", linkinfo: { info_kind: "veth" } },
       { linkinfo: { info_kind: "bridge" } },
     ]);
-    expect([...parseBridges(json)]).toEqual(["vmbr0", "vmbr1"]);
+    expect(parseIpLinks(json)).toEqual([
+      { name: "lo", kind: "" },
+      { name: "vmbr0", kind: "bridge" },
+      { name: "vmbr1", kind: "openvswitch" },
+      { name: "veth190i0", kind: "veth" },
+    ]);
   });
 
   it.skipIf(process.geteuid?.() !== 0)("refuses a login that is not root, naming the address key and what to do", async () => {
