@@ -27,7 +27,8 @@ export class ByteReader {
   /** Up to `max` bytes (at least 1 unless at the end), without copying when possible. */
   async some(max: number): Promise<Buffer | undefined> {
     if (!(await this.fill(1))) return undefined;
-    const first = this.chunks[0] as Buffer;
+    const first = this.chunks[0];
+    if (!first) return undefined; // fill(1) succeeded, so a chunk is buffered: never taken
     const take = Math.min(max, first.length);
     if (take === first.length) this.chunks.shift();
     else this.chunks[0] = first.subarray(take);
@@ -41,11 +42,13 @@ export class ByteReader {
     if (!(await this.fill(n))) return undefined;
     const parts: Buffer[] = [];
     for (let got = 0; got < n; ) {
-      const b = (await this.some(n - got)) as Buffer;
+      const b = await this.some(n - got);
+      if (!b) return undefined; // fill(n) buffered all n bytes: never taken
       parts.push(b);
       got += b.length;
     }
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    const [only] = parts;
+    return parts.length === 1 && only ? only : Buffer.concat(parts);
   }
 
   /** Discards `n` bytes; false if the stream ends first. */

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { UserError, type Problem } from "../errors.js";
 import { readTreeXattrs, type TreeXattrs } from "./xattrs.js";
 import type { EntryType, FileSource, TreeEntry } from "./types.js";
+import { errnoCode } from "../util/thrown.js";
 
 /** The entry type lstat reports. */
 function typeOf(st: Stats): EntryType {
@@ -114,7 +115,7 @@ function rootStat(abs: string): Stats {
   try {
     st = lstatSync(abs);
   } catch (e) {
-    throw new UserError({ file: abs, message: `cannot read the tree to pack (${(e as NodeJS.ErrnoException).code ?? String(e)}): give an existing directory` });
+    throw new UserError({ file: abs, message: `cannot read the tree to pack (${errnoCode(e) ?? String(e)}): give an existing directory` });
   }
   if (!st.isDirectory()) throw new UserError({ file: abs, message: "the tree to pack must be a directory (symlinks are not followed)" });
   return st;

@@ -12,6 +12,7 @@ import { startHasher } from "./hasher.js";
 import { planArchive, type ArchivePlan, type PlannedEntry } from "./plan.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, padding, writeSimpleHeader, type TarHeader } from "./tar-format.js";
 import type { FileSource, IndexEntry, PackOptions, PackResult } from "./types.js";
+import { bytesOf } from "../util/thrown.js";
 
 /**
  * Output goes to the compressor in chunks this big: small enough that the thread comes back to the
@@ -155,7 +156,7 @@ async function copySync(out: TarOut, read: NonNullable<FileSource["readSync"]>, 
 async function copyStream(out: TarOut, source: FileSource, path: string, size: number): Promise<void> {
   let total = 0;
   for await (const chunk of source.open(path)) {
-    const b = chunk as Buffer;
+    const b = bytesOf(chunk);
     total += b.length;
     if (total > size) throw changed(path, size, "it has grown");
     await out.put(b);

@@ -6,6 +6,7 @@ import { accessSync, closeSync, constants, openSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { ToolError } from "../errors.js";
 import { debug, isVerbose } from "../log.js";
+import { errnoCode } from "../util/thrown.js";
 
 export interface RunOptions {
   readonly cwd?: string;
@@ -101,7 +102,7 @@ async function execute(argv: readonly string[], opts: RunOptions, encoding: "utf
         signal: r.signal ?? undefined,
         timedOut: r.timedOut,
         stderr,
-        code: (r.cause as NodeJS.ErrnoException | undefined)?.code,
+        code: errnoCode(r.cause),
       }),
       { cause: r },
     );

@@ -10,6 +10,7 @@ import { writeFileAtomic } from "../util/fs.js";
 import { sha256Hex } from "../util/hash.js";
 import { checkLock } from "./validate.js";
 import type { Lock } from "./types.js";
+import { errnoCode, messageOf } from "../util/thrown.js";
 
 /** Orders entries by name, then by the other fields that can tell two of them apart (a deb's arch). */
 function byName<T extends { readonly name: string }>(items: readonly T[], tie: (x: T) => string = () => ""): T[] {
@@ -38,9 +39,9 @@ export function parseLock(text: string, file: string): Lock {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const pos = /position (\d+)/.exec((e as Error).message)?.[1];
+    const pos = /position (\d+)/.exec(messageOf(e))?.[1];
     const line = pos === undefined ? undefined : text.slice(0, Number(pos)).split("\n").length;
-    throw new UserError({ file: displayPath(file), line, message: `not valid JSON (${(e as Error).message}): run kiln lock to write it again` });
+    throw new UserError({ file: displayPath(file), line, message: `not valid JSON (${messageOf(e)}): run kiln lock to write it again` });
   }
   const problems = checkLock(value);
   if (problems.length)
@@ -57,8 +58,7 @@ export async function readLock(path: string): Promise<Lock> {
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT")
-      throw new UserError({ file: displayPath(path), message: "no lock file: run kiln lock to resolve the recipe and write it" });
+    if (errnoCode(e) === "ENOENT") throw new UserError({ file: displayPath(path), message: "no lock file: run kiln lock to resolve the recipe and write it" });
     throw e;
   }
   return parseLock(text, path);

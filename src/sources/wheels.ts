@@ -23,6 +23,7 @@ import { sha256File } from "../util/hash.js";
 import { cacheTemp, checkCached, storeFile } from "./cache.js";
 import { pipDownload } from "./wheel-index.js";
 import { BOOKWORM_AMD64, describeTarget, parseWheelFilename, wheelRanker, type WheelName, type WheelTarget } from "./wheel-name.js";
+import { errnoCode } from "../util/thrown.js";
 
 /** Where wheels come from: a directory of *.whl files, or a PEP 503 index URL. */
 export type WheelSource = { readonly wheelhouse: string } | { readonly index: string };
@@ -116,10 +117,9 @@ async function wheelhouseFiles(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).filter((f) => f.endsWith(".whl")).map((f) => join(dir, f));
   } catch (e) {
-    throw new UserError(
-      `wheelhouse ${dir}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); build it or point --wheelhouse at the right directory`,
-      { cause: e },
-    );
+    throw new UserError(`wheelhouse ${dir}: cannot read it (${errnoCode(e) ?? String(e)}); build it or point --wheelhouse at the right directory`, {
+      cause: e,
+    });
   }
 }
 

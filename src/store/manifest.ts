@@ -5,6 +5,7 @@ import type { PackResult } from "../archive/types.js";
 import { ToolError } from "../errors.js";
 import { kilnVersion } from "../version.js";
 import type { ImageMeta, Manifest } from "./types.js";
+import { messageOf } from "../util/thrown.js";
 
 /** Orders strings bytewise (not by locale), so the order is the same on every machine. */
 export function byteOrder(a: string, b: string): number {
@@ -48,7 +49,7 @@ export async function readManifestFile(path: string): Promise<Manifest> {
   try {
     value = JSON.parse(await readFile(path, "utf8"));
   } catch (e) {
-    throw new ToolError(`${path}: cannot read the manifest (${(e as Error).message}); the store entry is damaged: remove it and re-pack or re-bake`, {
+    throw new ToolError(`${path}: cannot read the manifest (${messageOf(e)}); the store entry is damaged: remove it and re-pack or re-bake`, {
       cause: e,
     });
   }

@@ -5,6 +5,7 @@ import { chmod, lstat, readdir, readFile, realpath, rm } from "node:fs/promises"
 import { join } from "node:path";
 import { warn } from "../log.js";
 import { ownerAlive, type Owner } from "./process.js";
+import { errnoCode } from "./thrown.js";
 
 /** What a sweeper makes of an entry name: its owner, or "stale"/"keep" for names without one. */
 export type Ownership = Owner | "stale" | "keep";
@@ -47,7 +48,7 @@ async function removeTree(path: string): Promise<boolean> {
     await rm(path, { recursive: true, force: true });
     return true;
   } catch (e) {
-    warn(`cannot remove the leftover ${path} of a killed kiln run (${(e as NodeJS.ErrnoException).code ?? String(e)}): remove it as root`);
+    warn(`cannot remove the leftover ${path} of a killed kiln run (${errnoCode(e) ?? String(e)}): remove it as root`);
     return false;
   }
 }

@@ -8,6 +8,7 @@ import type { LockedDeb } from "../../lock/types.js";
 import { sha256File } from "../../util/hash.js";
 import { addFile, cachePath, checkCached } from "../cache.js";
 import { describeDeb } from "./deb-file.js";
+import { errnoCode } from "../../util/thrown.js";
 
 /** Cache sub-directory of every .deb. */
 export const DEBS_KIND = "debs";
@@ -57,7 +58,7 @@ async function stageOne(cache: string, d: LockedDeb, dir: string): Promise<strin
   try {
     await link(src, dest);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoCode(e);
     if (code === "ENOENT")
       return (
         (await checkCached({ path: src, sha256: d.sha256, what: `deb ${describeDeb(d)}` })) ?? { message: `deb ${describeDeb(d)}: cannot be read from ${src}` }
