@@ -7,7 +7,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import { pipeline, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { UserError } from "../errors.js";
-import { checkTool, spawnPiped } from "../exec/run.js";
+import { checkTool, pipedFailure, spawnPiped, stdoutOf } from "../exec/run.js";
 import { parseTar, type TemplateBody, type TemplateEntry } from "./tar-reader.js";
 import { bytesOf, errnoCode, messageOf } from "../util/thrown.js";
 
@@ -68,11 +68,11 @@ async function decompressed(file: string): Promise<Decompressed> {
     () => undefined,
     (e: unknown) => {
       if (stopped) return undefined;
-      const stderr = (e as { stderr?: Uint8Array }).stderr;
-      return new UserError({ file, message: `cannot decompress: ${stderr ? Buffer.from(stderr).toString("utf8").trim() : String(e)}` }, { cause: e });
+      const stderr = pipedFailure(e).stderr.trim();
+      return new UserError({ file, message: `cannot decompress: ${stderr || String(e)}` }, { cause: e });
     },
   );
-  const stdout = proc.stdout as Readable;
+  const stdout = stdoutOf(proc);
   return {
     // A zstd failure (corrupt file) must surface even when its output merely ends early.
     chunks: (async function* () {

@@ -3,12 +3,12 @@
 // and refused when it was made from a different recipe or requirements file.
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { UserError } from "../errors.js";
+import { type Problem, UserError } from "../errors.js";
 import { displayPath } from "../recipe/layer.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { sha256Hex } from "../util/hash.js";
-import { checkLock } from "./validate.js";
+import { isLock } from "./validate.js";
 import type { Lock } from "./types.js";
 import { errnoCode, messageOf } from "../util/thrown.js";
 
@@ -43,13 +43,13 @@ export function parseLock(text: string, file: string): Lock {
     const line = pos === undefined ? undefined : text.slice(0, Number(pos)).split("\n").length;
     throw new UserError({ file: displayPath(file), line, message: `not valid JSON (${messageOf(e)}): run kiln lock to write it again` });
   }
-  const problems = checkLock(value);
-  if (problems.length)
+  const problems: Problem[] = [];
+  if (!isLock(value, problems))
     throw new UserError(
       problems.map((p) => ({ file: displayPath(file), ...p })),
       { hint: "the lock is written by kiln lock: run it again rather than editing the lock" },
     );
-  return value as Lock;
+  return value;
 }
 
 /** Reads and parses a lock file; a missing lock says to run `kiln lock`. */

@@ -106,7 +106,7 @@ async function choose(pin: Pin, paths: readonly string[], target: WheelTarget, w
 async function cachedCandidates(cache: string, pin: Pin): Promise<string[]> {
   const lists = await Promise.all(
     pin.hashes.map(async (h) =>
-      (await readdir(join(cache, "wheels", h)).catch(() => [] as string[])).filter((f) => f.endsWith(".whl")).map((f) => join(cache, "wheels", h, f)),
+      (await readdir(join(cache, "wheels", h)).catch((): string[] => [])).filter((f) => f.endsWith(".whl")).map((f) => join(cache, "wheels", h, f)),
     ),
   );
   return lists.flat();

@@ -29,7 +29,7 @@ export async function mountPoints(): Promise<readonly string[]> {
 /** Gives the owner rwx on every directory below `dir` (a tree with 0555 dirs cannot be emptied otherwise). */
 async function openUp(dir: string): Promise<void> {
   await chmod(dir, 0o700).catch(() => undefined);
-  const names = await readdir(dir).catch(() => [] as string[]);
+  const names = await readdir(dir).catch((): string[] => []);
   for (const n of names) {
     const p = join(dir, n);
     if ((await lstat(p).catch(() => undefined))?.isDirectory()) await openUp(p);

@@ -48,7 +48,7 @@ export async function stageDebs(o: { readonly cache: string; readonly debs: read
   const problems = results.filter((r): r is Problem => typeof r !== "string");
   if (problems.length)
     throw new UserError(problems, { hint: `${problems.length} of ${o.debs.length} locked debs cannot be used; run kiln fetch to download them again` });
-  return results as string[];
+  return results.filter((r): r is string => typeof r === "string");
 }
 
 /** Stages one deb; returns its path in `dir`, or the Problem that stops it. */
