@@ -56,10 +56,13 @@ function entryOf(abs: string, path: string, st: Stats): TreeEntry {
 
 /** Adds the attributes getfattr found to the entries that have any. */
 function withXattrs(entries: readonly TreeEntry[], xattrs: TreeXattrs): TreeEntry[] {
-  return entries.map((e) => {
-    const x = xattrs.get(e.path);
-    return x && Object.keys(x).length > 0 ? { ...e, xattrs: x } : e;
-  });
+  return entries.map((e) => withEntryXattrs(e, xattrs));
+}
+
+/** The entry with its attributes, if getfattr found any. */
+function withEntryXattrs(e: TreeEntry, xattrs: TreeXattrs): TreeEntry {
+  const x = xattrs.get(e.path);
+  return x && Object.keys(x).length > 0 ? { ...e, xattrs: x } : e;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -134,7 +137,7 @@ export function diskSource(root: string): FileSource {
       pending.catch(() => undefined); // awaited below; keeps a walk error from leaving it unhandled
       return withXattrs(walk(abs), await pending);
     },
-    root: async () => withXattrs([entryOf(abs, "", rootStat(abs))], await treeXattrs())[0] as TreeEntry,
+    root: async () => withEntryXattrs(entryOf(abs, "", rootStat(abs)), await treeXattrs()),
     open: (path) => createReadStream(join(abs, path), { highWaterMark: 1 << 20 }),
     // Paths from entries() are clean and relative: plain concatenation, not join(), per file.
     readSync: (path, target, position) => readInto(`${abs === "/" ? "" : abs}/${path}`, target, position),

@@ -98,7 +98,8 @@ async function choose(pin: Pin, paths: readonly string[], target: WheelTarget, w
   const hashed = await Promise.all(runnable.map(async (c) => ({ ...c, sha256: await sha256File(c.path) })));
   const ok = hashed.find((c) => pin.hashes.includes(c.sha256));
   if (ok) return { pin, path: ok.path, wheel: ok.wheel, sha256: ok.sha256 };
-  const best = hashed[0] as (typeof hashed)[number];
+  const [best] = hashed;
+  if (!best) return { ...at, message: `${label(pin)}: no wheel to check` }; // runnable is not empty (above): never
   return { ...at, message: `${label(pin)}: hash mismatch (expected ${pin.hashes.join(" or ")}, got ${best.sha256} for ${best.wheel.file})` };
 }
 
