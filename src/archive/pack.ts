@@ -62,7 +62,8 @@ class TarOut {
     this.pos = 0;
     this.segments = [];
     await yieldToLoop();
-    if (this.busy.length >= IN_FLIGHT) this.spare.push(await (this.busy.shift() as Promise<Buffer>));
+    const oldest = this.busy.length >= IN_FLIGHT ? this.busy.shift() : undefined;
+    if (oldest) this.spare.push(await oldest);
   }
   /** True when `n` contiguous bytes are free at the current position (else flush() first). */
   fits(n: number): boolean {
@@ -245,8 +246,7 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
     const [entries, root] = await Promise.all([source.entries(), source.root?.()]);
     plan = planArchive({ root, entries, epoch: opts.epoch });
     debug(`pack: planned ${plan.entries.length} entries in ${(performance.now() - t0).toFixed(0)} ms`);
-    for (let i = 0; i < plan.entries.length; i++) {
-      const p = plan.entries[i] as PlannedEntry;
+    for (const [i, p] of plan.entries.entries()) {
       // Most entries fit the current chunk whole and need no await; the rest take the general path.
       if (!writeInPlace(out, reader, p, i)) await writeEntry(out, reader, p, i);
     }
