@@ -3,10 +3,10 @@
 // And back: a decompressor fed by the caller, for reading a template once while hashing it.
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { Duplex, type Readable, type Writable } from "node:stream";
+import { Duplex, type Writable } from "node:stream";
 import { createGunzip, createGzip } from "node:zlib";
 import { ToolError } from "../errors.js";
-import { checkTool, describeFailure, spawnPiped } from "../exec/run.js";
+import { checkTool, describeFailure, pipedFailure, spawnPiped, stdinOf, stdoutOf } from "../exec/run.js";
 import type { Compression } from "./types.js";
 
 /** A byte sink. write() resolves once the chunk is consumed, so its buffer may be reused. */
@@ -51,23 +51,13 @@ function zstdSink(c: { readonly level?: number; readonly threads?: number }, out
   checkTool("zstd", "compress the template", "apt-get install zstd");
   const argv = zstdArgv(c);
   const proc = spawnPiped(argv, { stdoutFile: out });
-  const stdin = proc.stdin as Writable;
+  const stdin = stdinOf(proc);
   // A failed zstd surfaces through `proc`; the EPIPE that stdin would also raise adds nothing.
   stdin.on("error", () => undefined);
   const result = proc.then(
     () => undefined,
     (e: unknown) => {
-      const r = e as { exitCode?: number; signal?: string; stderr?: unknown; code?: string };
-      return new ToolError(
-        describeFailure(argv, {
-          exitCode: r.exitCode,
-          signal: r.signal,
-          stderr:
-            typeof r.stderr === "string" ? r.stderr : Buffer.isBuffer(r.stderr) || r.stderr instanceof Uint8Array ? Buffer.from(r.stderr).toString("utf8") : "",
-          code: r.code,
-        }),
-        { cause: e },
-      );
+      return new ToolError(describeFailure(argv, pipedFailure(e)), { cause: e });
     },
   );
   return {
@@ -157,20 +147,18 @@ export function openDecompressor(kind: "zstd" | "gzip"): Decompressor {
   checkTool("zstd", "read a .tar.zst template", "apt-get install zstd");
   const argv = ["zstd", "-dcq"];
   const proc = spawnPiped(argv);
-  (proc.stdin as Writable).on("error", () => undefined); // a failed zstd surfaces through `proc`
+  stdinOf(proc).on("error", () => undefined); // a failed zstd surfaces through `proc`
   let stopped = false;
   const done = proc.then(
     () => undefined,
     (e: unknown) => {
       if (stopped) return;
-      const r = e as { exitCode?: number; signal?: string; stderr?: Uint8Array };
-      throw new ToolError(describeFailure(argv, { exitCode: r.exitCode, signal: r.signal, stderr: r.stderr ? Buffer.from(r.stderr).toString("utf8") : "" }), {
-        cause: e,
-      });
+      const r = pipedFailure(e);
+      throw new ToolError(describeFailure(argv, { exitCode: r.exitCode, signal: r.signal, stderr: r.stderr }), { cause: e });
     },
   );
   done.catch(() => undefined);
-  const stream = Duplex.from({ writable: proc.stdin as Writable, readable: proc.stdout as Readable });
+  const stream = Duplex.from({ writable: stdinOf(proc), readable: stdoutOf(proc) });
   return {
     stream,
     done,

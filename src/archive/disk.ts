@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { UserError, type Problem } from "../errors.js";
 import { readTreeXattrs, type TreeXattrs } from "./xattrs.js";
 import type { EntryType, FileSource, TreeEntry } from "./types.js";
+import { errnoCode } from "../util/thrown.js";
 
 /** The entry type lstat reports. */
 function typeOf(st: Stats): EntryType {
@@ -55,10 +56,13 @@ function entryOf(abs: string, path: string, st: Stats): TreeEntry {
 
 /** Adds the attributes getfattr found to the entries that have any. */
 function withXattrs(entries: readonly TreeEntry[], xattrs: TreeXattrs): TreeEntry[] {
-  return entries.map((e) => {
-    const x = xattrs.get(e.path);
-    return x && Object.keys(x).length > 0 ? { ...e, xattrs: x } : e;
-  });
+  return entries.map((e) => withEntryXattrs(e, xattrs));
+}
+
+/** The entry with its attributes, if getfattr found any. */
+function withEntryXattrs(e: TreeEntry, xattrs: TreeXattrs): TreeEntry {
+  const x = xattrs.get(e.path);
+  return x && Object.keys(x).length > 0 ? { ...e, xattrs: x } : e;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -114,7 +118,7 @@ function rootStat(abs: string): Stats {
   try {
     st = lstatSync(abs);
   } catch (e) {
-    throw new UserError({ file: abs, message: `cannot read the tree to pack (${(e as NodeJS.ErrnoException).code ?? String(e)}): give an existing directory` });
+    throw new UserError({ file: abs, message: `cannot read the tree to pack (${errnoCode(e) ?? String(e)}): give an existing directory` });
   }
   if (!st.isDirectory()) throw new UserError({ file: abs, message: "the tree to pack must be a directory (symlinks are not followed)" });
   return st;
@@ -133,7 +137,7 @@ export function diskSource(root: string): FileSource {
       pending.catch(() => undefined); // awaited below; keeps a walk error from leaving it unhandled
       return withXattrs(walk(abs), await pending);
     },
-    root: async () => withXattrs([entryOf(abs, "", rootStat(abs))], await treeXattrs())[0] as TreeEntry,
+    root: async () => withEntryXattrs(entryOf(abs, "", rootStat(abs)), await treeXattrs()),
     open: (path) => createReadStream(join(abs, path), { highWaterMark: 1 << 20 }),
     // Paths from entries() are clean and relative: plain concatenation, not join(), per file.
     readSync: (path, target, position) => readInto(`${abs === "/" ? "" : abs}/${path}`, target, position),

@@ -79,7 +79,10 @@ function build(nodes: readonly MemoryNode[]): { root?: TreeEntry; entries: TreeE
   if (problems.length > 0) throw new UserError(problems);
   for (const [p, n] of byPath) {
     const target = n.hardLinkTo === undefined ? p : normalize(n.hardLinkTo);
-    const { entry, data: bytes } = toEntry(n.hardLinkTo === undefined ? n : (byPath.get(target) as MemoryNode), p);
+    // A hard link's target was checked to exist above.
+    const node = n.hardLinkTo === undefined ? n : byPath.get(target);
+    if (!node) continue;
+    const { entry, data: bytes } = toEntry(node, p);
     const nlink = links.get(target) ?? 1;
     entries.push(nlink > 1 ? { ...entry, inode: `mem:${target}`, nlink } : entry);
     if (entry.type === "file") data.set(p, bytes);
@@ -91,6 +94,7 @@ function build(nodes: readonly MemoryNode[]): { root?: TreeEntry; entries: TreeE
 /** A FileSource over an in-memory tree, for tests. Nodes may come in any order. */
 export function memorySource(nodes: readonly MemoryNode[]): FileSource {
   const tree = build(nodes);
+  const { root } = tree;
   const contents = (path: string): Buffer => {
     const d = tree.data.get(path);
     if (!d) throw new UserError({ key: path, message: "memory tree: no such regular file" });
@@ -99,6 +103,6 @@ export function memorySource(nodes: readonly MemoryNode[]): FileSource {
   return {
     entries: async () => tree.entries,
     open: (path) => Readable.from([contents(path)]),
-    ...(tree.root ? { root: async () => tree.root as TreeEntry } : {}),
+    ...(root ? { root: async () => root } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { startHasher } from "./hasher.js";
 import { planArchive, type ArchivePlan, type PlannedEntry } from "./plan.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, padding, writeSimpleHeader, type TarHeader } from "./tar-format.js";
 import type { FileSource, IndexEntry, PackOptions, PackResult } from "./types.js";
+import { bytesOf } from "../util/thrown.js";
 
 /**
  * Output goes to the compressor in chunks this big: small enough that the thread comes back to the
@@ -61,7 +62,8 @@ class TarOut {
     this.pos = 0;
     this.segments = [];
     await yieldToLoop();
-    if (this.busy.length >= IN_FLIGHT) this.spare.push(await (this.busy.shift() as Promise<Buffer>));
+    const oldest = this.busy.length >= IN_FLIGHT ? this.busy.shift() : undefined;
+    if (oldest) this.spare.push(await oldest);
   }
   /** True when `n` contiguous bytes are free at the current position (else flush() first). */
   fits(n: number): boolean {
@@ -155,7 +157,7 @@ async function copySync(out: TarOut, read: NonNullable<FileSource["readSync"]>, 
 async function copyStream(out: TarOut, source: FileSource, path: string, size: number): Promise<void> {
   let total = 0;
   for await (const chunk of source.open(path)) {
-    const b = chunk as Buffer;
+    const b = bytesOf(chunk);
     total += b.length;
     if (total > size) throw changed(path, size, "it has grown");
     await out.put(b);
@@ -244,8 +246,7 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
     const [entries, root] = await Promise.all([source.entries(), source.root?.()]);
     plan = planArchive({ root, entries, epoch: opts.epoch });
     debug(`pack: planned ${plan.entries.length} entries in ${(performance.now() - t0).toFixed(0)} ms`);
-    for (let i = 0; i < plan.entries.length; i++) {
-      const p = plan.entries[i] as PlannedEntry;
+    for (const [i, p] of plan.entries.entries()) {
       // Most entries fit the current chunk whole and need no await; the rest take the general path.
       if (!writeInPlace(out, reader, p, i)) await writeEntry(out, reader, p, i);
     }

@@ -7,8 +7,9 @@ import { type FileHandle, open } from "node:fs/promises";
 import { pipeline, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { UserError } from "../errors.js";
-import { checkTool, spawnPiped } from "../exec/run.js";
+import { checkTool, pipedFailure, spawnPiped, stdoutOf } from "../exec/run.js";
 import { parseTar, type TemplateBody, type TemplateEntry } from "./tar-reader.js";
+import { bytesOf, errnoCode, messageOf } from "../util/thrown.js";
 
 export type { TemplateBody, TemplateEntry } from "./tar-reader.js";
 
@@ -20,7 +21,7 @@ export async function detectCompression(file: string): Promise<TemplateCompressi
   try {
     fh = await open(file, "r");
   } catch (e) {
-    throw new UserError({ file, message: `cannot open template (${(e as NodeJS.ErrnoException).code ?? String(e)}): check the path` });
+    throw new UserError({ file, message: `cannot open template (${errnoCode(e) ?? String(e)}): check the path` });
   }
   try {
     const head = Buffer.alloc(4);
@@ -42,10 +43,10 @@ interface Decompressed {
 /** Passes chunks through, turning zlib's errors (a corrupt or cut-off .gz) into bad input naming the file. */
 async function* gunzipErrors(s: Readable, file: string): AsyncIterable<Buffer> {
   try {
-    for await (const b of s) yield b as Buffer;
+    for await (const b of s) yield bytesOf(b);
   } catch (e) {
-    if (typeof (e as NodeJS.ErrnoException).code !== "string" || !(e as NodeJS.ErrnoException).code?.startsWith("Z_")) throw e;
-    throw new UserError({ file, message: `cannot decompress: ${(e as Error).message}` }, { cause: e });
+    if (!errnoCode(e)?.startsWith("Z_")) throw e;
+    throw new UserError({ file, message: `cannot decompress: ${messageOf(e)}` }, { cause: e });
   }
 }
 
@@ -67,15 +68,15 @@ async function decompressed(file: string): Promise<Decompressed> {
     () => undefined,
     (e: unknown) => {
       if (stopped) return undefined;
-      const stderr = (e as { stderr?: Uint8Array }).stderr;
-      return new UserError({ file, message: `cannot decompress: ${stderr ? Buffer.from(stderr).toString("utf8").trim() : String(e)}` }, { cause: e });
+      const stderr = pipedFailure(e).stderr.trim();
+      return new UserError({ file, message: `cannot decompress: ${stderr || String(e)}` }, { cause: e });
     },
   );
-  const stdout = proc.stdout as Readable;
+  const stdout = stdoutOf(proc);
   return {
     // A zstd failure (corrupt file) must surface even when its output merely ends early.
     chunks: (async function* () {
-      for await (const b of stdout) yield b as Buffer;
+      for await (const b of stdout) yield bytesOf(b);
       const err = await finished;
       if (err) throw err;
     })(),
@@ -96,7 +97,7 @@ function hashing(src: AsyncIterable<unknown>): { chunks: AsyncIterable<Buffer>; 
   return {
     chunks: (async function* () {
       for await (const c of src) {
-        const b = c as Buffer;
+        const b = bytesOf(c);
         h.update(b);
         size += b.length;
         yield b;

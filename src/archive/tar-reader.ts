@@ -1,6 +1,7 @@
 // A streaming tar parser over any byte stream: headers (ustar, pax, GNU long names) become entries
 // whose bodies can be read or skipped. Ours rather than tar-stream's extract because that decodes
 // pax values as UTF-8 text, losing binary xattrs (security.capability), and ignores pax uid/gid/mtime.
+import { ByteReader } from "./byte-reader.js";
 import { BLOCK, padding } from "./tar-format.js";
 import {
   MAX_COMPONENT_BYTES,
@@ -59,78 +60,6 @@ const TYPES: Readonly<Record<string, EntryType | "hardlink">> = {
 export function treePath(name: string): string {
   const p = name.replace(/^(\.\/)+/, "").replace(/\/+$/, "");
   return p === "" || p === "." ? "." : p;
-}
-
-/** Pulls exact byte counts out of a chunk stream. */
-class ByteReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private done = false;
-  offset = 0;
-
-  constructor(private readonly it: AsyncIterator<Uint8Array>) {}
-
-  /** Buffers at least `n` bytes unless the stream ends first; false at a premature end. */
-  private async fill(n: number): Promise<boolean> {
-    while (this.buffered < n && !this.done) {
-      const r = await this.it.next();
-      if (r.done) this.done = true;
-      else if (r.value.length > 0) {
-        const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length);
-        this.chunks.push(b);
-        this.buffered += b.length;
-      }
-    }
-    return this.buffered >= n;
-  }
-
-  /** Up to `max` bytes (at least 1 unless at the end), without copying when possible. */
-  async some(max: number): Promise<Buffer | undefined> {
-    if (!(await this.fill(1))) return undefined;
-    const first = this.chunks[0] as Buffer;
-    const take = Math.min(max, first.length);
-    if (take === first.length) this.chunks.shift();
-    else this.chunks[0] = first.subarray(take);
-    this.buffered -= take;
-    this.offset += take;
-    return first.subarray(0, take);
-  }
-
-  /** Exactly `n` bytes, or undefined if the stream ends first. */
-  async exact(n: number): Promise<Buffer | undefined> {
-    if (!(await this.fill(n))) return undefined;
-    const parts: Buffer[] = [];
-    for (let got = 0; got < n; ) {
-      const b = (await this.some(n - got)) as Buffer;
-      parts.push(b);
-      got += b.length;
-    }
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-  }
-
-  /** Discards `n` bytes; false if the stream ends first. */
-  async skip(n: number): Promise<boolean> {
-    for (let left = n; left > 0; ) {
-      const b = await this.some(left);
-      if (!b) return false;
-      left -= b.length;
-    }
-    return true;
-  }
-
-  /** Bytes buffered but not yet taken (non-zero after a failed exact() means a cut-off block). */
-  get leftover(): number {
-    return this.buffered;
-  }
-
-  /** Reads whatever remains, returning the offset of the first non-zero byte (or undefined: all zeros). */
-  async drainZeros(): Promise<number | undefined> {
-    for (let b = await this.some(1 << 20); b; b = await this.some(1 << 20)) {
-      const nz = b.findIndex((x) => x !== 0);
-      if (nz !== -1) return this.offset - b.length + nz;
-    }
-    return undefined;
-  }
 }
 
 /** Most members an archive may have: a large rootfs has a few hundred thousand; this bounds memory. */

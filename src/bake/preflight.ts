@@ -7,7 +7,7 @@ import { assertFresh, lockPathFor, readLock } from "../lock/lock.js";
 import type { Lock } from "../lock/types.js";
 import { problemIn, recipeDigest, requirementsFileOf } from "../recipe/load.js";
 import type { Recipe } from "../recipe/types.js";
-import { venvPinProblems } from "../recipe/venv-pins.js";
+import { venvPinProblems } from "../recipe/empty-venv.js";
 import { displayPath } from "../util/display-path.js";
 import { checkClosure, loadRequirements, readWheelMetadata, targetEnvironment, type Requirements } from "../requirements/index.js";
 import { checkDebs } from "../sources/apt/deb-cache.js";

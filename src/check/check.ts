@@ -7,6 +7,7 @@ import { archNameRule, archRule, ifupdownRule, osReleaseOf, osReleaseRule, shArc
 import { hostKeysRule, machineIdRule, privateKeysRule } from "./rules/secrets.js";
 import { devicesRule, duplicatesRule, hardLinksRule, namesRule, symlinkParentsRule } from "./rules/safety.js";
 import type { ArchiveFacts, CheckFailure, CheckReport, Rule } from "./types.js";
+import { messageOf } from "../util/thrown.js";
 
 /** Every rule, in the order failures are reported. */
 export const RULES: readonly Rule[] = [
@@ -48,7 +49,7 @@ export async function checkTemplate(file: string, tar?: AsyncIterable<Buffer>): 
   try {
     if (!(await stat(file)).isFile()) throw new Error("not a regular file");
   } catch (e) {
-    throw new UserError({ file, message: `cannot check: ${(e as Error).message}; give a template file or an image reference` });
+    throw new UserError({ file, message: `cannot check: ${messageOf(e)}; give a template file or an image reference` });
   }
   let facts: ArchiveFacts;
   try {

@@ -7,7 +7,7 @@ import { assertFresh, lockPathFor, readLock } from "../lock/lock.js";
 import { displayPath } from "../util/display-path.js";
 import { loadRecipe, problemIn, recipeDigest, requirementsFileOf } from "../recipe/load.js";
 import type { Recipe } from "../recipe/types.js";
-import { venvPinProblems } from "../recipe/venv-pins.js";
+import { venvPinProblems } from "../recipe/empty-venv.js";
 import { loadRequirements, type Requirements } from "../requirements/index.js";
 import { emit } from "./output.js";
 

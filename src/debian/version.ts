@@ -25,12 +25,12 @@ export function parseDebVersion(text: string): DebVersionParse {
   const colon = rest.indexOf(":");
   if (colon >= 0) {
     // strtol: optional sign then digits, which must run right up to the colon.
-    const m = /^([+-]?)([0-9]*)/.exec(rest) as RegExpExecArray;
-    const digits = m[2] as string;
+    // Both groups may be empty, so the pattern matches every string.
+    const [whole = "", sign = "", digits = ""] = /^([+-]?)([0-9]*)/.exec(rest) ?? [];
     if (digits === "") return { ok: false, error: "epoch in version is empty" };
-    if (m[0].length !== colon) return { ok: false, error: "epoch in version is not number" };
+    if (whole.length !== colon) return { ok: false, error: "epoch in version is not number" };
     const value = Number(digits);
-    if (m[1] === "-" && value !== 0) return { ok: false, error: "epoch in version is negative" };
+    if (sign === "-" && value !== 0) return { ok: false, error: "epoch in version is negative" };
     if (value > INT_MAX) return { ok: false, error: "epoch in version is too big" };
     if (colon === rest.length - 1) return { ok: false, error: "nothing after colon in version number" };
     epoch = value;
@@ -77,7 +77,7 @@ function verrevcmp(as: string, bs: string): number {
   const b = Buffer.from(bs, "utf8");
   let i = 0;
   let j = 0;
-  const at = (buf: Buffer, k: number) => (k < buf.length ? (buf[k] as number) : 0);
+  const at = (buf: Buffer, k: number) => buf[k] ?? 0;
   while (i < a.length || j < b.length) {
     let firstDiff = 0;
     while ((i < a.length && !isDigit(at(a, i))) || (j < b.length && !isDigit(at(b, j)))) {

@@ -1,6 +1,6 @@
 // `kiln deploy`, `kiln deploy --resume` and `kiln rollback` as one sequence: load the inventory and the
 // journal, take the inventory's lock, observe the hosts, plan (and show the plan) and preflight the hosts
-// before anything is touched, then apply, journaling every step, and pin the images in use so gc keeps them.
+// before anything is touched, then apply, journaling every step, and record the images in use so gc keeps them.
 import { UserError } from "../errors.js";
 import { info } from "../log.js";
 import { hasImage, resolveStored, verifiedImage } from "../store/index.js";
@@ -10,9 +10,9 @@ import { apply, type ApplyResult, type ImageInfo } from "./apply.js";
 import { connectHosts, type Connect, type Hosts } from "./hosts.js";
 import { loadInventory, selectNodes } from "../inventory/load.js";
 import { JournalWriter, journalPathFor, readJournal } from "./journal.js";
-import { lockInventory } from "./lock.js";
+import { lockInventory } from "./run-lock.js";
 import { observeNodes, observeTemplates } from "./observe.js";
-import { pinnedImages, readPins, writePins } from "./pins.js";
+import { imagesToKeep, readKeptImages, writeKeptImages } from "./kept-images.js";
 import { preflightHosts } from "./preflight.js";
 import { plan, planResume, planRollback, withHostFacts, type PlanInput } from "./plan.js";
 import type { Inventory, JournalEntry, NodeInventory, SwapPlan } from "./types.js";
@@ -100,9 +100,9 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps = {}): Prom
     // What each host must offer (bridge, storage, tools, free slot ids), all problems at once, before any change.
     await preflightHosts({ swap, inventory, drivers: hosts.drivers });
     // Pinned before apply too: a gc running meanwhile must not take an image being copied to a host.
-    await writePins(req.store, inventory, [...(await readPins(req.store, inventory)), ...images.keys()]);
+    await writeKeptImages(req.store, inventory, [...(await readKeptImages(req.store, inventory)), ...images.keys()]);
     const result = await applyWithJournal({ inventory, swap, images, drivers: hosts.drivers, allOrNothing: req.allOrNothing, deps });
-    await pinAfter({ store: req.store, inventory, nodes, all: req.nodes === undefined || req.nodes.length === 0, hosts });
+    await keepImagesAfter({ store: req.store, inventory, nodes, all: req.nodes === undefined || req.nodes.length === 0, hosts });
     return { ...report, result };
   } finally {
     await hosts?.close();
@@ -193,8 +193,8 @@ async function applyWithJournal(o: {
   }
 }
 
-/** Re-reads the slots and pins what they hold (the whole inventory's set, or added to it for --nodes). */
-async function pinAfter(o: {
+/** Re-reads the slots and records what they hold for gc to keep (the whole inventory's set, or added to it for --nodes). */
+async function keepImagesAfter(o: {
   readonly store: string;
   readonly inventory: Inventory;
   readonly nodes: readonly NodeInventory[];
@@ -203,6 +203,6 @@ async function pinAfter(o: {
 }): Promise<void> {
   const observed = await observeNodes({ nodes: o.nodes, drivers: o.hosts.drivers });
   const journal: readonly JournalEntry[] = await readJournal(journalPathFor(o.inventory.path));
-  const now = pinnedImages({ observed, journal });
-  await writePins(o.store, o.inventory, o.all ? now : [...(await readPins(o.store, o.inventory)), ...now]);
+  const now = imagesToKeep({ observed, journal });
+  await writeKeptImages(o.store, o.inventory, o.all ? now : [...(await readKeptImages(o.store, o.inventory)), ...now]);
 }

@@ -101,13 +101,18 @@ export async function healthGate(o: GateOptions): Promise<GateResult> {
   return { ok: true, systemd, failedUnits, checks, ms: now() - t0 };
 }
 
+/** systemd's overall state ("running", "degraded", …); `wait`: block until boot is over (the health gate), else answer now (status). */
+export function systemdStateArgv(o: { readonly wait: boolean }): string[] {
+  return ["systemctl", "is-system-running", ...(o.wait ? ["--wait"] : [])];
+}
+
 /** Asks systemd for its state until it has one of the final ones or time runs out (init may not answer at first). */
 async function waitForSystemd(o: GateOptions, left: () => number, inTime: () => boolean): Promise<string> {
   let state = "unreachable";
   while (inTime()) {
     try {
       // --wait blocks until boot is over; it prints the state and exits non-zero unless "running".
-      const r = await o.driver.exec(o.vmid, ["systemctl", "is-system-running", "--wait"], { timeoutMs: left() });
+      const r = await o.driver.exec(o.vmid, systemdStateArgv({ wait: true }), { timeoutMs: left() });
       state = r.stdout.trim().split("\n").pop() || "unknown";
       if (FINAL.has(state)) return state;
     } catch {

@@ -2,6 +2,7 @@
 // state, and whether a deploy is unfinished) and `kiln history` (the journal, newest first).
 import pLimit from "p-limit";
 import { tagsById } from "../store/tags.js";
+import { systemdStateArgv } from "./health.js";
 import { connectHosts, type Connect } from "./hosts.js";
 import { loadInventory } from "../inventory/load.js";
 import { journalPathFor, newestFirst, readJournal } from "./journal.js";
@@ -96,7 +97,7 @@ async function row(o: {
 /** systemd's overall state in a running container, without waiting for boot to finish. */
 async function systemdState(driver: HostDriver, vmid: number): Promise<string> {
   try {
-    const r = await driver.exec(vmid, ["systemctl", "is-system-running"], { timeoutMs: HEALTH_TIMEOUT_MS });
+    const r = await driver.exec(vmid, systemdStateArgv({ wait: false }), { timeoutMs: HEALTH_TIMEOUT_MS });
     return r.stdout.trim() || "unknown";
   } catch {
     return "unreachable";

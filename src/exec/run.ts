@@ -1,11 +1,13 @@
 // The one subprocess wrapper: every external tool kiln runs goes through run() (or spawnPiped()).
 // Argv arrays only (never a shell string), an explicit minimal environment, stdin closed unless
 // input is given, `+ argv` echoed in verbose mode, and failures that say what happened.
-import { execa, type ResultPromise } from "execa";
+import { ExecaError, execa, type ResultPromise } from "execa";
+import type { Readable, Writable } from "node:stream";
 import { accessSync, closeSync, constants, openSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { ToolError } from "../errors.js";
 import { debug, isVerbose } from "../log.js";
+import { bytesOf, errnoCode } from "../util/thrown.js";
 
 export interface RunOptions {
   readonly cwd?: string;
@@ -68,7 +70,7 @@ export function describeFailure(
 /** Text of captured output (absent with `inherit`). */
 function text(v: unknown, encoding: BufferEncoding): string {
   if (v === undefined) return "";
-  return typeof v === "string" ? v : Buffer.from(v as Uint8Array).toString(encoding);
+  return typeof v === "string" ? v : bytesOf(v).toString(encoding);
 }
 
 /** Runs argv with run()'s rules, stdout decoded as `encoding` ("buffer" keeps bytes); throws ToolError on failure. */
@@ -101,13 +103,14 @@ async function execute(argv: readonly string[], opts: RunOptions, encoding: "utf
         signal: r.signal ?? undefined,
         timedOut: r.timedOut,
         stderr,
-        code: (r.cause as NodeJS.ErrnoException | undefined)?.code,
+        code: errnoCode(r.cause),
       }),
       { cause: r },
     );
   }
   debug(`exit ${r.exitCode ?? "?"}: ${argv[0]}`);
-  return { exitCode: r.exitCode ?? -1, stdout: r.stdout as unknown, stderr };
+  const stdout: unknown = r.stdout; // text or bytes by `encoding`: the callers below decode it
+  return { exitCode: r.exitCode ?? -1, stdout, stderr };
 }
 
 /** Runs argv to completion and returns its output as text; throws ToolError on failure. */
@@ -119,7 +122,7 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
 /** Like run() but returns stdout as bytes. */
 export async function runBinary(argv: readonly string[], opts: RunOptions = {}): Promise<Buffer> {
   const r = await execute(argv, opts, "buffer");
-  return r.stdout === undefined ? Buffer.alloc(0) : Buffer.from(r.stdout as Uint8Array);
+  return r.stdout === undefined ? Buffer.alloc(0) : Buffer.from(bytesOf(r.stdout));
 }
 
 /**
@@ -148,6 +151,24 @@ export function spawnPiped(argv: readonly string[], opts: Pick<RunOptions, "cwd"
   });
   if (fd !== undefined) proc.finally(() => closeSync(fd)).catch(() => undefined);
   return proc;
+}
+
+/** How a spawnPiped() process failed (its promise rejects with an ExecaError), for describeFailure(). */
+export function pipedFailure(e: unknown): { exitCode?: number; signal?: string; stderr: string; code?: string } {
+  if (!(e instanceof ExecaError)) return { stderr: "", code: errnoCode(e) };
+  return { exitCode: e.exitCode, signal: e.signal, stderr: text(e.stderr, "utf8"), code: errnoCode(e) };
+}
+
+/** The stdin of a spawnPiped() process: always a pipe. */
+export function stdinOf(proc: ResultPromise): Writable {
+  if (!proc.stdin) throw new ToolError("spawnPiped: the process has no stdin pipe");
+  return proc.stdin;
+}
+
+/** The stdout of a spawnPiped() process: a pipe unless it was sent to a file. */
+export function stdoutOf(proc: ResultPromise): Readable {
+  if (!proc.stdout) throw new ToolError("spawnPiped: the process has no stdout pipe (it goes to a file)");
+  return proc.stdout;
 }
 
 /** Finds an executable on PATH (plus the sbin dirs, which root tools live in); undefined if absent. */

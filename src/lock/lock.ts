@@ -3,13 +3,14 @@
 // and refused when it was made from a different recipe or requirements file.
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { UserError } from "../errors.js";
+import { type Problem, UserError } from "../errors.js";
 import { displayPath } from "../util/display-path.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { sha256Hex } from "../util/hash.js";
-import { checkLock } from "./validate.js";
+import { isLock } from "./validate.js";
 import type { Lock } from "./types.js";
+import { errnoCode, messageOf } from "../util/thrown.js";
 
 /** Orders entries by name, then by the other fields that can tell two of them apart (a deb's arch). */
 function byName<T extends { readonly name: string }>(items: readonly T[], tie: (x: T) => string = () => ""): T[] {
@@ -38,17 +39,17 @@ export function parseLock(text: string, file: string): Lock {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const pos = /position (\d+)/.exec((e as Error).message)?.[1];
+    const pos = /position (\d+)/.exec(messageOf(e))?.[1];
     const line = pos === undefined ? undefined : text.slice(0, Number(pos)).split("\n").length;
-    throw new UserError({ file: displayPath(file), line, message: `not valid JSON (${(e as Error).message}): run kiln lock to write it again` });
+    throw new UserError({ file: displayPath(file), line, message: `not valid JSON (${messageOf(e)}): run kiln lock to write it again` });
   }
-  const problems = checkLock(value);
-  if (problems.length)
+  const problems: Problem[] = [];
+  if (!isLock(value, problems))
     throw new UserError(
       problems.map((p) => ({ file: displayPath(file), ...p })),
       { hint: "the lock is written by kiln lock: run it again rather than editing the lock" },
     );
-  return value as Lock;
+  return value;
 }
 
 /** Reads and parses a lock file; a missing lock says to run `kiln lock`. */
@@ -57,8 +58,7 @@ export async function readLock(path: string): Promise<Lock> {
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT")
-      throw new UserError({ file: displayPath(path), message: "no lock file: run kiln lock to resolve the recipe and write it" });
+    if (errnoCode(e) === "ENOENT") throw new UserError({ file: displayPath(path), message: "no lock file: run kiln lock to resolve the recipe and write it" });
     throw e;
   }
   return parseLock(text, path);

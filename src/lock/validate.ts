@@ -1,6 +1,7 @@
 // The shape of a lock file, as data, and the check that reports every deviation from it with its key
 // path (`debs[3].sha256: …`): wrong types, unknown or missing keys, bad digests, duplicate entries.
 import type { Problem } from "../errors.js";
+import type { Lock } from "./types.js";
 import { canonicalizeName } from "../requirements/names.js";
 import { isLockableVersion } from "../requirements/pin-version.js";
 import { isValidDebVersion } from "../debian/version.js";
@@ -77,8 +78,11 @@ function checkShape(v: unknown, shape: Shape, path: string, out: Problem[]): voi
     else if (typeof rule === "function") {
       const msg = rule(v[k]);
       if (msg) out.push({ key: at(k), message: msg });
-    } else if (k in LISTS) checkList(v[k], rule, at(k), LISTS[k] as (e: Record<string, unknown>) => string, out);
-    else checkShape(v[k], rule, at(k), out);
+    } else {
+      const idOf = LISTS[k];
+      if (idOf) checkList(v[k], rule, at(k), idOf, out);
+      else checkShape(v[k], rule, at(k), out);
+    }
   }
 }
 
@@ -104,4 +108,11 @@ export function checkLock(v: unknown): Problem[] {
   const out: Problem[] = [];
   checkShape(v, LOCK, "", out);
   return out;
+}
+
+/** True when `v` has the lock's whole shape (every key, kind and list identity checked); else its problems go to `out`. */
+export function isLock(v: unknown, out: Problem[]): v is Lock {
+  const found = checkLock(v);
+  out.push(...found);
+  return found.length === 0;
 }

@@ -5,7 +5,7 @@ import type { NightlyReport } from "./types.js";
 
 /** Every night's report under `out`, oldest first (nights without a readable report are skipped). */
 export async function readHistory(out: string): Promise<NightlyReport[]> {
-  const nights = (await readdir(out).catch(() => [] as string[])).filter((n) => /^\d{8}$/.test(n)).sort();
+  const nights = (await readdir(out).catch((): string[] => [])).filter((n) => /^\d{8}$/.test(n)).sort();
   const reports = await Promise.all(
     nights.map((n) =>
       readFile(join(out, n, "report.json"), "utf8").then(

@@ -1,10 +1,13 @@
 // The nightly report as one static HTML page: no scripts, no external assets (CSS and the SVG chart inline).
-import type { PackageDiff } from "../store/diff.js";
+import type { PackageDiff } from "../store/image-diff.js";
 import type { NightlyReport } from "./types.js";
+
+/** The entity of each character HTML reserves. */
+const ENTITIES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 /** Escapes text for HTML element content and attribute values. */
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+  return s.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
 /** 12.3 MiB style sizes. */

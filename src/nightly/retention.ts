@@ -29,7 +29,7 @@ export function planRetention(o: {
   const retire = nightly.slice(o.keep);
   const keepTags = [...o.tags.keys()].filter((t) => !retire.includes(t));
   const stillNamed = new Set(keepTags.map((t) => o.tags.get(t)));
-  const images = [...new Set(retire.map((t) => o.tags.get(t) as string))].filter((id) => !stillNamed.has(id) && !o.pinned.has(id));
+  const images = [...new Set(retire.flatMap((t) => o.tags.get(t) ?? []))].filter((id) => !stillNamed.has(id) && !o.pinned.has(id));
   return { tags: retire, images };
 }
 

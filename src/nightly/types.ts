@@ -1,5 +1,5 @@
 // The nightly report: what one night's job did, as JSON (report.json) and as a static HTML page.
-import type { ImageDiff } from "../store/diff.js";
+import type { ImageDiff } from "../store/image-diff.js";
 
 export interface NightlyStage {
   readonly name: string;

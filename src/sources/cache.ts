@@ -9,6 +9,7 @@ import { fsyncPath, tempDirIn } from "../util/fs.js";
 import { ownerToken } from "../util/process.js";
 import { ownerInName, sweepTemps } from "../util/sweep.js";
 import { isSha256Hex, sha256File } from "../util/hash.js";
+import { errnoCode } from "../util/thrown.js";
 
 /** Where one content-addressed entry lives. */
 export interface CacheKey {
@@ -124,7 +125,7 @@ async function takeFile(src: string, tmp: string, move: boolean): Promise<void> 
       moved = true;
     } catch (e) {
       // EXDEV: another file system; copy instead.
-      if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
+      if (errnoCode(e) !== "EXDEV") throw e;
     }
   }
   if (!moved) await copyFile(src, tmp);

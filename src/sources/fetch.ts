@@ -10,7 +10,7 @@ import type { Lock, LockedCheckout, LockedWheel } from "../lock/types.js";
 import { displayPath } from "../util/display-path.js";
 import { portableUrl, problemIn, recipeDigest, requirementsFileOf } from "../recipe/load.js";
 import type { Recipe } from "../recipe/types.js";
-import { venvPinProblems } from "../recipe/venv-pins.js";
+import { venvPinProblems } from "../recipe/empty-venv.js";
 import { loadRequirements } from "../requirements/index.js";
 import { resolveAndFetchDebs } from "./apt/resolve.js";
 import { sweepCacheTemps } from "./cache.js";

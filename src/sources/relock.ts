@@ -68,8 +68,9 @@ export async function relock(o: RelockOptions): Promise<RelockResult> {
   }
   const { lock } = await resolveLock(o);
   const changes = diffLocks(before.lock, lock);
-  if (Array.isArray(o.update)) {
-    const names = o.update as readonly string[];
+  // `true` (update everything) or the names given (Array.isArray does not narrow a readonly array).
+  const names = o.update === true ? undefined : o.update;
+  if (names) {
     checkNames(names, [before.lock, lock]);
     const others = unnamedChanges(changes, names);
     if (others.length) {

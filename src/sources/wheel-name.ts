@@ -23,10 +23,12 @@ export function parseWheelFilename(file: string): WheelName | undefined {
   if (!file.endsWith(".whl") || file.includes("/")) return undefined;
   const parts = file.slice(0, -4).split("-");
   if (parts.length !== 5 && parts.length !== 6) return undefined;
-  const [name, rawVersion] = parts as [string, string];
+  const [name, rawVersion] = parts;
   const build = parts.length === 6 ? parts[2] : undefined;
   if (build !== undefined && !/^\d/.test(build)) return undefined;
-  const [py, abi, plat] = parts.slice(-3) as [string, string, string];
+  const [py, abi, plat] = parts.slice(-3);
+  // Five or six parts (checked above), so all are present: this only tells the compiler.
+  if (name === undefined || rawVersion === undefined || py === undefined || abi === undefined || plat === undefined) return undefined;
   // `_` is how a file name writes a version's `-` (1.0-custom → 1.0_custom).
   const version = isValidVersion(rawVersion.replace(/_/g, "-")) ? normalizeVersion(rawVersion.replace(/_/g, "-")) : rawVersion;
   if (!ARBITRARY_VERSION_RE.test(version)) return undefined;

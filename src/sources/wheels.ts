@@ -23,6 +23,7 @@ import { sha256File } from "../util/hash.js";
 import { cacheTemp, checkCached, storeFile } from "./cache.js";
 import { pipDownload } from "./wheel-index.js";
 import { BOOKWORM_AMD64, describeTarget, parseWheelFilename, wheelRanker, type WheelName, type WheelTarget } from "./wheel-name.js";
+import { errnoCode } from "../util/thrown.js";
 
 /** Where wheels come from: a directory of *.whl files, or a PEP 503 index URL. */
 export type WheelSource = { readonly wheelhouse: string } | { readonly index: string };
@@ -97,7 +98,8 @@ async function choose(pin: Pin, paths: readonly string[], target: WheelTarget, w
   const hashed = await Promise.all(runnable.map(async (c) => ({ ...c, sha256: await sha256File(c.path) })));
   const ok = hashed.find((c) => pin.hashes.includes(c.sha256));
   if (ok) return { pin, path: ok.path, wheel: ok.wheel, sha256: ok.sha256 };
-  const best = hashed[0] as (typeof hashed)[number];
+  const [best] = hashed;
+  if (!best) return { ...at, message: `${label(pin)}: no wheel to check` }; // runnable is not empty (above): never
   return { ...at, message: `${label(pin)}: hash mismatch (expected ${pin.hashes.join(" or ")}, got ${best.sha256} for ${best.wheel.file})` };
 }
 
@@ -105,7 +107,7 @@ async function choose(pin: Pin, paths: readonly string[], target: WheelTarget, w
 async function cachedCandidates(cache: string, pin: Pin): Promise<string[]> {
   const lists = await Promise.all(
     pin.hashes.map(async (h) =>
-      (await readdir(join(cache, "wheels", h)).catch(() => [] as string[])).filter((f) => f.endsWith(".whl")).map((f) => join(cache, "wheels", h, f)),
+      (await readdir(join(cache, "wheels", h)).catch((): string[] => [])).filter((f) => f.endsWith(".whl")).map((f) => join(cache, "wheels", h, f)),
     ),
   );
   return lists.flat();
@@ -116,10 +118,9 @@ async function wheelhouseFiles(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).filter((f) => f.endsWith(".whl")).map((f) => join(dir, f));
   } catch (e) {
-    throw new UserError(
-      `wheelhouse ${dir}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); build it or point --wheelhouse at the right directory`,
-      { cause: e },
-    );
+    throw new UserError(`wheelhouse ${dir}: cannot read it (${errnoCode(e) ?? String(e)}); build it or point --wheelhouse at the right directory`, {
+      cause: e,
+    });
   }
 }
 

@@ -17,6 +17,7 @@ import { imageNameProblems } from "./naming.js";
 import { hasImage, readManifest, storedImage } from "./read.js";
 import { cleanStaleTemps, newTempDir } from "./tmp.js";
 import type { ImageMeta, Manifest, StoredImage } from "./types.js";
+import { errnoCode } from "../util/thrown.js";
 
 export interface AddImageOptions {
   readonly source: FileSource;
@@ -81,7 +82,7 @@ async function completeEntry(store: string, tmp: string, manifest: Manifest, ind
     await rename(tmp, imageDir(store, manifest.image));
   } catch (e) {
     // Another writer published the same image first: theirs is identical, use it.
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoCode(e);
     if ((code === "ENOTEMPTY" || code === "EEXIST") && (await hasImage(store, manifest.image))) return existing(store, manifest.image);
     throw e;
   }

@@ -1,11 +1,16 @@
 // files.tsv: an image's file index (one IndexEntry per line), kept beside the manifest for `kiln diff`.
 // Columns: path, type, mode (octal), uid, gid, size, digest. Paths and digests are escaped so that
 // any byte sequence survives: backslash, tab, newline and carriage return as \\ \t \n \r.
-import type { EntryType, IndexEntry } from "../archive/types.js";
+import type { IndexEntry } from "../archive/types.js";
 import { ToolError } from "../errors.js";
 
 const HEADER = "# path\ttype\tmode\tuid\tgid\tsize\tdigest";
-const TYPES = new Set<IndexEntry["type"]>(["file", "dir", "symlink", "char", "block", "fifo", "socket", "hardlink"]);
+const TYPES: readonly string[] = ["file", "dir", "symlink", "char", "block", "fifo", "socket", "hardlink"];
+
+/** True for a type column files.tsv may hold. */
+function isIndexType(t: string | undefined): t is IndexEntry["type"] {
+  return t !== undefined && TYPES.includes(t);
+}
 
 /** Escapes a field so it holds no tab or line break. */
 export function escapeField(s: string): string {
@@ -37,16 +42,17 @@ export function parseIndex(text: string, file: string): readonly IndexEntry[] {
     if (
       f.length !== 7 ||
       path === undefined ||
-      !TYPES.has(type as EntryType) ||
-      !/^[0-7]+$/.test(mode ?? "") ||
+      !isIndexType(type) ||
+      mode === undefined ||
+      !/^[0-7]+$/.test(mode) ||
       [uid, gid, size].some((n) => !/^\d+$/.test(n ?? ""))
     ) {
       throw new ToolError(`${file}:${i + 1}: not a valid files.tsv line (the store entry is damaged; re-pack or re-bake the image)`);
     }
     out.push({
       path: unescapeField(path),
-      type: type as IndexEntry["type"],
-      mode: parseInt(mode as string, 8),
+      type,
+      mode: parseInt(mode, 8),
       uid: Number(uid),
       gid: Number(gid),
       size: Number(size),

@@ -43,7 +43,8 @@ export function manifestProblems(dirHex: string, m: Manifest): string[] {
   const problems: string[] = [];
   if (hexOf(m.image) !== dirHex || !m.image.startsWith("sha256:"))
     problems.push(`manifest.json says image ${quoteInput(m.image)}, but it is in the directory of sha256:${dirHex}`);
-  const t = (m as { template?: Partial<Manifest["template"]> }).template;
+  // Read from disk: the section may be missing or partial whatever the type says.
+  const t: Partial<Manifest["template"]> | undefined = m.template;
   if (typeof t !== "object" || t === null) return [...problems, "manifest.json has no template section"];
   if (t.compression !== "zstd" && t.compression !== "gzip")
     problems.push(`manifest.json template.compression is ${quoteInput(t.compression)}, not zstd or gzip`);

@@ -8,6 +8,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { shortId } from "../util/format.js";
+import { errnoCode } from "../util/thrown.js";
 
 export const MANIFEST_FILE = "manifest.json";
 export const SBOM_FILE = "sbom.cdx.json";
@@ -50,7 +51,7 @@ export async function listDir(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).filter((n) => !n.startsWith(".")).sort();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    if (errnoCode(e) === "ENOENT") return [];
     throw e;
   }
 }

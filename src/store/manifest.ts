@@ -5,6 +5,7 @@ import type { PackResult } from "../archive/types.js";
 import { ToolError } from "../errors.js";
 import { kilnVersion } from "../version.js";
 import type { ImageMeta, Manifest } from "./types.js";
+import { messageOf } from "../util/thrown.js";
 
 /** Orders strings bytewise (not by locale), so the order is the same on every machine. */
 export function byteOrder(a: string, b: string): number {
@@ -48,13 +49,21 @@ export async function readManifestFile(path: string): Promise<Manifest> {
   try {
     value = JSON.parse(await readFile(path, "utf8"));
   } catch (e) {
-    throw new ToolError(`${path}: cannot read the manifest (${(e as Error).message}); the store entry is damaged: remove it and re-pack or re-bake`, {
+    throw new ToolError(`${path}: cannot read the manifest (${messageOf(e)}); the store entry is damaged: remove it and re-pack or re-bake`, {
       cause: e,
     });
   }
-  const m = value as Partial<Manifest> | null;
-  if (m?.manifestVersion !== 1 || typeof m.image !== "string" || typeof m.name !== "string") {
+  if (!isKilnManifest(value)) {
     throw new ToolError(`${path}: not a kiln manifest (manifestVersion 1); the store entry is damaged: remove it and re-pack or re-bake`);
   }
-  return m as Manifest;
+  return value;
+}
+
+/**
+ * True for a manifest.json kiln wrote: manifestVersion 1 with an image id and a name. The rest is taken as
+ * kiln wrote it; manifestProblems (integrity.ts) checks the fields a path or a command is made from.
+ */
+function isKilnManifest(v: unknown): v is Manifest {
+  if (typeof v !== "object" || v === null) return false;
+  return "manifestVersion" in v && v.manifestVersion === 1 && "image" in v && typeof v.image === "string" && "name" in v && typeof v.name === "string";
 }

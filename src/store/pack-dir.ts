@@ -26,13 +26,12 @@ export interface PackDirOptions {
 
 /** A source whose entry list is read once (pack needs it for the epoch default and for packing). */
 function withEntries(src: FileSource, entries: readonly TreeEntry[]): FileSource {
+  const { root, readSync } = src;
   return {
     entries: async () => entries,
     open: (p) => src.open(p),
-    ...(src.root ? { root: () => (src.root as NonNullable<FileSource["root"]>).call(src) } : {}),
-    ...(src.readSync
-      ? { readSync: (p: string, t: Uint8Array, pos: number) => (src.readSync as NonNullable<FileSource["readSync"]>).call(src, p, t, pos) }
-      : {}),
+    ...(root ? { root: () => root.call(src) } : {}),
+    ...(readSync ? { readSync: (p: string, t: Uint8Array, pos: number) => readSync.call(src, p, t, pos) } : {}),
   };
 }
 
@@ -62,7 +61,8 @@ export async function packDirectory(store: string, o: PackDirOptions): Promise<A
   if (o.epoch !== undefined && (!Number.isInteger(o.epoch) || o.epoch < 0))
     problems.push({ key: "epoch", message: `'${o.epoch}' is not a whole number of seconds since 1970` });
   problems.push(...imageNameProblems({ name: o.name, version: o.version, arch: arch ?? "amd64", ostype: ostype ?? "debian" }));
-  if (problems.length) throw new UserError(problems);
+  // Both were reported above when missing; the check also tells the compiler they are strings below.
+  if (problems.length || !arch || !ostype) throw new UserError(problems);
   const source = diskSource(dir);
   const entries = await source.entries();
   const epoch = o.epoch ?? entries.reduce((max, e) => Math.max(max, e.mtime), 0);
@@ -72,8 +72,8 @@ export async function packDirectory(store: string, o: PackDirOptions): Promise<A
     meta: {
       name: o.name,
       version: o.version,
-      arch: arch as string,
-      ostype: ostype as string,
+      arch,
+      ostype,
       origin: "pack",
       inputs: null,
       recipe: null,

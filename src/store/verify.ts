@@ -9,6 +9,7 @@ import { assertManifestSound, damaged } from "./integrity.js";
 import { hexOf } from "./layout.js";
 import { readManifest, storedImage } from "./read.js";
 import type { Manifest, StoredImage } from "./types.js";
+import { bytesOf, errnoCode, messageOf } from "../util/thrown.js";
 
 /** A template being read and verified: its decompressed bytes, then finish() to check both digests. */
 export interface VerifiedTemplate {
@@ -20,9 +21,9 @@ export interface VerifiedTemplate {
 
 /** Why a read failed, for a damage message. */
 function reason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
+  const code = errnoCode(e);
   if (code === "ENOENT") return "the template file is missing";
-  return `cannot read or decompress the template (${(e as Error).message.split("\n")[0]})`;
+  return `cannot read or decompress the template (${messageOf(e).split("\n")[0]})`;
 }
 
 /** Opens the template of a (sound) manifest for one verifying read; see VerifiedTemplate. */
@@ -42,8 +43,9 @@ export function openVerifiedTemplate(image: StoredImage, m: Manifest): VerifiedT
   const it = (async function* () {
     try {
       for await (const c of out) {
-        tarHash.update(c as Buffer);
-        yield c as Buffer;
+        const b = bytesOf(c);
+        tarHash.update(b);
+        yield b;
       }
       await d.done;
       ended = true;
@@ -79,7 +81,7 @@ export function openVerifiedTemplate(image: StoredImage, m: Manifest): VerifiedT
 async function verifyCompressed(image: StoredImage, m: Manifest): Promise<void> {
   const h = createHash("sha256");
   try {
-    for await (const c of createReadStream(image.template, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
+    for await (const c of createReadStream(image.template, { highWaterMark: 1 << 20 })) h.update(bytesOf(c));
   } catch (e) {
     throw damaged(m.image, `${image.template}: ${reason(e)}`);
   }

@@ -6,6 +6,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { attestationsDir } from "../store/layout.js";
 import { quoteInput } from "../util/quote.js";
+import { errnoCode } from "../util/thrown.js";
 
 /** Principal names: a strict word (letters, digits, '.', '_', '@', '+', '-'), as allowed_signers lists them. */
 export const PRINCIPAL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
@@ -37,8 +38,8 @@ export function fingerprintLabel(fp: string): string {
 /** The signature files over `what` in image `id`'s attestations (sorted), as absolute paths. */
 export async function signatureFiles(store: string, id: string, what: Signed): Promise<readonly string[]> {
   const dir = attestationsDir(store, id);
-  const names = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === "ENOENT") return [] as string[];
+  const names = await readdir(dir).catch((e: unknown): string[] => {
+    if (errnoCode(e) === "ENOENT") return [];
     throw e;
   });
   const re = new RegExp(`^${what}\\.[^/]+\\.sig$`);

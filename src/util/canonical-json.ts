@@ -15,8 +15,8 @@ function sortKeys(v: unknown, at: string): unknown {
   if (Array.isArray(v)) return v.map((x, i) => sortKeys(x, `${at}[${i}]`));
   if (typeof v === "object") {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) {
-      const x = (v as Record<string, unknown>)[k];
+    // Keys in UTF-16 code unit order (Array.prototype.sort's default for strings).
+    for (const [k, x] of Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (x !== undefined) out[k] = sortKeys(x, `${at}.${k}`);
     }
     return out;

@@ -5,6 +5,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, realpathSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import { quoteInput } from "./quote.js";
+import { errnoCode } from "./thrown.js";
 
 /** True when absolute path `p` is `dir` itself or lies below it. */
 export function isInside(dir: string, p: string): boolean {
@@ -52,7 +53,7 @@ export function openConfined(dir: string, abs: string, shown: string): number {
     // O_NONBLOCK: a FIFO swapped in must not hang the bake; it is refused below as not a regular file.
     fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoCode(e);
     throw new Error(
       code === "ELOOP" ? `${quoteInput(shown)} is a symlink: kiln copies only regular files` : `cannot open ${quoteInput(shown)} (${code ?? "error"})`,
     );

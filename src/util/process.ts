@@ -2,6 +2,7 @@
 // kill -9 and a reboot or a busy day, so an owner is named by its pid AND its start time (field 22 of
 // /proc/PID/stat, clock ticks since boot): a live process with another start time is someone else.
 import { readFileSync } from "node:fs";
+import { errnoCode } from "./thrown.js";
 
 /** True while process `pid` exists (signal 0 only checks; EPERM means it exists but is not ours). */
 export function pidAlive(pid: number): boolean {
@@ -10,7 +11,7 @@ export function pidAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    return errnoCode(e) === "EPERM";
   }
 }
 

@@ -5,6 +5,7 @@ import { chmod, lstat, readdir, readFile, realpath, rm } from "node:fs/promises"
 import { join } from "node:path";
 import { warn } from "../log.js";
 import { ownerAlive, type Owner } from "./process.js";
+import { errnoCode } from "./thrown.js";
 
 /** What a sweeper makes of an entry name: its owner, or "stale"/"keep" for names without one. */
 export type Ownership = Owner | "stale" | "keep";
@@ -28,7 +29,7 @@ export async function mountPoints(): Promise<readonly string[]> {
 /** Gives the owner rwx on every directory below `dir` (a tree with 0555 dirs cannot be emptied otherwise). */
 async function openUp(dir: string): Promise<void> {
   await chmod(dir, 0o700).catch(() => undefined);
-  const names = await readdir(dir).catch(() => [] as string[]);
+  const names = await readdir(dir).catch((): string[] => []);
   for (const n of names) {
     const p = join(dir, n);
     if ((await lstat(p).catch(() => undefined))?.isDirectory()) await openUp(p);
@@ -47,7 +48,7 @@ async function removeTree(path: string): Promise<boolean> {
     await rm(path, { recursive: true, force: true });
     return true;
   } catch (e) {
-    warn(`cannot remove the leftover ${path} of a killed kiln run (${(e as NodeJS.ErrnoException).code ?? String(e)}): remove it as root`);
+    warn(`cannot remove the leftover ${path} of a killed kiln run (${errnoCode(e) ?? String(e)}): remove it as root`);
     return false;
   }
 }

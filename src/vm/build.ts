@@ -3,7 +3,7 @@
 import { link, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { inStep } from "../errors.js";
+import { ToolError, inStep } from "../errors.js";
 import { step, timed } from "../log.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { tempDirIn, writeFileAtomic } from "../util/fs.js";
@@ -127,7 +127,8 @@ export async function buildVm(o: VmOptions): Promise<VmResult> {
     await writeFileAtomic(join(plan.out, VM_JSON), record(plan, outputs, await toolVersions()));
     const result: VmResult = { image: plan.imageId, out: plan.out, diskBytes: plan.layout.totalSectors * SECTOR, outputs, timings };
     if (!plan.bootTest) return result;
-    const qcow2 = outputs.find((x) => x.format === "qcow2")?.path as string;
+    const qcow2 = outputs.find((x) => x.format === "qcow2")?.path;
+    if (!qcow2) throw new ToolError("the boot test runs the qcow2 disk, which this build did not write: add qcow2 to --formats");
     const boot = await timedStage(timings, "boot-test", () => runBootTest(plan, qcow2));
     return { ...result, timings, bootTest: boot };
   } finally {

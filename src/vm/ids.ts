@@ -14,8 +14,8 @@ function derive(imageId: string, purpose: string, bytes: number): Buffer {
  */
 export function derivedUuid(imageId: string, purpose: string): string {
   const b = Buffer.from(derive(imageId, purpose, 16));
-  b[6] = ((b[6] as number) & 0x0f) | 0x80;
-  b[8] = ((b[8] as number) & 0x3f) | 0x80;
+  b.writeUInt8((b.readUInt8(6) & 0x0f) | 0x80, 6);
+  b.writeUInt8((b.readUInt8(8) & 0x3f) | 0x80, 8);
   const h = b.toString("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -23,13 +23,13 @@ export const DEFAULT_FORMATS: readonly VmFormat[] = ["qcow2", "vmdk", "ova"];
 export function networkMode(index: readonly IndexEntry[]): VmPlan["network"] {
   const paths = index.map((e) => cleanPath(e.path));
   if (paths.some((p) => /^etc\/systemd\/network\/[^/]+\.network$/.test(p))) return "image";
-  return paths.some((p) => (NETWORKD_UNITS as readonly string[]).includes(p)) ? "kiln" : "none";
+  return paths.some((p) => NETWORKD_UNITS.some((u) => u === p)) ? "kiln" : "none";
 }
 
 /** Checks the requested formats; unknown ones are problems naming the allowed ones. */
 export function checkFormats(requested: readonly string[] | undefined): { readonly formats: readonly VmFormat[]; readonly problems: readonly Problem[] } {
   const list = (requested ?? DEFAULT_FORMATS).map((f) => f.trim().toLowerCase()).filter(Boolean);
-  const bad = list.filter((f) => !(VM_FORMATS as readonly string[]).includes(f));
+  const bad = list.filter((f) => !VM_FORMATS.some((v) => v === f));
   const problems: Problem[] = bad.map((f) => ({ key: "--formats", message: `unknown format '${f}' (allowed: ${VM_FORMATS.join(", ")})` }));
   if (!list.length) problems.push({ key: "--formats", message: `no format given (allowed: ${VM_FORMATS.join(", ")})` });
   const formats = VM_FORMATS.filter((f) => list.includes(f));

@@ -98,7 +98,7 @@ export function usedInodes(dumpe2fs: string): readonly (readonly [number, number
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean)) {
-      const [a, b] = r.split("-").map(Number) as [number, number | undefined];
+      const [a = 0, b] = r.split("-").map(Number); // split gives at least one part: a is always there
       if (a > next) used.push([next, a - 1]);
       next = (b ?? a) + 1;
     }

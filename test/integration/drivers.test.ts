@@ -278,4 +278,20 @@ describe("proxmox driver over ssh, pct simulator on real LXC", () => {
     await d.destroy(2103);
     expect((await tr.run(["pct", "list"])).stdout).toBe("");
   });
+
+  it("preflight finds the node's bridge on the node and reports a missing one before anything is made", async () => {
+    const h = host("pve1", "proxmox", "local");
+    const tr = sshTransport(h);
+    transports.push(tr);
+    const d = proxmoxDriver({ transport: tr, host: h });
+    const n = node("b", 12, [2105, 2106]);
+    expect(await d.preflight?.([{ node: n, freeSlots: [2105] }])).toEqual([]);
+    const lost = { ...n, name: "c", network: { ...n.network, bridge: "kilnbrnone" } };
+    const problems = await d.preflight?.([
+      { node: n, freeSlots: [2105] },
+      { node: lost, freeSlots: [2106] },
+    ]);
+    expect(problems).toEqual([{ key: "nodes.c.network.bridge", message: expect.stringMatching(/^bridge "kilnbrnone" does not exist on host \w+ \(pve1 /) }]);
+    expect((await tr.run(["pct", "list"])).stdout).toBe("");
+  });
 });

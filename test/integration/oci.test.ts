@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { chown, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { extractOciArchive, isOciArchive } from "../../scripts/pct-sim/oci.js";
+import { extractOciArchive, isOciArchive } from "../pct-sim/oci.js";
 import { run, type RunResult } from "../../src/exec/run.js";
 
 const root = resolve(__dirname, "../..");

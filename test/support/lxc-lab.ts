@@ -65,7 +65,7 @@ export async function testBridge(): Promise<{ readonly name: string; readonly pr
 /** Compiles the pct simulator's entry points into dist/ (only them, so others' work in progress cannot break it). */
 export async function buildPctSim(tmp: string): Promise<void> {
   const tsconfig = join(tmp, "tsconfig.sim.json");
-  const files = ["scripts/pct-sim/pct.ts", "scripts/pct-sim/pvesm.ts"].map((f) => join(repoRoot, f));
+  const files = ["test/pct-sim/pct.ts", "test/pct-sim/pvesm.ts"].map((f) => join(repoRoot, f));
   await writeFile(
     tsconfig,
     JSON.stringify({

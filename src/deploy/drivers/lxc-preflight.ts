@@ -5,6 +5,7 @@
 import type { Problem } from "../../errors.js";
 import { quoteInput } from "../../util/quote.js";
 import type { HostInventory, PreflightNode, Transport } from "../types.js";
+import { bridgeProblems } from "./host-links.js";
 
 /** Tools the driver runs on the host (tar unpacks templates; ip answers the bridge check). */
 export const LXC_HOST_TOOLS = ["lxc-start", "lxc-stop", "lxc-info", "lxc-attach", "lxc-destroy", "tar", "ip"] as const;
@@ -41,7 +42,8 @@ export async function lxcPreflight(t: Transport, host: HostInventory, nodes: rea
       key: `${hostKey}.storage`,
       message: `LXC path ${quoteInput(host.storage)} is not a directory on ${t.describe}; create it or set storage to the host's lxc.lxcpath`,
     });
-  if (!missing.includes("ip")) problems.push(...(await bridgeProblems(t, nodes)));
+  // Any link of that name will do for LXC (lxc-start reports a wrong kind itself).
+  if (!missing.includes("ip")) problems.push(...(await bridgeProblems(t, nodes, () => true)));
   const taken = new Set(lines(foreign?.stdout ?? "").map(Number));
   for (const { node } of nodes) {
     node.slots.forEach((vmid, k) => {
@@ -53,21 +55,6 @@ export async function lxcPreflight(t: Transport, host: HostInventory, nodes: rea
     });
   }
   return problems;
-}
-
-/** One problem per node whose bridge `ip link show` does not know (each bridge asked once). */
-async function bridgeProblems(t: Transport, nodes: readonly PreflightNode[]): Promise<Problem[]> {
-  const bridges = [...new Set(nodes.map((n) => n.node.network.bridge))];
-  const found = await Promise.all(
-    bridges.map(async (b) => [b, (await t.run(["ip", "link", "show", "dev", b], { allowFailure: true })).exitCode === 0] as const),
-  );
-  const absent = new Set(found.filter(([, ok]) => !ok).map(([b]) => b));
-  return nodes
-    .filter((n) => absent.has(n.node.network.bridge))
-    .map((n) => ({
-      key: `nodes.${n.node.name}.network.bridge`,
-      message: `bridge ${quoteInput(n.node.network.bridge)} does not exist on host ${n.node.host} (${t.describe}); create it or name an existing one`,
-    }));
 }
 
 /** Non-empty lines of command output. */

@@ -4,7 +4,7 @@
 // running CT, and a started sshd must never show another key), and the image is recorded in the
 // container's description (`kiln-creating=…` while being made, `kiln-image=…` once complete). Data mounts
 // are added after create (pct create would unpack template files into them), and every run starts with
-// pvePreflight (root, Proxmox VE version, root storage).
+// pvePreflight (root, Proxmox VE version, root storage); the deploy preflight checks the nodes' bridges.
 import { basename } from "node:path";
 import { ToolError, UserError, inStep } from "../../errors.js";
 import { quoteInput } from "../../util/quote.js";
@@ -13,7 +13,7 @@ import type { HostDriver, HostInventory, NodeInventory, SlotState, Transport } f
 import { writeRootFiles } from "./host-files.js";
 import { ensureIdentity, identityWrites } from "./identity.js";
 import { parseKilnDescription, parsePctConfig, parsePctMount, parsePctStatus, pctCreateArgv, pctExecArgv, pctFinishArgv } from "./pct-args.js";
-import { PLAIN_TAR_SINCE, pvePreflight, type PveFacts } from "./pve-preflight.js";
+import { PLAIN_TAR_SINCE, pveNodeProblems, pvePreflight, type PveFacts } from "./pve-preflight.js";
 import { ensureTemplateAt, hasTemplateAt, templateFileName, templatePathOf, type TemplateRef } from "./template.js";
 
 export interface ProxmoxDriverOptions {
@@ -102,6 +102,12 @@ export function proxmoxDriver(o: ProxmoxDriverOptions): HostDriver & { hasTempla
 
   return {
     kind: "proxmox",
+    // Before any change: the plan's nodes on this host (their bridges), after the once-per-run checks.
+    preflight: (nodes) =>
+      inStep(`${t.describe}: preflight`, async () => {
+        await ready();
+        return pveNodeProblems(t, nodes);
+      }),
     ensureTemplate: (ref) =>
       inStep(`${t.describe}: template ${ref.image}`, async () => {
         const name = templateFileName(ref);

@@ -1,11 +1,14 @@
 // What the proxmox driver checks on a host before it touches anything, once per run: that it acts as
 // root (pct and pvesm die with "please run as root" otherwise, and only root@pam may bind-mount host
 // directories and make privileged containers), which Proxmox VE it is (`pveversion -v`), and that the
-// root storage takes container root volumes (content `rootdir`).
+// root storage takes container root volumes (content `rootdir`). Once the plan is known, before any
+// change: the bridge each node's net0 names exists (pct create does not check it; pct start fails with
+// "bridge '…' does not exist" after the container was made).
 import semver from "semver";
-import { UserError } from "../../errors.js";
+import { type Problem, UserError } from "../../errors.js";
 import { quoteInput } from "../../util/quote.js";
-import type { HostInventory, Transport } from "../types.js";
+import type { HostInventory, PreflightNode, Transport } from "../types.js";
+import { BRIDGE_KINDS, bridgeProblems } from "./host-links.js";
 
 /** What the driver adapts to on a supported host. */
 export interface PveFacts {
@@ -92,4 +95,9 @@ export async function pvePreflight(t: Transport, host: HostInventory): Promise<P
     );
   }
   return facts;
+}
+
+/** What the plan's nodes need from this node: every node's bridge is a bridge here (one `ip` call for all). */
+export async function pveNodeProblems(t: Transport, nodes: readonly PreflightNode[]): Promise<Problem[]> {
+  return bridgeProblems(t, nodes, (l) => BRIDGE_KINDS.includes(l.kind));
 }

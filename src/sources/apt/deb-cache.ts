@@ -8,6 +8,7 @@ import type { LockedDeb } from "../../lock/types.js";
 import { sha256File } from "../../util/hash.js";
 import { addFile, cachePath, checkCached } from "../cache.js";
 import { describeDeb } from "./deb-file.js";
+import { errnoCode } from "../../util/thrown.js";
 
 /** Cache sub-directory of every .deb. */
 export const DEBS_KIND = "debs";
@@ -47,7 +48,7 @@ export async function stageDebs(o: { readonly cache: string; readonly debs: read
   const problems = results.filter((r): r is Problem => typeof r !== "string");
   if (problems.length)
     throw new UserError(problems, { hint: `${problems.length} of ${o.debs.length} locked debs cannot be used; run kiln fetch to download them again` });
-  return results as string[];
+  return results.filter((r): r is string => typeof r === "string");
 }
 
 /** Stages one deb; returns its path in `dir`, or the Problem that stops it. */
@@ -57,7 +58,7 @@ async function stageOne(cache: string, d: LockedDeb, dir: string): Promise<strin
   try {
     await link(src, dest);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoCode(e);
     if (code === "ENOENT")
       return (
         (await checkCached({ path: src, sha256: d.sha256, what: `deb ${describeDeb(d)}` })) ?? { message: `deb ${describeDeb(d)}: cannot be read from ${src}` }

@@ -2,7 +2,7 @@
 // and the file name apt gives it in /var/cache/apt/archives.
 import { open } from "node:fs/promises";
 import { ToolError } from "../../errors.js";
-import { dpkgDebControlArgv, dpkgDebControlsArgv } from "../../exec/argv/dpkg.js";
+import { dpkgDebControlArgv, dpkgDebControlsArgv } from "./dpkg-deb-argv.js";
 import { run } from "../../exec/run.js";
 import { field, parseDeb822 } from "../../debian/deb822.js";
 
@@ -45,7 +45,7 @@ export async function readDebControls(paths: readonly string[], batches = 4): Pr
     const parts = (outputs[i]?.stdout ?? "").split("\0");
     // n control files, each followed by NUL: n + 1 parts, the last one empty.
     if (parts.length !== c.length + 1) throw new ToolError(`dpkg-deb printed ${parts.length - 1} control files for ${c.length} debs (${c[0]} …)`);
-    return c.map((p, j) => parseControl(p, parts[j] as string));
+    return c.map((p, j) => parseControl(p, parts[j] ?? "")); // n + 1 parts (checked): each is there
   });
 }
 
@@ -87,8 +87,6 @@ export function describeDeb(d: DebId): string {
 
 /** Orders packages by name, then architecture, then version (code-unit order: stable across locales). */
 export function compareDebIds(a: DebId, b: DebId): number {
-  const k = (d: DebId) => [d.name, d.arch, d.version] as const;
-  const [x, y] = [k(a), k(b)];
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] as string) < (y[i] as string) ? -1 : 1;
+  for (const key of ["name", "arch", "version"] as const) if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
   return 0;
 }

@@ -11,7 +11,7 @@ import { addFile, cacheTemp } from "../cache.js";
 import { DEBS_KIND } from "./deb-cache.js";
 import { aptArchiveName, describeDeb } from "./deb-file.js";
 import { hostSourcesFiles } from "./host-sources.js";
-import { parseMadison } from "./pins.js";
+import { parseMadison } from "./requests.js";
 
 /** What to say when the mirror no longer serves locked versions (Debian's mirrors keep only current ones). */
 export function agedLockHint(names: readonly string[]): string {

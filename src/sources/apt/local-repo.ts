@@ -2,7 +2,7 @@
 // and a Release naming the suite, served to mmdebstrap as `deb [trusted=yes] copy:///DIR ./`.
 import { stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { UserError } from "../../errors.js";
+import { ToolError, UserError } from "../../errors.js";
 import type { LockedDeb } from "../../lock/types.js";
 import { sha256Hex } from "../../util/hash.js";
 import { compareDebIds, describeDeb, readDebControls, type DebControl } from "./deb-file.js";
@@ -53,9 +53,12 @@ export async function writeLocalRepo(o: {
   // All control files in a few dpkg-deb batches: one spawn per deb cost more than dpkg-deb itself.
   const controls = await readDebControls(o.debs.map((d) => d.path));
   const listed = await Promise.all(
-    o.debs.map(
-      async (d, i): Promise<RepoDeb> => ({ control: controls[i] as DebControl, file: basename(d.path), size: (await stat(d.path)).size, sha256: d.sha256 }),
-    ),
+    o.debs.map(async (d, i): Promise<RepoDeb> => {
+      // readDebControls returns one control per path, in order (it refuses any other count).
+      const control = controls[i];
+      if (!control) throw new ToolError(`no control file read for ${d.path}`);
+      return { control, file: basename(d.path), size: (await stat(d.path)).size, sha256: d.sha256 };
+    }),
   );
   // The sha256 ties each file to its lock entry; a lock edited by hand could still name it wrongly.
   const wrong = o.debs.flatMap((d, i) => {

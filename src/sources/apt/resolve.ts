@@ -24,7 +24,7 @@ import { aptArchiveName, compareDebIds, debBuildDate, describeDeb, readDebContro
 import { CHECK_REQUESTS_HOOK, COLLECT_HOOK, SEED_DEBS_HOOK, UNSAFE_IO_ON_HOOK } from "./hooks.js";
 import { diffInstalled } from "./installed.js";
 import { fetchMirrors } from "./mirror.js";
-import { aptRequests, aptSpec, parseMadison, unavailableRequests } from "./pins.js";
+import { aptRequests, aptSpec, parseMadison, unavailableRequests } from "./requests.js";
 import { parseReleaseDate } from "./release.js";
 import { installedPackages } from "../../debian/dpkg-status.js";
 

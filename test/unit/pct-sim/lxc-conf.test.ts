@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { simLxcConfig } from "../../../scripts/pct-sim/lxc-conf.js";
+import { simLxcConfig } from "../../pct-sim/lxc-conf.js";
 
 // The simulator writes its own LXC config from the stored pct config (not with kiln's writer).
 describe("pct-sim LXC config", () => {

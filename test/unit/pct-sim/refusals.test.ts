@@ -1,14 +1,14 @@
 // The pct simulator refuses what pct refuses, with pct's words and exit code 255 — checked before any
 // LXC is touched, so this needs no root. Expected texts come from pve-common (PVE::JSONSchema,
-// PVE::CLIHandler, PVE::Exception) and pve-container (PVE::API2::LXC); see scripts/pct-sim/*.ts.
+// PVE::CLIHandler, PVE::Exception) and pve-container (PVE::API2::LXC); see test/pct-sim/*.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pctMain } from "../../../scripts/pct-sim/pct.js";
-import { pvesmMain } from "../../../scripts/pct-sim/pvesm.js";
-import { pveversionMain } from "../../../scripts/pct-sim/pveversion.js";
+import { pctMain } from "../../pct-sim/pct.js";
+import { pvesmMain } from "../../pct-sim/pvesm.js";
+import { pveversionMain } from "../../pct-sim/pveversion.js";
 import { run } from "../../../src/exec/run.js";
 
 let root: string;

@@ -6,11 +6,12 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pctMain } from "../../../../scripts/pct-sim/pct.js";
-import { pvesmMain } from "../../../../scripts/pct-sim/pvesm.js";
-import { pveversionMain } from "../../../../scripts/pct-sim/pveversion.js";
+import { pctMain } from "../../../pct-sim/pct.js";
+import { pvesmMain } from "../../../pct-sim/pvesm.js";
+import { pveversionMain } from "../../../pct-sim/pveversion.js";
 import { proxmoxDriver } from "../../../../src/deploy/drivers/proxmox.js";
 import { parsePveVersions, parseStorageIds, pveFacts, versionAtLeast } from "../../../../src/deploy/drivers/pve-preflight.js";
+import { parseIpLinks } from "../../../../src/deploy/drivers/host-links.js";
 import type { HostInventory, NodeInventory, Transport } from "../../../../src/deploy/types.js";
 import { ToolError } from "../../../../src/errors.js";
 import { run } from "../../../../src/exec/run.js";
@@ -62,6 +63,43 @@ afterAll(async () => {
 });
 
 describe("proxmox driver preflight", () => {
+  it("reports every node whose bridge the node lacks, at once, before any pct command changes anything", async () => {
+    const d = proxmoxDriver({ transport: simHost(), host: host() });
+    const n = (name: string, bridge: string): NodeInventory =>
+      ({
+        name,
+        host: "pve",
+        slots: [190, 191],
+        hostname: name,
+        cores: 1,
+        memory: 256,
+        disk: 1,
+        network: { bridge, ip: "dhcp", mac: "02:00:00:00:00:01" },
+        mounts: [],
+      }) satisfies NodeInventory;
+    // lo exists but is no bridge: pct start would fail on it as on a missing one.
+    const problems = await d.preflight?.([n("n1", "lo"), n("n2", "kilnbrnone")].map((node) => ({ node, freeSlots: [190] })));
+    expect(problems?.map((p) => p.key)).toEqual(["nodes.n1.network.bridge", "nodes.n2.network.bridge"]);
+    expect(problems?.[1]?.message).toBe('bridge "kilnbrnone" does not exist on host pve (pve-sim); create it or name an existing one');
+    expect(existsSync(join(root, "etc/pve/lxc/190.conf"))).toBe(false);
+  });
+
+  it("reads each link's name and kind from `ip -j -d link show`", () => {
+    const json = JSON.stringify([
+      { ifname: "lo" },
+      { ifname: "vmbr0", linkinfo: { info_kind: "bridge" } },
+      { ifname: "vmbr1", linkinfo: { info_kind: "openvswitch" } },
+      { ifname: "veth190i0", linkinfo: { info_kind: "veth" } },
+      { linkinfo: { info_kind: "bridge" } },
+    ]);
+    expect(parseIpLinks(json)).toEqual([
+      { name: "lo", kind: "" },
+      { name: "vmbr0", kind: "bridge" },
+      { name: "vmbr1", kind: "openvswitch" },
+      { name: "veth190i0", kind: "veth" },
+    ]);
+  });
+
   it.skipIf(process.geteuid?.() !== 0)("refuses a login that is not root, naming the address key and what to do", async () => {
     const d = proxmoxDriver({ transport: simHost({ uid: 65534 }), host: host() });
     await expect(d.slotState(101)).rejects.toThrow(/hosts\.pve\.address: kiln logs in as uid "65534" .*please run as root[\s\S]*address = "root@HOST"/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mmdebstrapArgv } from "../../../../src/exec/argv/mmdebstrap.js";
-import { dpkgDebControlArgv } from "../../../../src/exec/argv/dpkg.js";
+import { dpkgDebControlArgv } from "../../../../src/sources/apt/dpkg-deb-argv.js";
 
 const base = {
   suite: "bookworm",

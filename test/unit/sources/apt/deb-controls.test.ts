@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DPKG_DEB_FIELDS_SCRIPT, dpkgDebControlsArgv } from "../../../../src/exec/argv/dpkg.js";
+import { DPKG_DEB_FIELDS_SCRIPT, dpkgDebControlsArgv } from "../../../../src/sources/apt/dpkg-deb-argv.js";
 import { run } from "../../../../src/exec/run.js";
 import { readDebControl, readDebControls } from "../../../../src/sources/apt/deb-file.js";
 

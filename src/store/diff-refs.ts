@@ -1,7 +1,7 @@
 // `kiln diff A B`: resolve two refs and compare their manifests and file indexes.
 import { compareVersionStrings } from "../requirements/pep440.js";
 import { compareDebVersions } from "../debian/version.js";
-import { diffImages, type ImageDiff } from "./diff.js";
+import { diffImages, type ImageDiff } from "./image-diff.js";
 import { readIndex, readManifest } from "./read.js";
 import { resolveStored } from "./refs.js";
 

@@ -3,8 +3,8 @@
 // "mounted" lock and prints where the root filesystem is (under the sim root, where it really is).
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { run, spawnPiped } from "../../src/exec/run.js";
-import { versionAtLeast } from "../../src/deploy/drivers/pve-preflight.js";
+import { run, spawnPiped } from "./proc.js";
+import { versionAtLeast } from "./version.js";
 import { checkLock, loadConf, writeConf } from "./conf.js";
 import type { Io } from "./io.js";
 import { parseParams, refuseUnsimulated, type Command } from "./params.js";

@@ -2,7 +2,8 @@
 // PVE::Tools::encode_text: control, high-bit, '%' and ':' as %XX), then "key: value" lines sorted by key
 // (PVE::LXC::Config::write_pct_config).
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { writeFileAtomic } from "../../src/util/fs.js";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { die } from "./pve-error.js";
 import type { World } from "./world.js";
 
@@ -58,9 +59,12 @@ export function loadConf(w: World, vmid: string): Conf {
   return parseConf(readFileSync(path, "utf8"));
 }
 
-/** Writes a CT's config atomically. */
+/** Writes a CT's config atomically (a temporary name, then rename, as pmxcfs shows a whole file or none). */
 export async function writeConf(w: World, vmid: string, conf: Conf): Promise<void> {
-  await writeFileAtomic(w.confPath(vmid), printConf(conf));
+  const path = w.confPath(vmid);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.tmp.${process.pid}`, printConf(conf));
+  await rename(`${path}.tmp.${process.pid}`, path);
 }
 
 /** Removes a CT's config. */

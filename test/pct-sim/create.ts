@@ -4,23 +4,20 @@
 // (PVE::LXC::Create::restore_tar_archive), run the Debian post-create setup (network, hostname, DNS,
 // machine-id, fresh SSH host keys), unlock; on any failure remove what was made and report
 // "unable to create CT <vmid> - <why>".
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, unlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { proxmoxOstype } from "../../src/rootfs/os-release.js";
-import { treeArch, treeOsRelease } from "../../src/rootfs/tree.js";
-import { writeRootFiles } from "../../src/deploy/drivers/host-files.js";
-import { ensureIdentity, identityWrites } from "../../src/deploy/drivers/identity.js";
-import { run } from "../../src/exec/run.js";
+import { postCreateFiles } from "./debian-setup.js";
+import { detectArch, detectOstype } from "./detect.js";
+import { run } from "./proc.js";
 import { pctTarArgv } from "./tar.js";
 import { loadConf, writeConf, removeConf, type Conf } from "./conf.js";
 import { usageLine } from "./getopt.js";
 import { parseParams, refuseUnsimulated, type Command, type Params } from "./params.js";
 import { printPropertyString } from "./property-string.js";
 import { die, paramError, PveError } from "./pve-error.js";
-import { bindMounts, local, setupInside } from "./runtime.js";
+import { bindMounts, setupInside } from "./runtime.js";
 import { CREATE_OPTIONS, MP_FORMAT, NET_FORMAT } from "./schema.js";
 import { startCt } from "./lifecycle.js";
 import { checkOciSupported, extractOciArchive, isOciArchive } from "./oci.js";
@@ -75,38 +72,11 @@ function configFrom(p: Params, rootVolume: string, size: string): Conf {
   return conf;
 }
 
-/** resolv.conf from the parameters, or from the host's when neither is given (PVE::LXC::Setup::Base::set_dns). */
-function resolvConf(conf: Conf): string {
-  let search = conf.searchdomain;
-  let ns = conf.nameserver;
-  if (search === undefined && ns === undefined) {
-    const host = existsSync("/etc/resolv.conf") ? readFileSync("/etc/resolv.conf", "utf8") : "";
-    search = /^search\s+(.*)$/m.exec(host)?.[1];
-    ns = [...host.matchAll(/^nameserver\s+(\S+)/gm)].map((x) => x[1]).join(" ");
-  }
-  const lines = [
-    ...(search ? [`search ${search.split(/[\s,;]+/).join(" ")}`] : []),
-    ...(ns ?? "")
-      .split(/[\s,;]+/)
-      .filter(Boolean)
-      .map((n) => `nameserver ${n}`),
-  ];
-  return `${lines.join("\n")}\n`;
-}
-
 /** Post-create setup inside the new rootfs (PVE::LXC::Setup::Base::post_create_hook for Debian). */
 async function postCreate(w: World, vmid: string, conf: Conf, root: string, io: Io): Promise<void> {
-  for (const id of ["etc/machine-id", "var/lib/dbus/machine-id"]) await unlink(join(root, id)).catch(() => undefined);
   await setupInside(w, vmid, conf);
-  // Fresh host keys for every new container (PVE::LXC::Setup::rewrite_ssh_host_keys).
-  const keys = await mkdtemp(join(tmpdir(), "pct-sim-keys-"));
-  try {
-    io.out("Creating SSH host keys (rsa, ecdsa, ed25519) ...\n");
-    const dir = await ensureIdentity(local, { stateDir: keys, hostname: conf.hostname ?? `CT${vmid}` });
-    await writeRootFiles(local, [...identityWrites({ dir, root }), { root, path: "etc/resolv.conf", mode: "0644", content: resolvConf(conf) }]);
-  } finally {
-    await rm(keys, { recursive: true, force: true });
-  }
+  io.out("Creating SSH host keys (rsa, ecdsa, ed25519) ...\n");
+  await postCreateFiles(root, conf, conf.hostname ?? `CT${vmid}`);
 }
 
 /**
@@ -166,9 +136,8 @@ export async function create(w: World, argv: readonly string[], io: Io): Promise
       await unmount();
     }
     await checkFits(root, size);
-    conf.arch ??= (await treeArch(root)) ?? "amd64";
-    const osId = (await treeOsRelease(root))?.ID;
-    conf.ostype ??= (osId ? proxmoxOstype(osId) : undefined) ?? "unmanaged";
+    conf.arch ??= (await detectArch(root)) ?? "amd64";
+    conf.ostype ??= await detectOstype(root);
     io.out(`Detected OS distribution as '${conf.ostype}'\n`);
     await postCreate(w, vmid, conf, root, io);
     await writeConf(w, vmid, conf);

@@ -1,7 +1,7 @@
 // pct start | stop | shutdown | destroy | status (pct(1); behaviour from PVE::API2::LXC::Status and
 // PVE::API2::LXC::destroy_vm): the same refusals and messages, on real LXC.
 import { rm } from "node:fs/promises";
-import { run } from "../../src/exec/run.js";
+import { run } from "./proc.js";
 import { checkLock, loadConf, removeConf, type Conf } from "./conf.js";
 import type { Io } from "./io.js";
 import { parseParams, refuseUnsimulated, type Command } from "./params.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { aptRequests, aptSpec, parseMadison, unavailableRequests } from "../../../../src/sources/apt/pins.js";
+import { aptRequests, aptSpec, parseMadison, unavailableRequests } from "../../../../src/sources/apt/requests.js";
 
 const MADISON = `  ifupdown |     0.8.41 | http://mirror.example/debian bookworm/main amd64 Packages
   ifupdown |   0.8.40~1 | http://mirror.example/debian bookworm-backports/main amd64 Packages

@@ -4,8 +4,8 @@
 import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { versionAtLeast } from "../../src/deploy/drivers/pve-preflight.js";
-import { run } from "../../src/exec/run.js";
+import { versionAtLeast } from "./version.js";
+import { run } from "./proc.js";
 import { pctTarArgv } from "./tar.js";
 import { die } from "./pve-error.js";
 import type { World } from "./world.js";

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { versionAtLeast } from "../../src/deploy/drivers/pve-preflight.js";
+import { versionAtLeast } from "./version.js";
 import { die } from "./pve-error.js";
 
 /** A storage from storage.cfg. */
