@@ -262,6 +262,13 @@ export const TRUST_TABLE: InvTable = {
       check: principalProblem,
       description: 'Principals that must all have signed, e.g. `["ci", "release"]` (letters, digits, `.`, `_`, `@`, `+`, `-`).',
     },
+    {
+      key: "require_provenance",
+      prop: "requireProvenance",
+      kind: "bool",
+      default: false,
+      description: "Also require the image's provenance.json (SLSA provenance naming this image) signed by every listed principal.",
+    },
   ],
 };
 

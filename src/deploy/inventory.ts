@@ -148,7 +148,8 @@ function readTrust(v: unknown, dir: string, out: KeyProblem[]): Inventory["trust
   const f = readFields({ table: v, spec: TRUST_TABLE, path: "trust", out });
   const signers = f.allowedSigners as string | undefined;
   const principals = f.principals as readonly string[] | undefined;
-  return signers !== undefined && principals !== undefined ? { allowedSigners: resolve(dir, signers), principals } : undefined;
+  const requireProvenance = f.requireProvenance === true;
+  return signers !== undefined && principals !== undefined ? { allowedSigners: resolve(dir, signers), principals, requireProvenance } : undefined;
 }
 
 /** One node with its network and mounts, checked. */

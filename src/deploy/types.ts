@@ -61,7 +61,7 @@ export interface Inventory {
   readonly hosts: readonly HostInventory[];
   readonly nodes: readonly NodeInventory[];
   /** `[trust]`: deploy and rollback take only images signed by every principal (allowedSigners is absolute). */
-  readonly trust?: { readonly allowedSigners: string; readonly principals: readonly string[] };
+  readonly trust?: { readonly allowedSigners: string; readonly principals: readonly string[]; readonly requireProvenance?: boolean };
 }
 
 /** What a host says about one slot. */

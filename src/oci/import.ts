@@ -11,6 +11,8 @@ import { templateFileName } from "../store/layout.js";
 import { readTag, writeTag } from "../store/tags.js";
 import { cleanStaleTemps, newTempDir } from "../store/tmp.js";
 import type { Manifest } from "../store/types.js";
+import { PROVENANCE_FILE } from "../trust/provenance.js";
+import { checkProvenanceFiles, enforceProvenance } from "../trust/provenance-verify.js";
 import { checkAllowedSigners, checkSignatureFiles, enforcePolicy, type TrustPolicy } from "../trust/verify.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { sha256File } from "../util/hash.js";
@@ -80,8 +82,12 @@ async function requireBundleSigned(img: BundleImage, policy: TrustPolicy): Promi
     throw new CheckFailed(
       `${img.id}: the bundle carries a re-compressed layer, not the signed template; export it without --compression (each template as stored) to import it with --trust`,
     );
-  const sigs = img.attestations.filter((a) => /^manifest\..+\.sig$/.test(a.name)).map((a) => a.path);
-  enforcePolicy(img.id, await checkSignatureFiles(Buffer.from(canonicalJson(img.manifest)), sigs, policy.allowedSigners), policy);
+  const sigs = (what: string) => img.attestations.filter((a) => new RegExp(`^${what}\\..+\\.sig$`).test(a.name)).map((a) => a.path);
+  enforcePolicy(img.id, await checkSignatureFiles(Buffer.from(canonicalJson(img.manifest)), sigs("manifest"), policy.allowedSigners), policy);
+  if (!policy.requireProvenance) return;
+  const prov = img.attestations.find((a) => a.name === PROVENANCE_FILE);
+  const data = prov === undefined ? undefined : await readFile(prov.path);
+  enforceProvenance(img.id, await checkProvenanceFiles(img.manifest, data, sigs("provenance"), policy.allowedSigners), policy);
 }
 
 /** Restores attestation files an image lacks (each written atomically). */
