@@ -242,7 +242,7 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
   let plan: ArchivePlan;
   try {
     const [entries, root] = await Promise.all([source.entries(), source.root?.()]);
-    plan = planArchive({ root, entries, epoch: opts.epoch });
+    plan = planArchive({ root, entries, epoch: opts.epoch, bare: opts.bare });
     debug(`pack: planned ${plan.entries.length} entries in ${(performance.now() - t0).toFixed(0)} ms`);
     for (let i = 0; i < plan.entries.length; i++) {
       const p = plan.entries[i] as PlannedEntry;
