@@ -151,7 +151,7 @@ async function imageInfos(store: string, ids: readonly string[], verified: Reado
     if (!(await hasImage(store, id))) continue;
     // Verified against the manifest before it can be uploaded (the host checks its copy against this sha256).
     const { image, manifest: m } = verified.get(id) ?? (await verifiedImage(store, id));
-    out.set(id, { image: id, file: image.template, sha256: m.template.sha256, verify: m.verify, unpackedBytes: m.tarSize });
+    out.set(id, { image: id, file: image.template, sha256: m.template.sha256, verify: m.verify, unpackedBytes: m.tarSize, store });
   }
   return out;
 }

@@ -122,6 +122,9 @@ function readHost(name: string, t: Record<string, unknown>, dir: string, out: Ke
   const rootStorage = f.rootStorage as string | undefined;
   if (driver === "lxc" && t.root_storage !== undefined)
     out.push({ key: `${path}.root_storage`, message: 'is for driver = "proxmox" only (lxc keeps root filesystems under storage); remove it' });
+  const templateFormat = f.templateFormat as HostInventory["templateFormat"];
+  if (driver === "lxc" && t.template_format !== undefined)
+    out.push({ key: `${path}.template_format`, message: 'is for driver = "proxmox" only (lxc takes the store\'s template as it is); remove it' });
   if (f.address === "local" && f.port !== undefined) out.push({ key: `${path}.port`, message: 'has no meaning for address = "local"; remove it' });
   const identity = f.identityFile as string | undefined;
   return {
@@ -130,7 +133,7 @@ function readHost(name: string, t: Record<string, unknown>, dir: string, out: Ke
     port: f.address === "local" ? undefined : ((f.port as number | undefined) ?? 22),
     driver,
     storage,
-    ...(driver === "proxmox" ? { rootStorage: rootStorage ?? DEFAULT_ROOT_STORAGE } : {}),
+    ...(driver === "proxmox" ? { rootStorage: rootStorage ?? DEFAULT_ROOT_STORAGE, templateFormat: templateFormat ?? "vztmpl" } : {}),
     stateDir: f.stateDir as string | undefined,
     knownHosts: f.knownHosts as string | undefined,
     identityFile: identity === undefined ? undefined : resolve(dir, identity),

@@ -14,6 +14,8 @@ export interface HostInventory {
   readonly storage: string;
   /** proxmox: the storage (content rootdir) for container root volumes; the loader defaults it to "local-lvm". */
   readonly rootStorage?: string;
+  /** proxmox: upload templates as the store's .tar.zst ("vztmpl", the default) or as an oci-archive ("oci", PVE 9.1 on). */
+  readonly templateFormat?: "vztmpl" | "oci";
   /** Directory on the host where kiln keeps templates and per-node identity (keys) for the lxc driver. */
   readonly stateDir: string;
   /** A known_hosts line (or file path) the host's key must match (StrictHostKeyChecking=yes). */
@@ -140,7 +142,7 @@ export interface Transport {
 export interface HostDriver {
   readonly kind: "lxc" | "proxmox";
   /** Makes the template available on the host (copy only when missing), verifying its sha256 there. */
-  ensureTemplate(t: { readonly image: string; readonly file: string; readonly sha256: string }): Promise<void>;
+  ensureTemplate(t: { readonly image: string; readonly file: string; readonly sha256: string; readonly store?: string }): Promise<void>;
   /** Whether the host already has the template (plan shows an upload only when it does not); optional. */
   hasTemplate?(t: { readonly image: string; readonly file: string; readonly sha256: string }): Promise<boolean>;
   slotState(vmid: number): Promise<SlotState>;

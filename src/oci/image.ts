@@ -62,7 +62,7 @@ export async function writeImage(
   w: LayoutWriter,
   store: string,
   id: string,
-  o: { readonly compression?: LayerCompression; readonly tags?: readonly string[] },
+  o: { readonly compression?: LayerCompression; readonly tags?: readonly string[]; readonly referrers?: boolean },
 ): Promise<WrittenImage> {
   const { image, manifest: m } = await verifiedImage(store, id);
   const created = createdOf(m);
@@ -71,18 +71,25 @@ export async function writeImage(
   const config = await w.putJson(jsonBlob(MT_CONFIG, imageConfig(m)));
   const im = imageManifest(config, layer, { title: m.name, version: m.version, revision: m.image, created });
   await w.putJson(im);
-  await w.putJson(EMPTY_BLOB);
   const subject = im.descriptor;
+  const listed = [hexOf(m.image), ...(o.tags ?? [])].map(
+    (name): Descriptor => ({ ...subject, platform: platformOf(m.arch), annotations: { [A_REF_NAME]: name } }),
+  );
+  // Without referrers (a Proxmox template): the index lists the image alone, as `skopeo copy` writes one.
+  const referrers = o.referrers === false ? [] : await writeReferrers(w, store, image, subject, created);
+  return { id: m.image, manifest: listed[0] as Descriptor, listed, layer, referrers };
+}
+
+/** The kiln manifest and each attestation file of `image` as referrers of `subject`. */
+async function writeReferrers(w: LayoutWriter, store: string, image: StoredImage, subject: Descriptor, created: string): Promise<Descriptor[]> {
+  await w.putJson(EMPTY_BLOB);
   const kilnFile = await w.putJson(
     jsonBlob(MT_KILN_MANIFEST, JSON.parse(await readFile(image.manifest, "utf8")) as unknown, { annotations: { [A_TITLE]: "manifest.json" } }),
   );
   const referrers = [await writeReferrer(w, MT_KILN_MANIFEST, kilnFile, subject, created)];
-  for (const a of await listAttestations(store, m.image)) {
+  for (const a of await listAttestations(store, image.id)) {
     const file = await w.copyFile(a.path, a.artifactType, { annotations: { [A_TITLE]: a.name } });
     referrers.push(await writeReferrer(w, a.artifactType, file, subject, created));
   }
-  const listed = [hexOf(m.image), ...(o.tags ?? [])].map(
-    (name): Descriptor => ({ ...subject, platform: platformOf(m.arch), annotations: { [A_REF_NAME]: name } }),
-  );
-  return { id: m.image, manifest: listed[0] as Descriptor, listed, layer, referrers };
+  return referrers;
 }
