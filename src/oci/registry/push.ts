@@ -122,7 +122,7 @@ export async function push(store: string, src: string, dest: RegistryRef, o: Cli
       key: "REGISTRY/REPO",
       message: `${formatRef(dest)}: push to a tag (or to the repository alone), not to a digest: the digest is the manifest's`,
     });
-  const c = new RegistryClient(dest.host, dest.repo, o);
+  const c = new RegistryClient(dest.host, dest.repo, { ...o, push: true });
   const work = await newTempDir(store);
   try {
     const dir = join(work, "layout");
