@@ -1,12 +1,13 @@
 // One stored image into a layout: the verified template as the layer (as-is when the compression
-// matches, else re-compressed from the verified tar stream), the config, the image manifest, and
+// matches, else re-compressed from the verified tar stream; each template read and hashed once), the config, the image manifest, and
 // referrers for the kiln manifest and each attestation file. Never reads an unverified template.
 import { readFile } from "node:fs/promises";
 import { openSink } from "../archive/compress.js";
-import { damaged } from "../store/integrity.js";
 import { hexOf } from "../store/layout.js";
 import type { Manifest, StoredImage } from "../store/types.js";
-import { openVerifiedTemplate, verifiedImage } from "../store/verify.js";
+import { assertManifestSound, damaged } from "../store/integrity.js";
+import { readManifest, storedImage } from "../store/read.js";
+import { openVerifiedTemplate, verifyTemplate } from "../store/verify.js";
 import { listAttestations } from "./attestations.js";
 import { createdOf, imageConfig, platformOf } from "./config.js";
 import type { LayoutWriter } from "./layout.js";
@@ -25,11 +26,16 @@ export interface WrittenImage {
   readonly referrers: readonly Descriptor[];
 }
 
-/** Writes the layer blob: the template itself when its compression is the layer's, else re-compressed. */
-async function writeLayer(w: LayoutWriter, store: string, image: StoredImage, m: Manifest, c: LayerCompression): Promise<Descriptor> {
+/**
+ * Writes the layer blob: the template itself when its compression is the layer's (verified deep first:
+ * both digests; linked in when `link`, else copied and hashed again), else re-compressed from the tar
+ * stream, which openVerifiedTemplate checks as it reads.
+ */
+async function writeLayer(w: LayoutWriter, image: StoredImage, m: Manifest, c: LayerCompression, link: boolean): Promise<Descriptor> {
   const mediaType = layerMediaType(c);
   if (m.template.compression === c) {
-    await verifiedImage(store, m.image, { deep: true });
+    await verifyTemplate(image, m, { deep: true });
+    if (link) return w.linkVerified(image.template, { mediaType, digest: `sha256:${m.template.sha256}`, size: m.template.size });
     const d = await w.copyFile(image.template, mediaType);
     if (d.digest !== `sha256:${m.template.sha256}`) throw damaged(m.image, `${image.template}: changed while being copied (sha256 ${d.digest})`);
     return d;
@@ -62,12 +68,15 @@ export async function writeImage(
   w: LayoutWriter,
   store: string,
   id: string,
-  o: { readonly compression?: LayerCompression; readonly tags?: readonly string[]; readonly referrers?: boolean },
+  o: { readonly compression?: LayerCompression; readonly tags?: readonly string[]; readonly referrers?: boolean; readonly link?: boolean },
 ): Promise<WrittenImage> {
-  const { image, manifest: m } = await verifiedImage(store, id);
+  // The manifest checked here; the template where it is read (writeLayer), once: no separate first pass.
+  const m = await readManifest(store, id);
+  assertManifestSound(m, hexOf(id));
+  const image = storedImage(store, m);
   const created = createdOf(m);
   // No compression asked: the layer is the stored template, byte for byte (what signatures cover).
-  const layer = await writeLayer(w, store, image, m, o.compression ?? m.template.compression);
+  const layer = await writeLayer(w, image, m, o.compression ?? m.template.compression, o.link === true);
   const config = await w.putJson(jsonBlob(MT_CONFIG, imageConfig(m)));
   const im = imageManifest(config, layer, { title: m.name, version: m.version, revision: m.image, created });
   await w.putJson(im);

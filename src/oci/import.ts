@@ -1,7 +1,7 @@
 // `kiln import`: a bundle is extracted into the store's temp area, verified completely (planImport),
 // and only then are its images added, each through the store's temp-dir-and-rename path.
 import { createReadStream, existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, rm, stat } from "node:fs/promises";
+import { copyFile, link, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream";
 import { openDecompressor, openSink } from "../archive/compress.js";
@@ -67,7 +67,12 @@ function layerIsTemplate(img: BundleImage): boolean {
 async function fillEntry(img: BundleImage, dir: string): Promise<{ manifest: Manifest; recompressed: boolean }> {
   const m = img.manifest;
   if (layerIsTemplate(img)) {
-    await copyFile(img.layerPath, join(dir, m.template.file));
+    // Linked, not copied: the verified layer lives in the same store's temp area, deleted after import.
+    const to = join(dir, m.template.file);
+    await link(img.layerPath, to).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EXDEV" && e.code !== "EPERM") throw e;
+      await copyFile(img.layerPath, to);
+    });
     return { manifest: m, recompressed: false };
   }
   return { manifest: { ...m, template: await recompress(img, dir) }, recompressed: true };

@@ -126,7 +126,8 @@ export async function push(store: string, src: string, dest: RegistryRef, o: Cli
   const work = await newTempDir(store);
   try {
     const dir = join(work, "layout");
-    const written = await writeOci(store, [src], { out: dir, format: "layout", compression: o.compression });
+    // Linked, not copied: the layout lives in the store's temp area and is deleted below; the registry checks every digest.
+    const written = await writeOci(store, [src], { out: dir, format: "layout", compression: o.compression, link: true });
     const image = written.images[0];
     if (!image) throw new Error("internal: writeOci wrote no image");
     const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as { manifests: Descriptor[] };
