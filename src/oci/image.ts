@@ -28,14 +28,15 @@ export interface WrittenImage {
 
 /**
  * Writes the layer blob: the template itself when its compression is the layer's (verified deep first:
- * both digests; linked in when `link`, else copied and hashed again), else re-compressed from the tar
+ * both digests, then copied and hashed again; with `link`, linked in unverified: the caller verifies it
+ * before it publishes anything, as kiln push does while uploading), else re-compressed from the tar
  * stream, which openVerifiedTemplate checks as it reads.
  */
 async function writeLayer(w: LayoutWriter, image: StoredImage, m: Manifest, c: LayerCompression, link: boolean): Promise<Descriptor> {
   const mediaType = layerMediaType(c);
   if (m.template.compression === c) {
-    await verifyTemplate(image, m, { deep: true });
     if (link) return w.linkVerified(image.template, { mediaType, digest: `sha256:${m.template.sha256}`, size: m.template.size });
+    await verifyTemplate(image, m, { deep: true });
     const d = await w.copyFile(image.template, mediaType);
     if (d.digest !== `sha256:${m.template.sha256}`) throw damaged(m.image, `${image.template}: changed while being copied (sha256 ${d.digest})`);
     return d;

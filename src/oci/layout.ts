@@ -54,9 +54,9 @@ export class LayoutWriter {
   }
 
   /**
-   * Hard-links a file whose digest was just verified in as a blob (no copy, no second hash); a copy when
-   * it is on another filesystem. Only for a layout that is read and then deleted (kiln push's temp layout):
-   * a writable link into the store must never be handed to a user.
+   * Hard-links a file in as blob `d` (no copy, no hash: the caller verifies it); a copy when it is on
+   * another filesystem. Only for a layout that is read and then deleted (kiln push's temp layout): a
+   * writable link into the store must never be handed to a user.
    */
   async linkVerified(src: string, d: Descriptor): Promise<Descriptor> {
     const dest = blobPath(this.dir, d.digest);

@@ -23,7 +23,7 @@ export interface WriteOciOptions {
   readonly compression?: LayerCompression;
   /** false: the images alone, without their kiln manifest and attestations as referrers (default true). */
   readonly referrers?: boolean;
-  /** Hard-link verified templates into the layout instead of copying (kiln push's temp layout only). */
+  /** Hard-link templates used as-is into the layout, unverified (kiln push's temp layout only: push verifies them). */
   readonly link?: boolean;
 }
 

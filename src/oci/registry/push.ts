@@ -1,12 +1,15 @@
 // `kiln push`: the image is written as an OCI layout in the store's temp area (the same writer as
-// `kiln oci`, so it is verified first), then sent: each blob HEADed and uploaded only if missing (POST,
+// `kiln oci`; the template linked in and its digest checked while uploading), then sent: each blob HEADed and uploaded only if missing (POST,
 // then one PUT streaming the file), the image manifest PUT by tag and digest, each referrer (kiln
 // manifest, attestations) PUT by digest and listed in the referrers tag schema index `sha256-<hex>`.
 import { createReadStream } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ToolError, UserError } from "../../errors.js";
+import { readManifest } from "../../store/read.js";
+import { resolveStored } from "../../store/refs.js";
 import { newTempDir } from "../../store/tmp.js";
+import { verifiedImage } from "../../store/verify.js";
 import { canonicalJson } from "../../util/canonical-json.js";
 import { blobPath } from "../layout.js";
 import type { Descriptor } from "../manifest.js";
@@ -74,11 +77,20 @@ async function putManifest(c: RegistryClient, mediaType: string, bytes: Buffer, 
   return res.headers["oci-subject"] !== undefined;
 }
 
-/** Pushes a manifest of the layout (its blobs first) under its digest and `tags`. */
-async function pushManifest(c: RegistryClient, dir: string, d: Descriptor, tags: readonly string[], t: Tally): Promise<boolean> {
+/** Pushes a manifest of the layout (its blobs first, at once) under its digest and `tags`, once `ready` holds. */
+async function pushManifest(o: {
+  c: RegistryClient;
+  dir: string;
+  d: Descriptor;
+  tags: readonly string[];
+  t: Tally;
+  ready?: Promise<unknown>;
+}): Promise<boolean> {
+  const { c, dir, d, tags, t } = o;
   const bytes = await readFile(blobPath(dir, d.digest));
   const m = JSON.parse(bytes.toString("utf8")) as { config: Descriptor; layers: Descriptor[] };
-  for (const b of [m.config, ...m.layers]) await pushBlob(c, dir, b, t);
+  await Promise.all([m.config, ...m.layers].map((b) => pushBlob(c, dir, b, t)));
+  await o.ready; // nothing names a blob before the template is verified
   let indexed = false;
   for (const ref of [...tags, d.digest]) indexed = (await putManifest(c, d.mediaType, bytes, ref)) || indexed;
   return indexed;
@@ -124,19 +136,27 @@ export async function push(store: string, src: string, dest: RegistryRef, o: Cli
     });
   const c = new RegistryClient(dest.host, dest.repo, { ...o, push: true });
   const work = await newTempDir(store);
+  // The template sent as stored is linked into the temp layout, not copied, and its sha256 (the layer's
+  // digest) checked on read while the blobs upload, on the other core; no manifest is PUT before that
+  // check passes, and the registry checks the digest of what it got. The layer's diff_id (the image id)
+  // is not re-derived here: every kiln pull / import checks it before storing (skopeo does neither).
+  const { id } = await resolveStored(store, src);
+  const m = await readManifest(store, id);
+  const asStored = (o.compression ?? m.template.compression) === m.template.compression;
+  const verified = asStored ? verifiedImage(store, id) : Promise.resolve();
+  verified.catch(() => undefined); // awaited below; never unhandled
   try {
     const dir = join(work, "layout");
-    // Linked, not copied: the layout lives in the store's temp area and is deleted below; the registry checks every digest.
-    const written = await writeOci(store, [src], { out: dir, format: "layout", compression: o.compression, link: true });
+    const written = await writeOci(store, [src], { out: dir, format: "layout", compression: o.compression, link: asStored });
     const image = written.images[0];
     if (!image) throw new Error("internal: writeOci wrote no image");
     const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as { manifests: Descriptor[] };
     const subject = index.manifests.find((d) => d.digest === image.manifest && d.artifactType === undefined) as Descriptor;
     const referrers = index.manifests.filter((d) => d.artifactType !== undefined);
     const t: Tally = { uploaded: 0, skipped: 0 };
-    await pushManifest(c, dir, subject, dest.tag !== undefined ? [dest.tag] : [], t);
+    await pushManifest({ c, dir, d: subject, tags: dest.tag !== undefined ? [dest.tag] : [], t, ready: verified });
     let indexed = referrers.length > 0;
-    for (const r of referrers) indexed = (await pushManifest(c, dir, r, [], t)) && indexed;
+    for (const r of referrers) indexed = (await pushManifest({ c, dir, d: r, tags: [], t })) && indexed;
     // A registry without the referrers API (distribution 2.8 among them) does not answer OCI-Subject.
     const referrersTag = indexed || referrers.length === 0 ? undefined : await pushReferrersTag(c, subject.digest, referrers);
     return { id: image.id, ref: formatRef(dest), manifest: subject.digest, ...t, referrers: referrers.length, ...(referrersTag ? { referrersTag } : {}) };
