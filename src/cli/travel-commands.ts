@@ -65,7 +65,7 @@ export function addTravelCommands(program: Command, all: <T>(cmd: Command) => T 
 
   program
     .command("push")
-    .description("push a stored image (verified first) and its attestations to an OCI registry")
+    .description("push a stored image (its template's sha256 checked as it uploads) and its attestations to an OCI registry")
     .argument("<ref>", "image id, prefix or tag")
     .argument("<dest>", "REGISTRY[:PORT]/REPO[:TAG]")
     .option("--compression <kind>", "re-compress the layer: gzip | zstd (default: the template as stored)")
