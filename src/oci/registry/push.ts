@@ -30,10 +30,11 @@ export interface PushResult {
   readonly referrersTag?: string;
 }
 
-/** Counts of blobs sent and skipped. */
+/** Counts of blobs sent and skipped, and each blob's one push (referrers pushed at once share the empty config). */
 interface Tally {
   uploaded: number;
   skipped: number;
+  readonly blobs: Map<string, Promise<void>>;
 }
 
 /** Uploads one blob of the layout unless the registry has it (monolithic: POST, then PUT streaming the file). */
@@ -89,7 +90,13 @@ async function pushManifest(o: {
   const { c, dir, d, tags, t } = o;
   const bytes = await readFile(blobPath(dir, d.digest));
   const m = JSON.parse(bytes.toString("utf8")) as { config: Descriptor; layers: Descriptor[] };
-  await Promise.all([m.config, ...m.layers].map((b) => pushBlob(c, dir, b, t)));
+  await Promise.all(
+    [m.config, ...m.layers].map((b) => {
+      const p = t.blobs.get(b.digest) ?? pushBlob(c, dir, b, t);
+      t.blobs.set(b.digest, p);
+      return p;
+    }),
+  );
   await o.ready; // nothing names a blob before the template is verified
   let indexed = false;
   for (const ref of [...tags, d.digest]) indexed = (await putManifest(c, d.mediaType, bytes, ref)) || indexed;
@@ -153,10 +160,11 @@ export async function push(store: string, src: string, dest: RegistryRef, o: Cli
     const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as { manifests: Descriptor[] };
     const subject = index.manifests.find((d) => d.digest === image.manifest && d.artifactType === undefined) as Descriptor;
     const referrers = index.manifests.filter((d) => d.artifactType !== undefined);
-    const t: Tally = { uploaded: 0, skipped: 0 };
+    const t: Tally = { uploaded: 0, skipped: 0, blobs: new Map() };
     await pushManifest({ c, dir, d: subject, tags: dest.tag !== undefined ? [dest.tag] : [], t, ready: verified });
-    let indexed = referrers.length > 0;
-    for (const r of referrers) indexed = (await pushManifest({ c, dir, d: r, tags: [], t })) && indexed;
+    // The referrers at once: each is a few small requests, and round trips add up.
+    const said = await Promise.all(referrers.map((r) => pushManifest({ c, dir, d: r, tags: [], t })));
+    const indexed = referrers.length > 0 && said.every(Boolean);
     // A registry without the referrers API (distribution 2.8 among them) does not answer OCI-Subject.
     const referrersTag = indexed || referrers.length === 0 ? undefined : await pushReferrersTag(c, subject.digest, referrers);
     return { id: image.id, ref: formatRef(dest), manifest: subject.digest, ...t, referrers: referrers.length, ...(referrersTag ? { referrersTag } : {}) };
