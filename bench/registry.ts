@@ -5,7 +5,7 @@
 // gets a fresh docker-registry on loopback (test/support/registry-lab.ts), so neither tool finds blobs
 // the other uploaded (skopeo's blob cache would otherwise mount them). Target (issue 11): ≤ 1.2×.
 //
-//   npx tsc -p tsconfig.json && BENCH_STORE=/path/store [BENCH_IMAGE=REF] node dist/bench/registry.js
+//   npx tsc -p tsconfig.json && BENCH_STORE=/path/store [BENCH_IMAGE=REF] [BENCH_KILN=other/dist/src/main.js] node dist/bench/registry.js
 //
 // skopeo pushes the same OCI layout kiln writes with --compression zstd (the layer is the stored template
 // byte for byte, as kiln push sends it), and pulls into an OCI layout directory (no verification of the
@@ -20,7 +20,8 @@ import { startRegistry } from "../test/support/registry-lab.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = resolve(here, here.split("/").includes("dist") ? "../src/main.js" : "../dist/src/main.js");
+/** The kiln under test: this tree's build, or BENCH_KILN (another build's dist/src/main.js, for a before/after). */
+const cli = process.env.BENCH_KILN ?? resolve(here, here.split("/").includes("dist") ? "../src/main.js" : "../dist/src/main.js");
 
 /** Wall and CPU (user + sys, children included) ms of one command under /usr/bin/time (it must succeed). */
 async function timed(argv: readonly string[]): Promise<{ wall: number; cpu: number }> {
