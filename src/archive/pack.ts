@@ -244,7 +244,7 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
   let plan: ArchivePlan;
   try {
     const [entries, root] = await Promise.all([source.entries(), source.root?.()]);
-    plan = planArchive({ root, entries, epoch: opts.epoch });
+    plan = planArchive({ root, entries, epoch: opts.epoch, bare: opts.bare });
     debug(`pack: planned ${plan.entries.length} entries in ${(performance.now() - t0).toFixed(0)} ms`);
     for (const [i, p] of plan.entries.entries()) {
       // Most entries fit the current chunk whole and need no await; the rest take the general path.

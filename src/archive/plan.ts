@@ -95,7 +95,12 @@ function headerFor(e: TreeEntry, epoch: number): TarHeader {
 }
 
 /** Plans the archive of a tree: validates, drops dev/ device nodes, sorts, links, clamps. */
-export function planArchive(opts: { readonly root?: TreeEntry; readonly entries: readonly TreeEntry[]; readonly epoch: number }): ArchivePlan {
+export function planArchive(opts: {
+  readonly root?: TreeEntry;
+  readonly entries: readonly TreeEntry[];
+  readonly epoch: number;
+  readonly bare?: boolean;
+}): ArchivePlan {
   const problems = treeProblems(opts.entries);
   if (problems.length > 0) throw new UserError(problems, { hint: "nothing was written" });
   const skipped: { path: string; reason: string }[] = [];
@@ -122,5 +127,11 @@ export function planArchive(opts: { readonly root?: TreeEntry; readonly entries:
     if (inode !== undefined) firstOfInode.set(inode, h.name);
     out.push(e.type === "file" ? { path: e.path, header: h, source: e.path } : { path: e.path, header: h });
   }
-  return { entries: out, skipped };
+  return { entries: opts.bare ? out.slice(1).map(bareEntry) : out, skipped };
+}
+
+/** An entry named without "./" (the root entry is left out): `oci-layout`, as Proxmox looks for it in an OCI archive. */
+function bareEntry(p: PlannedEntry): PlannedEntry {
+  const h = p.header;
+  return { ...p, header: { ...h, name: h.name.slice(2), ...(h.type === "hardlink" ? { linkname: (h.linkname ?? "").slice(2) } : {}) } };
 }

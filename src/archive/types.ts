@@ -63,6 +63,8 @@ export interface PackOptions {
   readonly compression: Compression;
   /** Output file (written in place; the store handles atomic renames). */
   readonly out: string;
+  /** Names without "./" and no root entry (an OCI archive); default: "./" names, as templates need. */
+  readonly bare?: boolean;
 }
 
 export interface PackResult {

@@ -19,20 +19,27 @@ export function human(r: ImportResult): string {
 }
 
 /** The --trust policy of import or pull (undefined without --trust); bad principals are refused, nothing imported. */
-export function trustPolicy(o: { readonly trust?: string; readonly principal?: string[] }): TrustPolicy | undefined {
+export function trustPolicy(o: TrustOptions): TrustPolicy | undefined {
   const principals = o.principal ?? [];
   const bad = principals.flatMap((p) => (principalProblem(p) ? [{ key: "--principal", message: principalProblem(p) as string }] : []));
   if (bad.length) throw new UserError(bad, { hint: "nothing was imported" });
-  if (o.trust === undefined && principals.length)
-    throw new UserError({ key: "--principal", message: "goes with --trust ALLOWED_SIGNERS: name the file the principals are listed in" });
-  return o.trust === undefined ? undefined : { allowedSigners: resolve(o.trust), principals };
+  for (const [key, given] of [
+    ["--principal", principals.length > 0],
+    ["--require-provenance", o.requireProvenance === true],
+  ] as const)
+    if (o.trust === undefined && given) throw new UserError({ key, message: "goes with --trust ALLOWED_SIGNERS: name the file the principals are listed in" });
+  return o.trust === undefined ? undefined : { allowedSigners: resolve(o.trust), principals, requireProvenance: o.requireProvenance === true };
+}
+
+/** The trust options import and pull share. */
+export interface TrustOptions {
+  readonly trust?: string;
+  readonly principal?: string[];
+  readonly requireProvenance?: boolean;
 }
 
 /** Verifies and imports a bundle. */
-export async function importBundle(
-  bundle: string,
-  o: GlobalOptions & { readonly trust?: string; readonly principal?: string[]; readonly json?: boolean },
-): Promise<void> {
+export async function importBundle(bundle: string, o: GlobalOptions & TrustOptions & { readonly json?: boolean }): Promise<void> {
   const { store } = loadConfig({ store: o.store, cache: o.cache });
   emit(o.json, await run(store, bundle, { trust: trustPolicy(o) }), human);
 }

@@ -2,12 +2,12 @@
 import { loadConfig } from "../config.js";
 import { pull as run, type PullResult } from "../oci/registry/pull.js";
 import { parseRegistryRef } from "../oci/registry/reference.js";
-import { human as imported, trustPolicy } from "./import.js";
+import { human as imported, type TrustOptions, trustPolicy } from "./import.js";
 import { emit } from "./output.js";
 import { clientOptions, type RegistryOptions } from "./push.js";
 
 /** Pulls an image from a registry into the store. */
-export async function pull(src: string, o: RegistryOptions & { readonly trust?: string; readonly principal?: string[] }): Promise<void> {
+export async function pull(src: string, o: RegistryOptions & TrustOptions): Promise<void> {
   const { store } = loadConfig({ store: o.store, cache: o.cache });
   const ref = parseRegistryRef(src, "REGISTRY/REPO");
   const trust = trustPolicy(o);

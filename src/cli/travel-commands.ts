@@ -20,10 +20,11 @@ export function addTravelCommands(program: Command, all: <T>(cmd: Command) => T 
     .action(async (ref: string, _o, cmd: Command) => (await import("./sign.js")).sign(ref, all(cmd)));
   program
     .command("verify-signature")
-    .description("check an image's manifest signatures against an allowed_signers file (exit 1 unless every --principal signed)")
+    .description("check an image's manifest and provenance signatures against an allowed_signers file (exit 1 unless every --principal signed the manifest)")
     .argument("<ref>", "image reference")
     .requiredOption("--allowed-signers <file>", "allowed_signers file (git's format)")
     .option("--principal <name>", "a principal that must have signed (repeat for several; default: anyone listed)", collect)
+    .option("--require-provenance", "exit 1 unless the provenance names the image and is signed by the principals too")
     .option("--json", "print the verdicts as JSON")
     .action(async (ref: string, _o, cmd: Command) => (await import("./verify-signature.js")).verifySignature(ref, all(cmd)));
   program
@@ -58,12 +59,13 @@ export function addTravelCommands(program: Command, all: <T>(cmd: Command) => T 
     .argument("<bundle>", "bundle tar")
     .option("--trust <allowed_signers>", "import nothing unless every image carries a valid manifest signature (ssh allowed_signers file)")
     .option("--principal <name>", "with --trust: a principal that must have signed each image (repeat for several; default: anyone listed)", collect)
+    .option("--require-provenance", "with --trust: the provenance must name the image and be signed by the principals too")
     .option("--json", "print what was imported as JSON")
     .action(async (bundle: string, _o, cmd: Command) => (await import("./import.js")).importBundle(bundle, all(cmd)));
 
   program
     .command("push")
-    .description("push a stored image (verified first) and its attestations to an OCI registry")
+    .description("push a stored image (its template's sha256 checked as it uploads) and its attestations to an OCI registry")
     .argument("<ref>", "image id, prefix or tag")
     .argument("<dest>", "REGISTRY[:PORT]/REPO[:TAG]")
     .option("--compression <kind>", "re-compress the layer: gzip | zstd (default: the template as stored)")
@@ -80,6 +82,7 @@ export function addTravelCommands(program: Command, all: <T>(cmd: Command) => T 
     .option("--insecure-http", "plain HTTP to a registry that is not on loopback (credentials and blobs in clear)")
     .option("--trust <allowed_signers>", "import nothing unless the image carries a valid manifest signature (ssh allowed_signers file)")
     .option("--principal <name>", "with --trust: a principal that must have signed (repeat for several; default: anyone listed)", collect)
+    .option("--require-provenance", "with --trust: the provenance must name the image and be signed by the principals too")
     .option("--json", "print what was pulled as JSON")
     .action(async (src: string, _o, cmd: Command) => (await import("./pull.js")).pull(src, all(cmd)));
 }

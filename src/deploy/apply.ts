@@ -19,6 +19,8 @@ export interface ImageInfo {
   readonly verify: VerifySection | null;
   /** The uncompressed tar's size (manifest tarSize): about what the template takes unpacked. */
   readonly unpackedBytes?: number;
+  /** The store holding the image (a driver that uploads an oci-archive writes it from there). */
+  readonly store?: string;
 }
 
 export interface ApplyOptions {
@@ -141,7 +143,7 @@ function ensureOnce(o: {
   const key = `${o.host}\0${o.info.image}`;
   let p = o.templates.get(key);
   if (!p) {
-    p = o.driver.ensureTemplate({ image: o.info.image, file: o.info.file, sha256: o.info.sha256 });
+    p = o.driver.ensureTemplate({ image: o.info.image, file: o.info.file, sha256: o.info.sha256, store: o.info.store });
     o.templates.set(key, p);
   }
   return p;

@@ -5,7 +5,7 @@ import { UserError } from "../errors.js";
 import { info } from "../log.js";
 import { hasImage, resolveStored, verifiedImage } from "../store/index.js";
 import { tagsById } from "../store/tags.js";
-import { requireSignedVerified } from "../trust/verify.js";
+import { requireTrusted } from "../trust/provenance-verify.js";
 import { apply, type ApplyResult, type ImageInfo } from "./apply.js";
 import { connectHosts, type Connect, type Hosts } from "./hosts.js";
 import { loadInventory, selectNodes } from "../inventory/load.js";
@@ -115,7 +115,7 @@ function recreated(swap: SwapPlan): string[] {
   return [...new Set(swap.nodes.filter((n) => n.actions.some((a) => a.kind === "create")).map((n) => n.target))].filter((t) => t !== "");
 }
 
-/** With an inventory [trust] section: each image must be signed by every required principal (CheckFailed otherwise). */
+/** With an inventory [trust] section: each image (and with require_provenance its provenance) signed by every required principal. */
 async function checkTrust(
   o: { readonly store: string; readonly inventory: Inventory; readonly verified: Map<string, Verified>; readonly trusted: Set<string> },
   ids: readonly string[],
@@ -126,7 +126,7 @@ async function checkTrust(
     if (o.trusted.has(id) || !(await hasImage(o.store, id))) continue; // a missing one: needTemplates refuses it
     const v = o.verified.get(id) ?? (await verifiedImage(o.store, id));
     o.verified.set(id, v);
-    await requireSignedVerified(o.store, v.image, trust);
+    await requireTrusted(o.store, v.image, v.manifest, trust);
     o.trusted.add(id);
   }
 }
@@ -151,7 +151,7 @@ async function imageInfos(store: string, ids: readonly string[], verified: Reado
     if (!(await hasImage(store, id))) continue;
     // Verified against the manifest before it can be uploaded (the host checks its copy against this sha256).
     const { image, manifest: m } = verified.get(id) ?? (await verifiedImage(store, id));
-    out.set(id, { image: id, file: image.template, sha256: m.template.sha256, verify: m.verify, unpackedBytes: m.tarSize });
+    out.set(id, { image: id, file: image.template, sha256: m.template.sha256, verify: m.verify, unpackedBytes: m.tarSize, store });
   }
   return out;
 }

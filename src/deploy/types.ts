@@ -83,7 +83,7 @@ export interface Transport {
 export interface HostDriver {
   readonly kind: "lxc" | "proxmox";
   /** Makes the template available on the host (copy only when missing), verifying its sha256 there. */
-  ensureTemplate(t: { readonly image: string; readonly file: string; readonly sha256: string }): Promise<void>;
+  ensureTemplate(t: { readonly image: string; readonly file: string; readonly sha256: string; readonly store?: string }): Promise<void>;
   /** Whether the host already has the template (plan shows an upload only when it does not); optional. */
   hasTemplate?(t: { readonly image: string; readonly file: string; readonly sha256: string }): Promise<boolean>;
   slotState(vmid: number): Promise<SlotState>;

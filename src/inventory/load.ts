@@ -111,6 +111,10 @@ function readHost(name: string, t: Record<string, unknown>, dir: string, out: Ke
   if (sp) out.push({ key: `${path}.storage`, message: sp });
   if (driver === "lxc" && t.root_storage !== undefined)
     out.push({ key: `${path}.root_storage`, message: 'is for driver = "proxmox" only (lxc keeps root filesystems under storage); remove it' });
+  const format = stringField(f, "templateFormat");
+  const templateFormat = format === "oci" || format === "vztmpl" ? format : undefined;
+  if (driver === "lxc" && t.template_format !== undefined)
+    out.push({ key: `${path}.template_format`, message: 'is for driver = "proxmox" only (lxc takes the store\'s template as it is); remove it' });
   const address = stringField(f, "address");
   if (address === "local" && f.port !== undefined) out.push({ key: `${path}.port`, message: 'has no meaning for address = "local"; remove it' });
   const identity = stringField(f, "identityFile");
@@ -120,7 +124,7 @@ function readHost(name: string, t: Record<string, unknown>, dir: string, out: Ke
     port: address === "local" ? undefined : (numberField(f, "port") ?? 22),
     driver,
     storage,
-    ...(driver === "proxmox" ? { rootStorage: stringField(f, "rootStorage") ?? DEFAULT_ROOT_STORAGE } : {}),
+    ...(driver === "proxmox" ? { rootStorage: stringField(f, "rootStorage") ?? DEFAULT_ROOT_STORAGE, templateFormat: templateFormat ?? "vztmpl" } : {}),
     stateDir: stringField(f, "stateDir"),
     knownHosts: stringField(f, "knownHosts"),
     identityFile: identity === undefined ? undefined : resolve(dir, identity),
@@ -138,7 +142,8 @@ function readTrust(v: unknown, dir: string, out: KeyProblem[]): Inventory["trust
   const f = readTable({ table: v, spec: TRUST_TABLE, path: "trust", out });
   const signers = stringField(f, "allowedSigners");
   const principals = wordsField(f, "principals");
-  return signers !== undefined && principals !== undefined ? { allowedSigners: resolve(dir, signers), principals } : undefined;
+  const requireProvenance = f.requireProvenance === true;
+  return signers !== undefined && principals !== undefined ? { allowedSigners: resolve(dir, signers), principals, requireProvenance } : undefined;
 }
 
 /** The two slot ids of a read node table (its `custom` reader returns a pair or nothing). */

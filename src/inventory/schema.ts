@@ -137,6 +137,14 @@ export const HOST_TABLE: TableSpec = {
         'proxmox only: the storage id container root volumes are made on, one with content `rootdir` (default `"local-lvm"`; `"local-zfs"` on a ZFS install). A stock `local` holds templates, not root volumes.',
     },
     {
+      key: "template_format",
+      prop: "templateFormat",
+      kind: "enum",
+      values: ["vztmpl", "oci"],
+      description:
+        'proxmox only: how templates are uploaded: `"vztmpl"` (default) the store\'s `.tar.zst`; `"oci"` an oci-archive (`kiln oci --format archive`), which `pct create` takes from Proxmox VE 9.1 (pve-container 6.0.15, libpve-storage-perl 9.0.15) on.',
+    },
+    {
       key: "state_dir",
       prop: "stateDir",
       kind: "string",
@@ -259,6 +267,13 @@ export const TRUST_TABLE: TableSpec = {
       required: true,
       check: principalProblem,
       description: 'Principals that must all have signed, e.g. `["ci", "release"]` (letters, digits, `.`, `_`, `@`, `+`, `-`).',
+    },
+    {
+      key: "require_provenance",
+      prop: "requireProvenance",
+      kind: "bool",
+      default: false,
+      description: "Also require the image's provenance.json (SLSA provenance naming this image) signed by every listed principal.",
     },
   ],
 };

@@ -12,6 +12,8 @@ export interface HostInventory {
   readonly storage: string;
   /** proxmox: the storage (content rootdir) for container root volumes; the loader defaults it to "local-lvm". */
   readonly rootStorage?: string;
+  /** proxmox: upload templates as the store's .tar.zst ("vztmpl", the default) or as an oci-archive ("oci", PVE 9.1 on). */
+  readonly templateFormat?: "vztmpl" | "oci";
   /** Directory on the host where kiln keeps templates and per-node identity (keys) for the lxc driver. */
   readonly stateDir: string;
   /** A known_hosts line (or file path) the host's key must match (StrictHostKeyChecking=yes). */
@@ -59,5 +61,5 @@ export interface Inventory {
   readonly hosts: readonly HostInventory[];
   readonly nodes: readonly NodeInventory[];
   /** `[trust]`: deploy and rollback take only images signed by every principal (allowedSigners is absolute). */
-  readonly trust?: { readonly allowedSigners: string; readonly principals: readonly string[] };
+  readonly trust?: { readonly allowedSigners: string; readonly principals: readonly string[]; readonly requireProvenance?: boolean };
 }

@@ -1,5 +1,5 @@
 // An OCI layout directory as an `oci-archive` tarball, with kiln's deterministic tar writer: sorted
-// names, owner 0:0, modes 0644/0755, every mtime the image's SOURCE_DATE_EPOCH, no compression.
+// names without "./", owner 0:0, modes 0644/0755, every mtime the image's SOURCE_DATE_EPOCH, no compression.
 import { rename, rm } from "node:fs/promises";
 import { diskSource, packTree, type FileSource, type TreeEntry } from "../archive/index.js";
 
@@ -28,7 +28,9 @@ function normalised(dir: string, epoch: number): FileSource {
 export async function writeLayoutArchive(dir: string, out: string, epoch: number): Promise<string> {
   const partial = `${out}.partial`;
   try {
-    const r = await packTree(normalised(dir, epoch), { epoch, compression: { kind: "none" }, out: partial });
+    // Bare names (`oci-layout`, `index.json`, `blobs/…`), as skopeo writes them: Proxmox VE 9.1 detects an OCI
+    // archive only by those exact names in `tar -tf` (pve-container's archive_is_oci_format), not `./oci-layout`.
+    const r = await packTree(normalised(dir, epoch), { epoch, compression: { kind: "none" }, out: partial, bare: true });
     await rename(partial, out);
     return r.fileSha256;
   } finally {

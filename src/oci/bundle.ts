@@ -70,12 +70,19 @@ async function readReferrer(l: ExtractedLayout, d: Descriptor, file: string, whe
   return { subject: asDigest(subject["digest"], file, `${where}.subject.digest`), artifactType, file: fileD };
 }
 
-/** Decompresses a layer, checking its sha256 against the diff_id and rebuilding the file index. */
-export async function verifyLayer(path: string, layer: Descriptor, diffId: string, file: string): Promise<{ index: IndexEntry[]; tarSize: number }> {
+/** What reading a layer found: the uncompressed tar's digest and size, and its file index. */
+export interface LayerScan {
+  readonly tarDigest: string;
+  readonly tarSize: number;
+  readonly index: IndexEntry[];
+}
+
+/** Decompresses layer bytes `input` (as they arrive: a file or a download), hashing the tar and rebuilding the file index. */
+export async function scanLayer(input: AsyncIterable<Buffer> & NodeJS.ReadableStream, layer: Descriptor, file: string): Promise<LayerScan> {
   const d = openDecompressor(layer.mediaType === MT_LAYER_ZSTD ? "zstd" : "gzip");
   const tarHash = createHash("sha256");
   let tarSize = 0;
-  const plain = pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), d.stream, () => undefined);
+  const plain = pipeline(input, d.stream, () => undefined);
   const hashed = (async function* () {
     for await (const c of plain) {
       tarHash.update(c as Buffer);
@@ -100,9 +107,14 @@ export async function verifyLayer(path: string, layer: Descriptor, diffId: strin
     d.stop();
     throw bad(file, `layer ${layer.digest}: ${(e as Error).message}`);
   }
-  const got = `sha256:${tarHash.digest("hex")}`;
-  if (got !== diffId) throw bad(file, `layer ${layer.digest} uncompresses to ${got}, the config's diff_id says ${diffId}`);
-  return { index, tarSize };
+  return { tarDigest: `sha256:${tarHash.digest("hex")}`, tarSize, index };
+}
+
+/** Checks a layer (its scan, made while it downloaded, or a read of its file) against the diff_id. */
+export async function verifyLayer(l: ExtractedLayout, layer: Descriptor, diffId: string, file: string): Promise<{ index: IndexEntry[]; tarSize: number }> {
+  const s = await (l.scans?.get(layer.digest) ?? scanLayer(createReadStream(blobPath(l.dir, layer.digest), { highWaterMark: 1 << 20 }), layer, file));
+  if (s.tarDigest !== diffId) throw bad(file, `layer ${layer.digest} uncompresses to ${s.tarDigest}, the config's diff_id says ${diffId}`);
+  return { index: s.index, tarSize: s.tarSize };
 }
 
 /** Checks the kiln manifest travelling with image `id`. */
@@ -152,7 +164,7 @@ export async function planImport(l: ExtractedLayout, file: string): Promise<Bund
       file,
     );
     const layerPath = blobPath(l.dir, layer.digest);
-    const { index, tarSize } = await verifyLayer(layerPath, layer, diffId, file);
+    const { index, tarSize } = await verifyLayer(l, layer, diffId, file);
     if (tarSize !== manifest.tarSize || index.length !== manifest.entries)
       throw bad(
         file,

@@ -38,7 +38,13 @@ export function imageConfig(m: Manifest): Record<string, unknown> {
   return {
     ...platformOf(m.arch),
     created,
-    config: { Cmd: ["/sbin/init"], Labels: { "org.opencontainers.image.title": m.name, "org.opencontainers.image.version": m.version } },
+    // Proxmox VE 9.1 makes an OCI image's StopSignal the container's lxc.signal.halt (SIGTERM when unset,
+    // which systemd as PID 1 takes as "re-execute", so pct shutdown would wait for its timeout): systemd's halt.
+    config: {
+      Cmd: ["/sbin/init"],
+      StopSignal: "SIGRTMIN+3",
+      Labels: { "org.opencontainers.image.title": m.name, "org.opencontainers.image.version": m.version },
+    },
     rootfs: { type: "layers", diff_ids: [m.image] },
     history: [{ created, created_by: `kiln ${m.origin} ${m.name} ${m.version}` }],
   };

@@ -7,6 +7,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseTar } from "../archive/tar-reader.js";
 import { UserError } from "../errors.js";
+import type { LayerScan } from "./bundle.js";
 import { quoteInput } from "../util/quote.js";
 
 /** Largest index.json / oci-layout / JSON blob read into memory. */
@@ -19,6 +20,8 @@ export interface ExtractedLayout {
   readonly ociLayout: Buffer;
   /** Blob sizes by digest ("sha256:<hex>"). */
   readonly blobs: ReadonlyMap<string, number>;
+  /** Layers already read while they arrived (kiln pull), by digest: planImport checks these scans instead of re-reading. */
+  readonly scans?: ReadonlyMap<string, Promise<LayerScan>>;
 }
 
 /** Bad input naming the bundle. */

@@ -1,7 +1,7 @@
 // `kiln import`: a bundle is extracted into the store's temp area, verified completely (planImport),
 // and only then are its images added, each through the store's temp-dir-and-rename path.
 import { createReadStream, existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, rm, stat } from "node:fs/promises";
+import { copyFile, link, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream";
 import { openDecompressor, openSink } from "../archive/compress.js";
@@ -11,6 +11,8 @@ import { templateFileName } from "../store/layout.js";
 import { readTag, writeTag } from "../store/tags.js";
 import { cleanStaleTemps, newTempDir } from "../store/tmp.js";
 import type { Manifest } from "../store/types.js";
+import { PROVENANCE_FILE } from "../trust/provenance.js";
+import { checkProvenanceFiles, enforceProvenance } from "../trust/provenance-verify.js";
 import { checkAllowedSigners, checkSignatureFiles, enforcePolicy, type TrustPolicy } from "../trust/verify.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { sha256File } from "../util/hash.js";
@@ -65,7 +67,12 @@ function layerIsTemplate(img: BundleImage): boolean {
 async function fillEntry(img: BundleImage, dir: string): Promise<{ manifest: Manifest; recompressed: boolean }> {
   const m = img.manifest;
   if (layerIsTemplate(img)) {
-    await copyFile(img.layerPath, join(dir, m.template.file));
+    // Linked, not copied: the verified layer lives in the same store's temp area, deleted after import.
+    const to = join(dir, m.template.file);
+    await link(img.layerPath, to).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EXDEV" && e.code !== "EPERM") throw e;
+      await copyFile(img.layerPath, to);
+    });
     return { manifest: m, recompressed: false };
   }
   return { manifest: { ...m, template: await recompress(img, dir) }, recompressed: true };
@@ -80,8 +87,12 @@ async function requireBundleSigned(img: BundleImage, policy: TrustPolicy): Promi
     throw new CheckFailed(
       `${img.id}: the bundle carries a re-compressed layer, not the signed template; export it without --compression (each template as stored) to import it with --trust`,
     );
-  const sigs = img.attestations.filter((a) => /^manifest\..+\.sig$/.test(a.name)).map((a) => a.path);
-  enforcePolicy(img.id, await checkSignatureFiles(Buffer.from(canonicalJson(img.manifest)), sigs, policy.allowedSigners), policy);
+  const sigs = (what: string) => img.attestations.filter((a) => new RegExp(`^${what}\\..+\\.sig$`).test(a.name)).map((a) => a.path);
+  enforcePolicy(img.id, await checkSignatureFiles(Buffer.from(canonicalJson(img.manifest)), sigs("manifest"), policy.allowedSigners), policy);
+  if (!policy.requireProvenance) return;
+  const prov = img.attestations.find((a) => a.name === PROVENANCE_FILE);
+  const data = prov === undefined ? undefined : await readFile(prov.path);
+  enforceProvenance(img.id, await checkProvenanceFiles(img.manifest, data, sigs("provenance"), policy.allowedSigners), policy);
 }
 
 /** Restores attestation files an image lacks (each written atomically). */

@@ -1,6 +1,6 @@
 // An OCI image layout being written: <dir>/oci-layout, <dir>/index.json, <dir>/blobs/sha256/<hex>.
 // Blobs are content-addressed, so writing one twice is a no-op; index.json is written last.
-import { copyFile, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, link, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256File } from "../util/hash.js";
 import { canonicalJson } from "../util/canonical-json.js";
@@ -51,6 +51,20 @@ export class LayoutWriter {
     const s = this.scratch();
     await copyFile(src, s);
     return this.adoptFile(s, mediaType, extra);
+  }
+
+  /**
+   * Hard-links a file in as blob `d` (no copy, no hash: the caller verifies it); a copy when it is on
+   * another filesystem. Only for a layout that is read and then deleted (kiln push's temp layout): a
+   * writable link into the store must never be handed to a user.
+   */
+  async linkVerified(src: string, d: Descriptor): Promise<Descriptor> {
+    const dest = blobPath(this.dir, d.digest);
+    await link(src, dest).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EXDEV" && e.code !== "EPERM") throw e;
+      await copyFile(src, dest);
+    });
+    return d;
   }
 
   /** Writes oci-layout and index.json (the layout is complete after this). */

@@ -21,6 +21,10 @@ export interface WriteOciOptions {
   readonly format: OciFormat;
   /** Layer compression; none: each template as stored. */
   readonly compression?: LayerCompression;
+  /** false: the images alone, without their kiln manifest and attestations as referrers (default true). */
+  readonly referrers?: boolean;
+  /** Hard-link templates used as-is into the layout, unverified (kiln push's temp layout only: push verifies them). */
+  readonly link?: boolean;
 }
 
 export interface WriteOciResult {
@@ -75,7 +79,7 @@ export async function writeOci(store: string, refs: readonly string[], o: WriteO
     const w = new LayoutWriter(join(staging, "layout"));
     await w.init();
     const written: WrittenImage[] = [];
-    for (const [id, tags] of ids) written.push(await writeImage(w, store, id, { compression: o.compression, tags }));
+    for (const [id, tags] of ids) written.push(await writeImage(w, store, id, { compression: o.compression, tags, referrers: o.referrers, link: o.link }));
     const index: Descriptor[] = written.flatMap((x) => [...x.listed, ...x.referrers]);
     await w.finish(index);
     let sha256: string | undefined;

@@ -81,6 +81,8 @@ export interface TrustPolicy {
   readonly allowedSigners: string;
   /** All required; empty: at least one valid signature by anyone in allowed_signers. */
   readonly principals: readonly string[];
+  /** Also require provenance.json describing the image, signed like the manifest (provenance-verify.ts). */
+  readonly requireProvenance?: boolean;
 }
 
 /**

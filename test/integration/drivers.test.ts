@@ -105,7 +105,7 @@ beforeAll(async () => {
   await run(["ip", "link", "add", "name", bridge, "type", "bridge"]);
   await run(["ip", "addr", "add", `10.213.${net}.1/24`, "dev", bridge]);
   await run(["ip", "link", "set", bridge, "up"]);
-  for (const n of ["a", "b"]) await mkdir(join(tmp, "data", n), { recursive: true });
+  for (const n of ["a", "b", "c"]) await mkdir(join(tmp, "data", n), { recursive: true });
   const simroot = join(tmp, "simroot");
   await mkdir(join(simroot, "etc/pve/lxc"), { recursive: true });
   await writeFile(
@@ -293,5 +293,23 @@ describe("proxmox driver over ssh, pct simulator on real LXC", () => {
     ]);
     expect(problems).toEqual([{ key: "nodes.c.network.bridge", message: expect.stringMatching(/^bridge "kilnbrnone" does not exist on host \w+ \(pve1 /) }]);
     expect((await tr.run(["pct", "list"])).stdout).toBe("");
+  });
+
+  it('with template_format = "oci" uploads an oci-archive that pct create detects, and the slot boots', async () => {
+    const h: HostInventory = { ...host("pve1", "proxmox", "local"), templateFormat: "oci" };
+    const tr = sshTransport(h);
+    transports.push(tr);
+    const d = proxmoxDriver({ transport: tr, host: h });
+    const n = node("c", 13, [2105, 2106]);
+    await t.timed("proxmox oci: template (write archive + copy + check)", () => d.ensureTemplate({ ...template, store: join(tmp, "store") }));
+    const name = template.file.replace(/^.*\//, "").replace(/\.tar\.zst$/, ".oci.tar");
+    const onHost = join(tmp, "simroot/var/lib/vz/template/cache", name);
+    expect((await run(["tar", "-tf", onHost])).stdout.split("\n")).toEqual(expect.arrayContaining(["oci-layout", "index.json", "blobs/"]));
+    await t.timed("proxmox oci: create", () => d.create(n, 2105, template.image));
+    expect((await tr.run(["pct", "config", "2105"])).stdout).toContain(`description: kiln-image=sha256%3A${template.image.slice(7)} kiln-node=c\n`);
+    await d.start(2105);
+    await t.timed("proxmox oci: start → systemd up", () => systemdUp(d, 2105));
+    expect((await d.exec(2105, ["cat", "/etc/hostname"])).stdout).toBe(`${n.hostname}\n`);
+    await d.destroy(2105);
   });
 });

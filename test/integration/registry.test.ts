@@ -1,17 +1,18 @@
 // kiln push / pull against Debian's docker-registry (distribution 2.8, no referrers API), started here on
 // 127.0.0.1 with its own config and storage (the system service is never touched): one plain-HTTP
-// registry, one with TLS (a CA made with openssl here) and htpasswd (bcrypt) auth. skopeo reads back
+// registry, one with TLS (a CA made with openssl here) and htpasswd (bcrypt) auth, one with bearer tokens
+// from a token service run here (test/support/registry-lab.ts). skopeo reads back
 // what kiln pushed, kiln pulls what skopeo pushed, a second push uploads nothing, a tampered manifest is
 // refused with nothing imported. Needs docker-registry, htpasswd, skopeo, openssl (scripts/install-deps.sh).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { run, type RunResult } from "../../src/exec/run.js";
+import { makeCerts, startRegistry, startTokenService, type TokenService } from "../support/registry-lab.js";
 
 const root = resolve(__dirname, "../..");
 const cli = join(root, "dist/src/main.js");
@@ -29,63 +30,6 @@ function kiln(store: string, env: Record<string, string>, ...args: string[]): Pr
   return run([process.execPath, cli, "--store", store, ...args], { allowFailure: true, cwd: tmp, env: { ...noDocker, ...env } });
 }
 
-/** A free TCP port on loopback. */
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? res(a.port) : rej(new Error("no port"))));
-    });
-  });
-}
-
-/** Starts docker-registry with `extra` YAML (http.* / auth) on a free port; returns host:port once /v2/ answers. */
-async function startRegistry(name: string, http: string, auth = ""): Promise<string> {
-  const port = await freePort();
-  const dir = join(tmp, name);
-  await mkdir(join(dir, "data"), { recursive: true });
-  const config = `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, "data")}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${http}${auth}`;
-  await writeFile(join(dir, "config.yml"), config);
-  const p = spawn("docker-registry", ["serve", join(dir, "config.yml")], { stdio: ["ignore", "ignore", "pipe"] });
-  regs.push(p);
-  const scheme = http.includes("tls:") ? "https" : "http";
-  for (let i = 0; i < 100; i++) {
-    const r = await run(["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", `${scheme}://127.0.0.1:${port}/v2/`], { allowFailure: true });
-    if (r.stdout === "200" || r.stdout === "401") return `127.0.0.1:${port}`;
-    await new Promise((s) => setTimeout(s, 100));
-  }
-  throw new Error(`${name}: docker-registry did not start`);
-}
-
-/** Makes a CA and a server certificate for 127.0.0.1 signed by it; returns the paths. */
-async function makeCerts(dir: string): Promise<{ ca: string; crt: string; key: string }> {
-  const f = (n: string) => join(dir, n);
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await run(["openssl", "req", "-x509", ...ec, "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", "2", "-subj", "/CN=kiln-test-ca"]);
-  await run(["openssl", "req", ...ec, "-keyout", f("srv.key"), "-out", f("srv.csr"), "-subj", "/CN=127.0.0.1"]);
-  await writeFile(f("ext"), "subjectAltName=IP:127.0.0.1\n");
-  await run([
-    "openssl",
-    "x509",
-    "-req",
-    "-in",
-    f("srv.csr"),
-    "-CA",
-    f("ca.crt"),
-    "-CAkey",
-    f("ca.key"),
-    "-CAcreateserial",
-    "-out",
-    f("srv.crt"),
-    "-days",
-    "2",
-    "-extfile",
-    f("ext"),
-  ]);
-  return { ca: f("ca.crt"), crt: f("srv.crt"), key: f("srv.key") };
-}
-
 /** skopeo inspect (JSON) of a docker:// reference on a test registry. */
 async function inspect(ref: string, ...flags: string[]): Promise<{ Digest: string; Layers: string[] }> {
   return JSON.parse((await run(["skopeo", "inspect", "--tls-verify=false", ...flags, `docker://${ref}`])).stdout);
@@ -99,6 +43,8 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
 }
 
 let certs: { ca: string; crt: string; key: string };
+let tokens: TokenService | undefined;
+let bearer: string; // docker-registry with auth: token, and the token service beside it
 const creds = { KILN_REGISTRY_USER: "kiln", KILN_REGISTRY_PASSWORD: "s3cret pass" };
 
 beforeAll(async () => {
@@ -138,18 +84,22 @@ beforeAll(async () => {
   await writeFile(join(tmp, "allowed_signers"), `ci ${pub}\n`);
   const s = await kiln(store, {}, "sign", hex, "--key", join(tmp, "ci"), "--principal", "ci");
   expect(s.exitCode, s.stderr).toBe(0);
-  plain = await startRegistry("plain", "");
+  plain = await startRegistry({ dir: join(tmp, "plain"), procs: regs });
   certs = await makeCerts(tmp);
   await run(["htpasswd", "-Bbc", join(tmp, "htpasswd"), creds.KILN_REGISTRY_USER, creds.KILN_REGISTRY_PASSWORD]);
-  secure = await startRegistry(
-    "secure",
-    `  tls:\n    certificate: ${certs.crt}\n    key: ${certs.key}\n`,
-    `auth:\n  htpasswd:\n    realm: kiln-test\n    path: ${join(tmp, "htpasswd")}\n`,
-  );
+  secure = await startRegistry({
+    dir: join(tmp, "secure"),
+    http: `  tls:\n    certificate: ${certs.crt}\n    key: ${certs.key}\n`,
+    auth: `auth:\n  htpasswd:\n    realm: kiln-test\n    path: ${join(tmp, "htpasswd")}\n`,
+    procs: regs,
+  });
+  tokens = await startTokenService(tmp, creds.KILN_REGISTRY_USER, creds.KILN_REGISTRY_PASSWORD);
+  bearer = await startRegistry({ dir: join(tmp, "bearer"), auth: tokens.authYaml, procs: regs });
 }, 120_000);
 
 afterAll(async () => {
   for (const p of regs) p.kill("SIGTERM");
+  await tokens?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
@@ -188,7 +138,7 @@ describe("kiln push / pull with docker-registry", () => {
     expect(tagIndex.manifests).toHaveLength(1 + attestations);
     const [, tStart] = await timed(() => kiln(store, {}, "--version"));
     console.log(
-      `push: kiln ${tPush.toFixed(0)} ms (node start ${tStart.toFixed(0)} ms; includes verifying and copying the template); skopeo copy oci → registry ${tSkopeoPush.toFixed(0)} ms; ratio ${(tPush / tSkopeoPush).toFixed(2)}; skopeo copy registry → oci ${tSkopeo.toFixed(0)} ms`,
+      `push: kiln ${tPush.toFixed(0)} ms (node start ${tStart.toFixed(0)} ms; includes checking the template's sha256 while it uploads); skopeo copy oci → registry ${tSkopeoPush.toFixed(0)} ms; ratio ${(tPush / tSkopeoPush).toFixed(2)}; skopeo copy registry → oci ${tSkopeo.toFixed(0)} ms`,
     );
   }, 120_000);
 
@@ -272,6 +222,26 @@ describe("kiln push / pull with docker-registry", () => {
     const p = await kiln(join(tmp, "secure-pulled"), { DOCKER_CONFIG: cfg, KILN_REGISTRY_CA: certs.ca }, "pull", `${secure}/kiln/t:1`, "--json");
     expect(p.exitCode, p.stderr).toBe(0);
     expect((JSON.parse(p.stdout) as { images: { id: string }[] }).images).toMatchObject([{ id }]);
+  }, 120_000);
+
+  it("bearer tokens from a token service: push asks pull,push once, pull asks pull; a wrong password is refused (exit 2)", async () => {
+    const t = tokens as TokenService;
+    const store = join(tmp, "store");
+    const wrong = await kiln(store, { ...creds, KILN_REGISTRY_PASSWORD: "nope" }, "push", hex, `${bearer}/kiln/t:1`);
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr).toContain(`${bearer}: the token service refused the credentials (HTTP 401)`);
+    t.requests.length = 0;
+    const up = await kiln(store, creds, "push", hex, `${bearer}/kiln/t:1`);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(new Set(t.requests)).toEqual(new Set(["repository:kiln/t:pull,push"]));
+    t.requests.length = 0;
+    const p = await kiln(join(tmp, "bearer-pulled"), creds, "pull", `${bearer}/kiln/t:1`, "--json");
+    expect(p.exitCode, p.stderr).toBe(0);
+    expect((JSON.parse(p.stdout) as { images: { id: string }[] }).images).toMatchObject([{ id }]);
+    expect(new Set(t.requests)).toEqual(new Set(["repository:kiln/t:pull"]));
+    const anon = await kiln(join(tmp, "bearer-anon"), {}, "pull", `${bearer}/kiln/t:1`);
+    expect(anon.exitCode).toBe(2);
+    expect(anon.stderr).toContain("asks for credentials");
   }, 120_000);
 
   it("kiln deploy REGISTRY/REPO:TAG pulls first, then the inventory's [trust] refuses an image lacking a principal", async () => {

@@ -13,6 +13,7 @@ import { writeProvenance } from "../../src/trust/provenance.js";
 import { signImage } from "../../src/trust/sign.js";
 import { requireSigned } from "../../src/trust/verify.js";
 import { signatureLines } from "../../src/trust/describe.js";
+import { requireTrusted } from "../../src/trust/provenance-verify.js";
 import { FakeHost, World } from "../unit/deploy/fake-host.js";
 import { THREE_NODES } from "../unit/deploy/harness.js";
 import { addVariant } from "../unit/store/helpers.js";
@@ -118,6 +119,21 @@ describe("kiln sign / verify-signature", () => {
     expect(e.message).toContain(a.manifest.template.sha256);
   });
 
+  it("the provenance's signers are reported; another image's provenance copied beside an image counts for nothing", async () => {
+    const trust = { allowedSigners: allowed, principals: ["ci"], requireProvenance: true };
+    const v = await requireTrusted(store, img.image, img.manifest, trust);
+    expect(v.provenance.signatures.flatMap((x) => x.valid).sort()).toEqual(["ci", "release"]);
+    const c = await addVariant(store, "copied-prov", { meta: { origin: "pack", lockSha256: null, recipe: null } });
+    await signImage({ store, ref: c.manifest.image, key: key("ci"), principal: "ci" });
+    const from = attestationsDir(store, img.manifest.image);
+    for (const f of ["provenance.json", "provenance.ci.sig"]) await writeFile(join(attestationsDir(store, c.manifest.image), f), await readFile(join(from, f)));
+    const e = await failure(requireTrusted(store, c.image, c.manifest, trust));
+    expect(e.message).toContain(`${c.manifest.image}: a signed provenance is required`);
+    expect(e.message).toContain("does not name this image as its subject");
+    // Without require_provenance the manifest alone decides, and the problem is still reported.
+    expect((await requireTrusted(store, c.image, c.manifest, { ...trust, requireProvenance: false })).provenance.problem).toContain("another image's");
+  });
+
   it("removing the image removes its attestations", async () => {
     const g = await addVariant(store, "gone", { meta: { origin: "pack", lockSha256: null, recipe: null } });
     await signImage({ store, ref: g.manifest.image, key: key("ci"), principal: "ci" });
@@ -152,6 +168,20 @@ describe("deploy with an inventory [trust] section", () => {
     await signImage({ store, ref: h.manifest.image, key: key("ci"), principal: "ci" });
     const e = await failure(runDeploy({ mode: "deploy", inventory, store, ref: h.manifest.image, dryRun: true }, { connect, log: () => undefined }));
     expect(e.message).toContain('by "release"');
+    expect(connects).toBe(0);
+  });
+
+  it("with require_provenance, refuses an image whose manifest is signed but whose provenance is not", async () => {
+    const strict = join(tmp, "strict.toml");
+    await writeFile(strict, `${THREE_NODES}\n[trust]\nallowed_signers = "allowed_signers"\nprincipals = ["ci"]\nrequire_provenance = true\n`);
+    const p = await addVariant(store, "prov-later", { meta: { origin: "pack", lockSha256: null, recipe: null } });
+    await signImage({ store, ref: p.manifest.image, key: key("ci"), principal: "ci" });
+    const e = await failure(runDeploy({ mode: "deploy", inventory: strict, store, ref: p.manifest.image, dryRun: true }, { connect, log: () => undefined }));
+    expect(e.message).toContain('a signed provenance is required, but it is not signed by "ci"');
+    expect(e.message).toContain("no provenance.json");
+    await writeProvenance(store, p.manifest, null);
+    const u = await failure(runDeploy({ mode: "rollback", inventory: strict, store, to: p.manifest.image, dryRun: true }, { connect, log: () => undefined }));
+    expect(u.message).toContain("found no signatures");
     expect(connects).toBe(0);
   });
 
@@ -225,7 +255,9 @@ describe("the CLI: kiln sign, verify-signature, inspect, provenance", () => {
     const s = await kiln("sign", ref, "--key", key("ci"), "--principal", "ci", "--json");
     expect(s.code).toBe(0);
     expect((JSON.parse(s.out) as { signatures: string[] }).signatures.map((f) => f.split("/").pop())).toEqual(["manifest.ci.sig", "provenance.ci.sig"]);
-    expect((await kiln("verify-signature", ref, "--allowed-signers", allowed, "--principal", "ci")).code).toBe(0);
+    const v = await kiln("verify-signature", ref, "--allowed-signers", allowed, "--principal", "ci", "--require-provenance");
+    expect(v.code, v.err).toBe(0);
+    expect(v.out).toContain('provenance: provenance.ci.sig: valid, by "ci"');
     const wrong = await kiln("verify-signature", ref, "--allowed-signers", allowed, "--principal", "release");
     expect(wrong.code).toBe(1);
     expect(wrong.err).toContain(`${ref} is not signed by "release"`);
@@ -256,6 +288,9 @@ describe("the CLI: kiln sign, verify-signature, inspect, provenance", () => {
     expect(await readdir(join(site, "images")).catch(() => [])).toEqual([]);
     // Signed by ci, but release is required too.
     expect(await into("import", one, "--trust", allowed, "--principal", "ci", "--principal", "release")).toBe(1);
+    expect(await readdir(join(site, "images")).catch(() => [])).toEqual([]);
+    // Signed, but the bundle carries no provenance.
+    expect(await into("import", one, "--trust", allowed, "--principal", "ci", "--require-provenance")).toBe(1);
     expect(await readdir(join(site, "images")).catch(() => [])).toEqual([]);
     vi.restoreAllMocks();
     const ok = await kiln("--store", site, "import", one, "--trust", allowed, "--principal", "ci");

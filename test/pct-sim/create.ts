@@ -129,7 +129,7 @@ export async function create(w: World, argv: readonly string[], io: Io): Promise
     const unmount = await mountBinds(root, conf);
     try {
       if (!existsSync(template)) throw die(`volume '${p.values.ostemplate}' does not exist`);
-      io.out(`extracting archive '${template}'\n`);
+      io.out(oci ? "Detected OCI archive\n" : `extracting archive '${template}'\n`);
       if (oci) await extractOciArchive(template, root);
       else await run(pctTarArgv(template, root), { timeoutMs: 20 * 60_000 });
     } finally {

@@ -1,6 +1,8 @@
-// OCI image archives as container templates, as Proxmox VE 9.1's pct create takes them: a plain .tar
-// holding an OCI image layout (oci-layout, index.json, blobs/sha256/…) whose one image has one layer;
-// that layer is the rootfs. Older nodes do not know the format: the simulator refuses there.
+// OCI image archives as container templates, as Proxmox VE 9.1's pct create takes them (pve-container
+// 6.0.15 on, PVE::LXC::Create::archive_is_oci_format): a volume whose file name ends in `.tar` and whose
+// `tar -tf` lists `oci-layout`, `index.json` and a `blobs/` member exactly so (not `./oci-layout`); pct
+// prints "Detected OCI archive" and unpacks the image (simulated: one image, one layer). Older nodes
+// would unpack it as a plain tar and fail to detect an OS: the simulator refuses there, saying why.
 import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,21 +12,24 @@ import { pctTarArgv } from "./tar.js";
 import { die } from "./pve-error.js";
 import type { World } from "./world.js";
 
-/** The first pve-manager that creates containers from OCI images. */
-export const OCI_SINCE = "9.1.0";
+/** The first pve-container that creates containers from OCI archives (Proxmox VE 9.1). */
+export const OCI_SINCE = "6.0.15";
 
-/** True when `template` is an uncompressed tar with an `oci-layout` member (an OCI image archive). */
+/** True when `template` is an OCI archive by pve-container's rule: `.tar`, listing oci-layout, index.json and blobs/. */
 export async function isOciArchive(template: string): Promise<boolean> {
   if (!template.endsWith(".tar")) return false;
   const r = await run(["tar", "-tf", template], { allowFailure: true });
-  return r.exitCode === 0 && r.stdout.split("\n").some((n) => n === "oci-layout" || n === "./oci-layout");
+  const names = r.exitCode === 0 ? r.stdout.split("\n") : [];
+  return names.includes("oci-layout") && names.includes("index.json") && names.some((n) => n.startsWith("blobs/"));
 }
 
-/** Refuses an OCI archive on a node older than 9.1. */
+/** Refuses an OCI archive on a node whose pve-container predates OCI support. */
 export function checkOciSupported(w: World, template: string): void {
-  const manager = w.versions.get("pve-manager") ?? "0";
-  if (!versionAtLeast(manager, OCI_SINCE))
-    throw die(`pct-sim: '${template}' is an OCI image archive, which pct create reads only from Proxmox VE ${OCI_SINCE} (this node: pve-manager ${manager})`);
+  const container = w.versions.get("pve-container") ?? "0";
+  if (!versionAtLeast(container, OCI_SINCE))
+    throw die(
+      `pct-sim: '${template}' is an OCI image archive, which pct create reads only from pve-container ${OCI_SINCE} (Proxmox VE 9.1; this node: pve-container ${container})`,
+    );
 }
 
 /** A JSON file's object, or die naming it. */

@@ -5,6 +5,8 @@
 // container's description (`kiln-creating=…` while being made, `kiln-image=…` once complete). Data mounts
 // are added after create (pct create would unpack template files into them), and every run starts with
 // pvePreflight (root, Proxmox VE version, root storage); the deploy preflight checks the nodes' bridges.
+// With template_format = "oci" the template is uploaded as an oci-archive (oci-template.ts), which pct
+// create detects on Proxmox VE 9.1.
 import { basename } from "node:path";
 import { ToolError, UserError, inStep } from "../../errors.js";
 import { quoteInput } from "../../util/quote.js";
@@ -14,6 +16,7 @@ import { writeRootFiles } from "./host-files.js";
 import { ensureIdentity, identityWrites } from "./identity.js";
 import { parseKilnDescription, parsePctConfig, parsePctMount, parsePctStatus, pctCreateArgv, pctExecArgv, pctFinishArgv } from "./pct-args.js";
 import { PLAIN_TAR_SINCE, pveNodeProblems, pvePreflight, type PveFacts } from "./pve-preflight.js";
+import { ociTemplateName, withOciTemplate } from "./oci-template.js";
 import { ensureTemplateAt, hasTemplateAt, templateFileName, templatePathOf, type TemplateRef } from "./template.js";
 
 export interface ProxmoxDriverOptions {
@@ -88,6 +91,14 @@ export function proxmoxDriver(o: ProxmoxDriverOptions): HostDriver & { hasTempla
       await t.run(pct("destroy", String(vmid)), { timeoutMs: 10 * 60_000 });
     });
 
+  /** Puts template file `ref.file` into the template storage as `name`, checked there and recorded. */
+  const upload = async (ref: TemplateRef, name: string) => {
+    const hostPath = (await t.run(["pvesm", "path", `${storage}:vztmpl/${name}`])).stdout.trim();
+    if (!hostPath.startsWith("/"))
+      throw new ToolError(`pvesm path printed ${JSON.stringify(hostPath)}, not a path: is storage '${storage}' a file storage with content vztmpl?`);
+    await ensureTemplateAt(t, { ref, hostPath, stateDir });
+  };
+
   /** Refuses a create whose data directories are missing: the first start would fail on them. */
   const needMountDirs = async (node: NodeInventory) => {
     for (const m of node.mounts) {
@@ -110,16 +121,15 @@ export function proxmoxDriver(o: ProxmoxDriverOptions): HostDriver & { hasTempla
       }),
     ensureTemplate: (ref) =>
       inStep(`${t.describe}: template ${ref.image}`, async () => {
+        const facts = await ready(); // refuses template_format = "oci" on a node before 9.1
+        if (o.host.templateFormat === "oci") return withOciTemplate(ref, (archive) => upload(archive, ociTemplateName(ref)));
         const name = templateFileName(ref);
-        if (name.endsWith(".tar") && !(await ready()).plainTar) {
+        if (name.endsWith(".tar") && !facts.plainTar) {
           throw new ToolError(
             `${name} is an uncompressed .tar, which Proxmox VE takes only from libpve-storage-perl ${PLAIN_TAR_SINCE} (PVE 9) on: pack the image with zstd or gzip, or upgrade the node`,
           );
         }
-        const hostPath = (await t.run(["pvesm", "path", `${storage}:vztmpl/${name}`])).stdout.trim();
-        if (!hostPath.startsWith("/"))
-          throw new ToolError(`pvesm path printed ${JSON.stringify(hostPath)}, not a path: is storage '${storage}' a file storage with content vztmpl?`);
-        await ensureTemplateAt(t, { ref, hostPath, stateDir });
+        await upload(ref, name);
       }),
     hasTemplate: (ref) => hasTemplateAt(t, stateDir, ref.image),
     slotState,

@@ -1,9 +1,10 @@
 // What the proxmox driver checks on a host before it touches anything, once per run: that it acts as
 // root (pct and pvesm die with "please run as root" otherwise, and only root@pam may bind-mount host
 // directories and make privileged containers), which Proxmox VE it is (`pveversion -v`), and that the
-// root storage takes container root volumes (content `rootdir`). Once the plan is known, before any
-// change: the bridge each node's net0 names exists (pct create does not check it; pct start fails with
-// "bridge '…' does not exist" after the container was made).
+// root storage takes container root volumes (content `rootdir`), and that it takes OCI archives when the
+// inventory asks for them. Once the plan is known, before any change: the bridge each node's net0 names
+// exists (pct create does not check it; pct start fails with "bridge '…' does not exist" after the
+// container was made).
 import semver from "semver";
 import { type Problem, UserError } from "../../errors.js";
 import { quoteInput } from "../../util/quote.js";
@@ -18,6 +19,8 @@ export interface PveFacts {
   readonly keepEnv: boolean;
   /** The storage code takes an uncompressed `.tar` as a template (libpve-storage-perl >= 9.0.15). */
   readonly plainTar: boolean;
+  /** pct create takes an oci-archive as a template (pve-container >= 6.0.15 detects it; the storage must take .tar). */
+  readonly oci: boolean;
 }
 
 /** Proxmox VE major versions kiln supports. */
@@ -26,6 +29,8 @@ export const SUPPORTED_PVE = [8, 9] as const;
 export const KEEP_ENV_SINCE = "5.0.9";
 /** The libpve-storage-perl release that accepts plain `.tar` templates. */
 export const PLAIN_TAR_SINCE = "9.0.15";
+/** The pve-container release that creates containers from OCI archives (Proxmox VE 9.1). */
+export const OCI_SINCE = "6.0.15";
 
 /** Package versions from `pveversion -v` ("pve-manager: 8.2.4 (running version: …)", "pve-container: 5.1.12"). */
 export function parsePveVersions(text: string): Map<string, string> {
@@ -52,7 +57,8 @@ export function pveFacts(versions: ReadonlyMap<string, string>): PveFacts | stri
   const major = Number.parseInt(manager, 10);
   if (!SUPPORTED_PVE.includes(major as 8 | 9))
     return `Proxmox VE ${quoteInput(manager)} is not supported; kiln supports Proxmox VE ${SUPPORTED_PVE.join(".x and ")}.x: upgrade the node`;
-  return { manager, keepEnv: versionAtLeast(container, KEEP_ENV_SINCE), plainTar: versionAtLeast(versions.get("libpve-storage-perl") ?? "0", PLAIN_TAR_SINCE) };
+  const plainTar = versionAtLeast(versions.get("libpve-storage-perl") ?? "0", PLAIN_TAR_SINCE);
+  return { manager, keepEnv: versionAtLeast(container, KEEP_ENV_SINCE), plainTar, oci: plainTar && versionAtLeast(container, OCI_SINCE) };
 }
 
 /** Active storage ids `pvesm status --content rootdir` lists (rows "Name Type Status …" after the header). */
@@ -83,6 +89,13 @@ export async function pvePreflight(t: Transport, host: HostInventory): Promise<P
       ? pveFacts(parsePveVersions(ver.stdout))
       : `\`pveversion -v\` failed (${quoteInput(ver.stderr.trim() || `exit ${ver.exitCode}`)}): is this a Proxmox VE node?`;
   if (typeof facts === "string") throw fail("driver", facts);
+  if (host.templateFormat === "oci" && !facts.oci) {
+    throw fail(
+      "template_format",
+      `"oci" needs Proxmox VE 9.1 (pve-container ${OCI_SINCE} and libpve-storage-perl ${PLAIN_TAR_SINCE} on), but ${t.describe} runs pve-manager ${quoteInput(facts.manager)}`,
+      'set template_format = "vztmpl" (the store\'s .tar.zst), or upgrade the node',
+    );
+  }
   const root = host.rootStorage ?? "";
   const st = await t.run(["pvesm", "status", "--content", "rootdir"], { allowFailure: true });
   const ids = st.exitCode === 0 ? parseStorageIds(st.stdout) : [];

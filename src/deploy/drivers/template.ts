@@ -11,6 +11,8 @@ export interface TemplateRef {
   readonly image: string;
   readonly file: string;
   readonly sha256: string;
+  /** The store holding the image (the proxmox driver writes an oci-archive from it). */
+  readonly store?: string;
 }
 
 /** Hex of "sha256:<hex>", refusing anything else (it names a path on the host). */

@@ -18,6 +18,8 @@ export const MAX_ERROR_BYTES = 64 << 10;
 export interface ClientOptions {
   readonly caFile?: string;
   readonly insecureHttp?: boolean;
+  /** What the client will do in its repository: a push asks its bearer token for pull,push at once (default pull). */
+  readonly push?: boolean;
 }
 
 /** One request: a body is bytes, or a factory for a stream (so an authenticated retry can reopen it). */
@@ -57,6 +59,7 @@ export class RegistryClient {
   private readonly ca?: Buffer;
   private authorization?: string;
   private creds?: Credentials | null;
+  private readonly actions: string;
 
   constructor(
     readonly host: string,
@@ -74,6 +77,7 @@ export class RegistryClient {
       }
     }
     // Plain HTTP sends blobs and credentials in clear: only to this machine, or when asked for by name.
+    this.actions = o.push === true ? "pull,push" : "pull";
     const plain = o.insecureHttp === true || (isLoopback(host) && o.caFile === undefined);
     this.base = new URL(`${plain ? "http" : "https"}://${host}`);
   }
@@ -150,9 +154,10 @@ export class RegistryClient {
 
   /** Fetches a bearer token from the challenge's realm (with basic credentials when there are some). */
   private async token(p: Readonly<Record<string, string>>, c: Credentials | undefined): Promise<string> {
-    const realm = this.url(p["realm"] ?? "");
+    if (!p["realm"]) throw new ToolError(`${this.host}: a Bearer challenge without a realm: no token service to ask`);
+    const realm = this.url(p["realm"]);
     if (p["service"]) realm.searchParams.set("service", p["service"]);
-    realm.searchParams.set("scope", p["scope"] ?? `repository:${this.repo}:pull,push`);
+    for (const s of tokenScopes(p["scope"], this.repo, this.actions)) realm.searchParams.append("scope", s);
     const headers: Record<string, string> = c ? { authorization: basicHeader(c) } : {};
     const res = await this.send(realm, { method: "GET", url: realm.href, headers }, undefined);
     const text = (await readBounded(res.body, MAX_ERROR_BYTES, `token from ${realm.origin}`)).toString("utf8");
@@ -182,6 +187,19 @@ export class RegistryClient {
     }
     return new ToolError(`${what}: HTTP ${res.status}${detail ? ` (${detail})` : ""}`);
   }
+}
+
+/**
+ * The scopes to ask the token service for (distribution token spec): each scope the challenge names, with
+ * this repository's always covering `actions` (a push asks pull,push once, not pull first and push after).
+ */
+export function tokenScopes(challenged: string | undefined, repo: string, actions: string): string[] {
+  const own = `repository:${repo}:`;
+  const scopes = (challenged ?? "").split(" ").filter(Boolean);
+  const out = scopes.filter((s) => !s.startsWith(own));
+  const wanted = new Set([...actions.split(","), ...scopes.filter((s) => s.startsWith(own)).flatMap((s) => s.slice(own.length).split(","))]);
+  const order = ["pull", "push", ...[...wanted].filter((a) => a !== "pull" && a !== "push").sort()];
+  return [`${own}${order.filter((a) => wanted.has(a)).join(",")}`, ...out];
 }
 
 /** The error for a registry asking for credentials kiln does not have. */

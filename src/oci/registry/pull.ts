@@ -4,6 +4,7 @@
 // `kiln import` (planImport: configs, diff_id, kiln manifest, attestations), so there is one import path.
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
+import { PassThrough } from "node:stream";
 import { once } from "node:events";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,11 +14,12 @@ import { canonicalJson } from "../../util/canonical-json.js";
 import { sha256Hex } from "../../util/hash.js";
 import { hexOf } from "../../store/layout.js";
 import { quoteInput } from "../../util/quote.js";
+import { scanLayer, type LayerScan } from "../bundle.js";
 import { bad, type ExtractedLayout } from "../extract.js";
 import { importLayout, type ImportResult } from "../import.js";
 import { blobPath } from "../layout.js";
 import type { Descriptor } from "../manifest.js";
-import { A_REF_NAME, ARTIFACT_TYPES, MT_INDEX, MT_MANIFEST, OCI_LAYOUT_VERSION } from "../media-types.js";
+import { A_REF_NAME, ARTIFACT_TYPES, LAYER_TYPES, MT_INDEX, MT_MANIFEST, OCI_LAYOUT_VERSION } from "../media-types.js";
 import { asArray, asDigest, asObject } from "../validate.js";
 import { MAX_MANIFEST_BYTES, readBounded, RegistryClient, type ClientOptions } from "./client.js";
 import { formatRef, type RegistryRef } from "./reference.js";
@@ -34,6 +36,8 @@ interface Fetch {
   readonly dir: string;
   readonly label: string;
   readonly blobs: Map<string, number>;
+  /** Layers decompressed and indexed while they download (on the other core), by digest. */
+  readonly scans: Map<string, Promise<LayerScan>>;
 }
 
 /** GETs a manifest (or index) by tag or digest; its bytes must hash to `expect` or the announced digest. */
@@ -59,21 +63,36 @@ async function keep(f: Fetch, digest: string, bytes: Buffer): Promise<void> {
   f.blobs.set(digest, bytes.length);
 }
 
-/** Downloads a blob to the layout, hashing it while it streams; more bytes than `size` or another digest is refused. */
-async function getBlob(f: Fetch, digest: string, size: number): Promise<void> {
+/**
+ * Downloads a blob to the layout, hashing it while it streams; more bytes than `size` or another digest is
+ * refused. A layer (`layer` given) is also fed, as it arrives, to scanLayer (decompress, hash the tar,
+ * index its files), whose result planImport checks once the blob's own digest has passed.
+ */
+async function getBlob(f: Fetch, digest: string, size: number, layer?: Descriptor): Promise<void> {
   if (f.blobs.has(digest)) return;
   const res = await f.c.request({ method: "GET", url: `/v2/${f.c.repo}/blobs/${digest}` });
   if (res.status !== 200) throw await f.c.fail(res, `GET blob ${digest}`);
   const h = createHash("sha256");
   const out = createWriteStream(blobPath(f.dir, digest), { flags: "wx" });
+  const tee = layer ? new PassThrough({ highWaterMark: 8 << 20 }) : undefined;
+  if (tee && layer) {
+    const scan = scanLayer(tee, layer, f.label);
+    scan.catch(() => undefined); // awaited by planImport; a failed download fails first
+    f.scans.set(digest, scan);
+  }
   let n = 0;
   try {
     for await (const c of res.body) {
       n += (c as Buffer).length;
       if (n > size) throw bad(f.label, `blob ${digest}: more than the ${size} bytes its descriptor says`);
       h.update(c as Buffer);
-      if (!out.write(c)) await once(out, "drain");
+      const waits = [out.write(c) ? undefined : once(out, "drain"), tee && !tee.destroyed && !tee.write(c) ? teeRoom(tee) : undefined];
+      if (waits.some(Boolean)) await Promise.all(waits);
     }
+    tee?.end();
+  } catch (e) {
+    tee?.destroy(e as Error);
+    throw e;
   } finally {
     res.body.destroy();
     out.end();
@@ -82,6 +101,11 @@ async function getBlob(f: Fetch, digest: string, size: number): Promise<void> {
   const got = `sha256:${h.digest("hex")}`;
   if (got !== digest || n !== size) throw bad(f.label, `blob ${digest}: received ${n} bytes with digest ${got}`);
   f.blobs.set(digest, n);
+}
+
+/** Resolves when the scan takes more bytes, or has stopped (its error is planImport's to report). */
+function teeRoom(tee: PassThrough): Promise<unknown> {
+  return Promise.race([once(tee, "drain"), once(tee, "close")]).catch(() => undefined);
 }
 
 /** A descriptor's digest and size, checked before either reaches a URL or a path. */
@@ -104,11 +128,13 @@ async function getManifestBlobs(f: Fetch, m: { bytes: Buffer; digest: string }, 
   const o = asObject(j, f.label, where);
   // Only OCI image manifests (what kiln push writes) are followed: no Docker schema 2, no image index.
   if (o["mediaType"] !== MT_MANIFEST) throw bad(f.label, `${where}: media type ${quoteInput(String(o["mediaType"]))} is not ${MT_MANIFEST}`);
-  const parts = [
-    target(o["config"], f, `${where}.config`),
-    ...asArray(o["layers"], f.label, `${where}.layers`).map((l, i) => target(l, f, `${where}.layers[${i}]`)),
-  ];
-  for (const p of parts) await getBlob(f, p.digest, p.size);
+  const config = target(o["config"], f, `${where}.config`);
+  const layers = asArray(o["layers"], f.label, `${where}.layers`).map((l, i) => ({ ...target(l, f, `${where}.layers[${i}]`), l }));
+  await getBlob(f, config.digest, config.size);
+  // An image's layers are scanned while they download; an artifact's file is only kept.
+  const isImage = o["artifactType"] === undefined && LAYER_TYPES.includes(String((layers[0]?.l as { mediaType?: unknown } | undefined)?.mediaType));
+  for (const p of layers)
+    await getBlob(f, p.digest, p.size, isImage ? { mediaType: String((p.l as { mediaType?: unknown }).mediaType), digest: p.digest, size: p.size } : undefined);
   return o;
 }
 
@@ -172,7 +198,7 @@ async function fetchLayout(f: Fetch, ref: RegistryRef): Promise<{ layout: Extrac
   const ociLayout = Buffer.from(canonicalJson({ imageLayoutVersion: OCI_LAYOUT_VERSION }), "utf8");
   await writeFile(join(f.dir, "index.json"), indexJson);
   await writeFile(join(f.dir, "oci-layout"), ociLayout);
-  return { layout: { dir: f.dir, indexJson, ociLayout, blobs: f.blobs }, manifest: m.digest, referrers: listed.length - 1 };
+  return { layout: { dir: f.dir, indexJson, ociLayout, blobs: f.blobs, scans: f.scans }, manifest: m.digest, referrers: listed.length - 1 };
 }
 
 /** Pulls `ref` into the store (verified completely first; with `trust`, only if signed as the policy says). */
@@ -188,7 +214,7 @@ export async function pull(store: string, ref: RegistryRef, o: ClientOptions & {
     store,
     label,
     async (dir) => {
-      const got = await fetchLayout({ c, dir, label, blobs: new Map() }, ref);
+      const got = await fetchLayout({ c, dir, label, blobs: new Map(), scans: new Map() }, ref);
       manifest = got.manifest;
       referrers = got.referrers;
       return got.layout;

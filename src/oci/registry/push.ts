@@ -1,12 +1,15 @@
 // `kiln push`: the image is written as an OCI layout in the store's temp area (the same writer as
-// `kiln oci`, so it is verified first), then sent: each blob HEADed and uploaded only if missing (POST,
+// `kiln oci`; the template linked in and its digest checked while uploading), then sent: each blob HEADed and uploaded only if missing (POST,
 // then one PUT streaming the file), the image manifest PUT by tag and digest, each referrer (kiln
 // manifest, attestations) PUT by digest and listed in the referrers tag schema index `sha256-<hex>`.
 import { createReadStream } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ToolError, UserError } from "../../errors.js";
+import { readManifest } from "../../store/read.js";
+import { resolveStored } from "../../store/refs.js";
 import { newTempDir } from "../../store/tmp.js";
+import { verifiedImage } from "../../store/verify.js";
 import { canonicalJson } from "../../util/canonical-json.js";
 import { blobPath } from "../layout.js";
 import type { Descriptor } from "../manifest.js";
@@ -27,10 +30,11 @@ export interface PushResult {
   readonly referrersTag?: string;
 }
 
-/** Counts of blobs sent and skipped. */
+/** Counts of blobs sent and skipped, and each blob's one push (referrers pushed at once share the empty config). */
 interface Tally {
   uploaded: number;
   skipped: number;
+  readonly blobs: Map<string, Promise<void>>;
 }
 
 /** Uploads one blob of the layout unless the registry has it (monolithic: POST, then PUT streaming the file). */
@@ -74,11 +78,26 @@ async function putManifest(c: RegistryClient, mediaType: string, bytes: Buffer, 
   return res.headers["oci-subject"] !== undefined;
 }
 
-/** Pushes a manifest of the layout (its blobs first) under its digest and `tags`. */
-async function pushManifest(c: RegistryClient, dir: string, d: Descriptor, tags: readonly string[], t: Tally): Promise<boolean> {
+/** Pushes a manifest of the layout (its blobs first, at once) under its digest and `tags`, once `ready` holds. */
+async function pushManifest(o: {
+  c: RegistryClient;
+  dir: string;
+  d: Descriptor;
+  tags: readonly string[];
+  t: Tally;
+  ready?: Promise<unknown>;
+}): Promise<boolean> {
+  const { c, dir, d, tags, t } = o;
   const bytes = await readFile(blobPath(dir, d.digest));
   const m = JSON.parse(bytes.toString("utf8")) as { config: Descriptor; layers: Descriptor[] };
-  for (const b of [m.config, ...m.layers]) await pushBlob(c, dir, b, t);
+  await Promise.all(
+    [m.config, ...m.layers].map((b) => {
+      const p = t.blobs.get(b.digest) ?? pushBlob(c, dir, b, t);
+      t.blobs.set(b.digest, p);
+      return p;
+    }),
+  );
+  await o.ready; // nothing names a blob before the template is verified
   let indexed = false;
   for (const ref of [...tags, d.digest]) indexed = (await putManifest(c, d.mediaType, bytes, ref)) || indexed;
   return indexed;
@@ -122,20 +141,30 @@ export async function push(store: string, src: string, dest: RegistryRef, o: Cli
       key: "REGISTRY/REPO",
       message: `${formatRef(dest)}: push to a tag (or to the repository alone), not to a digest: the digest is the manifest's`,
     });
-  const c = new RegistryClient(dest.host, dest.repo, o);
+  const c = new RegistryClient(dest.host, dest.repo, { ...o, push: true });
   const work = await newTempDir(store);
+  // The template sent as stored is linked into the temp layout, not copied, and its sha256 (the layer's
+  // digest) checked on read while the blobs upload, on the other core; no manifest is PUT before that
+  // check passes, and the registry checks the digest of what it got. The layer's diff_id (the image id)
+  // is not re-derived here: every kiln pull / import checks it before storing (skopeo does neither).
+  const { id } = await resolveStored(store, src);
+  const m = await readManifest(store, id);
+  const asStored = (o.compression ?? m.template.compression) === m.template.compression;
+  const verified = asStored ? verifiedImage(store, id) : Promise.resolve();
+  verified.catch(() => undefined); // awaited below; never unhandled
   try {
     const dir = join(work, "layout");
-    const written = await writeOci(store, [src], { out: dir, format: "layout", compression: o.compression });
+    const written = await writeOci(store, [src], { out: dir, format: "layout", compression: o.compression, link: asStored });
     const image = written.images[0];
     if (!image) throw new Error("internal: writeOci wrote no image");
     const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as { manifests: Descriptor[] };
     const subject = index.manifests.find((d) => d.digest === image.manifest && d.artifactType === undefined) as Descriptor;
     const referrers = index.manifests.filter((d) => d.artifactType !== undefined);
-    const t: Tally = { uploaded: 0, skipped: 0 };
-    await pushManifest(c, dir, subject, dest.tag !== undefined ? [dest.tag] : [], t);
-    let indexed = referrers.length > 0;
-    for (const r of referrers) indexed = (await pushManifest(c, dir, r, [], t)) && indexed;
+    const t: Tally = { uploaded: 0, skipped: 0, blobs: new Map() };
+    await pushManifest({ c, dir, d: subject, tags: dest.tag !== undefined ? [dest.tag] : [], t, ready: verified });
+    // The referrers at once: each is a few small requests, and round trips add up.
+    const said = await Promise.all(referrers.map((r) => pushManifest({ c, dir, d: r, tags: [], t })));
+    const indexed = referrers.length > 0 && said.every(Boolean);
     // A registry without the referrers API (distribution 2.8 among them) does not answer OCI-Subject.
     const referrersTag = indexed || referrers.length === 0 ? undefined : await pushReferrersTag(c, subject.digest, referrers);
     return { id: image.id, ref: formatRef(dest), manifest: subject.digest, ...t, referrers: referrers.length, ...(referrersTag ? { referrersTag } : {}) };

@@ -16,6 +16,12 @@ describe("planArchive", () => {
     expect(names(tree)).toEqual(["./", "./B", "./a/", "./a/z", "./a-b/", "./a-b/x", "./a.c", "./z", "./é"]);
   });
 
+  it("with bare, names entries without ./ and leaves the root out (an OCI archive, as Proxmox detects it)", () => {
+    const tree = [e("blobs", { type: "dir" }), e("blobs/sha256", { type: "dir" }), e("blobs/sha256/ab"), e("index.json"), e("oci-layout")];
+    const plan = planArchive({ entries: tree, epoch: 100, bare: true }).entries.map((p) => p.header.name);
+    expect(plan).toEqual(["blobs/", "blobs/sha256/", "blobs/sha256/ab", "index.json", "oci-layout"]);
+  });
+
   it("gives the same plan whatever order the entries come in", () => {
     const tree = [e("usr", { type: "dir" }), e("usr/bin", { type: "dir" }), e("usr/bin/sh"), e("etc", { type: "dir" }), e("etc/passwd")];
     const a = planArchive({ entries: tree, epoch: 100 });

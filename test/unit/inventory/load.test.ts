@@ -180,7 +180,9 @@ describe("[trust]", () => {
       `${minimal}\n[trust]\nallowed_signers = "keys/allowed_signers"\nprincipals = ["ci", "release@example.org"]\n`,
       "/srv/site/site.toml",
     );
-    expect(inv.trust).toEqual({ allowedSigners: "/srv/site/keys/allowed_signers", principals: ["ci", "release@example.org"] });
+    expect(inv.trust).toEqual({ allowedSigners: "/srv/site/keys/allowed_signers", principals: ["ci", "release@example.org"], requireProvenance: false });
+    const strict = parseInventory(`${minimal}\n[trust]\nallowed_signers = "a"\nprincipals = ["ci"]\nrequire_provenance = true\n`, "/srv/site/site.toml");
+    expect(strict.trust?.requireProvenance).toBe(true);
     expect(parseInventory(minimal, "/srv/site/site.toml").trust).toBeUndefined();
   });
 

@@ -232,16 +232,16 @@ describe("Proxmox host set-up the simulator holds kiln to (issue #12)", () => {
     expect((await sim(pvesmMain, ["path", vol])).code).toBe(0);
   });
 
-  it("refuses an OCI image archive as a template before Proxmox VE 9.1, writing nothing", async () => {
+  it("refuses an OCI image archive (tar -tf lists oci-layout, index.json, blobs/) before pve-container 6.0.15, writing nothing", async () => {
     const cache = join(root, "var/lib/vz/template/cache");
     await mkdir(join(cache, "oci/blobs/sha256"), { recursive: true });
     await writeFile(join(cache, "oci/oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
     await writeFile(join(cache, "oci/index.json"), '{"schemaVersion":2,"manifests":[]}');
-    await run(["tar", "-cf", join(cache, "img.tar"), "-C", join(cache, "oci"), "."]);
-    const r = await sim(pctMain, ["create", "160", "local:vztmpl/img.tar", ...OK], { versions: "pve-manager=9.0.11,libpve-storage-perl=9.0.15" });
+    await run(["tar", "-cf", join(cache, "img.tar"), "-C", join(cache, "oci"), "oci-layout", "index.json", "blobs"]);
+    const r = await sim(pctMain, ["create", "160", "local:vztmpl/img.tar", ...OK], { versions: "pve-container=6.0.14,libpve-storage-perl=9.0.15" });
     expect(r).toMatchObject({
       code: 255,
-      err: "pct-sim: 'local:vztmpl/img.tar' is an OCI image archive, which pct create reads only from Proxmox VE 9.1.0 (this node: pve-manager 9.0.11)\n",
+      err: "pct-sim: 'local:vztmpl/img.tar' is an OCI image archive, which pct create reads only from pve-container 6.0.15 (Proxmox VE 9.1; this node: pve-container 6.0.14)\n",
     });
     expect(existsSync(join(root, "etc/pve/lxc/160.conf"))).toBe(false);
   });

@@ -6,6 +6,7 @@ import { lockDigest } from "../../../src/lock/lock.js";
 import type { Lock } from "../../../src/lock/types.js";
 import type { Manifest } from "../../../src/store/types.js";
 import { buildProvenance, ensureProvenance, provenanceText } from "../../../src/trust/provenance.js";
+import { enforceProvenance, provenanceSubjectProblem } from "../../../src/trust/provenance-verify.js";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,5 +104,30 @@ describe("provenance at bake time (ensureProvenance)", () => {
     } finally {
       await rm(store, { recursive: true, force: true });
     }
+  });
+});
+
+describe("provenanceSubjectProblem", () => {
+  it("accepts the statement built for the image and refuses another image's, a non-statement and non-JSON", () => {
+    const own = Buffer.from(provenanceText(buildProvenance(MANIFEST, LOCK)));
+    expect(provenanceSubjectProblem(own, MANIFEST)).toBeUndefined();
+    const other = { ...MANIFEST, image: `sha256:${"d".repeat(64)}` };
+    expect(provenanceSubjectProblem(own, other)).toContain(`sha256 ${"d".repeat(64)} missing`);
+    expect(provenanceSubjectProblem(Buffer.from('{"_type":"x","subject":[]}'), MANIFEST)).toContain("not an in-toto v1 statement");
+    expect(provenanceSubjectProblem(Buffer.from("{"), MANIFEST)).toBe("provenance.json is not JSON");
+  });
+});
+
+describe("enforceProvenance", () => {
+  const policy = { allowedSigners: "/a/allowed_signers", principals: ["ci"] };
+  it("passes with a valid signature by every principal, names the image and what was found otherwise", () => {
+    const signatures = [{ file: "/x/provenance.ci.sig", claimed: ["ci"], valid: ["ci"] }];
+    expect(enforceProvenance(MANIFEST.image, { signatures }, policy).signatures).toBe(signatures);
+    expect(() => enforceProvenance(MANIFEST.image, { signatures: [] }, policy)).toThrow(
+      `${MANIFEST.image}: a signed provenance is required, but it is not signed by "ci"`,
+    );
+    expect(() => enforceProvenance(MANIFEST.image, { problem: "no provenance.json", signatures: [] }, { ...policy, principals: [] })).toThrow(
+      'not signed by any principal in "/a/allowed_signers": no provenance.json',
+    );
   });
 });

@@ -121,7 +121,7 @@ describe("proxmox driver preflight", () => {
     const v = parsePveVersions(
       "proxmox-ve: 8.1.0 (running kernel: 6.5.11-4-pve)\npve-manager: 8.1.3 (running version: 8.1.3/b46aac3b42da5d15)\npve-container: 5.0.8\n",
     );
-    expect(pveFacts(v)).toEqual({ manager: "8.1.3", keepEnv: false, plainTar: false });
+    expect(pveFacts(v)).toEqual({ manager: "8.1.3", keepEnv: false, plainTar: false, oci: false });
     expect(
       pveFacts(
         new Map([
@@ -130,7 +130,15 @@ describe("proxmox driver preflight", () => {
           ["libpve-storage-perl", "9.0.15"],
         ]),
       ),
-    ).toEqual({ manager: "9.0.3", keepEnv: true, plainTar: true });
+    ).toEqual({ manager: "9.0.3", keepEnv: true, plainTar: true, oci: false });
+    // OCI archives: pve-container 6.0.15 detects them, and the storage must take a plain .tar (both in 9.1).
+    const v91 = new Map([
+      ["pve-manager", "9.1.1"],
+      ["pve-container", "6.0.15"],
+      ["libpve-storage-perl", "9.0.15"],
+    ]);
+    expect(pveFacts(v91)).toMatchObject({ oci: true });
+    expect(pveFacts(new Map([...v91, ["libpve-storage-perl", "9.0.14"]]))).toMatchObject({ oci: false });
     expect(versionAtLeast("5.0.10", "5.0.9")).toBe(true);
     expect(versionAtLeast("5.0.8-1", "5.0.9")).toBe(false);
   });
@@ -143,6 +151,15 @@ describe("proxmox driver preflight", () => {
 });
 
 describe("proxmox driver templates", () => {
+  it('refuses template_format = "oci" on a node before Proxmox VE 9.1 in the preflight, naming the key and what to do', async () => {
+    const d = proxmoxDriver({ transport: simHost({ versions: "pve-manager=9.0.11,pve-container=6.0.13" }), host: host({ templateFormat: "oci" }) });
+    const e = d.ensureTemplate({ image, file: "/store/debian-x_1_amd64.tar.zst", sha256: "0".repeat(64), store: "/store" });
+    await expect(e).rejects.toThrow(
+      /hosts\.pve\.template_format: "oci" needs Proxmox VE 9\.1 \(pve-container 6\.0\.15 and libpve-storage-perl 9\.0\.15 on\), but pve-sim runs pve-manager "9\.0\.11"/,
+    );
+    await expect(e).rejects.toThrow(/template_format = "vztmpl"/);
+  });
+
   it("refuses a plain .tar template on a node whose storage code predates it, before copying anything", async () => {
     const d = proxmoxDriver({ transport: simHost({ versions: "pve-manager=8.4.1,pve-container=5.2.7,libpve-storage-perl=8.3.6" }), host: host() });
     await expect(d.ensureTemplate({ image, file: "/store/debian-x_1_amd64.tar", sha256: "0".repeat(64) })).rejects.toThrow(

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../../../src/errors.js";
 import { credentialsFor, parseChallenge } from "../../../../src/oci/registry/auth.js";
+import { tokenScopes } from "../../../../src/oci/registry/client.js";
 import { isLoopback, parseRegistryRef } from "../../../../src/oci/registry/reference.js";
 
 const D = `sha256:${"a".repeat(64)}`;
@@ -59,6 +60,15 @@ describe("auth", () => {
     });
     expect(parseChallenge("Negotiate x")).toBeUndefined();
     expect(parseChallenge(undefined)).toBeUndefined();
+  });
+
+  it("asks the token service for the challenge's scopes, this repository's covering what the client does", () => {
+    expect(tokenScopes("repository:a/b:pull", "a/b", "pull")).toEqual(["repository:a/b:pull"]);
+    // A push asks pull,push at the first challenge (a HEAD's challenge names only pull).
+    expect(tokenScopes("repository:a/b:pull", "a/b", "pull,push")).toEqual(["repository:a/b:pull,push"]);
+    expect(tokenScopes("repository:a/b:push,pull repository:c/d:pull", "a/b", "pull")).toEqual(["repository:a/b:pull,push", "repository:c/d:pull"]);
+    expect(tokenScopes(undefined, "a/b", "pull")).toEqual(["repository:a/b:pull"]);
+    expect(tokenScopes("repository:a/b:*", "a/b", "pull")).toEqual(["repository:a/b:pull,*"]);
   });
 
   it("takes credentials from the environment, else the docker config of the host", async () => {
