@@ -33,31 +33,33 @@ function timedStage<T>(timings: Record<string, number>, name: string, fn: () => 
 }
 
 /**
- * Builds every requested format from the raw disk in `staging`; returns format → file. `alongside` runs
- * on the qcow2 (a hard link in staging that publishing does not move) while the VMDK and OVA are made.
+ * Builds every requested format from the raw disk in `staging`; returns format → file. `alongside` (the
+ * nightly's boot test) starts on the raw disk at once, through a hard link that publishing does not
+ * move, and runs while qcow2, VMDK and OVA are made (niced conversions, measured, made the night
+ * slower: on a shared machine they starve and the VMDK becomes the longest path).
  */
 async function convert(
   plan: VmPlan,
   raw: string,
   timings: Record<string, number>,
-  alongside?: (qcow2: string) => Promise<unknown>,
+  alongside?: (disk: string) => Promise<unknown>,
 ): Promise<Map<VmFormat, string>> {
   const files = new Map<VmFormat, string>();
   const dir = dirname(raw);
   if (plan.formats.includes("raw")) files.set("raw", raw);
   let side: Promise<unknown> = Promise.resolve();
-  if (plan.formats.includes("qcow2")) {
-    const qcow2 = join(dir, `${plan.stem}.qcow2`);
-    await timedStage(timings, "qcow2", () => toQcow2(raw, qcow2));
-    files.set("qcow2", qcow2);
-    if (alongside) {
-      const pinned = join(dir, "alongside.qcow2");
-      await link(qcow2, pinned);
-      side = alongside(pinned);
-      side.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-    }
+  if (alongside) {
+    const pinned = join(dir, "alongside.raw");
+    await link(raw, pinned);
+    side = alongside(pinned);
+    side.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
   }
   try {
+    if (plan.formats.includes("qcow2")) {
+      const qcow2 = join(dir, `${plan.stem}.qcow2`);
+      await timedStage(timings, "qcow2", () => toQcow2(raw, qcow2));
+      files.set("qcow2", qcow2);
+    }
     if (plan.formats.includes("vmdk") || plan.formats.includes("ova")) {
       const vmdk = join(dir, `${plan.stem}.vmdk`);
       await timedStage(timings, "vmdk", () => toVmdk(raw, vmdk, plan.ids.vmdkCid));
@@ -139,7 +141,7 @@ export async function buildVm(o: VmOptions): Promise<VmResult> {
 /** Boots the published qcow2; the serial log and boot-test.json stay in the output directory. */
 async function runBootTest(plan: VmPlan, qcow2: string): Promise<BootTestResult> {
   const r = await bootTest({
-    qcow2,
+    disk: qcow2,
     log: join(plan.out, `${plan.stem}.boot.log`),
     guestPort: plan.bootTest?.guestPort,
     timeoutSec: plan.bootTest?.timeoutSec,
