@@ -177,6 +177,7 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
     files,
     stages,
     bakeStages: baked?.stages ?? [],
+    ...(vm ? { vmStages: Object.entries(vm.timings).map(([name, seconds]) => ({ name, seconds })) } : {}),
     totalSeconds: secondsSince(t0),
     ...(previous ? { previous } : {}),
     ...(changes
