@@ -1,15 +1,14 @@
-// packTree: writes a tree as a deterministic tar in one pass. One thread walks and reads into
-// shared-memory chunks and feeds the compressor, yielding to the event loop after each chunk so the
-// pipe to zstd is refilled while the next chunk is read (as tar's blocking writes would); a worker
-// hashes each chunk once meanwhile (file bytes into their file's sha256, the chunk into the stream's:
-// see hasher.ts). A chunk is reused once both the compressor and the hasher are done with it.
+// packTree: writes a tree as a deterministic tar in one pass. One thread walks, reads and hashes
+// (each chunk once: file bytes into their file's sha256 and the chunk into the stream's, see
+// hasher.ts) and feeds the compressor in small chunks, yielding to the event loop after each so
+// the pipe to zstd is refilled while the next chunk is read (as tar's blocking writes would).
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { ToolError } from "../errors.js";
 import { debug } from "../log.js";
 import { openSink, type Sink } from "./compress.js";
-import { sharedChunk, startHasher } from "./hasher.js";
+import { startHasher } from "./hasher.js";
 import { planArchive, type ArchivePlan, type PlannedEntry } from "./plan.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, padding, writeSimpleHeader, type TarHeader } from "./tar-format.js";
 import type { FileSource, IndexEntry, PackOptions, PackResult } from "./types.js";
@@ -32,14 +31,14 @@ function yieldToLoop(): Promise<void> {
  * takes it, and is reused once the sink has consumed it.
  */
 class TarOut {
-  private buf: Buffer<SharedArrayBuffer> = sharedChunk(CHUNK);
+  private buf: Buffer = Buffer.alloc(CHUNK);
   private pos = 0;
   /** File data in the current chunk, flat: [file, offset, length, last, ...]. */
   private segments: number[] = [];
   /** The file whose data is being written, or -1. */
   private file = -1;
-  private readonly spare: Buffer<SharedArrayBuffer>[] = [];
-  private readonly busy: Promise<Buffer<SharedArrayBuffer>>[] = [];
+  private readonly spare: Buffer[] = [];
+  private readonly busy: Promise<Buffer>[] = [];
   private readonly hasher = startHasher();
   /** File digests by file number, filled in as their last bytes are hashed. */
   readonly digests: string[] = [];
@@ -53,17 +52,16 @@ class TarOut {
     const chunk = this.buf;
     const full = chunk.subarray(0, this.pos);
     this.size += this.pos;
-    const hashed = this.hasher.chunk(chunk, this.pos, this.segments).then((done) => {
-      for (let i = 0; i < done.length; i += 2) this.digests[done[i] as number] = done[i + 1] as string;
-    });
-    const written = Promise.all([this.sink.write(full), hashed]).then(() => chunk);
+    const written = this.sink.write(full).then(() => chunk);
     written.catch(() => undefined); // awaited below or in end(); this only keeps it from counting as unhandled
     this.busy.push(written);
-    this.buf = this.spare.pop() ?? sharedChunk(CHUNK);
+    const done = this.hasher.chunk(full, this.segments);
+    for (let i = 0; i < done.length; i += 2) this.digests[done[i] as number] = done[i + 1] as string;
+    this.buf = this.spare.pop() ?? Buffer.alloc(CHUNK);
     this.pos = 0;
     this.segments = [];
     await yieldToLoop();
-    if (this.busy.length >= IN_FLIGHT) this.spare.push(await (this.busy.shift() as Promise<Buffer<SharedArrayBuffer>>));
+    if (this.busy.length >= IN_FLIGHT) this.spare.push(await (this.busy.shift() as Promise<Buffer>));
   }
   /** True when `n` contiguous bytes are free at the current position (else flush() first). */
   fits(n: number): boolean {
@@ -128,12 +126,6 @@ class TarOut {
     await this.flush();
     await Promise.all(this.busy.splice(0));
     return this.hasher.finish();
-  }
-
-  /** After a failure: waits until no chunk is in use (the sink is aborted first), then ends the hashing worker. */
-  async stop(): Promise<void> {
-    await Promise.allSettled(this.busy.splice(0));
-    await this.hasher.stop();
   }
 
   /** A chunk buffer for other use once end() is done. */
@@ -262,7 +254,6 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
     await sink.end();
   } catch (e) {
     await sink.abort();
-    await out.stop();
     await rm(opts.out, { force: true });
     throw e;
   }
