@@ -21,13 +21,17 @@ async function main(): Promise<void> {
   const before = loadavg()[0] ?? 0;
   const recipe = await loadRecipe(resolve(config.root, "recipes/toy-kat.toml"));
   const r = await runNightly({ recipe, store: join(out, "store"), cache: config.cache, out: join(out, "nights"), keep: 3 });
-  const rows = [...r.stages.map((s) => [s.name, s.seconds] as const), ...r.bakeStages.map((s) => [`  bake › ${s.name}`, s.seconds] as const)];
+  const rows = [
+    ...r.stages.map((s) => [s.name, s.seconds] as const),
+    ...r.bakeStages.map((s) => [`  bake › ${s.name}`, s.seconds] as const),
+    ...(r.vmStages ?? []).map((s) => [`  vm › ${s.name}`, s.seconds] as const),
+  ];
   for (const [name, s] of rows) console.log(`${name.padEnd(24)} ${s.toFixed(1).padStart(7)} s`);
   console.log(`${"total".padEnd(24)} ${r.totalSeconds.toFixed(1).padStart(7)} s  (target ≤ ${TARGET_S} s: ${r.totalSeconds <= TARGET_S ? "met" : "NOT met"})`);
   console.log(`load average before/after: ${before.toFixed(1)} / ${(loadavg()[0] ?? 0).toFixed(1)} on a 2-core machine`);
   await writeFile(
     join(out, "nightly.json"),
-    `${JSON.stringify({ ok: r.ok, totalSeconds: r.totalSeconds, stages: r.stages, bakeStages: r.bakeStages }, null, 2)}\n`,
+    `${JSON.stringify({ ok: r.ok, totalSeconds: r.totalSeconds, stages: r.stages, bakeStages: r.bakeStages, vmStages: r.vmStages, bootTest: r.bootTest }, null, 2)}\n`,
   );
   if (!r.ok) process.exitCode = 1;
 }

@@ -74,6 +74,7 @@ export function renderReport(r: NightlyReport, history: readonly NightlyReport[]
     s.log ? `<a href="${esc(s.log)}">${esc(s.log)}</a>` : "",
   ]);
   const bakeRows = r.bakeStages.map((s) => [esc(s.name), `${s.seconds.toFixed(1)} s`]);
+  const vmRows = (r.vmStages ?? []).map((s) => [esc(s.name), `${s.seconds.toFixed(1)} s`]);
   const sizeRows = Object.entries(r.sizes).map(([k, v]) => [esc(k), mib(v)]);
   const ch = r.changes;
   const changes = ch
@@ -106,6 +107,7 @@ ${r.error ? `<pre>${esc(r.error)}</pre>` : ""}
 ${boot}
 <h2>Stages</h2>${table(["stage", "result", "time", "log"], stageRows)}
 <h3>Bake stages</h3>${table(["stage", "time"], bakeRows)}
+${vmRows.length ? `<h3>VM stages <span class=muted>(the boot test runs beside qcow2, vmdk, ova)</span></h3>${table(["stage", "time"], vmRows)}` : ""}
 <h2>Sizes</h2>${table(["output", "size"], sizeRows)}
 ${fileList(r)}
 ${changes}

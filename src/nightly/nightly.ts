@@ -1,5 +1,5 @@
 // kiln nightly: the job a timer runs. bake (offline, from the committed lock) → vm (qcow2, VMDK, OVA; the
-// boot test runs on the qcow2 while the VMDK and OVA are converted) → tag <name>-nightly-YYYYMMDD →
+// boot test runs on the raw disk while qcow2, VMDK and OVA are converted) → tag <name>-nightly-YYYYMMDD →
 // retention → report (JSON + static HTML). An image the last tested night already booted is not built
 // or booted again: its disks and result are reused. Every stage is timed; the first failure stops the
 // job, is named in the report, and its log is kept.
@@ -91,11 +91,11 @@ function stageRunner(dir: string) {
 /** What a boot test that ran alongside the conversions came to. */
 type Booted = { readonly result?: BootTestResult; readonly seconds: number; readonly error?: unknown };
 
-/** Boots the qcow2 (the night's boot test); never throws: the outcome is recorded as a stage afterwards. */
-async function bootAlongside(qcow2: string, dir: string, o: Pick<NightlyOptions, "bootTimeoutSec" | "bootHw" | "bootFirmware">): Promise<Booted> {
+/** Boots the raw disk (the night's boot test; the qcow2 is a lossless copy of it); never throws: the outcome is recorded as a stage afterwards. */
+async function bootAlongside(raw: string, dir: string, o: Pick<NightlyOptions, "bootTimeoutSec" | "bootHw" | "bootFirmware">): Promise<Booted> {
   const b0 = performance.now();
   try {
-    const r = await bootTest({ qcow2, log: join(dir, "boot.log"), timeoutSec: o.bootTimeoutSec, hw: o.bootHw, firmware: o.bootFirmware });
+    const r = await bootTest({ disk: raw, format: "raw", log: join(dir, "boot.log"), timeoutSec: o.bootTimeoutSec, hw: o.bootHw, firmware: o.bootFirmware });
     const error = r.ok ? undefined : new Error(`boot test failed at '${r.stage}' after ${r.seconds}s: ${r.error ?? "?"} (serial log boot.log)`);
     return { result: r, seconds: secondsSince(b0), error };
   } catch (error) {
@@ -177,6 +177,7 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
     files,
     stages,
     bakeStages: baked?.stages ?? [],
+    ...(vm ? { vmStages: Object.entries(vm.timings).map(([name, seconds]) => ({ name, seconds })) } : {}),
     totalSeconds: secondsSince(t0),
     ...(previous ? { previous } : {}),
     ...(changes

@@ -32,6 +32,8 @@ export interface NightlyReport {
   readonly stages: readonly NightlyStage[];
   /** Bake stages, for the per-stage chart. */
   readonly bakeStages: readonly { readonly name: string; readonly seconds: number }[];
+  /** The vm stage's own steps (extract, prepare, disk, qcow2, vmdk, ova; the boot test runs beside the conversions), when it ran. */
+  readonly vmStages?: readonly { readonly name: string; readonly seconds: number }[];
   readonly totalSeconds: number;
   /** Compared with the previous successful nightly. */
   readonly previous?: { readonly night: string; readonly image: string };

@@ -1,4 +1,4 @@
-// The boot smoke test: boots a throwaway overlay of the qcow2 (the output stays pristine) in qemu with
+// The boot smoke test: boots a throwaway overlay of the disk (raw or qcow2; it stays pristine) in qemu with
 // OVMF or SeaBIOS, on virtio or on the OVA's hardware (AHCI, e1000), watches the serial console until
 // systemd reaches multi-user, then asks the device simulator `?watchdog` through the forwarded loopback
 // port and expects `!watchdog ok`. Bounded in time; the VM is always killed (in `finally`, and by the
@@ -14,7 +14,10 @@ import { freePort, OVMF_CODE, OVMF_VARS, pickAccel, qemuArgv, SEABIOS, type Acce
 import { BOOT_STAGES, type BootStage, type BootTestResult } from "./types.js";
 
 export interface BootTestOptions {
-  readonly qcow2: string;
+  /** The disk to boot (only read: an overlay takes the writes). */
+  readonly disk: string;
+  /** Its format (default qcow2): the nightly boots the raw disk while the conversions run. */
+  readonly format?: DiskFormat;
   /** Where the serial console log is written (and kept). */
   readonly log: string;
   /** Guest port the simulator listens on (default 7147). */
@@ -70,6 +73,21 @@ export function askLine(o: { readonly port: number; readonly request: string; re
   });
 }
 
+/** The disk formats the boot test can put an overlay on. */
+export type DiskFormat = "raw" | "qcow2";
+
+/** How often the serial log is read: a stage is seen at most this late. */
+const POLL_MS = 250;
+
+/**
+ * How long one `?watchdog` attempt waits for the reply. Until the guest's network is up, the forwarded
+ * connection hangs rather than fails, so a short first wait and a longer one on each retry find the
+ * simulator soon after it answers, yet still let a slow guest take its time (up to the cap).
+ */
+export function askTimeoutMs(attempt: number): number {
+  return Math.min(1500 + 1000 * attempt, 10_000);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The wrapper that makes the kernel kill qemu if kiln dies first (util-linux setpriv), when available. */
@@ -116,8 +134,8 @@ async function bootOnce(
   const work = await mkdtemp(join(tmpdir(), "kiln-boot-"));
   try {
     const overlay = join(work, "overlay.qcow2");
-    // The overlay takes every write; the qcow2 it is backed by is only read.
-    await run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", resolve(o.qcow2), "-F", "qcow2", overlay]);
+    // The overlay takes every write; the disk it is backed by is only read.
+    await run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", resolve(o.disk), "-F", o.format ?? "qcow2", overlay]);
     const firmware = o.firmware ?? "uefi";
     const vars = firmware === "uefi" ? join(work, "OVMF_VARS.fd") : undefined;
     if (vars) await copyFile(OVMF_VARS, vars);
@@ -172,6 +190,7 @@ async function watch(o: WatchOptions): Promise<BootTestResult> {
   });
   try {
     const begin = performance.now();
+    let attempt = 0;
     while (performance.now() < begin + o.timeoutSec * 1000) {
       const log = await readFile(o.log, "utf8").catch(() => "");
       stage = later(stage, stageFromLog(log));
@@ -181,14 +200,14 @@ async function watch(o: WatchOptions): Promise<BootTestResult> {
       if (o.silentSec !== undefined && !log && performance.now() > begin + o.silentSec * 1000)
         return result(false, `${SILENT} after ${o.silentSec}s under ${o.accel}`);
       if (stage === "multi-user") {
-        const reply = await askLine({ port: o.hostPort, request: "?watchdog", timeoutMs: 5000 });
+        const reply = await askLine({ port: o.hostPort, request: "?watchdog", timeoutMs: askTimeoutMs(attempt++) });
         if (reply === "!watchdog ok") {
           stage = "watchdog";
           return result(true);
         }
         if (reply) return result(false, `?watchdog answered '${reply}', expected '!watchdog ok'`);
       }
-      await sleep(1000);
+      await sleep(POLL_MS);
     }
     return result(
       false,

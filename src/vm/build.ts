@@ -33,51 +33,51 @@ function timedStage<T>(timings: Record<string, number>, name: string, fn: () => 
 }
 
 /**
- * Builds every requested format from the raw disk in `staging`; returns format → file. `alongside` runs
- * on the qcow2 (a hard link in staging that publishing does not move) while the VMDK and OVA are made.
+ * Builds every requested format from the raw disk in `staging` and describes each as soon as it is
+ * made; returns format → output (in format order, under the path it is published to). `alongside` (the
+ * nightly's boot test) starts on the raw disk at once, through a hard link that publishing does not
+ * move, and runs while qcow2, VMDK and OVA are made and hashed (niced conversions, measured, made the
+ * night slower: on a shared machine they starve and the VMDK becomes the longest path).
  */
 async function convert(
   plan: VmPlan,
   raw: string,
   timings: Record<string, number>,
-  alongside?: (qcow2: string) => Promise<unknown>,
-): Promise<Map<VmFormat, string>> {
-  const files = new Map<VmFormat, string>();
+  alongside?: (disk: string) => Promise<unknown>,
+): Promise<Map<VmFormat, VmOutput>> {
+  const outputs = new Map<VmFormat, VmOutput>();
+  const made = async (format: VmFormat, file: string) => outputs.set(format, await describe(format, file, plan.out));
   const dir = dirname(raw);
-  if (plan.formats.includes("raw")) files.set("raw", raw);
   let side: Promise<unknown> = Promise.resolve();
-  if (plan.formats.includes("qcow2")) {
-    const qcow2 = join(dir, `${plan.stem}.qcow2`);
-    await timedStage(timings, "qcow2", () => toQcow2(raw, qcow2));
-    files.set("qcow2", qcow2);
-    if (alongside) {
-      const pinned = join(dir, "alongside.qcow2");
-      await link(qcow2, pinned);
-      side = alongside(pinned);
-      side.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-    }
+  if (alongside) {
+    const pinned = join(dir, "alongside.raw");
+    await link(raw, pinned);
+    side = alongside(pinned);
+    side.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
   }
   try {
+    if (plan.formats.includes("raw")) await made("raw", raw);
+    if (plan.formats.includes("qcow2")) {
+      const qcow2 = join(dir, `${plan.stem}.qcow2`);
+      await timedStage(timings, "qcow2", () => toQcow2(raw, qcow2));
+      await made("qcow2", qcow2);
+    }
     if (plan.formats.includes("vmdk") || plan.formats.includes("ova")) {
       const vmdk = join(dir, `${plan.stem}.vmdk`);
       await timedStage(timings, "vmdk", () => toVmdk(raw, vmdk, plan.ids.vmdkCid));
-      if (plan.formats.includes("vmdk")) files.set("vmdk", vmdk);
-      if (plan.formats.includes("ova")) files.set("ova", await timedStage(timings, "ova", () => makeOva(plan, vmdk)));
+      if (plan.formats.includes("vmdk")) await made("vmdk", vmdk);
+      if (plan.formats.includes("ova")) await made("ova", await timedStage(timings, "ova", () => makeOva(plan, vmdk)));
     }
   } finally {
     await side.catch(() => undefined);
   }
   await side;
-  return files;
+  return outputs;
 }
 
-/** Size, digest and reproducibility of each output, in format order. */
-async function describe(files: ReadonlyMap<VmFormat, string>, out: string): Promise<VmOutput[]> {
-  const outputs: VmOutput[] = [];
-  for (const [format, file] of files) {
-    outputs.push({ format, path: join(out, basename(file)), size: (await stat(file)).size, sha256: await sha256File(file), ...REPRODUCIBILITY[format] });
-  }
-  return outputs;
+/** Size, digest and reproducibility of an output in staging, with the path it is published to. */
+async function describe(format: VmFormat, file: string, out: string): Promise<VmOutput> {
+  return { format, path: join(out, basename(file)), size: (await stat(file)).size, sha256: await sha256File(file), ...REPRODUCIBILITY[format] };
 }
 
 /** vm.json: reproducible itself (file names, not paths; no timings), so two builds of one image give the same record. */
@@ -97,8 +97,8 @@ function record(plan: VmPlan, outputs: readonly VmOutput[], tools: Readonly<Reco
 }
 
 /** Moves the finished files from the staging directory into the output directory (each rename is atomic). */
-async function publish(files: ReadonlyMap<VmFormat, string>, out: string): Promise<void> {
-  for (const file of files.values()) await rename(file, join(out, basename(file)));
+async function publish(staging: string, outputs: readonly VmOutput[]): Promise<void> {
+  for (const o of outputs) await rename(join(staging, basename(o.path)), o.path);
 }
 
 /** Makes the disk and its formats; runs the boot test when asked. Bad input fails before anything is written. */
@@ -121,10 +121,12 @@ export async function buildVm(o: VmOptions): Promise<VmResult> {
     const raw = join(staging, `${plan.stem}.raw`);
     await timedStage(timings, "disk", () => makeDisk({ plan, disk: raw, tree, work }));
     await rm(tree, { recursive: true, force: true });
-    const files = await convert(plan, raw, timings, o.alongside);
-    const outputs = await describe(files, plan.out);
-    await publish(files, plan.out);
-    await writeFileAtomic(join(plan.out, VM_JSON), record(plan, outputs, await toolVersions()));
+    // The tools' versions are read while the disk is converted.
+    const tools = toolVersions();
+    tools.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    const outputs = [...(await convert(plan, raw, timings, o.alongside)).values()];
+    await publish(staging, outputs);
+    await writeFileAtomic(join(plan.out, VM_JSON), record(plan, outputs, await tools));
     const result: VmResult = { image: plan.imageId, out: plan.out, diskBytes: plan.layout.totalSectors * SECTOR, outputs, timings };
     if (!plan.bootTest) return result;
     const qcow2 = outputs.find((x) => x.format === "qcow2")?.path;
@@ -140,7 +142,7 @@ export async function buildVm(o: VmOptions): Promise<VmResult> {
 /** Boots the published qcow2; the serial log and boot-test.json stay in the output directory. */
 async function runBootTest(plan: VmPlan, qcow2: string): Promise<BootTestResult> {
   const r = await bootTest({
-    qcow2,
+    disk: qcow2,
     log: join(plan.out, `${plan.stem}.boot.log`),
     guestPort: plan.bootTest?.guestPort,
     timeoutSec: plan.bootTest?.timeoutSec,

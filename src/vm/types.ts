@@ -33,11 +33,11 @@ export interface VmOptions {
   /** Seconds the boot test may take before it fails (default 300). */
   readonly bootTimeoutSec?: number;
   /**
-   * Work to run on the finished qcow2 while the slower VMDK and OVA are converted (the nightly's boot
-   * test: TCG keeps one core busy, the conversions the other). It gets a path that stays valid until it
-   * settles; buildVm waits for it and fails with it.
+   * Work to run on the finished raw disk while the qcow2, VMDK and OVA are converted (the nightly's boot
+   * test, which then waits for no conversion). It gets a path that stays valid until it settles; buildVm
+   * waits for it and fails with it.
    */
-  readonly alongside?: (qcow2: string) => Promise<unknown>;
+  readonly alongside?: (raw: string) => Promise<unknown>;
   /** The boot test's hardware and firmware, as written by the user (checked against BOOT_HW, BOOT_FIRMWARE). */
   readonly bootHw?: string;
   readonly bootFirmware?: string;

@@ -51,6 +51,22 @@ describe("nightly HTML report", () => {
     expect(html).toContain("3 added, 1 removed, 7 changed");
   });
 
+  it("shows the vm stage's own steps when the VM was built, and no such table when it was reused", () => {
+    const html = renderReport(
+      {
+        ...base,
+        vmStages: [
+          { name: "extract", seconds: 7.6 },
+          { name: "vmdk", seconds: 28.3 },
+        ],
+      },
+      [base],
+    );
+    expect(html).toContain("<h3>VM stages");
+    expect(html).toMatch(/<td>vmdk<\/td><td>28\.3 s<\/td>/);
+    expect(renderReport(base, [base])).not.toContain("VM stages");
+  });
+
   it("charts one point per night, scaled to the largest", () => {
     const svg = lineChart({
       title: "t",

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:net";
-import { askLine, stageFromLog } from "../../../src/vm/boot-test.js";
+import { askLine, askTimeoutMs, stageFromLog } from "../../../src/vm/boot-test.js";
 import { bootChoices } from "../../../src/vm/plan.js";
 import { freePort, qemuArgv, qemuValue } from "../../../src/vm/qemu.js";
 
@@ -98,5 +98,13 @@ describe("askLine", () => {
     expect(await askLine({ port: await freePort(), request: "?watchdog", timeoutMs: 2000 })).toBe("");
     const silent = await serve(() => "");
     expect(await askLine({ port: silent, request: "?watchdog", timeoutMs: 300 })).toBe("");
+  });
+});
+
+describe("askTimeoutMs", () => {
+  it("waits briefly on the first ?watchdog, longer on each retry, and never more than 10 s", () => {
+    expect(askTimeoutMs(0)).toBe(1500);
+    expect(askTimeoutMs(1)).toBeGreaterThan(askTimeoutMs(0));
+    expect(askTimeoutMs(100)).toBe(10_000);
   });
 });
