@@ -110,7 +110,7 @@ interface Killed {
  * Starts `kiln deploy image` under strace (every fsync held 0.3 s after it is done) and SIGKILLs kiln
  * once its journal has `event` for this deploy. `landed` is false when kiln ended first or the kill came late.
  */
-async function deployKilledAfter(image: string, event: string): Promise<Killed> {
+async function deployKilledAfter(image: string, event: string, delayMs = 0): Promise<Killed> {
   const before = (await journal()).length;
   const argv = [process.execPath, cliPath, "deploy", image, "--inventory", inv, "--store", store];
   const strace = spawn("strace", ["-f", "-qq", "-b", "execve", "-o", "/dev/null", "-e", "trace=fsync", "-e", "inject=fsync:delay_exit=300000", ...argv], {
@@ -125,6 +125,7 @@ async function deployKilledAfter(image: string, event: string): Promise<Killed> 
   const pid = await tracee(strace);
   const mine = async () => (await journal()).slice(before).filter((e) => e.image === image);
   await until(async () => gone || (await mine()).some((e) => e.event === event), 240_000, 20);
+  await new Promise((r) => setTimeout(r, delayMs));
   let landed = !gone;
   try {
     process.kill(pid, "SIGKILL");
@@ -200,19 +201,21 @@ describe("kill -9 of kiln deploy after each journal event, then --resume or roll
     await runsOnly(images[0] as string, "first deploy");
   }, 300_000);
 
-  // [event to kill after, how to recover]. A resume carries the swap on; a rollback takes the node back.
+  // [event to kill after, how to recover, ms after the line]. A resume carries the swap on; a rollback takes
+  // the node back. 1500 ms after `creating` is in the middle of the create (the template being unpacked).
   const POINTS = [
-    ["begin", "resume"],
-    ["creating", "resume"],
-    ["created", "rollback"],
-    ["stopped-old", "resume"],
-    ["started-new", "resume"],
-    ["started-new", "rollback"],
-    ["healthy", "resume"],
+    ["begin", "resume", 0],
+    ["creating", "resume", 0],
+    ["creating", "resume", 1500],
+    ["created", "rollback", 0],
+    ["stopped-old", "resume", 0],
+    ["started-new", "resume", 0],
+    ["started-new", "rollback", 0],
+    ["healthy", "resume", 0],
   ] as const;
   let turn = 1;
-  for (const [event, recover] of POINTS) {
-    it(`killed after '${event}', then ${recover === "resume" ? "kiln deploy --resume" : "kiln rollback"}`, async () => {
+  for (const [event, recover, delayMs] of POINTS) {
+    it(`killed ${delayMs} ms after '${event}', then ${recover === "resume" ? "kiln deploy --resume" : "kiln rollback"}`, async () => {
       let before = await status();
       let next = "";
       // A miss (kiln ended first, strace failed, the kill came late) is settled and tried once more.
@@ -220,7 +223,7 @@ describe("kill -9 of kiln deploy after each journal event, then --resume or roll
         // The image that neither slot holds: the swap has to destroy the standby slot and create it anew.
         next = images.find((i) => i !== before.image && i !== before.standby?.image) as string;
         turn++;
-        const k = await t.timed(`kill after ${event} (${turn})`, () => deployKilledAfter(next, event));
+        const k = await t.timed(`kill after ${event} (${turn})`, () => deployKilledAfter(next, event, delayMs));
         if (k.landed) break;
         console.log(`kill after '${event}' missed (attempt ${attempt}): ${k.events.join(",")} ${k.err.slice(-600)}`);
         expect(attempt, `kill after '${event}' missed twice: ${k.events.join(",")} ${k.err.slice(-2000)}`).toBeLessThan(2);
@@ -230,7 +233,7 @@ describe("kill -9 of kiln deploy after each journal event, then --resume or roll
       const old = before.image as string;
       // Nothing of kiln runs on (LXC's monitors of the containers are the host's, not kiln's).
       const left = () => processesWith(tmp, (cmd) => cmd.startsWith("[lxc monitor]"));
-      expect(await until(async () => (await left()).length === 0, 30_000), (await left()).join("\n")).toBe(true);
+      expect(await until(async () => (await left()).length === 0, 5_000), (await left()).join("\n")).toBe(true);
       const mid = await status();
       expect(mid.unfinished, "status names the unfinished deploy").toMatch(/run kiln deploy --resume/);
       // Between stop and start the node runs nothing (the one documented window); otherwise old or new.
