@@ -61,7 +61,7 @@ interface Progress {
 export async function applyNode(ctx: NodeContext, p: NodePlan): Promise<NodeOutcome> {
   const base = { node: p.node, host: p.host, image: p.target, previous: p.previous };
   const nothing = p.actions.every((a) => a.kind === "none");
-  if (nothing && !ctx.settleUnchanged)
+  if (nothing && !ctx.settleUnchanged && !p.settle)
     return { ...base, status: "unchanged", slot: p.toSlot, message: p.actions[0]?.kind === "none" ? p.actions[0].reason : undefined };
   const j = (event: JournalEntry["event"], extra: Partial<JournalEntry> = {}) =>
     ctx.journal({ deploy: ctx.deploy, node: p.node, image: p.target, event, ...extra });

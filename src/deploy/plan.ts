@@ -77,15 +77,19 @@ export function planRollback(i: PlanInput & { readonly to?: string }): SwapPlan 
     };
   const goals: Goal[] = [];
   const stay: NodePlan[] = [];
+  const open = new Set<string>();
   for (const node of nodes) {
     const state = stateOf(i.observed, node);
     const run = latestRun(i.journal, node.name);
     const current = state.slots.find((s) => s.running)?.image ?? lastGood(i.journal, node.name)?.image;
     const target = run && !settled(run) ? run.begin.previous : current && imageBefore(i.journal, node.name, current);
+    if (run && !settled(run)) open.add(node.name);
     if (target) goals.push({ node, target });
     else stay.push(unchanged(node, state, current, `no earlier image in the journal to roll back to`));
   }
-  const planned = planGoals(i, goals);
+  // A deploy killed before it stopped the old slot leaves the node on its previous image: nothing to do,
+  // but the run must still end (journaled), or status keeps asking for a rollback and deploy refuses.
+  const planned = planGoals(i, goals).map((p) => (open.has(p.node) ? { ...p, settle: true } : p));
   return {
     image: "previous",
     kind: "rollback",

@@ -45,6 +45,8 @@ export interface NodePlan {
   readonly previous?: string;
   /** The plan puts the node back on its previous image (resuming a failed swap): it ends `reverted`, not `done`. */
   readonly revert?: boolean;
+  /** The node's newest run is unfinished: journal begin and end even if nothing needs doing, so the run is settled. */
+  readonly settle?: boolean;
 }
 
 export interface SwapPlan {

@@ -188,6 +188,15 @@ export function which(tool: string): string | undefined {
 }
 
 /**
+ * The prefix that makes the kernel kill a command when kiln dies first (util-linux setpriv), when available:
+ * a kill -9 of kiln must not leave a qemu running or a tar unpacking into a slot that --resume rebuilds.
+ */
+export function deathSignalPrefix(): string[] {
+  const setpriv = which("setpriv");
+  return setpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : [];
+}
+
+/**
  * Preflight: fails before any work with "could not find 'X', which is required to REASON" and a hint.
  */
 export function checkTool(tool: string, reason: string, hint?: string): string {

@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ToolError } from "../errors.js";
-import { checkTool, run, spawnPiped, which } from "../exec/run.js";
+import { checkTool, deathSignalPrefix, run, spawnPiped } from "../exec/run.js";
 import { secondsSince } from "../log.js";
 import { freePort, OVMF_CODE, OVMF_VARS, pickAccel, qemuArgv, SEABIOS, type Accel, type BootFirmware, type BootHw } from "./qemu.js";
 import { BOOT_STAGES, type BootStage, type BootTestResult } from "./types.js";
@@ -89,11 +89,6 @@ export function askTimeoutMs(attempt: number): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The wrapper that makes the kernel kill qemu if kiln dies first (util-linux setpriv), when available. */
-function deathSignalPrefix(): string[] {
-  return which("setpriv") ? ["setpriv", "--pdeathsig", "KILL", "--"] : [];
-}
 
 /** Under KVM, a guest that printed nothing by then is taken for a KVM that opens but does not run guests. */
 const KVM_SILENT_SEC = 60;

@@ -5,7 +5,6 @@
 // `kiln check` and its venv imports every pinned package; bad input is caught before the bootstrap.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import type { Recipe } from "../../src/recipe/types.js";
 import type { Lock } from "../../src/lock/types.js";
 import type { Manifest } from "../../src/store/types.js";
 import { cliPath, ensureBuilt, kiln, repoRoot } from "../support/kiln.js";
+import { mountsUnder, processesWith, tree, until } from "../support/leftovers.js";
 import { makeProject } from "../support/project.js";
 
 let tmp: string;
@@ -22,30 +22,46 @@ let projA: string;
 let projB: string;
 let first: { image: string; template: string; manifest: string; inputs: string; cached: boolean };
 
-/** Polls `ok` every 100 ms until it holds or `ms` pass; whether it held. */
-async function until(ok: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
+/** The bake's stages in order, as its progress lines name them (`bake › <stage>: ok`). */
+const STAGES = ["bootstrap", "checkouts", "pip layer", "files", "services", "run steps", "image info", "normalize", "pack"];
+
+/** One kill point: once stderr matches `ready` (and `delayMs` more), kiln gets SIGKILL; `exact`: it must land in `stage`. */
+interface KillPoint {
+  readonly stage: string;
+  readonly ready: RegExp;
+  readonly delayMs: number;
+  readonly exact: boolean;
 }
 
-/** PIDs of processes whose command line mentions `needle`. */
-async function processesWith(needle: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
-    const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (pid !== String(process.pid) && cmd.split("\0").join(" ").includes(needle)) out.push(pid);
-  }
-  return out;
+/** A kill in the stage, at its start (its previous stage's "ok" line), or in its first command when it runs one. */
+function point(stage: string, delayMs = 0, command?: RegExp): KillPoint {
+  const prev = STAGES[STAGES.indexOf(stage) - 1];
+  const start = prev === undefined ? "" : `bake › ${prev}: ok[\\s\\S]*`;
+  return { stage, ready: new RegExp(command ? `${start}^\\+ ${command.source}` : start, "m"), delayMs, exact: command !== undefined || delayMs > 0 };
 }
 
-/** Every path below a directory (empty when it does not exist): proves a failed command wrote nothing. */
-async function tree(dir: string): Promise<string[]> {
-  return existsSync(dir) ? (await readdir(dir, { recursive: true })).map(String).sort() : [];
+// Every stage costs a bootstrap (~1–2 min) to reach, so make test kills the four whose commands differ
+// (mmdebstrap; pip and a [[run]] step in the sandbox; zstd in pack); KILN_KILL_STAGES=all (or a comma list) kills more.
+const KILLS: readonly KillPoint[] = [
+  point("bootstrap", 3000, /.*mmdebstrap/),
+  point("checkouts"),
+  point("pip layer", 3000, /.*unshare/),
+  point("files"),
+  point("services"),
+  point("run steps", 0, /.*unshare/),
+  point("image info"),
+  point("normalize"),
+  point("pack", 500),
+];
+const DEFAULT_KILLS = ["bootstrap", "pip layer", "run steps", "pack"];
+
+/** The kill points this run takes (KILN_KILL_STAGES: "all" or stage names separated by commas). */
+function killStages(): readonly KillPoint[] {
+  const want = process.env.KILN_KILL_STAGES;
+  const names = want === "all" ? STAGES : want ? want.split(",").map((s) => s.trim()) : DEFAULT_KILLS;
+  return KILLS.filter((k) => names.includes(k.stage));
 }
+const killed: string[] = [];
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -146,33 +162,46 @@ describe("kiln bake", () => {
     expect(JSON.parse(viaBin.stdout)).toEqual({ ...first, cached: true });
   });
 
-  it("killed with SIGKILL in the bootstrap or in pack, leaves no process, mount or store entry (the next bake follows)", async () => {
+  it("killed with SIGKILL in each stage, leaves no process, mount, store or cache entry (the next bake sweeps its temp tree)", async () => {
     await makeProject(projB);
     await cp(join(projA, "recipes/cam-node.lock.json"), join(projB, "recipes/cam-node.lock.json"));
     await cp(join(projA, "cache"), join(projB, "cache"), { recursive: true });
-    // Kill points: a mmdebstrap running in the sandbox, and the packer (after normalize finished).
-    for (const [what, ready, delayMs] of [
-      ["bootstrap", /^\+ .*mmdebstrap/m, 3000],
-      ["pack", /bake › normalize: ok/, 500],
-    ] as const) {
+    const layersBefore = await tree(join(projB, "cache/layers"));
+    const stages = killStages();
+    for (const k of stages) {
+      const t0 = Date.now();
       const child = spawn(process.execPath, [cliPath, "bake", "--force", "--verbose"], { cwd: projB, stdio: ["ignore", "ignore", "pipe"] });
       let err = "";
-      child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+      let ready: (() => void) | undefined;
+      const seen = new Promise<void>((resolve) => (ready = resolve));
+      child.stderr.on("data", (b: Buffer) => {
+        err += b.toString();
+        if (k.ready.test(err)) ready?.();
+      });
       const exited = new Promise((resolve) => child.on("exit", resolve));
-      await until(async () => ready.test(err), 600_000);
-      await new Promise((r) => setTimeout(r, delayMs));
+      await Promise.race([seen, exited]);
+      await new Promise((r) => setTimeout(r, k.delayMs));
       child.kill("SIGKILL");
       await exited;
-      expect(err, what).not.toMatch(/bake › pack: ok/);
-      // Nothing of the bake runs on, nothing stays mounted, and the store shows no entry.
-      expect(await until(async () => (await processesWith(projB)).length === 0, 10_000), `${what}: processes left`).toBe(true);
+      // The stage the kill landed in: the first whose "ok" line is missing (a 10 ms stage may be over first).
+      const landed = STAGES.find((s) => !err.includes(`bake › ${s}: ok`));
+      killed.push(`${k.stage}→${landed ?? "done"} ${Math.round((Date.now() - t0) / 1000)}s`);
+      expect(STAGES.indexOf(landed as string), `${k.stage}: killed in ${landed}`).toBeGreaterThanOrEqual(STAGES.indexOf(k.stage));
+      if (k.exact) expect(landed, k.stage).toBe(k.stage);
+      // Nothing of the bake runs on, nothing stays mounted, and the store shows no entry, whole or partial.
+      expect(await until(async () => (await processesWith(projB)).length === 0, 10_000), `${k.stage}: ${await processesWith(projB)}`).toBe(true);
+      expect(await mountsUnder(projB), k.stage).toEqual([]);
+      expect(await tree(join(projB, "store/images")), k.stage).toEqual([]);
+      // This run swept the temp tree of the run killed before it: only its own is left.
+      expect((await readdir(join(projB, "cache/tmp"))).filter((n) => n.startsWith(".bake-")).length, k.stage).toBe(1);
+      // A layer cache (<cache>/layers) only ever gains whole entries: no temp names in it.
       expect(
-        (await readFile("/proc/self/mountinfo", "utf8")).split("\n").filter((l) => l.includes(projB)),
-        what,
+        (await tree(join(projB, "cache/layers"))).filter((p) => !layersBefore.includes(p) && /(^|\/)\.|\.(tmp|part)$/.test(p)),
+        k.stage,
       ).toEqual([]);
-      expect(await tree(join(projB, "store/images")), what).toEqual([]);
     }
-  });
+    console.log(`bake kill points (asked→landed, wall): ${killed.join(", ")}`);
+  }, 2_400_000);
 
   it("gives the same image id from another directory, a copied cache, a later clock and umask 077", async () => {
     // projB (made above, with what the killed bakes left behind) has the lock and a copy of the cache.

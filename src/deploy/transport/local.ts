@@ -2,7 +2,7 @@
 import { copyFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ToolError } from "../../errors.js";
-import { run } from "../../exec/run.js";
+import { deathSignalPrefix, run } from "../../exec/run.js";
 import { fsyncPath } from "../../util/fs.js";
 import type { Transport } from "../types.js";
 
@@ -10,7 +10,9 @@ import type { Transport } from "../types.js";
 export function localTransport(): Transport {
   return {
     describe: "local",
-    run: (argv, opts) => run(argv, { input: opts?.input, allowFailure: opts?.allowFailure, timeoutMs: opts?.timeoutMs }),
+    // Each command dies with kiln: killed mid-create, a tar must not go on unpacking into the slot resume rebuilds.
+    // (lxc-start's container outlives it: the monitor it forks does not inherit the death signal.)
+    run: (argv, opts) => run([...deathSignalPrefix(), ...argv], { input: opts?.input, allowFailure: opts?.allowFailure, timeoutMs: opts?.timeoutMs }),
     copyTo: copyLocal,
     close: async () => undefined,
   };

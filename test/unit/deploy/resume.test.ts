@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { latestRun, settled } from "../../../src/deploy/runs.js";
 import { IMG, Killed } from "./fake-host.js";
-import { checkOf, deploy, resume, running, setup, type Env } from "./harness.js";
+import { checkOf, deploy, resume, rollback, running, setup, type Env } from "./harness.js";
 
 const { a: A, b: B } = IMG;
 
@@ -75,6 +75,30 @@ describe.each([
       expect((await resume(env)).plan.nodes).toEqual([]);
       await deploy(env, B);
       expect(Object.values(await running(env)), `kill after ${k}: final`).toEqual([end, end, end]);
+    }
+  }, 60_000);
+});
+
+describe("kill -9 at every step of deploy B, then kiln rollback", () => {
+  it("takes every node back to A and settles its run, also where the old slot never stopped", async () => {
+    const total = await effectsOfCleanSwap({ failGate: false });
+    for (let k = 0; k < total; k++) {
+      const env = prepared({ failGate: false });
+      await deployA(env);
+      env.world.killAfter = env.world.effects + k;
+      await deploy(env, B).catch((e: unknown) => expect((e as Error).cause, `kill after ${k}`).toBeInstanceOf(Killed));
+      env.world.revive();
+      await rollback(env);
+      const after = await running(env);
+      for (const n of env.inventory.nodes) {
+        const run = latestRun(env.world.journal, n.name);
+        // `kiln status` tells the operator to run rollback here: after it, nothing may be left unfinished.
+        if (run) expect(settled(run), `kill after ${k}: ${n.name} settled`).toBe(true);
+        expect([A, B], `kill after ${k}: ${n.name}`).toContain(after[n.name]);
+      }
+      // And the next deploy is not refused as "unfinished".
+      await deploy(env, B);
+      expect(Object.values(await running(env)), `kill after ${k}: final`).toEqual([B, B, B]);
     }
   }, 60_000);
 });
