@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve, dirname } from "node:path";
 import { UserError } from "./errors.js";
 import { escapeControls, quoteInput } from "./util/quote.js";
+import { parseSize } from "./vm/size.js";
 
 /** Resolved settings every command starts from. All paths are absolute. */
 export interface Config {
@@ -21,6 +22,8 @@ export interface Config {
   readonly findLinks?: string;
   /** ... or a PEP 503 index URL. */
   readonly indexUrl?: string;
+  /** Bytes the bake's layer cache (<cache>/layers) may hold, least recently used evicted first; 0 keeps none. */
+  readonly layerCacheMaxBytes: number;
 }
 
 /** Flags that override the file and the environment. */
@@ -33,7 +36,17 @@ export interface ConfigOverrides {
   readonly indexUrl?: string;
 }
 
-const KEYS = new Set(["recipe", "requirements", "store", "cache", "find_links", "index_url"]);
+const KEYS = new Set(["recipe", "requirements", "store", "cache", "find_links", "index_url", "layer_cache_max"]);
+
+/** The layer cache's default bound: 10 GiB. */
+export const DEFAULT_LAYER_CACHE_MAX = 10 * 1024 ** 3;
+
+/** Reads a size: whole bytes, or `500M`, `8G`, `1.5GiB` (binary units); 0 is allowed (keep no layers). */
+function parseByteSize(v: unknown): number | undefined {
+  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+  if (typeof v !== "string") return undefined;
+  return v.trim() === "0" ? 0 : parseSize(v);
+}
 
 /** Loads kiln.toml from `cwd` (if present) and applies KILN_* and flag overrides. */
 export function loadConfig(overrides: ConfigOverrides = {}, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Config {
@@ -53,9 +66,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, cwd = process.cwd(),
     const problems = Object.entries(fromFile).flatMap(([k, v]) =>
       !KEYS.has(k)
         ? [{ file: "kiln.toml", key: k, message: `unknown key ${quoteInput(k)} (allowed: ${[...KEYS].join(", ")})` }]
-        : typeof v !== "string"
-          ? [{ file: "kiln.toml", key: k, message: `must be a string path, got ${typeof v}` }]
-          : [],
+        : k === "layer_cache_max"
+          ? parseByteSize(v) === undefined
+            ? [{ file: "kiln.toml", key: k, message: `must be a size such as "8G" or "500M", or whole bytes, got ${quoteInput(String(v))}` }]
+            : []
+          : typeof v !== "string"
+            ? [{ file: "kiln.toml", key: k, message: `must be a string path, got ${typeof v}` }]
+            : [],
     );
     if (problems.length) throw new UserError(problems);
   }
@@ -67,6 +84,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, cwd = process.cwd(),
     const f = fromFile[key];
     return typeof f === "string" ? resolve(root, f) : undefined;
   };
+  const envMax = env.KILN_LAYER_CACHE_MAX;
+  const layerCacheMaxBytes = envMax ? parseByteSize(envMax) : undefined;
+  if (envMax && layerCacheMaxBytes === undefined)
+    throw new UserError({ key: "KILN_LAYER_CACHE_MAX", message: `must be a size such as "8G" or "500M", or whole bytes, got ${quoteInput(envMax)}` });
   return {
     root,
     recipe: pick(overrides.recipe, "KILN_RECIPE", "recipe"),
@@ -76,5 +97,6 @@ export function loadConfig(overrides: ConfigOverrides = {}, cwd = process.cwd(),
     findLinks: pick(overrides.findLinks, "KILN_FIND_LINKS", "find_links"),
     // A URL, not a path: taken as written.
     indexUrl: overrides.indexUrl ?? env.KILN_INDEX_URL ?? (typeof fromFile.index_url === "string" ? fromFile.index_url : undefined),
+    layerCacheMaxBytes: layerCacheMaxBytes ?? parseByteSize(fromFile.layer_cache_max) ?? DEFAULT_LAYER_CACHE_MAX,
   };
 }

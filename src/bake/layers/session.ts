@@ -1,0 +1,110 @@
+// One bake's use of the layer cache: compute every stage's key, restore the deepest stage that has an
+// entry, snapshot after the stages worth keeping, keep the cache under its size bound, and explain misses.
+import { rm } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { debug, info, isVerbose, warn } from "../../log.js";
+import type { LockedDeb } from "../../lock/types.js";
+import type { Recipe } from "../../recipe/types.js";
+import type { Lock } from "../../lock/types.js";
+import { debCachePath } from "../../sources/apt/deb-cache.js";
+import { debBuildDate } from "../../sources/apt/deb-file.js";
+import { imageSources } from "../../sources/apt/mirror.js";
+import { sha256File } from "../../util/hash.js";
+import { explainMiss } from "./explain.js";
+import { LAYER_STAGES, layerKeys, stageIsEmpty, type LayerStage, type StageKey } from "./keys.js";
+import { findLayer, restoreLayer, saveLayer, trimLayers } from "./store.js";
+
+/**
+ * Stages snapshotted (when they change anything): the expensive ones and the last before normalize.
+ * files and services take well under a second, less than a snapshot costs.
+ */
+const KEEP: ReadonlySet<LayerStage> = new Set(["bootstrap", "checkouts", "pip layer", "run steps", "image info"]);
+
+/** SOURCE_DATE_EPOCH for the bootstrap: the newest build date of the locked debs (from their ar headers). */
+export async function debsEpoch(cache: string, debs: readonly LockedDeb[]): Promise<number> {
+  const dates = await Promise.all(debs.map((d) => debBuildDate(debCachePath(cache, d.sha256))));
+  return Math.max(0, ...dates);
+}
+
+export interface LayerSession {
+  /** Number of stages restored from the cache (0: cold), after restoring them into `root`. */
+  resume(root: string): Promise<number>;
+  /** True when a snapshot is taken after `stage` (worth keeping for this recipe, cache not bounded to 0). */
+  keeps(stage: LayerStage): boolean;
+  /** Snapshots `root` after `stage` when kept and not yet cached; then trims the cache to its bound. */
+  after(stage: LayerStage, root: string): Promise<void>;
+  /** The stage the bake resumed after, or null. */
+  readonly resumedFrom: () => LayerStage | null;
+}
+
+export interface LayerSessionOptions {
+  readonly cache: string;
+  readonly recipe: Recipe;
+  readonly lock: Lock;
+  readonly bakeFormat: number;
+  readonly debEpoch: number;
+  /** Bytes the layer cache may hold; 0 keeps nothing. */
+  readonly maxBytes: number;
+  /** Print why stages missed (else only in the verbose log). */
+  readonly explain?: boolean;
+}
+
+/** Computes the keys (hashing each [[file]]); a failure here only disables the cache for this bake. */
+async function computeKeys(o: LayerSessionOptions): Promise<StageKey[]> {
+  const fileSha256 = await Promise.all(o.recipe.files.map((f) => sha256File(resolve(dirname(o.recipe.path), f.src))));
+  return layerKeys({
+    recipe: o.recipe,
+    lock: o.lock,
+    bakeFormat: o.bakeFormat,
+    debEpoch: o.debEpoch,
+    imageSources: imageSources(o.recipe.base),
+    fileSha256,
+  });
+}
+
+/** Opens the layer cache for one bake. */
+export async function layerSession(o: LayerSessionOptions): Promise<LayerSession> {
+  let keys: StageKey[];
+  try {
+    keys = await computeKeys(o);
+  } catch (e) {
+    // The stages themselves report a missing or unreadable file properly.
+    debug(`layer cache: off for this bake (${(e as Error).message})`);
+    return { resume: async () => 0, keeps: () => false, after: async () => undefined, resumedFrom: () => null };
+  }
+  let resumed = 0;
+  const keeps = (stage: LayerStage): boolean => KEEP.has(stage) && !stageIsEmpty(o.recipe, stage) && o.maxBytes > 0;
+  return {
+    resumedFrom: () => (resumed ? (LAYER_STAGES[resumed - 1] ?? null) : null),
+    async resume(root) {
+      for (let i = keys.length; i > 0; i--) {
+        const k = keys[i - 1] as StageKey;
+        if (!(await findLayer(o.cache, k.hex))) continue;
+        try {
+          await restoreLayer({ cache: o.cache, hex: k.hex, root });
+          resumed = i;
+          debug(`layer cache: resumed after '${k.stage}' (${k.hex.slice(0, 12)})`);
+          break;
+        } catch (e) {
+          // Evicted by another bake while we read it, or damaged: bake cold instead.
+          warn(`layer cache: could not restore '${k.stage}' (${(e as Error).message.split("\n")[0]}); baking from scratch`);
+          await rm(root, { recursive: true, force: true });
+          return 0;
+        }
+      }
+      if (resumed < keys.length && (o.explain || isVerbose())) {
+        const lines = await explainMiss(o.cache, keys, resumed);
+        for (const l of lines) (o.explain ? info : debug)(l);
+      }
+      return resumed;
+    },
+    keeps,
+    async after(stage, root) {
+      if (!keeps(stage)) return;
+      const i = LAYER_STAGES.indexOf(stage);
+      const k = keys[i] as StageKey;
+      if (await saveLayer({ cache: o.cache, root, key: k, chain: keys.slice(0, i + 1) })) debug(`layer cache: kept '${stage}' (${k.hex.slice(0, 12)})`);
+      for (const e of await trimLayers(o.cache, o.maxBytes)) debug(`layer cache: evicted ${e.hex.slice(0, 12)} (least recently used)`);
+    },
+  };
+}
