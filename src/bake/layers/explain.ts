@@ -1,7 +1,6 @@
 // --explain: why a stage missed the layer cache. Its key is compared with the stored key of every entry
 // of the same stage that shares its parent (or, for the bootstrap, every bootstrap entry); the nearest
 // one (fewest differing fields) is named with each field that changed, old → new.
-import { quoteInput } from "../../util/quote.js";
 import type { StageKey } from "./keys.js";
 import { listLayers, readLayerKey } from "./store.js";
 
@@ -28,8 +27,10 @@ export function keyChanges(a: unknown, b: unknown): string[] {
   return fields.filter((f) => fa.get(f) !== fb.get(f)).map((f) => `${f}: ${show(fa.get(f))} → ${show(fb.get(f))}`);
 }
 
+/** A value as JSON (control characters already escaped by JSON), cut when long. */
 function show(v: string | undefined): string {
-  return v === undefined ? "(absent)" : quoteInput(v);
+  if (v === undefined) return "(absent)";
+  return v.length > 100 ? `${v.slice(0, 97)}…` : v;
 }
 
 /** The changes from a stored chain to ours over the stages it covers, each line prefixed by its stage. */
