@@ -40,14 +40,16 @@ export async function usePinnedNext(p: LayerProject): Promise<void> {
 /** Locks checkout `name` (git) at `rev` from the cache's mirror, exporting it into the cache, and raises the epoch as kiln lock would. */
 export async function moveCheckout(p: LayerProject, name: string, rev: string): Promise<void> {
   const cache = join(p.dir, "cache");
-  await relockBy(p, async (l) => {
-    const old = l.checkouts.find((c) => c.name === name);
-    if (!old) throw new Error(`no checkout ${name} in the lock`);
-    const g = await resolveGit({ url: old.url, rev, cache });
-    const x = await exportGit({ cache, url: old.url, revision: g.revision });
-    const checkouts = l.checkouts.map((c) => (c.name === name ? { ...c, revision: g.revision, sha256: x.sha256 } : c));
-    return { ...l, checkouts, sourceDateEpoch: Math.max(l.sourceDateEpoch, g.commitTime) };
-  });
+  // The recipe's URL (resolved against the recipe) names the mirror; the lock keeps its portable form.
+  const url = (await loadRecipe(join(p.dir, "recipes/cam-node.toml"))).checkouts.find((c) => c.name === name)?.url;
+  if (!url) throw new Error(`no checkout ${name} in the recipe`);
+  const g = await resolveGit({ url, rev, cache });
+  const x = await exportGit({ cache, url, revision: g.revision });
+  await relockBy(p, (l) => ({
+    ...l,
+    checkouts: l.checkouts.map((c) => (c.name === name ? { ...c, revision: g.revision, sha256: x.sha256 } : c)),
+    sourceDateEpoch: Math.max(l.sourceDateEpoch, g.commitTime),
+  }));
 }
 
 /** Appends a comment line to the recipe's devsim.service [[file]] source. */
