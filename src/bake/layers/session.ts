@@ -16,9 +16,10 @@ import { findLayer, restoreLayer, saveLayer, trimLayers } from "./store.js";
 
 /**
  * Stages snapshotted (when they change anything): the expensive ones and the last before normalize.
- * files and services take well under a second, less than a snapshot costs.
+ * files, services and run steps (cam-node: one systemctl call) take less than a snapshot costs (1–2 s
+ * here); what runs after the pip layer is redone from its snapshot, or skipped entirely after "image info".
  */
-const KEEP: ReadonlySet<LayerStage> = new Set(["bootstrap", "checkouts", "pip layer", "run steps", "image info"]);
+const KEEP: ReadonlySet<LayerStage> = new Set(["bootstrap", "checkouts", "pip layer", "image info"]);
 
 /** SOURCE_DATE_EPOCH for the bootstrap: the newest build date of the locked debs (from their ar headers). */
 export async function debsEpoch(cache: string, debs: readonly LockedDeb[]): Promise<number> {
