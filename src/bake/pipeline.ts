@@ -129,6 +129,7 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
     for (const [name, fn] of steps.slice(skip)) {
       await stage(name, fn);
       if (layers?.keeps(name)) await stage(`layer save (${name})`, () => layers.after(name, ctx.root));
+      else await layers?.after(name, ctx.root);
     }
     // Resumed after the bootstrap: the installed set is read back (the snapshot was checked against the lock when made).
     const installed = debs ?? (await installedDebs(ctx.root));

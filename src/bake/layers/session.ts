@@ -10,6 +10,7 @@ import { debCachePath } from "../../sources/apt/deb-cache.js";
 import { debBuildDate } from "../../sources/apt/deb-file.js";
 import { imageSources } from "../../sources/apt/mirror.js";
 import { sha256File } from "../../util/hash.js";
+import { inRoot } from "../paths.js";
 import { explainMiss } from "./explain.js";
 import { LAYER_STAGES, layerKeys, stageIsEmpty, type LayerStage, type StageKey } from "./keys.js";
 import { findLayer, restoreLayer, saveLayer, trimLayers } from "./store.js";
@@ -32,7 +33,10 @@ export interface LayerSession {
   resume(root: string): Promise<number>;
   /** True when a snapshot is taken after `stage` (worth keeping for this recipe, cache not bounded to 0). */
   keeps(stage: LayerStage): boolean;
-  /** Snapshots `root` after `stage` when kept and not yet cached; then trims the cache to its bound. */
+  /**
+   * Called after every stage: snapshots `root` when the stage is kept and not yet cached, then trims the
+   * cache to its bound. After "files" it checks the copies against the hashed sources first.
+   */
   after(stage: LayerStage, root: string): Promise<void>;
   /** The stage the bake resumed after, or null. */
   readonly resumedFrom: () => LayerStage | null;
@@ -63,6 +67,15 @@ async function computeKeys(o: LayerSessionOptions): Promise<StageKey[]> {
   });
 }
 
+/** True when each [[file]] in the image has the content its key was computed from. */
+export async function filesMatch(recipe: Recipe, root: string, expected: readonly { readonly sha256: string | null }[]): Promise<boolean> {
+  for (const [n, f] of recipe.files.entries()) {
+    const got = await sha256File(inRoot(root, f.dest, "file dest")).catch(() => undefined);
+    if (got !== expected[n]?.sha256) return false;
+  }
+  return true;
+}
+
 /** Opens the layer cache for one bake. */
 export async function layerSession(o: LayerSessionOptions): Promise<LayerSession> {
   let keys: StageKey[];
@@ -74,6 +87,8 @@ export async function layerSession(o: LayerSessionOptions): Promise<LayerSession
     return { resume: async () => 0, keeps: () => false, after: async () => undefined, resumedFrom: () => null };
   }
   let resumed = 0;
+  let poisoned = false;
+  const fileSha256 = keys[LAYER_STAGES.indexOf("files")]?.key.files as readonly { readonly sha256: string | null }[];
   const keeps = (stage: LayerStage): boolean => KEEP.has(stage) && !stageIsEmpty(o.recipe, stage) && o.maxBytes > 0;
   return {
     resumedFrom: () => (resumed ? (LAYER_STAGES[resumed - 1] ?? null) : null),
@@ -101,7 +116,13 @@ export async function layerSession(o: LayerSessionOptions): Promise<LayerSession
     },
     keeps,
     async after(stage, root) {
-      if (!keeps(stage)) return;
+      // A [[file]] changed between hashing it for the key and copying it: this bake's later entries would
+      // be filed under the wrong key, so it keeps none.
+      if (stage === "files" && !(await filesMatch(o.recipe, root, fileSha256))) {
+        warn("layer cache: a [[file]] changed while baking; keeping no further layers for this bake");
+        poisoned = true;
+      }
+      if (!keeps(stage) || poisoned) return;
       const i = LAYER_STAGES.indexOf(stage);
       const k = keys[i] as StageKey;
       if (await saveLayer({ cache: o.cache, root, key: k, chain: keys.slice(0, i + 1) })) debug(`layer cache: kept '${stage}' (${k.hex.slice(0, 12)})`);

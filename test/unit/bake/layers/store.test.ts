@@ -1,13 +1,17 @@
 // The layer cache on disk with the real tar and zstd: a snapshot restores owners, modes, hard links,
 // xattrs and symlinks exactly; entries are write-once and appear whole or not at all; trimming evicts
-// the least recently used first.
+// the least recently used first; a [[file]] changed mid-bake is noticed.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chmod, chown, link, mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { chmod, chown, copyFile, link, mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { findLayer, listLayers, readLayerKey, restoreLayer, saveLayer, trimLayers } from "../../../../src/bake/layers/store.js";
 import type { StageKey } from "../../../../src/bake/layers/keys.js";
+import { filesMatch } from "../../../../src/bake/layers/session.js";
 import { run } from "../../../../src/exec/run.js";
+import { loadRecipe } from "../../../../src/recipe/load.js";
+import { sha256File } from "../../../../src/util/hash.js";
+import { repoRoot } from "../../../support/kiln.js";
 
 let tmp: string;
 let cache: string;
@@ -88,5 +92,20 @@ describe("layer store", () => {
     expect(await trimLayers(cache, 0, { dryRun: true })).toHaveLength(1);
     expect(await trimLayers(cache, 0)).toHaveLength(1);
     expect(await readdir(join(cache, "layers"))).toEqual([]);
+  });
+});
+
+describe("filesMatch", () => {
+  it("holds when each [[file]] in the image has the hashed content, not after a change", async () => {
+    const recipe = await loadRecipe(join(repoRoot, "recipes/cam-node.toml"));
+    const src = join(repoRoot, "recipes", recipe.files[0]?.src ?? "");
+    const root = join(tmp, "root");
+    const dest = join(root, recipe.files[0]?.dest ?? "");
+    await mkdir(dirname(dest), { recursive: true });
+    await copyFile(src, dest);
+    const expected = [{ sha256: await sha256File(src) }];
+    expect(await filesMatch(recipe, root, expected)).toBe(true);
+    await writeFile(dest, "changed\n");
+    expect(await filesMatch(recipe, root, expected)).toBe(false);
   });
 });
