@@ -50,6 +50,7 @@ bench: deps build
 	node dist/bench/closure.js
 	node dist/bench/pack.js
 	node dist/bench/bake.js
+	node dist/bench/layer-cache.js
 	node dist/bench/deploy.js
 	node dist/bench/nightly.js
 

@@ -157,7 +157,8 @@ async function bakeBoth(o: Setup & { readonly runs: number }): Promise<Runs> {
   const scriptOut = join(o.out, "baseline.tar.zst");
   // In the cache's file system, as kiln's bake directory is, so hard links work alike.
   const scriptWork = join(o.cache, "tmp", "baseline");
-  const kilnArgv = [process.execPath, o.kilnMain, "--cache", o.cache, "--store", store, "bake", "--json"];
+  // --no-cache: every timed bake cold (the layer cache would make the second one warm).
+  const kilnArgv = [process.execPath, o.kilnMain, "--cache", o.cache, "--store", store, "bake", "--no-cache", "--json"];
   const ids = new Set<string>();
   let kilnTemplate: string | undefined;
   // One cold kiln bake: an empty store, so no inputs-hash hit; the cache is warm (a bake never downloads).

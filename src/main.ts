@@ -21,6 +21,13 @@ const BOOT_FIRMWARE_OPTION = [
   "boot test firmware: uefi (OVMF) or bios (SeaBIOS, the disk's syslinux fallback) (default: uefi)",
 ] as const;
 
+/** `--no-cache` stored as `layerCache` (false), so it never clobbers the global `--cache <dir>`. */
+class NoLayerCacheOption extends Option {
+  override attributeName(): string {
+    return "layerCache";
+  }
+}
+
 /** Builds the whole command tree. `argv0` is "kiln" (or "bake" for the bake alias). */
 export function buildProgram(): Command {
   const program = new Command("kiln")
@@ -78,7 +85,9 @@ export function buildProgram(): Command {
     .option("--requirements <file>", "pinned requirements (default: the recipe's [python].requirements)")
     .option("--force", "bake even when the store has an image for these inputs")
     .option("--check-reproducible", "bake twice under different conditions and compare; names differing files (exit 1)")
-    .option("--json", 'print {"image","template","manifest","inputs","cached"}')
+    .addOption(new NoLayerCacheOption("--no-cache", "bake cold: neither read nor write the layer cache (<cache>/layers)"))
+    .option("--explain", "when a stage misses the layer cache, name the key fields that changed")
+    .option("--json", 'print {"image","template","manifest","inputs","cached","resumedFrom"}')
     .action(async (_o, cmd: Command) => (await import("./cli/bake.js")).bake(all(cmd)));
 
   program

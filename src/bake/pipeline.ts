@@ -3,6 +3,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { diskSource } from "../archive/index.js";
+import { DEFAULT_LAYER_CACHE_MAX } from "../config.js";
 import { inStep } from "../errors.js";
 import { step, timed } from "../log.js";
 import { lockDigest } from "../lock/lock.js";
@@ -15,6 +16,10 @@ import { canonicalJson } from "../util/canonical-json.js";
 import { sha256Hex } from "../util/hash.js";
 import { kilnVersion } from "../version.js";
 import type { BakeContext } from "./context.js";
+import type { DebId } from "../sources/apt/deb-file.js";
+import { installedDebs } from "../sources/apt/installed.js";
+import type { LayerStage } from "./layers/keys.js";
+import { debsEpoch, layerSession } from "./layers/session.js";
 import { checkCache, readInputs } from "./preflight.js";
 import { bootstrap } from "./stages/bootstrap.js";
 import { placeCheckouts } from "./stages/checkouts.js";
@@ -33,6 +38,12 @@ export interface BakeOptions {
   readonly cache: string;
   /** Rebuild even when the store has an image for these inputs. */
   readonly force?: boolean;
+  /** Bake cold: neither read nor write the layer cache. */
+  readonly noCache?: boolean;
+  /** Bytes the layer cache may hold (Config.layerCacheMaxBytes); 0 keeps no layers. */
+  readonly layerCacheMaxBytes?: number;
+  /** Print which key fields changed when a stage misses the layer cache. */
+  readonly explain?: boolean;
 }
 
 export interface BakeResult {
@@ -43,6 +54,8 @@ export interface BakeResult {
   readonly cached: boolean;
   /** Seconds per stage, in order (empty when cached). */
   readonly stages: readonly { readonly name: string; readonly seconds: number }[];
+  /** The stage whose layer-cache snapshot the bake started from (the stages up to it were skipped), or null. */
+  readonly resumedFrom: LayerStage | null;
 }
 
 /**
@@ -58,8 +71,10 @@ export function inputsHash(o: { readonly recipeSha256: string; readonly lockSha2
  * Bumped whenever a change to the stages changes what a bake produces from the same inputs, so a
  * store filled by an older kiln of the same version never answers for the new one.
  * 2: [verify] written into the image (/usr/lib/kiln/verify.json).
+ * 3: the bootstrap runs with the newest deb build date as SOURCE_DATE_EPOCH, not the lock's (which a newer
+ *    checkout raises), so its layer-cache entry survives a checkout change.
  */
-export const BAKE_FORMAT = 2;
+export const BAKE_FORMAT = 3;
 
 /** Bakes the recipe offline from its lock; returns the stored image (at once when inputs are unchanged). */
 export async function bake(o: BakeOptions): Promise<BakeResult> {
@@ -72,7 +87,7 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   const known = o.force ? undefined : await findByInputs(o.store, inputs);
   if (known) {
     await ensureProvenance(o.store, await readManifest(o.store, known.id), pre.lock);
-    return { ...result(known, inputs, true), stages: [] };
+    return { ...result(known, inputs, true), stages: [], resumedFrom: null };
   }
   // Everything missing is named before the bootstrap starts.
   await inStep("preflight", () => checkCache({ ...pre, cache: o.cache }));
@@ -96,13 +111,28 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
       (seconds) => stages.push({ name, seconds }),
     );
   try {
-    const debs = await stage("bootstrap", () => bootstrap(ctx));
-    await stage("checkouts", () => placeCheckouts(ctx));
-    await stage("pip layer", () => installPython(ctx));
-    await stage("files", () => copyFiles(ctx));
-    await stage("services", () => configureServices(ctx));
-    await stage("run steps", () => runSteps(ctx));
-    await stage("image info", () => writeImageInfo(ctx));
+    // The bootstrap sees only the debs' epoch: what it consumed (see BAKE_FORMAT 3).
+    const debEpoch = await debsEpoch(o.cache, pre.lock.debs);
+    const maxBytes = o.noCache ? 0 : (o.layerCacheMaxBytes ?? DEFAULT_LAYER_CACHE_MAX);
+    const layers = o.noCache ? undefined : await layerSession({ ...o, lock: pre.lock, bakeFormat: BAKE_FORMAT, debEpoch, maxBytes });
+    let debs: readonly DebId[] | undefined;
+    const steps: readonly (readonly [LayerStage, () => Promise<unknown>])[] = [
+      ["bootstrap", async () => (debs = await bootstrap({ ...ctx, epoch: debEpoch }))],
+      ["checkouts", () => placeCheckouts(ctx)],
+      ["pip layer", () => installPython(ctx)],
+      ["files", () => copyFiles(ctx)],
+      ["services", () => configureServices(ctx)],
+      ["run steps", () => runSteps(ctx)],
+      ["image info", () => writeImageInfo(ctx)],
+    ];
+    const skip = layers ? await stage("layer restore", () => layers.resume(ctx.root)) : 0;
+    for (const [name, fn] of steps.slice(skip)) {
+      await stage(name, fn);
+      if (layers?.keeps(name)) await stage(`layer save (${name})`, () => layers.after(name, ctx.root));
+      else await layers?.after(name, ctx.root);
+    }
+    // Resumed after the bootstrap: the installed set is read back (the snapshot was checked against the lock when made).
+    const installed = debs ?? (await installedDebs(ctx.root));
     const python = await venvDistributions(ctx.root, o.recipe.python?.venv);
     await stage("normalize", () => normalize(ctx));
     const added = await stage("pack", () =>
@@ -119,7 +149,7 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
           inputs,
           recipe: { name: o.recipe.image.name, sha256: pre.recipeSha256 },
           lockSha256,
-          debs: debs.map((d) => ({ name: d.name, version: d.version, arch: d.arch })),
+          debs: installed.map((d) => ({ name: d.name, version: d.version, arch: d.arch })),
           python,
           checkouts: o.recipe.checkouts.map((c) => {
             const l = pre.lock.checkouts.find((x) => x.name === c.name);
@@ -132,7 +162,7 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
     );
     // The SLSA statement beside the entry (<store>/attestations/<hex>/), from the manifest and this lock.
     await ensureProvenance(o.store, added.manifest, pre.lock);
-    return { ...result(added.image, inputs, false), stages };
+    return { ...result(added.image, inputs, false), stages, resumedFrom: layers?.resumedFrom() ?? null };
   } finally {
     process.umask(callerUmask);
     await rm(work, { recursive: true, force: true });
@@ -140,6 +170,6 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
 }
 
 /** The JSON bake prints: {image, template, manifest, inputs, cached}. */
-function result(img: StoredImage, inputs: string, cached: boolean): Omit<BakeResult, "stages"> {
+function result(img: StoredImage, inputs: string, cached: boolean): Omit<BakeResult, "stages" | "resumedFrom"> {
   return { image: img.id, template: img.template, manifest: img.manifest, inputs, cached };
 }

@@ -18,12 +18,13 @@ export interface ReproducibilityReport {
 
 /** Bakes twice (the first into the real store) and compares. */
 export async function checkReproducible(o: BakeOptions): Promise<ReproducibilityReport> {
-  const first = await bake({ ...o, force: true });
+  // Both cold (noCache): a snapshot from the layer cache would make the comparison meaningless.
+  const first = await bake({ ...o, force: true, noCache: true });
   const otherStore = await mkdtemp(join(tmpdir(), "kiln-repro-store-"));
   const umask = process.umask(0o077);
   try {
     info("bake: second bake, to compare (other store, umask 077)");
-    const second = await bake({ ...o, store: otherStore, force: true });
+    const second = await bake({ ...o, store: otherStore, force: true, noCache: true });
     if (second.image === first.image) return { reproducible: true, first, second: second.image, differences: [] };
     const [a, b] = await Promise.all([readManifest(o.store, first.image), readManifest(otherStore, second.image)]);
     const d = diffImages({ a, b, aFiles: await readIndex(o.store, first.image), bFiles: await readIndex(otherStore, second.image) });

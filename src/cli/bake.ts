@@ -13,12 +13,24 @@ export interface BakeCliOptions {
   readonly force?: boolean;
   readonly checkReproducible?: boolean;
   readonly json?: boolean;
+  /** false with --no-cache: bake cold, neither reading nor writing the layer cache. */
+  readonly layerCache?: boolean;
+  readonly explain?: boolean;
 }
 
-/** Bakes and prints {image, template, manifest, inputs, cached}. */
+/** Bakes and prints {image, template, manifest, inputs, cached, resumedFrom}. */
 export async function bake(opts: BakeCliOptions): Promise<void> {
   const { config, recipe } = await loadProject(opts);
-  const o = { recipe, requirements: config.requirements, store: config.store, cache: config.cache, force: opts.force };
+  const o = {
+    recipe,
+    requirements: config.requirements,
+    store: config.store,
+    cache: config.cache,
+    force: opts.force,
+    noCache: opts.layerCache === false,
+    layerCacheMaxBytes: config.layerCacheMaxBytes,
+    explain: opts.explain,
+  };
   if (opts.checkReproducible) {
     const r = await checkReproducible(o);
     emit(
@@ -38,5 +50,10 @@ export async function bake(opts: BakeCliOptions): Promise<void> {
   }
   const r = await runBake(o);
   const { stages: _stages, ...out } = r;
-  emit(opts.json, out, (x) => `${x.cached ? "unchanged inputs, stored image" : "baked"} ${x.image}\n  template ${x.template}\n  manifest ${x.manifest}`);
+  emit(
+    opts.json,
+    out,
+    (x) =>
+      `${x.cached ? "unchanged inputs, stored image" : "baked"} ${x.image}${x.resumedFrom ? ` (resumed after '${x.resumedFrom}' from the layer cache)` : ""}\n  template ${x.template}\n  manifest ${x.manifest}`,
+  );
 }

@@ -40,8 +40,8 @@ function point(stage: string, delayMs = 0, command?: RegExp): KillPoint {
   return { stage, ready: new RegExp(command ? `${start}^\\+ ${command.source}` : start, "m"), delayMs, exact: command !== undefined || delayMs > 0 };
 }
 
-// Every stage costs a bootstrap (~1–2 min) to reach, so make test kills the four whose commands differ
-// (mmdebstrap; pip and a [[run]] step in the sandbox; zstd in pack); KILN_KILL_STAGES=all (or a comma list) kills more.
+// Every stage is killed (KILN_KILL_STAGES: a comma list kills fewer). The layer cache makes each cheap to
+// reach: the bake resumes from projA's layers for the stages before the one it is killed in.
 const KILLS: readonly KillPoint[] = [
   point("bootstrap", 3000, /.*mmdebstrap/),
   point("checkouts"),
@@ -53,7 +53,19 @@ const KILLS: readonly KillPoint[] = [
   point("normalize"),
   point("pack", 500),
 ];
-const DEFAULT_KILLS = ["bootstrap", "pip layer", "run steps", "pack"];
+const DEFAULT_KILLS = STAGES;
+
+/** A kill point in the first stage a resumed bake runs: its start is the end of the layer restore. */
+function restartPoint(k: KillPoint): RegExp {
+  const command = k.ready.source.match(/\^\\\+ (.*)$/)?.[1];
+  return new RegExp(`bake › layer restore: ok[\\s\\S]*${command ? `^\\+ ${command}` : ""}`, "m");
+}
+
+/** The layer cache's entries: each directory's hex and the stage its key.json names. */
+async function layerEntries(dir: string): Promise<{ readonly hex: string; readonly stage: string }[]> {
+  const names = await readdir(dir);
+  return Promise.all(names.map(async (hex) => ({ hex, stage: (JSON.parse(await readFile(join(dir, hex, "key.json"), "utf8")) as { stage: string }).stage })));
+}
 
 /** The kill points this run takes (KILN_KILL_STAGES: "all" or stage names separated by commas). */
 function killStages(): readonly KillPoint[] {
@@ -165,18 +177,27 @@ describe("kiln bake", () => {
   it("killed with SIGKILL in each stage, leaves no process, mount, store or cache entry (the next bake sweeps its temp tree)", async () => {
     await makeProject(projB);
     await cp(join(projA, "recipes/cam-node.lock.json"), join(projB, "recipes/cam-node.lock.json"));
-    await cp(join(projA, "cache"), join(projB, "cache"), { recursive: true });
-    const layersBefore = await tree(join(projB, "cache/layers"));
-    const stages = killStages();
-    for (const k of stages) {
+    // The layer cache makes every kill point cheap to reach: before each kill, projB's <cache>/layers holds
+    // only projA's entries for the stages before it, so the bake resumes just short of the stage it is killed in.
+    await cp(join(projA, "cache"), join(projB, "cache"), { recursive: true, filter: (src) => !src.startsWith(join(projA, "cache/layers")) });
+    const entries = await layerEntries(join(projA, "cache/layers"));
+    for (const k of killStages()) {
       const t0 = Date.now();
+      const kept = entries.filter((e) => STAGES.indexOf(e.stage) < STAGES.indexOf(k.stage));
+      await rm(join(projB, "cache/layers"), { recursive: true, force: true });
+      await mkdir(join(projB, "cache/layers"));
+      for (const e of kept) await cp(join(projA, "cache/layers", e.hex), join(projB, "cache/layers", e.hex), { recursive: true });
+      const layersBefore = await tree(join(projB, "cache/layers"));
+      // The first stage this bake runs starts after the restore; the ones before it never print "ok".
+      const resumed = kept.length ? Math.max(...kept.map((e) => STAGES.indexOf(e.stage))) + 1 : 0;
+      const ready = resumed && STAGES.indexOf(k.stage) === resumed ? restartPoint(k) : k.ready;
       const child = spawn(process.execPath, [cliPath, "bake", "--force", "--verbose"], { cwd: projB, stdio: ["ignore", "ignore", "pipe"] });
       let err = "";
-      let ready: (() => void) | undefined;
-      const seen = new Promise<void>((resolve) => (ready = resolve));
+      let seenIt: (() => void) | undefined;
+      const seen = new Promise<void>((resolve) => (seenIt = resolve));
       child.stderr.on("data", (b: Buffer) => {
         err += b.toString();
-        if (k.ready.test(err)) ready?.();
+        if (ready.test(err)) seenIt?.();
       });
       const exited = new Promise((resolve) => child.on("exit", resolve));
       await Promise.race([seen, exited]);
@@ -184,7 +205,7 @@ describe("kiln bake", () => {
       child.kill("SIGKILL");
       await exited;
       // The stage the kill landed in: the first whose "ok" line is missing (a 10 ms stage may be over first).
-      const landed = STAGES.find((s) => !err.includes(`bake › ${s}: ok`));
+      const landed = STAGES.slice(resumed).find((s) => !err.includes(`bake › ${s}: ok`));
       killed.push(`${k.stage}→${landed ?? "done"} ${Math.round((Date.now() - t0) / 1000)}s`);
       expect(STAGES.indexOf(landed as string), `${k.stage}: killed in ${landed}`).toBeGreaterThanOrEqual(STAGES.indexOf(k.stage));
       if (k.exact) expect(landed, k.stage).toBe(k.stage);
@@ -206,7 +227,7 @@ describe("kiln bake", () => {
   it("gives the same image id from another directory, a copied cache, a later clock and umask 077", async () => {
     // projB (made above, with what the killed bakes left behind) has the lock and a copy of the cache.
     // faketime moves kiln's own clock 400 days on; the tools it runs see a later real clock anyway.
-    const r = await kiln(["bake", "--json"], { cwd: projB, wrap: ["faketime", "-f", "+400d", "sh", "-c", 'umask 077; exec "$@"', "sh"] });
+    const r = await kiln(["bake", "--no-cache", "--json"], { cwd: projB, wrap: ["faketime", "-f", "+400d", "sh", "-c", 'umask 077; exec "$@"', "sh"] });
     expect(r.exitCode, r.stderr).toBe(0);
     const second = JSON.parse(r.stdout) as typeof first;
     expect(second.cached).toBe(false);
