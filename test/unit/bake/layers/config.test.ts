@@ -34,7 +34,7 @@ describe("layer_cache_max", () => {
     "refuses %s",
     async (toml) => {
       await expect(max(toml)).rejects.toThrow(UserError);
-      await expect(max(toml)).rejects.toThrow(/layer_cache_max: must be a size such as "8G"/);
+      await expect(max(toml)).rejects.toThrow(/layer_cache_max: must be a size such as "500M", "8G"/);
     },
   );
 
