@@ -43,7 +43,8 @@ function point(stage: string, delayMs = 0, command?: RegExp): KillPoint {
 // Every stage is killed (KILN_KILL_STAGES: a comma list kills fewer). The layer cache makes each cheap to
 // reach: the bake resumes from projA's layers for the stages before the one it is killed in.
 const KILLS: readonly KillPoint[] = [
-  point("bootstrap", 3000, /.*mmdebstrap/),
+  // The mini-root launch prints its constant script over several lines before mmdebstrap's own argv.
+  point("bootstrap", 3000, /[\s\S]*mmdebstrap/),
   point("checkouts"),
   point("pip layer", 3000, /.*unshare/),
   point("files"),
