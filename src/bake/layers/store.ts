@@ -4,14 +4,16 @@
 // 268 MB / 13.4k-file cam-node rootfs, it saves in 0.6 s CPU (vs 6 s of sys time for `cp -a`, which
 // creates every file) and takes 99 MB (vs 268 MB); a restore creates the files, as any copy would.
 // Entries are write-once: built in a temp dir of the cache (swept when its owner dies) and renamed into
-// place, so a killed bake leaves no entry and two bakes writing the same key keep the first. Eviction
+// place, so a killed bake leaves no entry and two bakes writing the same key keep the first. A restore
+// first checks the snapshot against the sha256 recorded in key.json (damage, not an attacker who can
+// rewrite both: the cache is as trusted as the user who owns it). Eviction
 // renames an entry away before deleting it, so a reader never sees half an entry.
 import { lstat, mkdir, readdir, readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "../../exec/run.js";
 import { cacheTemp } from "../../sources/cache.js";
 import { canonicalJson } from "../../util/canonical-json.js";
-import { isSha256Hex } from "../../util/hash.js";
+import { isSha256Hex, sha256File } from "../../util/hash.js";
 import type { StageKey } from "./keys.js";
 
 const SNAPSHOT = "rootfs.tar.zst";
@@ -46,6 +48,8 @@ export async function findLayer(cache: string, hex: string): Promise<string | un
 export interface StoredKey {
   readonly stage: string;
   readonly hex: string;
+  /** sha256 hex of rootfs.tar.zst, as written. */
+  readonly snapshotSha256?: string;
   readonly chain: readonly Readonly<Record<string, unknown>>[];
 }
 
@@ -60,8 +64,10 @@ export async function saveLayer(o: {
   const tmp = await cacheTemp(o.cache, "layer");
   try {
     await run(["tar", "-c", ...TAR_KEEP, "-f", join(tmp, SNAPSHOT), "-C", o.root, "."], { env: ZSTD_ENV });
-    // The whole chain of key objects up to this stage: --explain diffs it field by field.
-    const stored: StoredKey = { stage: o.key.stage, hex: o.key.hex, chain: o.chain.map((k) => k.key) };
+    // The whole chain of key objects up to this stage (--explain diffs it field by field), and the
+    // snapshot's sha256, checked before every restore.
+    const snapshotSha256 = await sha256File(join(tmp, SNAPSHOT));
+    const stored: StoredKey = { stage: o.key.stage, hex: o.key.hex, snapshotSha256, chain: o.chain.map((k) => k.key) };
     await writeFile(join(tmp, KEY_FILE), canonicalJson(stored), { mode: 0o644 });
     await mkdir(layersDir(o.cache), { recursive: true });
     try {
@@ -81,6 +87,10 @@ export async function saveLayer(o: {
 /** Extracts the entry into `root` (created; must be absent or empty) and marks the entry used. */
 export async function restoreLayer(o: { readonly cache: string; readonly hex: string; readonly root: string }): Promise<void> {
   const dir = join(layersDir(o.cache), o.hex);
+  // A damaged or altered snapshot is never extracted: its sha256 must be the one recorded when it was made.
+  const recorded = (await readLayerKey(dir))?.snapshotSha256;
+  const actual = await sha256File(join(dir, SNAPSHOT));
+  if (recorded !== actual) throw new Error(`layer ${o.hex.slice(0, 12)}: ${SNAPSHOT} does not hash to the sha256 recorded in ${KEY_FILE} (damaged or altered)`);
   await touchLayer(dir);
   await mkdir(o.root, { recursive: true });
   // -p: modes exactly as stored (no umask); --same-owner is tar's default as root.

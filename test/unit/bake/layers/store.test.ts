@@ -2,7 +2,7 @@
 // xattrs and symlinks exactly; entries are write-once and appear whole or not at all; trimming evicts
 // the least recently used first; a [[file]] changed mid-bake is noticed.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chmod, chown, copyFile, link, mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { chmod, chown, copyFile, link, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { findLayer, listLayers, readLayerKey, restoreLayer, saveLayer, trimLayers } from "../../../../src/bake/layers/store.js";
@@ -60,6 +60,17 @@ describe("layer store", () => {
     expect(await describeTree(back)).toBe(await describeTree(root));
     expect(await describeTree(back)).toContain("cap_net_raw=ep");
     expect((await readLayerKey(join(cache, "layers", key("a").hex)))?.chain).toEqual([key("a").key]);
+  });
+
+  it("refuses to restore a snapshot that no longer hashes to what key.json recorded", async () => {
+    const root = join(tmp, "root");
+    await makeTree(root);
+    await saveLayer({ cache, root, key: key("a"), chain: [] });
+    const snap = join(cache, "layers", key("a").hex, "rootfs.tar.zst");
+    const bytes = await readFile(snap);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1;
+    await writeFile(snap, bytes);
+    await expect(restoreLayer({ cache, hex: key("a").hex, root: join(tmp, "r") })).rejects.toThrow(/does not hash to the sha256 recorded/);
   });
 
   it("is write-once (a second save of the same key keeps the first) and leaves nothing when a save fails", async () => {
