@@ -202,7 +202,8 @@ describe("kiln export / import", () => {
 
   it("refuses --trust without a readable allowed_signers file before reading the bundle", async () => {
     await expect(
-      importBundle(await tempStore(), join(work, "bundle.tar"), { trust: { allowedSigners: join(work, "no-such-file"), principals: [] } }),
+      importBundle(join(work, "never"), join(work, "bundle.tar"), { trust: { allowedSigners: join(work, "no-such-file"), principals: [] } }),
     ).rejects.toThrow(/is not a file: give an allowed_signers file/);
+    expect(existsSync(join(work, "never"))).toBe(false);
   });
 });
