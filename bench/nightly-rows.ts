@@ -10,7 +10,8 @@ export function stageRows(r: NightlyReport): string[] {
   ];
   const lines = rows.map(([name, s]) => `${name.padEnd(32)} ${s.toFixed(1).padStart(7)} s`);
   if (r.bakeResumedFrom) lines.push(`  bake resumed after the layer: ${r.bakeResumedFrom}`);
-  if (r.bootTest)
-    lines.push(`  boot test: ${r.bootTest.ok ? "ok" : "FAILED"} in ${r.bootTest.seconds.toFixed(1)} s, ${r.bootTest.accel} (beside the conversions)`);
+  const b = r.bootTest;
+  const when = r.reusedFrom ? `the result of ${r.reusedFrom}` : "beside the conversions";
+  if (b) lines.push(`  boot test: ${b.ok ? "ok" : "FAILED"} in ${b.seconds.toFixed(1)} s, ${b.accel}, ${when}`);
   return lines;
 }
