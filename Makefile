@@ -53,6 +53,7 @@ bench: deps build
 	node dist/bench/layer-cache.js
 	node dist/bench/deploy.js
 	node dist/bench/nightly.js
+	node dist/bench/nightly-pin.js
 
 clean:
 	rm -rf dist

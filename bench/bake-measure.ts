@@ -1,5 +1,7 @@
 // Measuring helpers of the bake benchmark: wall and CPU time of a child, stage lines, medians.
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { run, type RunOptions, type RunResult } from "../src/exec/run.js";
 
 /** One timed child run: wall seconds, CPU seconds of the child tree, its stage times, its output. */
@@ -46,4 +48,10 @@ export function median(xs: readonly number[]): number {
 /** Sum of the named stages' seconds in one run. */
 export function stageSum(m: Pick<Measured, "stages">, names: readonly string[]): number {
   return m.stages.filter((s) => names.includes(s.name)).reduce((a, s) => a + s.seconds, 0);
+}
+
+/** The repository root, whether a benchmark runs from bench/ or dist/bench/. */
+export function repoRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return here.split("/").includes("dist") ? resolve(here, "../..") : resolve(here, "..");
 }

@@ -13,13 +13,20 @@ import { sha256File } from "../src/util/hash.js";
 /** A project made like test/support/project.ts: recipes/cam-node.toml, fixtures linked, cache in `cache/`. */
 export interface LayerProject {
   readonly dir: string;
+  /** The recipe whose lock is moved, relative to `dir` (default recipes/cam-node.toml). */
+  readonly recipe?: string;
   /** The requirements file the lock is for (pinned.txt until usePinnedNext). */
   requirements: string;
 }
 
+/** The project's recipe file. */
+function recipeOf(p: LayerProject): string {
+  return join(p.dir, p.recipe ?? "recipes/cam-node.toml");
+}
+
 /** Rewrites the lock with `edit`, then its recipe and requirements digests as kiln lock would. */
 export async function relockBy(p: LayerProject, edit: (l: Lock) => Promise<Lock> | Lock): Promise<void> {
-  const recipe = await loadRecipe(join(p.dir, "recipes/cam-node.toml"));
+  const recipe = await loadRecipe(recipeOf(p));
   const file = lockPathFor(recipe.path);
   const req = await loadRequirements(p.requirements);
   const edited = await edit(await readLock(file));
@@ -41,7 +48,7 @@ export async function usePinnedNext(p: LayerProject): Promise<void> {
 export async function moveCheckout(p: LayerProject, name: string, rev: string): Promise<void> {
   const cache = join(p.dir, "cache");
   // The recipe's URL (resolved against the recipe) names the mirror; the lock keeps its portable form.
-  const url = (await loadRecipe(join(p.dir, "recipes/cam-node.toml"))).checkouts.find((c) => c.name === name)?.url;
+  const url = (await loadRecipe(recipeOf(p))).checkouts.find((c) => c.name === name)?.url;
   if (!url) throw new Error(`no checkout ${name} in the recipe`);
   const g = await resolveGit({ url, rev, cache });
   const x = await exportGit({ cache, url, revision: g.revision });

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "../src/config.js";
 import { runNightly } from "../src/nightly/nightly.js";
 import { loadRecipe } from "../src/recipe/load.js";
+import { stageRows } from "./nightly-rows.js";
 
 const TARGET_S = 180;
 
@@ -21,13 +22,8 @@ async function main(): Promise<void> {
   const before = loadavg()[0] ?? 0;
   const recipe = await loadRecipe(resolve(config.root, "recipes/toy-kat.toml"));
   const r = await runNightly({ recipe, store: join(out, "store"), cache: config.cache, out: join(out, "nights"), keep: 3 });
-  const rows = [
-    ...r.stages.map((s) => [s.name, s.seconds] as const),
-    ...r.bakeStages.map((s) => [`  bake › ${s.name}`, s.seconds] as const),
-    ...(r.vmStages ?? []).map((s) => [`  vm › ${s.name}`, s.seconds] as const),
-  ];
-  for (const [name, s] of rows) console.log(`${name.padEnd(24)} ${s.toFixed(1).padStart(7)} s`);
-  console.log(`${"total".padEnd(24)} ${r.totalSeconds.toFixed(1).padStart(7)} s  (target ≤ ${TARGET_S} s: ${r.totalSeconds <= TARGET_S ? "met" : "NOT met"})`);
+  for (const line of stageRows(r)) console.log(line);
+  console.log(`${"total".padEnd(32)} ${r.totalSeconds.toFixed(1).padStart(7)} s  (target ≤ ${TARGET_S} s: ${r.totalSeconds <= TARGET_S ? "met" : "NOT met"})`);
   console.log(`load average before/after: ${before.toFixed(1)} / ${(loadavg()[0] ?? 0).toFixed(1)} on a 2-core machine`);
   await writeFile(
     join(out, "nightly.json"),

@@ -106,7 +106,7 @@ ${r.error ? `<pre>${esc(r.error)}</pre>` : ""}
 <p>Image <code>${esc(r.image ?? "–")}</code>${r.tag ? `, tag <code>${esc(r.tag)}</code>` : ""}; total ${r.totalSeconds.toFixed(1)} s.</p>
 ${boot}
 <h2>Stages</h2>${table(["stage", "result", "time", "log"], stageRows)}
-<h3>Bake stages</h3>${table(["stage", "time"], bakeRows)}
+<h3>Bake stages${r.bakeResumedFrom ? ` <span class=muted>(resumed from the layer cache after ${esc(r.bakeResumedFrom)})</span>` : ""}</h3>${table(["stage", "time"], bakeRows)}
 ${vmRows.length ? `<h3>VM stages <span class=muted>(the boot test runs beside qcow2, vmdk, ova)</span></h3>${table(["stage", "time"], vmRows)}` : ""}
 <h2>Sizes</h2>${table(["output", "size"], sizeRows)}
 ${fileList(r)}

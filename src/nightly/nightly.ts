@@ -176,6 +176,7 @@ async function job(o: NightlyOptions, at: { readonly night: string; readonly dir
     },
     files,
     stages,
+    ...(baked?.resumedFrom ? { bakeResumedFrom: baked.resumedFrom } : {}),
     bakeStages: baked?.stages ?? [],
     ...(vm ? { vmStages: Object.entries(vm.timings).map(([name, seconds]) => ({ name, seconds })) } : {}),
     totalSeconds: secondsSince(t0),

@@ -30,6 +30,8 @@ export interface NightlyReport {
    * report.html), relative to the night's directory. */
   readonly files?: Readonly<Record<string, string>>;
   readonly stages: readonly NightlyStage[];
+  /** The layer-cache stage the bake resumed after (the stages up to it were skipped), when it did. */
+  readonly bakeResumedFrom?: string;
   /** Bake stages, for the per-stage chart. */
   readonly bakeStages: readonly { readonly name: string; readonly seconds: number }[];
   /** The vm stage's own steps (extract, prepare, disk, qcow2, vmdk, ova; the boot test runs beside the conversions), when it ran. */

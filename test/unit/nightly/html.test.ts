@@ -51,6 +51,11 @@ describe("nightly HTML report", () => {
     expect(html).toContain("3 added, 1 removed, 7 changed");
   });
 
+  it("says after which layer a warm bake resumed, and nothing of the kind for a cold one", () => {
+    expect(renderReport({ ...base, bakeResumedFrom: "checkouts" }, [base])).toContain("resumed from the layer cache after checkouts");
+    expect(renderReport(base, [base])).not.toContain("resumed from the layer cache");
+  });
+
   it("shows the vm stage's own steps when the VM was built, and no such table when it was reused", () => {
     const html = renderReport(
       {
