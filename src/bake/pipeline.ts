@@ -25,7 +25,7 @@ import { bootstrap } from "./stages/bootstrap.js";
 import { placeCheckouts } from "./stages/checkouts.js";
 import { copyFiles } from "./stages/files.js";
 import { normalize } from "./stages/normalize.js";
-import { installPython, venvDistributions } from "./stages/python.js";
+import { installPython, makeVenv, venvDistributions } from "./stages/python.js";
 import { runSteps } from "./stages/run-steps.js";
 import { writeImageInfo } from "./stages/image-info.js";
 import { configureServices } from "./stages/services.js";
@@ -111,15 +111,17 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
       (seconds) => stages.push({ name, seconds }),
     );
   try {
-    // The bootstrap sees only the debs' epoch: what it consumed (see BAKE_FORMAT 3).
+    // The bootstrap, the venv and the pip layer see only the debs' epoch: what they consumed (BAKE_FORMAT 3, 4).
     const debEpoch = await debsEpoch(o.cache, pre.lock.debs);
     const maxBytes = o.noCache ? 0 : (o.layerCacheMaxBytes ?? DEFAULT_LAYER_CACHE_MAX);
     const layers = o.noCache ? undefined : await layerSession({ ...o, lock: pre.lock, bakeFormat: BAKE_FORMAT, debEpoch, maxBytes });
     let debs: readonly DebId[] | undefined;
     const steps: readonly (readonly [LayerStage, () => Promise<unknown>])[] = [
       ["bootstrap", async () => (debs = await bootstrap({ ...ctx, epoch: debEpoch }))],
-      ["checkouts", () => placeCheckouts(ctx)],
-      ["pip layer", () => installPython(ctx)],
+      ["pip checkouts", () => placeCheckouts(ctx, "pip")],
+      ["venv", () => makeVenv({ ...ctx, epoch: debEpoch })],
+      ["pip layer", () => installPython({ ...ctx, epoch: debEpoch })],
+      ["checkouts", () => placeCheckouts(ctx, "rest")],
       ["files", () => copyFiles(ctx)],
       ["services", () => configureServices(ctx)],
       ["run steps", () => runSteps(ctx)],

@@ -23,7 +23,7 @@ let projB: string;
 let first: { image: string; template: string; manifest: string; inputs: string; cached: boolean };
 
 /** The bake's stages in order, as its progress lines name them (`bake › <stage>: ok`). */
-const STAGES = ["bootstrap", "checkouts", "pip layer", "files", "services", "run steps", "image info", "normalize", "pack"];
+const STAGES = ["bootstrap", "pip checkouts", "venv", "pip layer", "checkouts", "files", "services", "run steps", "image info", "normalize", "pack"];
 
 /** One kill point: once stderr matches `ready` (and `delayMs` more), kiln gets SIGKILL; `exact`: it must land in `stage`. */
 interface KillPoint {
@@ -45,8 +45,11 @@ function point(stage: string, delayMs = 0, command?: RegExp): KillPoint {
 const KILLS: readonly KillPoint[] = [
   // The mini-root launch prints its constant script over several lines before mmdebstrap's own argv.
   point("bootstrap", 3000, /[\s\S]*mmdebstrap/),
+  point("pip checkouts"),
+  // python -m venv takes seconds; the pip layer's first command (the wheels) well under one.
+  point("venv", 1000, /.*unshare/),
+  point("pip layer", 200, /.*unshare/),
   point("checkouts"),
-  point("pip layer", 3000, /.*unshare/),
   point("files"),
   point("services"),
   point("run steps", 0, /.*unshare/),

@@ -16,11 +16,12 @@ import { LAYER_STAGES, layerKeys, stageIsEmpty, type LayerStage, type StageKey }
 import { findLayer, restoreLayer, saveLayer, trimLayers } from "./store.js";
 
 /**
- * Stages snapshotted (when they change anything): the expensive ones and the last before normalize.
- * files, services and run steps (cam-node: one systemctl call) take less than a snapshot costs (1–2 s
- * here); what runs after the pip layer is redone from its snapshot, or skipped entirely after "image info".
+ * Stages snapshotted (when they change anything): the expensive ones. A snapshot costs about 1 s here
+ * (tar + zstd -1 of the whole tree). The pip-built checkouts (a tar extraction each) are redone with the
+ * venv rather than kept; the other checkouts, files, services, run steps and image info together take a
+ * fraction of a snapshot (cam-node: 0.1 s), so they are redone after the pip layer's.
  */
-const KEEP: ReadonlySet<LayerStage> = new Set(["bootstrap", "checkouts", "pip layer", "image info"]);
+const KEEP: ReadonlySet<LayerStage> = new Set(["bootstrap", "venv", "pip layer"]);
 
 /** SOURCE_DATE_EPOCH for the bootstrap: the newest build date of the locked debs (from their ar headers). */
 export async function debsEpoch(cache: string, debs: readonly LockedDeb[]): Promise<number> {
