@@ -25,6 +25,7 @@ import { bootstrap } from "./stages/bootstrap.js";
 import { placeCheckouts } from "./stages/checkouts.js";
 import { copyFiles } from "./stages/files.js";
 import { normalize } from "./stages/normalize.js";
+import { rootParent, sweepMemoryRoots } from "./memory-root.js";
 import { installPython, makeVenv, venvDistributions } from "./stages/python.js";
 import { runSteps } from "./stages/run-steps.js";
 import { writeImageInfo } from "./stages/image-info.js";
@@ -81,8 +82,9 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   const pre = await inStep("preflight", () => readInputs(o));
   const lockSha256 = lockDigest(pre.lock);
   const inputs = inputsHash({ recipeSha256: pre.recipeSha256, lockSha256 });
-  // A bake or fetch killed earlier left its scratch dir (a whole rootfs): remove it, cached or not.
+  // A bake or fetch killed earlier left its scratch dir (and a bake its rootfs): remove them, cached or not.
   await sweepCacheTemps(o.cache);
+  await sweepMemoryRoots();
   // Unchanged inputs: the stored image is the answer; no artifact needs reading.
   const known = o.force ? undefined : await findByInputs(o.store, inputs);
   if (known) {
@@ -95,12 +97,13 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   // Every file the bake and its tools create gets its mode from this, not from the caller's umask.
   const callerUmask = process.umask(0o022);
   const work = await cacheTemp(o.cache, "bake");
+  const parent = await rootParent(work);
   const ctx: BakeContext = {
     recipe: o.recipe,
     lock: pre.lock,
     cache: o.cache,
     store: o.store,
-    root: join(work, "rootfs"),
+    root: join(parent.dir, "rootfs"),
     work,
     epoch: pre.lock.sourceDateEpoch,
   };
@@ -168,6 +171,7 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   } finally {
     process.umask(callerUmask);
     await rm(work, { recursive: true, force: true });
+    if (parent.inMemory) await rm(parent.dir, { recursive: true, force: true });
   }
 }
 

@@ -15,6 +15,7 @@ import type { Lock } from "../../src/lock/types.js";
 import type { Manifest } from "../../src/store/types.js";
 import { cliPath, ensureBuilt, kiln, repoRoot } from "../support/kiln.js";
 import { mountsUnder, processesWith, tree, until } from "../support/leftovers.js";
+import { mountPoints } from "../../src/util/sweep.js";
 import { makeProject } from "../support/project.js";
 
 let tmp: string;
@@ -185,6 +186,7 @@ describe("kiln bake", () => {
     // only projA's entries for the stages before it, so the bake resumes just short of the stage it is killed in.
     await cp(join(projA, "cache"), join(projB, "cache"), { recursive: true, filter: (src) => !src.startsWith(join(projA, "cache/layers")) });
     const entries = await layerEntries(join(projA, "cache/layers"));
+    let previousMemoryRoot: string | undefined;
     for (const k of killStages()) {
       const t0 = Date.now();
       const kept = entries.filter((e) => STAGES.indexOf(e.stage) < STAGES.indexOf(k.stage));
@@ -214,8 +216,22 @@ describe("kiln bake", () => {
       expect(STAGES.indexOf(landed as string), `${k.stage}: killed in ${landed}`).toBeGreaterThanOrEqual(STAGES.indexOf(k.stage));
       if (k.exact) expect(landed, k.stage).toBe(k.stage);
       // Nothing of the bake runs on, nothing stays mounted, and the store shows no entry, whole or partial.
-      expect(await until(async () => (await processesWith(projB)).length === 0, 10_000), `${k.stage}: ${await processesWith(projB)}`).toBe(true);
+      // Its rootfs may be in memory (/dev/shm/kiln-rootfs-<pid>.<start>-…, src/bake/memory-root.ts): the same there.
+      const memoryRoot = `/dev/shm/kiln-rootfs-${child.pid}.`;
+      const left = async () => [...(await processesWith(projB)), ...(await processesWith(memoryRoot))];
+      expect(await until(async () => (await left()).length === 0, 10_000), `${k.stage}: ${await left()}`).toBe(true);
       expect(await mountsUnder(projB), k.stage).toEqual([]);
+      expect(
+        (await mountPoints()).filter((m) => m.startsWith(memoryRoot)),
+        k.stage,
+      ).toEqual([]);
+      // This run swept the memory rootfs of the run killed before it.
+      if (previousMemoryRoot)
+        expect(
+          (await readdir("/dev/shm")).filter((n) => `/dev/shm/${n}`.startsWith(previousMemoryRoot as string)),
+          k.stage,
+        ).toEqual([]);
+      previousMemoryRoot = memoryRoot;
       expect(await tree(join(projB, "store/images")), k.stage).toEqual([]);
       // This run swept the temp tree of the run killed before it: only its own is left.
       expect((await readdir(join(projB, "cache/tmp"))).filter((n) => n.startsWith(".bake-")).length, k.stage).toBe(1);

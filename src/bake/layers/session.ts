@@ -109,8 +109,13 @@ export async function layerSession(o: LayerSessionOptions): Promise<LayerSession
           return 0;
         }
       }
-      if (resumed < keys.length && (o.explain || isVerbose())) {
-        const lines = await explainMiss(o.cache, keys, resumed);
+      if (o.explain || isVerbose()) {
+        // A bake that resumed after the deepest stage this recipe keeps missed nothing: the rest always runs.
+        const deepestKept = LAYER_STAGES.map((st) => keeps(st)).lastIndexOf(true);
+        const lines =
+          resumed > 0 && resumed - 1 >= deepestKept
+            ? [`layer cache: resumed after '${LAYER_STAGES[resumed - 1]}', the last stage kept; the stages after it always run`]
+            : await explainMiss(o.cache, keys, resumed);
         for (const l of lines) (o.explain ? info : debug)(l);
       }
       return resumed;
