@@ -25,7 +25,7 @@ import { bootstrap } from "./stages/bootstrap.js";
 import { placeCheckouts } from "./stages/checkouts.js";
 import { copyFiles } from "./stages/files.js";
 import { normalize } from "./stages/normalize.js";
-import { rootParent, sweepMemoryRoots } from "./memory-root.js";
+import { removeMemoryRoot, rootParent, sweepMemoryRoots } from "./memory-root.js";
 import { installPython, makeVenv, venvDistributions } from "./stages/python.js";
 import { runSteps } from "./stages/run-steps.js";
 import { writeImageInfo } from "./stages/image-info.js";
@@ -171,7 +171,7 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   } finally {
     process.umask(callerUmask);
     await rm(work, { recursive: true, force: true });
-    if (parent.inMemory) await rm(parent.dir, { recursive: true, force: true });
+    if (parent.inMemory) await removeMemoryRoot(parent.dir);
   }
 }
 
