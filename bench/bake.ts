@@ -30,8 +30,8 @@ const TARGET = 1.1;
 /** Stages compared side by side: kiln's stage names and the script's phases doing the same work. */
 const PAIRS: readonly { readonly label: string; readonly kiln: readonly string[]; readonly script: readonly string[] }[] = [
   { label: "repo + bootstrap", kiln: ["bootstrap"], script: ["local repo", "bootstrap"] },
-  { label: "checkouts", kiln: ["checkouts"], script: ["checkouts"] },
-  { label: "pip layer", kiln: ["pip layer"], script: ["pip layer"] },
+  { label: "checkouts", kiln: ["pip checkouts", "checkouts"], script: ["checkouts"] },
+  { label: "pip layer", kiln: ["venv", "pip layer"], script: ["pip layer"] },
   // "image info" writes kiln's own /usr/lib/kiln files (the recipe's checks); the script has no such step.
   { label: "files, services, run", kiln: ["files", "services", "run steps", "image info"], script: ["files, services, run"] },
   { label: "normalize", kiln: ["normalize"], script: ["normalize"] },

@@ -25,7 +25,8 @@ import { bootstrap } from "./stages/bootstrap.js";
 import { placeCheckouts } from "./stages/checkouts.js";
 import { copyFiles } from "./stages/files.js";
 import { normalize } from "./stages/normalize.js";
-import { installPython, venvDistributions } from "./stages/python.js";
+import { removeMemoryRoot, rootParent, sweepMemoryRoots } from "./memory-root.js";
+import { installPython, makeVenv, venvDistributions } from "./stages/python.js";
 import { runSteps } from "./stages/run-steps.js";
 import { writeImageInfo } from "./stages/image-info.js";
 import { configureServices } from "./stages/services.js";
@@ -81,8 +82,9 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   const pre = await inStep("preflight", () => readInputs(o));
   const lockSha256 = lockDigest(pre.lock);
   const inputs = inputsHash({ recipeSha256: pre.recipeSha256, lockSha256 });
-  // A bake or fetch killed earlier left its scratch dir (a whole rootfs): remove it, cached or not.
+  // A bake or fetch killed earlier left its scratch dir (and a bake its rootfs): remove them, cached or not.
   await sweepCacheTemps(o.cache);
+  await sweepMemoryRoots();
   // Unchanged inputs: the stored image is the answer; no artifact needs reading.
   const known = o.force ? undefined : await findByInputs(o.store, inputs);
   if (known) {
@@ -95,12 +97,13 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   // Every file the bake and its tools create gets its mode from this, not from the caller's umask.
   const callerUmask = process.umask(0o022);
   const work = await cacheTemp(o.cache, "bake");
+  const parent = await rootParent(work);
   const ctx: BakeContext = {
     recipe: o.recipe,
     lock: pre.lock,
     cache: o.cache,
     store: o.store,
-    root: join(work, "rootfs"),
+    root: join(parent.dir, "rootfs"),
     work,
     epoch: pre.lock.sourceDateEpoch,
   };
@@ -111,15 +114,17 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
       (seconds) => stages.push({ name, seconds }),
     );
   try {
-    // The bootstrap sees only the debs' epoch: what it consumed (see BAKE_FORMAT 3).
+    // The bootstrap, the venv and the pip layer see only the debs' epoch: what they consumed (BAKE_FORMAT 3, 4).
     const debEpoch = await debsEpoch(o.cache, pre.lock.debs);
     const maxBytes = o.noCache ? 0 : (o.layerCacheMaxBytes ?? DEFAULT_LAYER_CACHE_MAX);
     const layers = o.noCache ? undefined : await layerSession({ ...o, lock: pre.lock, bakeFormat: BAKE_FORMAT, debEpoch, maxBytes });
     let debs: readonly DebId[] | undefined;
     const steps: readonly (readonly [LayerStage, () => Promise<unknown>])[] = [
       ["bootstrap", async () => (debs = await bootstrap({ ...ctx, epoch: debEpoch }))],
-      ["checkouts", () => placeCheckouts(ctx)],
-      ["pip layer", () => installPython(ctx)],
+      ["pip checkouts", () => placeCheckouts(ctx, "pip")],
+      ["venv", () => makeVenv({ ...ctx, epoch: debEpoch })],
+      ["pip layer", () => installPython({ ...ctx, epoch: debEpoch })],
+      ["checkouts", () => placeCheckouts(ctx, "rest")],
       ["files", () => copyFiles(ctx)],
       ["services", () => configureServices(ctx)],
       ["run steps", () => runSteps(ctx)],
@@ -166,6 +171,7 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
   } finally {
     process.umask(callerUmask);
     await rm(work, { recursive: true, force: true });
+    if (parent.inMemory) await removeMemoryRoot(parent.dir);
   }
 }
 

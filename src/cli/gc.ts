@@ -4,6 +4,7 @@ import { loadConfig } from "../config.js";
 import type { GlobalOptions } from "./options.js";
 import { gc as collect, type GcResult } from "../store/index.js";
 import { sweepCacheTemps } from "../sources/cache.js";
+import { sweepMemoryRoots } from "../bake/memory-root.js";
 import { emit } from "./output.js";
 import { listLayers, trimLayers } from "../bake/layers/store.js";
 import { humanSize } from "../util/format.js";
@@ -48,6 +49,7 @@ export async function gc(o: GlobalOptions & { readonly keep: number; readonly dr
   const r = await collect(store, { keep: o.keep, dryRun: o.dryRun });
   // The cache's scratch dirs of killed bakes and fetches are leftovers too.
   const cacheTemps = await sweepCacheTemps(cache, { dryRun: o.dryRun });
+  const memoryRoots = await sweepMemoryRoots({ dryRun: o.dryRun });
   const layers = await gcLayers(cache, layerCacheMaxBytes, o.dryRun);
-  emit(o.json, { ...r, temps: [...r.temps, ...cacheTemps], layers }, human);
+  emit(o.json, { ...r, temps: [...r.temps, ...cacheTemps, ...memoryRoots], layers }, human);
 }

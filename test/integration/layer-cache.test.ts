@@ -48,27 +48,31 @@ describe("kiln bake with the layer cache", () => {
   it("resumes after the deepest unchanged stage, and a warm bake equals a cold one bit for bit", async () => {
     const a = await bake();
     expect(a.resumedFrom).toBeNull();
-    expect((await readdir(join(p.dir, "cache/layers"))).length).toBeGreaterThanOrEqual(4);
+    // bootstrap and venv: the stages after them cost less than a snapshot, so they are redone, not kept.
+    expect((await readdir(join(p.dir, "cache/layers"))).length).toBe(2);
 
-    // B: one pin moved (kat-sensors 0.4.0 → 0.4.1): the bootstrap and checkouts are reused.
+    // B: one pin moved (kat-sensors 0.4.0 → 0.4.1): the bootstrap, the pip-built checkouts and the venv are reused.
     await usePinnedNext(p);
     const f = await kiln(["fetch"], { cwd: p.dir });
     expect(f.exitCode, f.stderr).toBe(0);
-    const b = await bake();
-    expect(b.resumedFrom).toBe("checkouts");
+    const b = await bake("--explain");
+    expect(b.resumedFrom).toBe("venv");
+    expect(b.stderr).toMatch(/pip layer: wheels\[kat-sensors\]\.version: "0\.4\.0" → "0\.4\.1"/);
     expect(b.image).not.toBe(a.image);
 
-    // C: the git checkout moves to `next` (one commit on): only the bootstrap is reused, even though the
-    // newer commit may raise SOURCE_DATE_EPOCH (the bootstrap sees only the debs' epoch).
+    // C: the git checkout pip does not build moves to `next` (one commit on): the venv is reused, even
+    // though the newer commit may raise SOURCE_DATE_EPOCH (the bootstrap and the venv see only the debs'
+    // epoch), and --explain names the revision against the bake before.
     await moveCheckout(p, "devsim", "next");
     const c = await bake("--explain");
-    expect(c.resumedFrom).toBe("bootstrap");
+    expect(c.resumedFrom).toBe("venv");
     expect(c.stderr).toMatch(/checkouts: checkouts\[devsim\]\.revision: /);
+    expect(c.stderr).not.toMatch(/wheels\[/);
 
-    // D: one [[file]] changed: bootstrap, checkouts and pip layer are reused.
+    // D: one [[file]] changed: the venv is reused.
     await changeFile(p);
     const d = await bake();
-    expect(d.resumedFrom).toBe("pip layer");
+    expect(d.resumedFrom).toBe("venv");
 
     // D's inputs, cold: the same image, bit for bit.
     const cold = await bake("--no-cache");
@@ -83,7 +87,7 @@ describe("kiln bake with the layer cache", () => {
     const gc = await kiln(["gc", "--json"], { cwd: p.dir, env: { KILN_LAYER_CACHE_MAX: "0" } });
     expect(gc.exitCode, gc.stderr).toBe(0);
     const freed = (JSON.parse(gc.stdout) as { layers: { removed: string[]; freedBytes: number } }).layers;
-    expect(freed.removed.length).toBeGreaterThanOrEqual(4);
+    expect(freed.removed.length).toBeGreaterThanOrEqual(2);
     expect(freed.freedBytes).toBeGreaterThan(0);
     expect(await readdir(join(p.dir, "cache/layers"))).toEqual([]);
   });

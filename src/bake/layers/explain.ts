@@ -1,6 +1,7 @@
-// --explain: why a stage missed the layer cache. Its key is compared with the stored key of every entry
-// of the same stage that shares its parent (or, for the bootstrap, every bootstrap entry); the nearest
-// one (fewest differing fields) is named with each field that changed, old → new.
+// --explain: why stages ran. Each entry stores the key objects of its stage and those before it, and of
+// the stages after it in the bake that made it; ours are compared with every entry's, and the nearest
+// (fewest differing fields, deepest) is named with each field that changed, old → new: what changed
+// since the last bake that went as far as (or further than) this one resumed.
 import type { StageKey } from "./keys.js";
 import { listLayers, readLayerKey } from "./store.js";
 
@@ -39,19 +40,21 @@ function chainChanges(stored: readonly Readonly<Record<string, unknown>>[], ours
 }
 
 /**
- * Lines naming what changed relative to the nearest stored entry (fewest changed fields, deepest first):
- * for a bake that resumed after `resumed` stages (0: cold), compared with entries deeper than that.
+ * Lines naming what changed since the nearest earlier bake (the entry whose stored keys differ from ours
+ * in the fewest fields, the deepest on a tie), for a bake that resumed after `resumed` stages (0: cold).
  */
 export async function explainMiss(cache: string, keys: readonly StageKey[], resumed: number): Promise<string[]> {
   let best: { changes: string[]; stage: string; depth: number } | undefined;
   for (const e of await listLayers(cache)) {
     const k = await readLayerKey(e.dir);
-    if (!k || k.chain.length <= resumed) continue;
-    const changes = chainChanges(k.chain, keys);
+    if (!k) continue;
+    const changes = chainChanges([...k.chain, ...(k.later ?? [])], keys);
     const depth = k.chain.length;
     if (!best || changes.length < best.changes.length || (changes.length === best.changes.length && depth > best.depth))
       best = { changes, stage: k.stage, depth };
   }
-  if (!best) return [`layer cache: no deeper entry to compare with; ran cold after ${resumed ? `stage '${keys[resumed - 1]?.stage}'` : "nothing"}`];
-  return [`layer cache: nearest entry ('${best.stage}') differs in:`, ...best.changes.map((l) => `  ${l}`)];
+  const after = resumed ? `after stage '${keys[resumed - 1]?.stage}'` : "from scratch";
+  if (!best) return [`layer cache: ran ${after}; no earlier bake to compare with`];
+  if (!best.changes.length) return [`layer cache: ran ${after}; the inputs are those of an earlier bake (--force)`];
+  return [`layer cache: ran ${after}; the nearest earlier bake (entry '${best.stage}') differs in:`, ...best.changes.map((l) => `  ${l}`)];
 }

@@ -10,16 +10,17 @@
 import type { Lock } from "../../lock/types.js";
 import type { Recipe } from "../../recipe/types.js";
 import type { ImageFile } from "../../sources/apt/mirror.js";
+import { type CheckoutPhase, checkoutsOf } from "../stages/checkouts.js";
 import { canonicalJson } from "../../util/canonical-json.js";
 import { sha256Hex } from "../../util/hash.js";
 import { kilnVersion } from "../../version.js";
 
 /** The stages that can be resumed after, in bake order (normalize and pack always run). */
-export const LAYER_STAGES = ["bootstrap", "checkouts", "pip layer", "files", "services", "run steps", "image info"] as const;
+export const LAYER_STAGES = ["bootstrap", "pip checkouts", "venv", "pip layer", "checkouts", "files", "services", "run steps", "image info"] as const;
 export type LayerStage = (typeof LAYER_STAGES)[number];
 
 /** Bumped when the snapshot format (tar + zstd, see store.ts) or what a key means changes. */
-export const LAYER_FORMAT = 1;
+export const LAYER_FORMAT = 2;
 
 /** What the keys are computed from, gathered once before the bake (see gatherLayerInputs). */
 export interface LayerInputs {
@@ -43,6 +44,14 @@ export interface StageKey {
   readonly hex: string;
 }
 
+/** The key fields of one phase's checkouts: name, kind, dest and the locked revision and export sha256. */
+function checkoutKeys(i: LayerInputs, phase: CheckoutPhase): Record<string, unknown>[] {
+  return checkoutsOf(i.recipe, phase).map((c) => {
+    const l = i.lock.checkouts.find((x) => x.name === c.name);
+    return { name: c.name, kind: c.kind, dest: c.dest, revision: l?.revision ?? null, sha256: l?.sha256 ?? null };
+  });
+}
+
 /** What each stage itself consumes (the parent's key covers everything before it). */
 function ownInputs(i: LayerInputs): Record<LayerStage, Record<string, unknown>> {
   const { recipe, lock } = i;
@@ -63,23 +72,19 @@ function ownInputs(i: LayerInputs): Record<LayerStage, Record<string, unknown>> 
         .sort((a, b) => a.name.localeCompare(b.name) || a.arch.localeCompare(b.arch)),
       imageSources: i.imageSources.map((f) => ({ path: f.path, text: f.text })),
     },
-    // Recipe order: a later checkout may be placed inside an earlier one's tree. The revision is kept for
-    // --explain (the sha256 of its export alone decides the content).
-    checkouts: {
-      checkouts: recipe.checkouts.map((c) => {
-        const l = lock.checkouts.find((x) => x.name === c.name);
-        return { name: c.name, kind: c.kind, dest: c.dest, revision: l?.revision ?? null, sha256: l?.sha256 ?? null };
-      }),
-    },
-    // pip runs with SOURCE_DATE_EPOCH (it builds the `install = "pip"` checkouts): the lock's full epoch.
+    // Each phase's checkouts in recipe order (see stages/checkouts.ts). The revision is kept for --explain
+    // (the sha256 of its export alone decides the content).
+    "pip checkouts": { checkouts: checkoutKeys(i, "pip") },
+    // The venv and pip run with the debs' epoch as SOURCE_DATE_EPOCH (in the bootstrap's key, so not
+    // repeated here): a newer checkout they never read (which raises the lock's epoch) must not redo them.
+    venv: { venv: py?.venv ?? null },
     "pip layer": py
       ? {
-          venv: py.venv,
           wheels: lock.wheels.map((w) => ({ name: w.name, version: w.version, file: w.file, sha256: w.sha256 })),
           pipInstalled: recipe.checkouts.filter((c) => c.install === "pip").map((c) => c.dest),
-          epoch,
         }
       : { python: null },
+    checkouts: { checkouts: checkoutKeys(i, "rest") },
     files: { files: recipe.files.map((f, n) => ({ dest: f.dest, mode: f.mode, owner: f.owner, sha256: i.fileSha256[n] ?? null })) },
     services: { enable: recipe.services.enable, disable: recipe.services.disable, epoch },
     "run steps": recipe.run.length ? { run: recipe.run.map((s) => s.argv), epoch } : { run: [] },
@@ -103,8 +108,8 @@ export function layerKeys(i: LayerInputs): StageKey[] {
 
 /** True when the stage changes nothing for this recipe (no checkouts, no [python], …): not worth a snapshot. */
 export function stageIsEmpty(recipe: Recipe, stage: LayerStage): boolean {
-  if (stage === "checkouts") return recipe.checkouts.length === 0;
-  if (stage === "pip layer") return recipe.python === undefined;
+  if (stage === "pip checkouts" || stage === "checkouts") return checkoutsOf(recipe, stage === "checkouts" ? "rest" : "pip").length === 0;
+  if (stage === "venv" || stage === "pip layer") return recipe.python === undefined;
   if (stage === "run steps") return recipe.run.length === 0;
   return false;
 }

@@ -51,6 +51,8 @@ export interface StoredKey {
   /** sha256 hex of rootfs.tar.zst, as written. */
   readonly snapshotSha256?: string;
   readonly chain: readonly Readonly<Record<string, unknown>>[];
+  /** The key objects of the stages after it, in the bake that made the entry (--explain compares them too). */
+  readonly later?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** Snapshots `root` as the entry for `k` (write aside, rename into place); false when it already existed. */
@@ -59,15 +61,23 @@ export async function saveLayer(o: {
   readonly root: string;
   readonly key: StageKey;
   readonly chain: readonly StageKey[];
+  readonly later?: readonly StageKey[];
 }): Promise<boolean> {
   if (await findLayer(o.cache, o.key.hex)) return false;
   const tmp = await cacheTemp(o.cache, "layer");
   try {
     await run(["tar", "-c", ...TAR_KEEP, "-f", join(tmp, SNAPSHOT), "-C", o.root, "."], { env: ZSTD_ENV });
-    // The whole chain of key objects up to this stage (--explain diffs it field by field), and the
+    // The whole chain of key objects up to this stage and those of this bake's later stages (--explain
+    // diffs them field by field), and the
     // snapshot's sha256, checked before every restore.
     const snapshotSha256 = await sha256File(join(tmp, SNAPSHOT));
-    const stored: StoredKey = { stage: o.key.stage, hex: o.key.hex, snapshotSha256, chain: o.chain.map((k) => k.key) };
+    const stored: StoredKey = {
+      stage: o.key.stage,
+      hex: o.key.hex,
+      snapshotSha256,
+      chain: o.chain.map((k) => k.key),
+      later: (o.later ?? []).map((k) => k.key),
+    };
     await writeFile(join(tmp, KEY_FILE), canonicalJson(stored), { mode: 0o644 });
     await mkdir(layersDir(o.cache), { recursive: true });
     try {
@@ -95,6 +105,25 @@ export async function restoreLayer(o: { readonly cache: string; readonly hex: st
   await mkdir(o.root, { recursive: true });
   // -p: modes exactly as stored (no umask); --same-owner is tar's default as root.
   await run(["tar", "-x", ...TAR_KEEP, "-p", "-f", join(dir, SNAPSHOT), "-C", o.root], { env: ZSTD_ENV });
+}
+
+/**
+ * Records the later stages' keys of the bake that just resumed from an entry (what --explain compares the
+ * next bake with). key.json is replaced whole (write aside, rename): a reader sees the old or the new one,
+ * and the snapshot and its recorded sha256 never change.
+ */
+export async function recordLater(cache: string, hex: string, later: readonly StageKey[]): Promise<void> {
+  const dir = join(layersDir(cache), hex);
+  const k = await readLayerKey(dir);
+  if (!k) return;
+  // Written in the cache's temp area (swept if this bake is killed), never as a stray file in the entry.
+  const tmp = await cacheTemp(cache, "layer-key");
+  try {
+    await writeFile(join(tmp, KEY_FILE), canonicalJson({ ...k, later: later.map((x) => x.key) }), { mode: 0o644 });
+    await rename(join(tmp, KEY_FILE), join(dir, KEY_FILE));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
 
 /** Marks an entry as just used (its directory's mtime orders eviction). */

@@ -1,4 +1,4 @@
-// pip layer: a venv at [python].venv with exactly the locked wheels, installed by the image's own pip,
+// venv and pip layer: a venv at [python].venv with exactly the locked wheels, installed by the image's own pip,
 // offline and hash-checked, then `pip check`. Also installs `install = "pip"` checkouts into it.
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
@@ -46,7 +46,17 @@ export function pipInstallArgv(venv: string, args: readonly string[]): string[] 
   ];
 }
 
-/** Creates the venv and installs the locked wheels; returns early when the recipe has no [python]. */
+/**
+ * Makes the empty venv with the image's own python (ensurepip: most of the pip layer's time). A stage of
+ * its own, so the layer cache keeps it: a changed pin starts from the venv.
+ */
+export async function makeVenv(ctx: Pick<BakeContext, "recipe" | "root" | "epoch">): Promise<void> {
+  const py = ctx.recipe.python;
+  if (!py) return;
+  await runInChroot(ctx.root, ["/usr/bin/python3", "-m", "venv", py.venv], { env: pipEnv(ctx) });
+}
+
+/** Installs the locked wheels and the pip-built checkouts into the venv; returns early when the recipe has no [python]. */
 export async function installPython(ctx: Pick<BakeContext, "recipe" | "lock" | "cache" | "root" | "work" | "epoch">): Promise<void> {
   const py = ctx.recipe.python;
   if (!py) return;
@@ -62,7 +72,6 @@ export async function installPython(ctx: Pick<BakeContext, "recipe" | "lock" | "
   const env = pipEnv(ctx);
   const opts = { env, binds: [{ host: house, mountPoint }] };
   try {
-    await runInChroot(ctx.root, ["/usr/bin/python3", "-m", "venv", py.venv], opts);
     if (ctx.lock.wheels.length) {
       await writeFile(join(house, "locked.txt"), lockedRequirements(ctx.lock.wheels));
       await runInChroot(ctx.root, pipInstallArgv(py.venv, ["--require-hashes", "--only-binary", ":all:", "-r", `${WHEELHOUSE_IN_IMAGE}/locked.txt`]), opts);

@@ -57,14 +57,27 @@ describe("layerKeys", () => {
     ["the debs' epoch", () => ({ ...base, debEpoch: base.debEpoch + 1 }), "bootstrap"],
     ["the image's apt sources", () => ({ ...base, imageSources: [{ path: "/etc/apt/sources.list", text: "deb z\n" }] }), "bootstrap"],
     ["BAKE_FORMAT", () => ({ ...base, bakeFormat: 4 }), "bootstrap"],
+    // A checkout pip builds comes before the pip layer; one it never reads, after it.
     [
-      "a checkout revision",
+      "a pip-built checkout's revision",
+      () => withLock({ checkouts: base.lock.checkouts.map((c) => (c.name === "katpkg" ? { ...c, revision: "4", sha256: sha("8") } : c)) }),
+      "pip checkouts",
+    ],
+    [
+      "another checkout's revision",
       () => withLock({ checkouts: base.lock.checkouts.map((c) => (c.name === "devsim" ? { ...c, revision: "b".repeat(40), sha256: sha("8") } : c)) }),
       "checkouts",
     ],
-    ["a checkout dest", () => withRecipe({ checkouts: base.recipe.checkouts.map((c) => ({ ...c, dest: `${c.dest}2` })) }), "checkouts"],
-    // The lock's epoch (raised by a newer checkout) reaches only the stages that run with it.
-    ["the lock's epoch", () => withLock({ sourceDateEpoch: base.lock.sourceDateEpoch + 1 }), "pip layer"],
+    ["a checkout dest", () => withRecipe({ checkouts: base.recipe.checkouts.map((c) => ({ ...c, dest: `${c.dest}2` })) }), "pip checkouts"],
+    [
+      "a checkout moved to hold the venv",
+      () => withRecipe({ checkouts: base.recipe.checkouts.map((c) => (c.name === "devsim" ? { ...c, dest: "/opt/kat" } : c)) }),
+      "pip checkouts",
+    ],
+    // The lock's epoch (raised by a newer checkout) reaches only the stages that run with it: not the
+    // bootstrap or the pip layer, which see the debs' epoch.
+    ["the lock's epoch", () => withLock({ sourceDateEpoch: base.lock.sourceDateEpoch + 1 }), "services"],
+    ["the venv's path", () => withRecipe({ python: { ...(base.recipe.python as NonNullable<Recipe["python"]>), venv: "/opt/other" } }), "venv"],
     ["a wheel's sha256", () => withLock({ wheels: base.lock.wheels.map((w) => ({ ...w, sha256: sha("9") })) }), "pip layer"],
     ["a [[file]]'s content", () => ({ ...base, fileSha256: [sha("9")] }), "files"],
     ["a [[file]]'s mode", () => withRecipe({ files: base.recipe.files.map((f) => ({ ...f, mode: 0o600 })) }), "files"],
@@ -86,6 +99,7 @@ describe("layerKeys", () => {
 describe("keyChanges (--explain)", () => {
   it("names the changed field by item name, old → new", () => {
     const [a, b] = [layerKeys(base), layerKeys(withLock({ wheels: base.lock.wheels.map((w) => ({ ...w, sha256: sha("9") })) }))];
-    expect(keyChanges(a[2]?.key, b[2]?.key)).toEqual([`wheels[kat-sensors].sha256: "${sha("4")}" → "${sha("9")}"`]);
+    const pip = LAYER_STAGES.indexOf("pip layer");
+    expect(keyChanges(a[pip]?.key, b[pip]?.key)).toEqual([`wheels[kat-sensors].sha256: "${sha("4")}" → "${sha("9")}"`]);
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chmod, chown, copyFile, link, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { findLayer, listLayers, readLayerKey, restoreLayer, saveLayer, trimLayers } from "../../../../src/bake/layers/store.js";
+import { findLayer, listLayers, readLayerKey, recordLater, restoreLayer, saveLayer, trimLayers } from "../../../../src/bake/layers/store.js";
 import type { StageKey } from "../../../../src/bake/layers/keys.js";
 import { filesMatch } from "../../../../src/bake/layers/session.js";
 import { run } from "../../../../src/exec/run.js";
@@ -60,6 +60,20 @@ describe("layer store", () => {
     expect(await describeTree(back)).toBe(await describeTree(root));
     expect(await describeTree(back)).toContain("cap_net_raw=ep");
     expect((await readLayerKey(join(cache, "layers", key("a").hex)))?.chain).toEqual([key("a").key]);
+  });
+
+  it("records the later stages of the last bake that resumed from an entry, keeping its snapshot's sha256", async () => {
+    const root = join(tmp, "root");
+    await mkdir(root);
+    await saveLayer({ cache, root, key: key("a"), chain: [key("a")], later: [key("b")] });
+    const dir = join(cache, "layers", key("a").hex);
+    const before = await readLayerKey(dir);
+    expect(before?.later).toEqual([key("b").key]);
+    await recordLater(cache, key("a").hex, [key("c")]);
+    const after = await readLayerKey(dir);
+    expect(after).toEqual({ ...before, later: [key("c").key] });
+    expect((await readdir(dir)).sort()).toEqual(["key.json", "rootfs.tar.zst"]);
+    expect(await readdir(join(cache, "tmp"))).toEqual([]);
   });
 
   it("refuses to restore a snapshot that no longer hashes to what key.json recorded", async () => {
