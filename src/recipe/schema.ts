@@ -233,7 +233,8 @@ export const SECTIONS: readonly SectionSpec[] = [
   {
     key: "run",
     kind: "array-of-tables",
-    description: "Commands run inside the image root (chroot), in order, with no network, after files and services.",
+    description:
+      "Commands run inside the image (pivoted into its root, in private mount, PID and network namespaces: no network), in order, after files and services.",
     fields: [
       {
         key: "argv",
