@@ -2,7 +2,7 @@
 // gzip (in-process zlib) or a plain .tar file. One small Sink interface so the writer ignores which.
 // And back: a decompressor fed by the caller, for reading a template once while hashing it.
 import { once } from "node:events";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, openSync, type WriteStream } from "node:fs";
 import { Duplex, type Writable } from "node:stream";
 import { createGunzip, createGzip } from "node:zlib";
 import { ToolError } from "../errors.js";
@@ -81,7 +81,7 @@ function zstdSink(c: { readonly level?: number; readonly threads?: number }, out
  * bytes (what `gzip -n` does), without needing the gzip tool.
  */
 function gzipSink(level: number | undefined, out: string): Sink {
-  const file = createWriteStream(out);
+  const file = createWriteStream(out, { fd: openSync(out, "w") });
   const gz = createGzip({ level: level ?? 6 });
   gz.pipe(file);
   const failed = new Promise<never>((_, reject) => {
@@ -102,7 +102,7 @@ function gzipSink(level: number | undefined, out: string): Sink {
 
 /** Sink straight into a .tar file. */
 function plainSink(out: string): Sink {
-  const file = createWriteStream(out);
+  const file = createWriteStream(out, { fd: openSync(out, "w") });
   const failed = new Promise<never>((_, reject) => file.on("error", (e) => reject(new ToolError(`writing ${out}: ${e.message}`, { cause: e }))));
   failed.catch(() => undefined);
   return {
@@ -112,7 +112,7 @@ function plainSink(out: string): Sink {
   };
 }
 
-/** Opens the sink for a compression setting, writing `out`. */
+/** Opens the sink for a compression setting, writing `out`, which exists (empty) when this returns. */
 export function openSink(c: Compression, out: string): Sink {
   switch (c.kind) {
     case "zstd":

@@ -3,6 +3,7 @@
 // It runs on the writing thread: a worker thread costs a V8 isolate (~20 MB, ~0.1 s CPU to start)
 // and, on the 2-core machines kiln packs on, zstd already has the other core.
 import { createHash, type Hash } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
 
 /** The hasher of one pack. */
 export interface StreamHasher {
@@ -38,4 +39,44 @@ export function startHasher(): StreamHasher {
     },
     finish: () => stream.digest("hex"),
   };
+}
+
+/**
+ * sha256 of a file another process is appending to (the compressor writing the template): catchUp()
+ * hashes what has been written since the last call, so the hash is done when the writer is, instead
+ * of a second pass over the whole file after it. Safe because the writer only appends and a read
+ * never returns bytes beyond the file's size, which grows only once the bytes before it are in.
+ */
+export class GrowingFileHash {
+  private readonly hash = createHash("sha256");
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private fd: number | undefined;
+  /** Bytes hashed so far. */
+  size = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, "r");
+  }
+
+  /** Hashes the bytes appended since the last call. */
+  catchUp(): void {
+    if (this.fd === undefined) throw new Error("internal: GrowingFileHash used after close");
+    for (let n = readSync(this.fd, this.buf, 0, this.buf.length, this.size); n > 0; n = readSync(this.fd, this.buf, 0, this.buf.length, this.size)) {
+      this.hash.update(this.buf.subarray(0, n));
+      this.size += n;
+    }
+  }
+
+  /** Once the writer has finished: hashes the rest, closes the file, returns the hex digest. */
+  finish(): string {
+    this.catchUp();
+    this.close();
+    return this.hash.digest("hex");
+  }
+
+  /** Closes the file (idempotent). */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
 }

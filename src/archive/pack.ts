@@ -2,13 +2,11 @@
 // (each chunk once: file bytes into their file's sha256 and the chunk into the stream's, see
 // hasher.ts) and feeds the compressor in small chunks, yielding to the event loop after each so
 // the pipe to zstd is refilled while the next chunk is read (as tar's blocking writes would).
-import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
-import { rm, stat } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { ToolError } from "../errors.js";
 import { debug } from "../log.js";
 import { openSink, type Sink } from "./compress.js";
-import { startHasher } from "./hasher.js";
+import { GrowingFileHash, startHasher } from "./hasher.js";
 import { planArchive, type ArchivePlan, type PlannedEntry } from "./plan.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, padding, writeSimpleHeader, type TarHeader } from "./tar-format.js";
 import type { FileSource, IndexEntry, PackOptions, PackResult } from "./types.js";
@@ -21,6 +19,8 @@ import { bytesOf } from "../util/thrown.js";
 const CHUNK = 256 << 10;
 /** Chunks being written while the next fills: bounded memory (CHUNK × IN_FLIGHT), no lockstep. */
 const IN_FLIGHT = 8;
+/** Chunks between two catch-ups of the output file's hash (a few reads of compressed bytes each time). */
+const CATCH_UP_EVERY = 16;
 
 /** Lets the event loop run once (its poll phase writes queued chunks into the compressor's pipe). */
 function yieldToLoop(): Promise<void> {
@@ -44,8 +44,13 @@ class TarOut {
   /** File digests by file number, filled in as their last bytes are hashed. */
   readonly digests: string[] = [];
   size = 0;
+  private flushes = 0;
 
-  constructor(private readonly sink: Sink) {}
+  /** `output` hashes the output file as the sink writes it. */
+  constructor(
+    private readonly sink: Sink,
+    private readonly output: GrowingFileHash,
+  ) {}
 
   /** Hands the filled part of the chunk on, hashes it, and continues in a free one. */
   async flush(): Promise<void> {
@@ -61,6 +66,7 @@ class TarOut {
     this.buf = this.spare.pop() ?? Buffer.alloc(CHUNK);
     this.pos = 0;
     this.segments = [];
+    if (++this.flushes % CATCH_UP_EVERY === 0) this.output.catchUp();
     await yieldToLoop();
     const oldest = this.busy.length >= IN_FLIGHT ? this.busy.shift() : undefined;
     if (oldest) this.spare.push(await oldest);
@@ -128,11 +134,6 @@ class TarOut {
     await this.flush();
     await Promise.all(this.busy.splice(0));
     return this.hasher.finish();
-  }
-
-  /** A chunk buffer for other use once end() is done. */
-  scratch(): Buffer {
-    return this.buf;
   }
 }
 
@@ -211,18 +212,6 @@ function writeInPlace(out: TarOut, reader: Reader, p: PlannedEntry, n: number): 
   return true;
 }
 
-/** sha256 of a file, read through one reused buffer (no garbage per read, unlike a stream). */
-function fileDigest(path: string, buf: Buffer): string {
-  const h = createHash("sha256");
-  const fd = openSync(path, "r");
-  try {
-    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) h.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  return h.digest("hex");
-}
-
 /** The index line of a written entry: contents digest for files, link target for links. */
 function indexEntry(p: PlannedEntry, digest: string | undefined): IndexEntry {
   const h = p.header;
@@ -236,11 +225,19 @@ function indexEntry(p: PlannedEntry, digest: string | undefined): IndexEntry {
  */
 export async function packTree(source: FileSource, opts: PackOptions): Promise<PackResult> {
   const t0 = performance.now();
-  // The compressor and the hashing worker start while the tree is walked.
+  // The compressor starts while the tree is walked; the output file exists once openSink returns.
   const sink = openSink(opts.compression, opts.out);
-  const out = new TarOut(sink);
+  let output: GrowingFileHash;
+  try {
+    output = new GrowingFileHash(opts.out);
+  } catch (e) {
+    await sink.abort();
+    throw e;
+  }
+  const out = new TarOut(sink, output);
   const reader: Reader = { source, readSync: source.readSync?.bind(source) };
   let digest: string;
+  let fileSha256: string;
   let plan: ArchivePlan;
   try {
     const [entries, root] = await Promise.all([source.entries(), source.root?.()]);
@@ -253,13 +250,14 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
     await out.put(END_OF_ARCHIVE);
     digest = await out.end();
     await sink.end();
+    fileSha256 = output.finish();
   } catch (e) {
+    output.close();
     await sink.abort();
     await rm(opts.out, { force: true });
     throw e;
   }
   debug(`pack: wrote ${out.size} bytes in ${(performance.now() - t0).toFixed(0)} ms`);
   const index = plan.entries.map((p, i) => indexEntry(p, out.digests[i]));
-  const [fileSha256, st] = [fileDigest(opts.out, out.scratch()), await stat(opts.out)];
-  return { id: `sha256:${digest}`, tarSize: out.size, fileSha256, fileSize: st.size, entries: plan.entries.length, skipped: plan.skipped, index };
+  return { id: `sha256:${digest}`, tarSize: out.size, fileSha256, fileSize: output.size, entries: plan.entries.length, skipped: plan.skipped, index };
 }

@@ -72,11 +72,17 @@ async function publish(store: string, tmp: string, o: AddImageOptions): Promise<
  * manifest, SBOM and file index, fsyncs, and renames it into images/. Shared by pack and import.
  */
 async function completeEntry(store: string, tmp: string, manifest: Manifest, index: readonly IndexEntry[]): Promise<AddImageResult> {
-  await fsyncPath(join(tmp, manifest.template.file));
-  await writeFileAtomic(join(tmp, MANIFEST_FILE), canonicalJson(manifest));
-  await writeFileAtomic(join(tmp, SBOM_FILE), canonicalJson(buildSbom(manifest)));
-  await writeFileAtomic(join(tmp, INDEX_FILE), formatIndex(index));
-  await writeFileAtomic(join(tmp, ADDED_FILE), `${Date.now()}\n`);
+  // All at once: the template's flush to disk is the long one, and the small files are written meanwhile.
+  // Every write has settled before a failure is thrown, so the caller's clean-up races none of them.
+  const written = await Promise.allSettled([
+    fsyncPath(join(tmp, manifest.template.file)),
+    writeFileAtomic(join(tmp, MANIFEST_FILE), canonicalJson(manifest)),
+    writeFileAtomic(join(tmp, SBOM_FILE), canonicalJson(buildSbom(manifest))),
+    writeFileAtomic(join(tmp, INDEX_FILE), formatIndex(index)),
+    writeFileAtomic(join(tmp, ADDED_FILE), `${Date.now()}\n`),
+  ]);
+  const failed = written.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   await fsyncPath(tmp);
   try {
     await rename(tmp, imageDir(store, manifest.image));

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -158,6 +159,20 @@ describe("packTree on an in-memory tree, read back with tar-stream", () => {
     expect(result.fileSha256).toBe(sha256Hex(bytes));
     expect(result.fileSize).toBe(bytes.length);
     expect(result.tarSize % 512).toBe(0);
+  });
+
+  it("hashes the output while the sink writes it: the sha256 and size of the whole file, for every sink", async () => {
+    // 12 MB that do not compress: the output file grows through many catch-ups before the sink ends.
+    const src = memorySource([{ path: "noise", content: randomBytes(12 << 20) }, ...tree]);
+    const kinds: Compression[] = [{ kind: "none" }, { kind: "gzip", level: 1 }];
+    if (which("zstd")) kinds.push({ kind: "zstd" });
+    for (const c of kinds) {
+      const { out, result } = await pack(src, c);
+      const bytes = await readFile(out);
+      expect(bytes.length).toBeGreaterThan(12 << 20);
+      expect(result.fileSha256).toBe(sha256Hex(bytes));
+      expect(result.fileSize).toBe(bytes.length);
+    }
   });
 });
 
