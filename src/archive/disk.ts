@@ -1,8 +1,9 @@
-// The production FileSource: a directory on disk, walked with lstat (symlinks are never followed),
+// The production FileSource: a directory on disk, listed by one find run (symlinks are never followed),
 // with numeric owners, dev:ino hard-link identity and every xattr (security.capability included).
-import { closeSync, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from "node:fs";
+import { closeSync, createReadStream, lstatSync, openSync, readlinkSync, readSync, type Stats } from "node:fs";
 import { join, resolve } from "node:path";
-import { UserError, type Problem } from "../errors.js";
+import { UserError } from "../errors.js";
+import { findTree } from "./find-walk.js";
 import { readTreeXattrs, type TreeXattrs } from "./xattrs.js";
 import type { EntryType, FileSource, TreeEntry } from "./types.js";
 import { errnoCode } from "../util/thrown.js";
@@ -65,37 +66,6 @@ function withEntryXattrs(e: TreeEntry, xattrs: TreeXattrs): TreeEntry {
   return x && Object.keys(x).length > 0 ? { ...e, xattrs: x } : e;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * Walks the tree depth-first with synchronous readdir/lstat: on a page-cached rootfs each call is a
- * few microseconds, far less than a thread-pool round trip per file would cost.
- */
-function walk(root: string): TreeEntry[] {
-  const out: TreeEntry[] = [];
-  const problems: Problem[] = [];
-  const dirs: string[] = [""];
-  const prefix = root.endsWith("/") ? root : `${root}/`;
-  for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
-    for (const raw of readdirSync(prefix + dir, { encoding: "buffer" })) {
-      let name: string;
-      try {
-        name = utf8.decode(raw);
-      } catch {
-        problems.push({ file: join(root, dir, raw.toString("latin1")), message: "file name is not valid UTF-8, which the archive cannot carry: rename it" });
-        continue;
-      }
-      const path = dir === "" ? name : `${dir}/${name}`;
-      const abs = prefix + path;
-      const e = entryOf(abs, path, lstatSync(abs));
-      out.push(e);
-      if (e.type === "dir") dirs.push(path);
-    }
-  }
-  if (problems.length > 0) throw new UserError(problems, { hint: "nothing was written" });
-  return out;
-}
-
 /** Reads `path` from `position` until `target` is full or the file ends; returns bytes read. */
 function readInto(abs: string, target: Uint8Array, position: number): number {
   const fd = openSync(abs, "r");
@@ -134,8 +104,10 @@ export function diskSource(root: string): FileSource {
     entries: async () => {
       rootStat(abs);
       const pending = treeXattrs();
-      pending.catch(() => undefined); // awaited below; keeps a walk error from leaving it unhandled
-      return withXattrs(walk(abs), await pending);
+      pending.catch(() => undefined); // awaited below; keeps a listing error from leaving it unhandled
+      // find and getfattr walk the tree at the same time; only device nodes need a stat of their own.
+      const entries = await findTree(abs, (path) => devNumbers(lstatSync(join(abs, path)).rdev));
+      return withXattrs(entries, await pending);
     },
     root: async () => withEntryXattrs(entryOf(abs, "", rootStat(abs)), await treeXattrs()),
     open: (path) => createReadStream(join(abs, path), { highWaterMark: 1 << 20 }),
