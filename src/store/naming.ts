@@ -1,5 +1,6 @@
 // Validation of the names that end up in template file names and tags (what the recipe rules also enforce).
-import semver from "semver";
+// The one function, not the package index: `kiln pack` validates a version, and semver's index loads ~45 modules.
+import validSemver from "semver/functions/valid.js";
 import type { Problem } from "../errors.js";
 import { PROXMOX_OSTYPES } from "../rootfs/os-release.js";
 
@@ -15,7 +16,7 @@ export function imageNameProblems(o: { readonly name: string; readonly version: 
   const problems: Problem[] = [];
   if (!NAME.test(o.name))
     problems.push({ key: "name", message: `'${o.name}' is not a valid image name: use lowercase letters, digits and '-' (e.g. cam-node)` });
-  if (semver.valid(o.version) !== o.version) problems.push({ key: "version", message: `'${o.version}' is not a semantic version (e.g. 1.4.0 or 2.0.0-rc.1)` });
+  if (validSemver(o.version) !== o.version) problems.push({ key: "version", message: `'${o.version}' is not a semantic version (e.g. 1.4.0 or 2.0.0-rc.1)` });
   if (!ARCHES.includes(o.arch)) problems.push({ key: "arch", message: `'${o.arch}' is not a supported architecture (${ARCHES.join(", ")})` });
   if (!PROXMOX_OSTYPES.includes(o.ostype)) problems.push({ key: "ostype", message: `'${o.ostype}' is not a Proxmox ostype (${PROXMOX_OSTYPES.join(", ")})` });
   return problems;
