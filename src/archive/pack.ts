@@ -239,6 +239,7 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
   let digest: string;
   let fileSha256: string;
   let plan: ArchivePlan;
+  let index: IndexEntry[];
   try {
     const [entries, root] = await Promise.all([source.entries(), source.root?.()]);
     plan = planArchive({ root, entries, epoch: opts.epoch, bare: opts.bare });
@@ -249,15 +250,16 @@ export async function packTree(source: FileSource, opts: PackOptions): Promise<P
     }
     await out.put(END_OF_ARCHIVE);
     digest = await out.end();
+    // Built while zstd compresses what it still holds, rather than after it exits.
+    index = plan.entries.map((p, i) => indexEntry(p, out.digests[i]));
     await sink.end();
-    fileSha256 = output.finish();
+    fileSha256 = await output.finish();
   } catch (e) {
-    output.close();
+    await output.close();
     await sink.abort();
     await rm(opts.out, { force: true });
     throw e;
   }
   debug(`pack: wrote ${out.size} bytes in ${(performance.now() - t0).toFixed(0)} ms`);
-  const index = plan.entries.map((p, i) => indexEntry(p, out.digests[i]));
   return { id: `sha256:${digest}`, tarSize: out.size, fileSha256, fileSize: output.size, entries: plan.entries.length, skipped: plan.skipped, index };
 }
