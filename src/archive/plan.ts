@@ -37,11 +37,23 @@ export const DEV_SKIP_REASON = "device node under dev/: Proxmox excludes ./dev/*
  * every other character; JS compares strings by UTF-16 code unit, which matches UTF-8 byte order
  * except for characters from U+D800 up, so keys holding those are compared as UTF-8 bytes instead.
  */
-function compareKeys(a: string, b: string): number {
-  if (HIGH.test(a) || HIGH.test(b)) return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-  return a < b ? -1 : a > b ? 1 : 0;
+function compareKeys(a: SortKey, b: SortKey): number {
+  if (a.high || b.high) return Buffer.compare(Buffer.from(a.key, "utf8"), Buffer.from(b.key, "utf8"));
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 const HIGH = /[\uD800-\uFFFF]/;
+
+/** A path's sort key, with whether it holds characters from U+D800 up (tested once per path, not per comparison). */
+interface SortKey {
+  readonly key: string;
+  readonly high: boolean;
+}
+
+/** The sort key of a tree path. */
+function sortKey(path: string): SortKey {
+  const key = path.replaceAll("/", "\u0000");
+  return { key, high: HIGH.test(key) };
+}
 
 /** An empty, "." or ".." component anywhere in a path (the empty path included). */
 const UNCLEAN = /(^|\/)\.{0,2}(\/|$)/;
@@ -109,8 +121,8 @@ export function planArchive(opts: {
     if ((e.type === "char" || e.type === "block") && e.path.startsWith("dev/")) skipped.push({ path: e.path, reason: DEV_SKIP_REASON });
     else kept.push(e);
   }
-  const keyed = kept.map((e) => ({ e, key: e.path.replaceAll("/", "\u0000") }));
-  keyed.sort((a, b) => compareKeys(a.key, b.key));
+  const keyed = kept.map((e) => ({ e, sort: sortKey(e.path) }));
+  keyed.sort((a, b) => compareKeys(a.sort, b.sort));
   const root = opts.root ?? { path: "", type: "dir", mode: 0o755, uid: 0, gid: 0, size: 0, mtime: opts.epoch };
   const out: PlannedEntry[] = [{ path: ".", header: headerFor({ ...root, path: "", type: "dir" }, opts.epoch) }];
   // The first path of an inode (in archive order) carries the data; later ones link to it.
