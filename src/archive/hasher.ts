@@ -54,7 +54,7 @@ const WRITEBACK_EVERY = 32 << 20;
  */
 export class GrowingFileHash {
   private readonly hash = createHash("sha256");
-  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private readonly buf = Buffer.allocUnsafe(256 << 10);
   private fd: number | undefined;
   /** The flush to disk in flight, if any (the descriptor stays open until it is done). */
   private syncing: Promise<void> | undefined;
