@@ -11,7 +11,7 @@ import { run } from "../../src/exec/run.js";
 import { runInChroot, runSandboxed, sandboxArgv } from "../../src/exec/sandbox.js";
 import { mmdebstrapArgv } from "../../src/exec/argv/mmdebstrap.js";
 import { runMmdebstrap } from "../../src/bake/stages/bootstrap.js";
-import { installPython, venvDistributions } from "../../src/bake/stages/python.js";
+import { installPython, makeVenv, venvDistributions } from "../../src/bake/stages/python.js";
 import type { Lock } from "../../src/lock/types.js";
 import type { Recipe } from "../../src/recipe/types.js";
 import { sha256File } from "../../src/util/hash.js";
@@ -286,6 +286,7 @@ describe("sandbox: image steps see the image only", () => {
       epoch: 1700000000,
     };
     await mkdir(ctx.work);
+    await makeVenv(ctx);
     await installPython(ctx);
     expect(await venvDistributions(root, "/opt/venv")).toContainEqual({ name: "kiln-probe", version: "1.0" });
     await expect(access(join(root, "tmp", "kiln-wheelhouse"))).rejects.toThrow();
