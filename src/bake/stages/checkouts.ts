@@ -1,6 +1,6 @@
 // checkouts: places each locked git/SVN tree at its dest in the image (exact revision, sha256-verified,
 // never following symlinks out of the tree). They are placed in two stages, so a new revision of a tree
-// the pip layer never reads does not redo the pip layer (the layer cache resumes after it):
+// pip never reads does not redo the venv (the layer cache resumes after the venv's snapshot):
 //   "pip checkouts", before the pip layer: the `install = "pip"` ones (which it builds), and any whose
 //     dest holds the venv or lies inside it (the venv must be made over or around them, as in recipe order);
 //   "checkouts", after it: all the others.
