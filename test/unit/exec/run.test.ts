@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ToolError } from "../../../src/errors.js";
-import { checkTool, run, showArgv } from "../../../src/exec/run.js";
+import { checkTool, run, runBinary, showArgv } from "../../../src/exec/run.js";
 
 describe("run", () => {
   it("passes argv without a shell and returns stdout", async () => {
@@ -46,5 +46,29 @@ describe("run", () => {
       /could not find 'kiln-no-such-tool', which is required to test things\nhint: apt-get install x/,
     );
     expect(showArgv(["a", "b c", "it's"])).toBe(`a 'b c' 'it'\\''s'`);
+  });
+});
+
+// runBinary runs on node:child_process (see src/exec/tool.ts), so it is held to the same rules here.
+describe("runBinary", () => {
+  it("returns stdout as bytes, exactly, with input on stdin and the minimal environment", async () => {
+    const bytes = Buffer.from([0, 0xff, 0x0a, 0x80, 0x41]);
+    expect(await runBinary(["cat"], { input: bytes })).toEqual(bytes);
+    process.env.KILN_TEST_LEAK = "1";
+    const env = (await runBinary(["env"], { env: { EXTRA: "x" } })).toString();
+    delete process.env.KILN_TEST_LEAK;
+    expect(env).not.toContain("KILN_TEST_LEAK");
+    expect(env).toContain("EXTRA=x");
+  });
+
+  it("fails like run(): exit N with stderr, signal, not found, timeout; allowFailure keeps a plain exit", async () => {
+    const fail = (argv: string[], opts = {}) => runBinary(argv, opts).catch((x: unknown) => x as Error);
+    const e = await fail(["sh", "-c", "echo boom >&2; exit 3"]);
+    expect(e).toBeInstanceOf(ToolError);
+    expect(e.message).toMatch(/sh -c 'echo boom >&2; exit 3': exit 3\nboom/);
+    expect((await fail(["sh", "-c", "kill -TERM $$"])).message).toContain("killed by signal SIGTERM");
+    expect((await fail(["kiln-no-such-tool"])).message).toContain("not found (exit 127)");
+    expect((await fail(["sleep", "5"], { timeoutMs: 200 })).message).toContain("timed out");
+    expect((await runBinary(["sh", "-c", "printf out; exit 4"], { allowFailure: true })).toString()).toBe("out");
   });
 });

@@ -1,0 +1,138 @@
+// The execa-free half of the subprocess wrapper (run.ts re-exports all of it): argv rendering, the
+// minimal environment, failure messages, PATH lookup, and runBinary() on node:child_process. Kept apart
+// so that `kiln pack` can start its tree listing (find, getfattr) before execa's ~100 modules load.
+import { spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+import { ToolError } from "../errors.js";
+import { debug, isVerbose } from "../log.js";
+
+export interface RunOptions {
+  readonly cwd?: string;
+  /** Extra environment on top of the minimal one (LANG, PATH, DEBIAN_FRONTEND). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Bytes or text for stdin; without it stdin is closed. */
+  readonly input?: string | Buffer;
+  /** Do not throw on a non-zero exit; the caller reads `exitCode`. */
+  readonly allowFailure?: boolean;
+  /** Kill after this many milliseconds (SIGKILL), failing with a clear message. */
+  readonly timeoutMs?: number;
+  /** Pass stdout/stderr through to ours (for long tools whose output the user wants to see). */
+  readonly inherit?: boolean;
+}
+
+export interface RunResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The environment every tool runs with: nothing from the caller leaks in except PATH. */
+export function baseEnv(extra?: Readonly<Record<string, string>>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    LANG: "C.UTF-8",
+    LC_ALL: "C.UTF-8",
+    DEBIAN_FRONTEND: "noninteractive",
+    HOME: process.env.HOME ?? "/root",
+    ...extra,
+  };
+}
+
+/** Shell-style rendering of argv, for logs and error messages only (never executed). */
+export function showArgv(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+/** Last few lines of a tool's stderr, to put in an error message. */
+function tail(text: string, lines = 15): string {
+  const all = text.trimEnd().split("\n");
+  return all.slice(-lines).join("\n");
+}
+
+/** Describes why a process failed: killed by signal, not found, timed out, or exit N. */
+export function describeFailure(
+  argv: readonly string[],
+  r: { exitCode?: number; signal?: string; timedOut?: boolean; stderr?: string; code?: string },
+): string {
+  const cmd = argv[0] ?? "?";
+  let why: string;
+  if (r.code === "ENOENT" || r.exitCode === 127) why = `not found (exit 127): is ${cmd} installed and on PATH?`;
+  else if (r.timedOut) why = "timed out and was killed";
+  else if (r.signal) why = `killed by signal ${r.signal}`;
+  else why = `exit ${r.exitCode}`;
+  const err = r.stderr ? `\n${tail(r.stderr)}` : "";
+  return `${showArgv(argv)}: ${why}${err}`;
+}
+
+/** Finds an executable on PATH (plus the sbin dirs, which root tools live in); undefined if absent. */
+export function which(tool: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/sbin"];
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = join(d, tool);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Preflight: fails before any work with "could not find 'X', which is required to REASON" and a hint.
+ */
+export function checkTool(tool: string, reason: string, hint?: string): string {
+  const p = which(tool);
+  if (!p) {
+    throw new ToolError(`could not find '${tool}', which is required to ${reason}${hint ? `\nhint: ${hint}` : ""}`);
+  }
+  return p;
+}
+
+/** Collects a stream's chunks. */
+function collect(stream: NodeJS.ReadableStream | null, into: Buffer[]): void {
+  stream?.on("data", (b: Buffer) => into.push(b));
+}
+
+/**
+ * Runs argv to completion and returns its stdout as bytes; throws ToolError on failure (with
+ * allowFailure, only on a signal, a timeout or a missing binary). run()'s rules: no shell, the minimal
+ * environment, stdin closed unless input is given, `+ argv` in verbose mode.
+ */
+export async function runBinary(argv: readonly string[], opts: Omit<RunOptions, "inherit"> = {}): Promise<Buffer> {
+  const [file, ...args] = argv;
+  if (!file) throw new ToolError("run: empty argv");
+  if (isVerbose()) process.stderr.write(`+ ${showArgv(argv)}\n`);
+  const child = spawn(file, args, { cwd: opts.cwd, env: baseEnv(opts.env), stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  const [out, err]: [Buffer[], Buffer[]] = [[], []];
+  collect(child.stdout, out);
+  collect(child.stderr, err);
+  child.stdin?.on("error", () => undefined); // a tool that exits without reading its input fails on its own
+  child.stdin?.end(opts.input);
+  let timedOut = false;
+  const kill = (): void => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  };
+  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(kill, opts.timeoutMs);
+  try {
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.on("error", reject); // not started (ENOENT, EACCES): "close" never comes
+      child.on("close", (c, s) => resolve([c, s]));
+    });
+    const stderr = Buffer.concat(err).toString("utf8");
+    const failed = code !== 0 && !(opts.allowFailure && code !== null && !timedOut);
+    if (failed) throw new ToolError(describeFailure(argv, { exitCode: code ?? undefined, signal: signal ?? undefined, timedOut, stderr }));
+    debug(`exit ${code}: ${argv[0]}`);
+    return Buffer.concat(out);
+  } catch (e) {
+    if (e instanceof ToolError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ToolError(describeFailure(argv, { code, stderr: "" }), { cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
+}
