@@ -1,9 +1,10 @@
 // `kiln pack DIR --name N --version V`: adopt a rootfs directory as an image in the store.
-import { loadConfig } from "../config.js";
+// The tree's listing (one find and one getfattr run, which only read) starts before the rest of kiln is
+// loaded: about 0.15 s of work on the other core that no byte can be packed without.
+import { diskSource } from "../archive/disk.js";
+import type { FileSource } from "../archive/types.js";
 import { UserError } from "../errors.js";
 import type { GlobalOptions } from "./options.js";
-import { packDirectory } from "../store/index.js";
-import { ensureProvenance } from "../trust/provenance.js";
 import { emit } from "./output.js";
 
 export interface PackCliOptions extends GlobalOptions {
@@ -23,10 +24,25 @@ function epochOf(flag: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** A disk source over `dir` whose listing starts now; packDirectory checks `dir` itself and reports a bad one. */
+function listingNow(dir: string): FileSource {
+  const source = diskSource(dir);
+  const entries = source.entries();
+  entries.catch(() => undefined); // awaited by packDirectory once it has validated everything
+  return { ...source, entries: () => entries };
+}
+
 /** Packs DIR and prints {image, template, manifest}. */
 export async function pack(dir: string, o: PackCliOptions): Promise<void> {
+  const source = listingNow(dir);
+  const [{ loadConfig }, { packDirectory }, { ensureProvenance }] = await Promise.all([
+    import("../config.js"),
+    import("../store/pack-dir.js"),
+    import("../trust/provenance.js"),
+  ]);
   const { store } = loadConfig({ store: o.store, cache: o.cache });
-  const r = await packDirectory(store, { dir, name: o.name, version: o.version, arch: o.arch, ostype: o.ostype, epoch: epochOf(o.epoch) });
+  const opts = { dir, name: o.name, version: o.version, arch: o.arch, ostype: o.ostype, epoch: epochOf(o.epoch), source };
+  const r = await packDirectory(store, opts);
   // A packed image's statement: subjects and builder; no lock, so no resolved dependencies.
   await ensureProvenance(store, r.manifest, null);
   const out = { image: r.manifest.image, template: r.image.template, manifest: r.image.manifest };

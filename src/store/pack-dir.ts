@@ -22,6 +22,8 @@ export interface PackDirOptions {
   readonly ostype?: string;
   /** SOURCE_DATE_EPOCH; default: the newest mtime in the tree (so nothing is clamped). */
   readonly epoch?: number;
+  /** A disk source over `dir` whose listing is already under way (the CLI starts it early); default: a new one. */
+  readonly source?: FileSource;
 }
 
 /** A source whose entry list is read once (pack needs it for the epoch default and for packing). */
@@ -63,7 +65,7 @@ export async function packDirectory(store: string, o: PackDirOptions): Promise<A
   problems.push(...imageNameProblems({ name: o.name, version: o.version, arch: arch ?? "amd64", ostype: ostype ?? "debian" }));
   // Both were reported above when missing; the check also tells the compiler they are strings below.
   if (problems.length || !arch || !ostype) throw new UserError(problems);
-  const source = diskSource(dir);
+  const source = o.source ?? diskSource(dir);
   const entries = await source.entries();
   const epoch = o.epoch ?? entries.reduce((max, e) => Math.max(max, e.mtime), 0);
   return addImage(store, {
