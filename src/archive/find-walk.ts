@@ -5,7 +5,7 @@
 import { isUtf8 } from "node:buffer";
 import { join } from "node:path";
 import { type Problem, ToolError, UserError } from "../errors.js";
-import { checkTool, runBinary } from "../exec/tool.js"; // not run.js: see tool.ts
+import { checkTool, runBinary } from "../exec/run.js";
 import type { EntryType, TreeEntry } from "./types.js";
 
 /** find's argv: one record per entry below `root` (not `root` itself), fields as parseFind reads them. */

@@ -1,7 +1,7 @@
 // Extended attributes for a whole tree from ONE `getfattr -R` run: Node has no xattr API, and a
 // subprocess per file would cost more than packing the file.
 import { ToolError } from "../errors.js";
-import { checkTool, runBinary } from "../exec/tool.js"; // not run.js: see tool.ts
+import { checkTool, runBinary } from "../exec/run.js";
 import { quoteInput } from "../util/quote.js";
 
 /** tree path ("" for the root) → attribute name → raw value. */

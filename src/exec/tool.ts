@@ -1,11 +1,8 @@
-// The execa-free half of the subprocess wrapper (run.ts re-exports all of it): argv rendering, the
-// minimal environment, failure messages, PATH lookup, and runBinary() on node:child_process. Kept apart
-// so that `kiln pack` can start its tree listing (find, getfattr) before execa's ~100 modules load.
-import { spawn } from "node:child_process";
+// The rules every subprocess kiln runs follows, whichever way it is started (run.ts re-exports all of
+// it): the minimal environment, argv rendering for logs, failure messages, PATH lookup.
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { ToolError } from "../errors.js";
-import { debug, isVerbose } from "../log.js";
 
 export interface RunOptions {
   readonly cwd?: string;
@@ -90,49 +87,4 @@ export function checkTool(tool: string, reason: string, hint?: string): string {
     throw new ToolError(`could not find '${tool}', which is required to ${reason}${hint ? `\nhint: ${hint}` : ""}`);
   }
   return p;
-}
-
-/** Collects a stream's chunks. */
-function collect(stream: NodeJS.ReadableStream | null, into: Buffer[]): void {
-  stream?.on("data", (b: Buffer) => into.push(b));
-}
-
-/**
- * Runs argv to completion and returns its stdout as bytes; throws ToolError on failure (with
- * allowFailure, only on a signal, a timeout or a missing binary). run()'s rules: no shell, the minimal
- * environment, stdin closed unless input is given, `+ argv` in verbose mode.
- */
-export async function runBinary(argv: readonly string[], opts: Omit<RunOptions, "inherit"> = {}): Promise<Buffer> {
-  const [file, ...args] = argv;
-  if (!file) throw new ToolError("run: empty argv");
-  if (isVerbose()) process.stderr.write(`+ ${showArgv(argv)}\n`);
-  const child = spawn(file, args, { cwd: opts.cwd, env: baseEnv(opts.env), stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-  const [out, err]: [Buffer[], Buffer[]] = [[], []];
-  collect(child.stdout, out);
-  collect(child.stderr, err);
-  child.stdin?.on("error", () => undefined); // a tool that exits without reading its input fails on its own
-  child.stdin?.end(opts.input);
-  let timedOut = false;
-  const kill = (): void => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  };
-  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(kill, opts.timeoutMs);
-  try {
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.on("error", reject); // not started (ENOENT, EACCES): "close" never comes
-      child.on("close", (c, s) => resolve([c, s]));
-    });
-    const stderr = Buffer.concat(err).toString("utf8");
-    const failed = code !== 0 && !(opts.allowFailure && code !== null && !timedOut);
-    if (failed) throw new ToolError(describeFailure(argv, { exitCode: code ?? undefined, signal: signal ?? undefined, timedOut, stderr }));
-    debug(`exit ${code}: ${argv[0]}`);
-    return Buffer.concat(out);
-  } catch (e) {
-    if (e instanceof ToolError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ToolError(describeFailure(argv, { code, stderr: "" }), { cause: e });
-  } finally {
-    clearTimeout(timer);
-  }
 }

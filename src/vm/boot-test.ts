@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ToolError } from "../errors.js";
-import { checkTool, deathSignalPrefix, run, spawnPiped } from "../exec/run.js";
+import { checkTool, deathSignalPrefix, pipedFailure, run, spawnPiped } from "../exec/run.js";
 import { secondsSince } from "../log.js";
 import { freePort, OVMF_CODE, OVMF_VARS, pickAccel, qemuArgv, SEABIOS, type Accel, type BootFirmware, type BootHw } from "./qemu.js";
 import { BOOT_STAGES, type BootStage, type BootTestResult } from "./types.js";
@@ -169,7 +169,7 @@ async function watch(o: WatchOptions): Promise<BootTestResult> {
       exit = "qemu exited";
     },
     (e: unknown) => {
-      exit = `qemu exited: ${String((e as { shortMessage?: string }).shortMessage ?? e).split("\n")[0]}${tailOf((e as { stderr?: unknown }).stderr)}`;
+      exit = `qemu exited: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}${tailOf(pipedFailure(e).stderr)}`;
     },
   );
   let stage: BootStage = "started";
@@ -220,8 +220,7 @@ function later(a: BootStage, b: BootStage): BootStage {
 }
 
 /** The last lines of a process's captured stderr, for an error message. */
-function tailOf(stderr: unknown): string {
-  const text = stderr instanceof Uint8Array ? Buffer.from(stderr).toString("utf8") : typeof stderr === "string" ? stderr : "";
+function tailOf(text: string): string {
   const lines = text.trim().split("\n").filter(Boolean).slice(-5);
   return lines.length ? `\n${lines.join("\n")}` : "";
 }

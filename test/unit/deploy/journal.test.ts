@@ -7,7 +7,7 @@ import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { JournalWriter, journalPathFor, newestFirst, parseJournal, readJournal } from "../../../src/deploy/journal.js";
 import { UserError } from "../../../src/errors.js";
-import { spawnPiped } from "../../../src/exec/run.js";
+import { pipedFailure, spawnPiped } from "../../../src/exec/run.js";
 
 let tmp: string;
 beforeAll(async () => {
@@ -109,7 +109,7 @@ describe("journal", () => {
     const child = spawnPiped([process.execPath, join(__dirname, "journal-child.mjs"), root, path], { cwd: root });
     const ended = child.then(
       () => "exited",
-      (e: { signal?: string }) => e.signal,
+      (e: unknown) => pipedFailure(e).signal,
     );
     await new Promise<void>((res) => (child.stdout as Readable).on("data", (d: Buffer) => d.toString().includes("writing") && res()));
     child.kill("SIGKILL");

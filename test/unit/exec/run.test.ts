@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ToolError } from "../../../src/errors.js";
-import { checkTool, run, runBinary, showArgv } from "../../../src/exec/run.js";
+import { checkTool, pipedFailure, run, runBinary, showArgv, spawnPiped, stdinOf, stdoutOf } from "../../../src/exec/run.js";
 
 describe("run", () => {
   it("passes argv without a shell and returns stdout", async () => {
@@ -49,7 +52,7 @@ describe("run", () => {
   });
 });
 
-// runBinary runs on node:child_process (see src/exec/tool.ts), so it is held to the same rules here.
+// runBinary and spawnPiped run on node:child_process (src/exec/spawn.ts), so they are held to the same rules here.
 describe("runBinary", () => {
   it("returns stdout as bytes, exactly, with input on stdin and the minimal environment", async () => {
     const bytes = Buffer.from([0, 0xff, 0x0a, 0x80, 0x41]);
@@ -70,5 +73,41 @@ describe("runBinary", () => {
     expect((await fail(["kiln-no-such-tool"])).message).toContain("not found (exit 127)");
     expect((await fail(["sleep", "5"], { timeoutMs: 200 })).message).toContain("timed out");
     expect((await runBinary(["sh", "-c", "printf out; exit 4"], { allowFailure: true })).toString()).toBe("out");
+  });
+});
+
+describe("spawnPiped", () => {
+  it("streams stdin to stdout, or stdout straight into a file", async () => {
+    const cat = spawnPiped(["cat"]);
+    const out: Buffer[] = [];
+    stdoutOf(cat).on("data", (b: Buffer) => out.push(b));
+    stdinOf(cat).end("through\n");
+    await cat;
+    expect(Buffer.concat(out).toString()).toBe("through\n");
+    const dir = mkdtempSync(join(tmpdir(), "kiln-spawn-"));
+    try {
+      const file = join(dir, "out");
+      const tr = spawnPiped(["tr", "a-z", "A-Z"], { stdoutFile: file });
+      expect(tr.stdout).toBeNull();
+      stdinOf(tr).end("loud");
+      await tr;
+      expect(readFileSync(file, "utf8")).toBe("LOUD");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rejects with what happened: exit N and the stderr tail, a kill, a missing tool", async () => {
+    const failed = spawnPiped(["sh", "-c", "echo broken pipe dream >&2; exit 5"], { stdin: "ignore" });
+    const e = await failed.catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ToolError);
+    expect((e as Error).message).toMatch(/exit 5\nbroken pipe dream/);
+    expect(pipedFailure(e)).toMatchObject({ exitCode: 5, stderr: "broken pipe dream\n" });
+    const sleeper = spawnPiped(["sleep", "30"]);
+    expect(sleeper.pid).toBeGreaterThan(0);
+    sleeper.kill("SIGKILL");
+    expect(pipedFailure(await sleeper.catch((x: unknown) => x))).toMatchObject({ signal: "SIGKILL" });
+    const missing = await spawnPiped(["kiln-no-such-tool"]).catch((x: unknown) => x as Error);
+    expect(missing.message).toContain("not found (exit 127)");
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Readable } from "node:stream";
-import { spawnPiped } from "../../../src/exec/run.js";
+import { pipedFailure, spawnPiped } from "../../../src/exec/run.js";
 import { findByInputs, gc, listImages } from "../../../src/store/index.js";
 import { minimalTree } from "../check/minimal-tree.js";
 import { addVariant, tempStore } from "./helpers.js";
@@ -34,7 +34,7 @@ describe("atomic add", () => {
     const child = spawnPiped([process.execPath, join(__dirname, "writer-child.mjs"), root, store], { cwd: root });
     const exited = child.then(
       () => "exited",
-      (e: { signal?: string }) => e.signal,
+      (e: unknown) => pipedFailure(e).signal,
     );
     await waitFor(child.stdout as Readable, "stalled");
     // Mid-pack: the work is in tmp/<child pid>-…, images/ has nothing.

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Readable } from "node:stream";
-import { run, spawnPiped } from "../../../src/exec/run.js";
+import { run, pipedFailure, spawnPiped } from "../../../src/exec/run.js";
 import { sweepCacheTemps } from "../../../src/sources/cache.js";
 import { ownerAlive, ownerToken, pidAlive, processStartTime } from "../../../src/util/process.js";
 import { ownerInName } from "../../../src/util/sweep.js";
@@ -50,7 +50,7 @@ describe("sweeping cache/tmp", () => {
     const child = spawnPiped([process.execPath, join(__dirname, "temp-child.mjs"), root, cache], { cwd: root });
     const exited = child.then(
       () => "exited",
-      (e: { signal?: string }) => e.signal,
+      (e: unknown) => pipedFailure(e).signal,
     );
     const work = await lineAfter(child.stdout as Readable, "made");
     expect(work.startsWith(join(cache, "tmp", `.bake-${child.pid}.`))).toBe(true);
