@@ -94,21 +94,26 @@ function rootStat(abs: string): Stats {
   return st;
 }
 
-/** A FileSource over the directory `root` (the rootfs to pack). */
+/**
+ * A FileSource over the directory `root` (the rootfs to pack). Its listing is taken once: the first
+ * entries() call starts it (it may run while the caller does other work) and every call returns it.
+ */
 export function diskSource(root: string): FileSource {
   const abs = resolve(root);
   let xattrs: Promise<TreeXattrs> | undefined;
+  let listing: Promise<TreeEntry[]> | undefined;
   // One getfattr run serves both entries() and root(); it runs while the walk does.
   const treeXattrs = (): Promise<TreeXattrs> => (xattrs ??= readTreeXattrs(abs));
+  const list = async (): Promise<TreeEntry[]> => {
+    rootStat(abs);
+    const pending = treeXattrs();
+    pending.catch(() => undefined); // awaited below; keeps a listing error from leaving it unhandled
+    // find and getfattr walk the tree at the same time; only device nodes need a stat of their own.
+    const entries = await findTree(abs, (path) => devNumbers(lstatSync(join(abs, path)).rdev));
+    return withXattrs(entries, await pending);
+  };
   return {
-    entries: async () => {
-      rootStat(abs);
-      const pending = treeXattrs();
-      pending.catch(() => undefined); // awaited below; keeps a listing error from leaving it unhandled
-      // find and getfattr walk the tree at the same time; only device nodes need a stat of their own.
-      const entries = await findTree(abs, (path) => devNumbers(lstatSync(join(abs, path)).rdev));
-      return withXattrs(entries, await pending);
-    },
+    entries: () => (listing ??= list()),
     root: async () => withEntryXattrs(entryOf(abs, "", rootStat(abs)), await treeXattrs()),
     open: (path) => createReadStream(join(abs, path), { highWaterMark: 1 << 20 }),
     // Paths from entries() are clean and relative: plain concatenation, not join(), per file.

@@ -2,7 +2,6 @@
 // The tree's listing (one find and one getfattr run, which only read) starts before the rest of kiln is
 // loaded: about 0.15 s of work on the other core that no byte can be packed without.
 import { diskSource } from "../archive/disk.js";
-import type { FileSource } from "../archive/types.js";
 import { UserError } from "../errors.js";
 import type { GlobalOptions } from "./options.js";
 import { emit } from "./output.js";
@@ -24,17 +23,11 @@ function epochOf(flag: string | undefined): number | undefined {
   return Number(value);
 }
 
-/** A disk source over `dir` whose listing starts now; packDirectory checks `dir` itself and reports a bad one. */
-function listingNow(dir: string): FileSource {
-  const source = diskSource(dir);
-  const entries = source.entries();
-  entries.catch(() => undefined); // awaited by packDirectory once it has validated everything
-  return { ...source, entries: () => entries };
-}
-
 /** Packs DIR and prints {image, template, manifest}. */
 export async function pack(dir: string, o: PackCliOptions): Promise<void> {
-  const source = listingNow(dir);
+  const source = diskSource(dir);
+  // Started now, awaited by packDirectory once it has validated everything (it reports a bad DIR itself).
+  source.entries().catch(() => undefined);
   const [{ loadConfig }, { packDirectory }, { ensureProvenance }] = await Promise.all([
     import("../config.js"),
     import("../store/pack-dir.js"),

@@ -3,7 +3,7 @@
 import { lstat, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { diskSource } from "../archive/index.js";
-import type { FileSource, TreeEntry } from "../archive/types.js";
+import type { FileSource } from "../archive/types.js";
 import { installedPackages } from "../debian/dpkg-status.js";
 import { proxmoxOstype } from "../rootfs/os-release.js";
 import { treeArch, treeOsRelease } from "../rootfs/tree.js";
@@ -22,19 +22,8 @@ export interface PackDirOptions {
   readonly ostype?: string;
   /** SOURCE_DATE_EPOCH; default: the newest mtime in the tree (so nothing is clamped). */
   readonly epoch?: number;
-  /** A disk source over `dir` whose listing is already under way (the CLI starts it early); default: a new one. */
+  /** diskSource(dir), its listing perhaps already under way (the CLI starts it early); default: a new one. */
   readonly source?: FileSource;
-}
-
-/** A source whose entry list is read once (pack needs it for the epoch default and for packing). */
-function withEntries(src: FileSource, entries: readonly TreeEntry[]): FileSource {
-  const { root, readSync } = src;
-  return {
-    entries: async () => entries,
-    open: (p) => src.open(p),
-    ...(root ? { root: () => root.call(src) } : {}),
-    ...(readSync ? { readSync: (p: string, t: Uint8Array, pos: number) => readSync.call(src, p, t, pos) } : {}),
-  };
 }
 
 /** The debs dpkg lists as installed in the tree (none if it has no dpkg status file). */
@@ -66,10 +55,11 @@ export async function packDirectory(store: string, o: PackDirOptions): Promise<A
   // Both were reported above when missing; the check also tells the compiler they are strings below.
   if (problems.length || !arch || !ostype) throw new UserError(problems);
   const source = o.source ?? diskSource(dir);
-  const entries = await source.entries();
-  const epoch = o.epoch ?? entries.reduce((max, e) => Math.max(max, e.mtime), 0);
+  // With --epoch the pack starts (store, compressor) while the listing runs; without, it needs the listing first.
+  const newest = async (): Promise<number> => (await source.entries()).reduce((max, e) => Math.max(max, e.mtime), 0);
+  const [epoch, debs] = await Promise.all([o.epoch ?? newest(), treeDebs(dir)]);
   return addImage(store, {
-    source: withEntries(source, entries),
+    source,
     compression: { kind: "zstd" },
     meta: {
       name: o.name,
@@ -80,7 +70,7 @@ export async function packDirectory(store: string, o: PackDirOptions): Promise<A
       inputs: null,
       recipe: null,
       lockSha256: null,
-      debs: await treeDebs(dir),
+      debs,
       python: [],
       checkouts: [],
       verify: null,
