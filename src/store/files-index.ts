@@ -14,8 +14,11 @@ function isIndexType(t: string | undefined): t is IndexEntry["type"] {
 
 /** Escapes a field so it holds no tab or line break. */
 export function escapeField(s: string): string {
+  // Almost no path holds one of these: testing first skips a replace() per line of a 20k-line index.
+  if (!SPECIAL.test(s)) return s;
   return s.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
 }
+const SPECIAL = /[\\\t\n\r]/;
 
 /** Inverse of escapeField. */
 export function unescapeField(s: string): string {
@@ -24,10 +27,10 @@ export function unescapeField(s: string): string {
 
 /** Renders the index as files.tsv text (header line first, one line per entry, trailing newline). */
 export function formatIndex(entries: readonly IndexEntry[]): string {
-  const lines = entries.map((e) =>
-    [escapeField(e.path), e.type, e.mode.toString(8).padStart(4, "0"), String(e.uid), String(e.gid), String(e.size), escapeField(e.digest)].join("\t"),
-  );
-  return `${[HEADER, ...lines].join("\n")}\n`;
+  let text = `${HEADER}\n`;
+  for (const e of entries)
+    text += `${escapeField(e.path)}\t${e.type}\t${e.mode.toString(8).padStart(4, "0")}\t${e.uid}\t${e.gid}\t${e.size}\t${escapeField(e.digest)}\n`;
+  return text;
 }
 
 /** Parses files.tsv text; `file` names it in the error if a line is malformed. */
