@@ -15,8 +15,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Readable, Writable } from "node:stream";
-import { checkTool, run, spawnPiped } from "../src/exec/run.js";
+import { checkTool, run, spawnPiped, stdoutOf } from "../src/exec/run.js";
 
 const EPOCH = 1_700_000_000;
 /** Runs of each side (alternating); BENCH_RUNS overrides, for a noisy machine. */
@@ -67,15 +66,14 @@ async function kilnPack(dir: string, store: string, report: string): Promise<{ m
   return { m: readReport(report), id: (JSON.parse(r.stdout) as { image: string }).image };
 }
 
-/** tar | zstd with no shell: both spawned under time, tar's stdout piped into zstd's stdin here. */
+/** tar | zstd with no shell: both spawned under time, joined by one OS pipe as a shell would join them. */
 async function gnuTar(dir: string, out: string, reports: readonly [string, string]): Promise<Measure> {
   const t0 = performance.now();
   const tar = spawnPiped(
     timedArgv(reports[0], ["tar", "--sort=name", "--numeric-owner", "--xattrs", `--mtime=@${EPOCH}`, "--clamp-mtime", "-C", dir, "-cf", "-", "."]),
+    { stdin: "ignore" },
   );
-  const zstd = spawnPiped(timedArgv(reports[1], ["zstd", "-T0", "-q", "-3", "-c", "-"]), { stdoutFile: out });
-  (tar.stdin as Writable).end();
-  (tar.stdout as Readable).pipe(zstd.stdin as Writable);
+  const zstd = spawnPiped(timedArgv(reports[1], ["zstd", "-T0", "-q", "-3", "-c", "-"]), { stdin: stdoutOf(tar), stdoutFile: out });
   await Promise.all([tar, zstd]);
   const wall = (performance.now() - t0) / 1000;
   const [a, b] = [readReport(reports[0]), readReport(reports[1])];

@@ -43,8 +43,11 @@ export type Piped = Promise<void> & {
 export interface PipedOptions extends Pick<RunOptions, "cwd" | "env" | "timeoutMs"> {
   /** stdout goes straight to this file (created or truncated): the child writes it, not Node. */
   readonly stdoutFile?: string;
-  /** "ignore" closes stdin; default: a pipe the caller writes and ends. */
-  readonly stdin?: "pipe" | "ignore";
+  /**
+   * "ignore" closes stdin; a spawnPiped() process's stdout joins the two with one OS pipe, as a
+   * shell's `a | b` does (no byte passes through Node); default: a pipe the caller writes and ends.
+   */
+  readonly stdin?: "pipe" | "ignore" | Readable;
 }
 
 /** stderr kept for the failure message: its end, where tools say what went wrong. */
@@ -76,8 +79,9 @@ export function spawnPiped(argv: readonly string[], opts: PipedOptions = {}): Pi
   try {
     child = spawn(file, args, { cwd: opts.cwd, env: baseEnv(opts.env), stdio: [opts.stdin ?? "pipe", fd ?? "pipe", "pipe"] });
   } finally {
-    // spawn() returns once the child has its own copy (or failed to start).
+    // spawn() returns once the child has its own copies (or failed to start).
     if (fd !== undefined) closeSync(fd);
+    if (typeof opts.stdin === "object") opts.stdin.destroy();
   }
   const stderr = stderrTail(child.stderr);
   let timedOut = false;

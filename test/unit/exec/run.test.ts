@@ -97,6 +97,15 @@ describe("spawnPiped", () => {
     }
   });
 
+  it("joins two processes with one OS pipe, as a shell's a | b", async () => {
+    const from = spawnPiped(["printf", "abc"], { stdin: "ignore" });
+    const to = spawnPiped(["tr", "a-c", "x-z"], { stdin: stdoutOf(from) });
+    const out: Buffer[] = [];
+    stdoutOf(to).on("data", (b: Buffer) => out.push(b));
+    await Promise.all([from, to]);
+    expect(Buffer.concat(out).toString()).toBe("xyz");
+  });
+
   it("rejects with what happened: exit N and the stderr tail, a kill, a missing tool", async () => {
     const failed = spawnPiped(["sh", "-c", "echo broken pipe dream >&2; exit 5"], { stdin: "ignore" });
     const e = await failed.catch((x: unknown) => x);
