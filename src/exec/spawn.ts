@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
+import { onExit } from "signal-exit";
 import { ToolError } from "../errors.js";
 import { debug, isVerbose } from "../log.js";
 import { errnoCode } from "../util/thrown.js";
@@ -83,6 +84,9 @@ export function spawnPiped(argv: readonly string[], opts: PipedOptions = {}): Pi
     if (fd !== undefined) closeSync(fd);
     if (typeof opts.stdin === "object") opts.stdin.destroy();
   }
+  // As execa's cleanup does: a child does not outlive kiln's exit, a SIGINT or a SIGTERM (kill -9 cannot
+  // be caught: there, tools that matter get deathSignalPrefix()'s pdeathsig, and zstd sees its input end).
+  const forget = onExit(() => void child.kill());
   const stderr = stderrTail(child.stderr);
   let timedOut = false;
   const timer =
@@ -94,9 +98,14 @@ export function spawnPiped(argv: readonly string[], opts: PipedOptions = {}): Pi
         }, opts.timeoutMs);
   const done = new Promise<void>((resolve, reject) => {
     // Not started (ENOENT, EACCES): "close" may follow, but the promise has settled.
-    child.on("error", (e) => reject(new PipedError(argv, { stderr: "", code: errnoCode(e) })));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      forget();
+      reject(new PipedError(argv, { stderr: "", code: errnoCode(e) }));
+    });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      forget();
       if (code === 0) resolve();
       else reject(new PipedError(argv, { exitCode: code ?? undefined, signal: signal ?? undefined, timedOut, stderr: stderr() }));
     });

@@ -76,6 +76,16 @@ describe("runBinary", () => {
   });
 });
 
+/** True while process `pid` exists (and is not a zombie of ours). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  return !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.startsWith("Z");
+}
+
 describe("spawnPiped", () => {
   it("streams stdin to stdout, or stdout straight into a file", async () => {
     const cat = spawnPiped(["cat"]);
@@ -104,6 +114,18 @@ describe("spawnPiped", () => {
     stdoutOf(to).on("data", (b: Buffer) => out.push(b));
     await Promise.all([from, to]);
     expect(Buffer.concat(out).toString()).toBe("xyz");
+  });
+
+  it.each(["exit", "wait"])("does not outlive kiln (%s: kiln exits, or is sent SIGTERM)", async (mode) => {
+    const child = spawnPiped([process.execPath, join(__dirname, "spawn-child.mjs"), join(__dirname, "../../.."), mode]);
+    child.catch(() => undefined);
+    const pid = await new Promise<number>((resolve) => stdoutOf(child).once("data", (b: Buffer) => resolve(Number(b.toString()))));
+    expect(alive(pid)).toBe(true);
+    if (mode === "wait") child.kill("SIGTERM");
+    else stdinOf(child).write("exit now\n");
+    await child.catch(() => undefined);
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(pid)).toBe(false);
   });
 
   it("rejects with what happened: exit N and the stderr tail, a kill, a missing tool", async () => {
