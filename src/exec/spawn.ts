@@ -140,12 +140,14 @@ export async function runBinary(argv: readonly string[], opts: Omit<RunOptions, 
   proc.stdout?.on("data", (b: Buffer) => out.push(b));
   proc.stdin?.on("error", () => undefined); // a tool that exits without reading its input fails on its own
   proc.stdin?.end(opts.input);
+  let exitCode = 0;
   try {
     await proc;
   } catch (e) {
     const f = pipedFailure(e);
     if (!(opts.allowFailure && f.exitCode !== undefined && !f.timedOut && !f.signal)) throw e;
+    exitCode = f.exitCode;
   }
-  debug(`exit: ${argv[0]}`);
+  debug(`exit ${exitCode}: ${argv[0]}`);
   return Buffer.concat(out);
 }
