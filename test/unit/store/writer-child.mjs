@@ -1,22 +1,14 @@
 // Child process for atomic.test.ts: starts adding an image whose one big file never finishes streaming,
-// prints "stalled" once the pack is under way, then waits to be SIGKILLed. Loads the TypeScript sources
-// through Vite's SSR loader (plain node cannot import .ts).
+// prints "stalled" once the pack is under way, then waits to be SIGKILLed.
 import { Readable } from "node:stream";
-import { createServer } from "vite";
+import { sourceLoader } from "../../support/source-loader.mjs";
 
 const [root, store] = process.argv.slice(2);
-const server = await createServer({
-  root,
-  configFile: false,
-  logLevel: "silent",
-  appType: "custom",
-  server: { middlewareMode: true, hmr: false, ws: false, watch: null },
-  optimizeDeps: { noDiscovery: true, include: [] },
-});
-const { addImage } = await server.ssrLoadModule("/src/store/add.ts");
-const { memorySource } = await server.ssrLoadModule("/src/archive/memory.ts");
-const { minimalTree } = await server.ssrLoadModule("/test/unit/check/minimal-tree.ts");
-const { meta } = await server.ssrLoadModule("/test/unit/store/helpers.ts");
+const load = await sourceLoader(root);
+const { addImage } = await load("/src/store/add.ts");
+const { memorySource } = await load("/src/archive/memory.ts");
+const { minimalTree } = await load("/test/unit/check/minimal-tree.ts");
+const { meta } = await load("/test/unit/store/helpers.ts");
 
 const mem = memorySource(minimalTree({ add: [{ path: "etc/big", content: "x".repeat(1 << 20) }] }));
 /** Gives 64 KiB of the big file, says so, and then never more. */

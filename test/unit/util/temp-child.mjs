@@ -1,20 +1,12 @@
 // Child process for sweep.test.ts: makes a bake scratch dir in the cache the way bake does (with a
-// read-only subdirectory, like a rootfs has), prints its path, then waits to be SIGKILLed. Loads the
-// TypeScript sources through Vite's SSR loader (plain node cannot import .ts).
+// read-only subdirectory, like a rootfs has), prints its path, then waits to be SIGKILLed.
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createServer } from "vite";
+import { sourceLoader } from "../../support/source-loader.mjs";
 
 const [root, cache] = process.argv.slice(2);
-const server = await createServer({
-  root,
-  configFile: false,
-  logLevel: "silent",
-  appType: "custom",
-  server: { middlewareMode: true, hmr: false, ws: false, watch: null },
-  optimizeDeps: { noDiscovery: true, include: [] },
-});
-const { cacheTemp } = await server.ssrLoadModule("/src/sources/cache.ts");
+const load = await sourceLoader(root);
+const { cacheTemp } = await load("/src/sources/cache.ts");
 const work = await cacheTemp(cache, "bake");
 await mkdir(join(work, "rootfs", "usr", "bin"), { recursive: true });
 await writeFile(join(work, "rootfs", "usr", "bin", "tool"), "x");
