@@ -9,16 +9,11 @@ import { onExit } from "signal-exit";
 import { ToolError } from "../errors.js";
 import { debug, isVerbose } from "../log.js";
 import { errnoCode } from "../util/thrown.js";
-import { baseEnv, describeFailure, type RunOptions, showArgv } from "./tool.js";
+import { baseEnv, describeFailure, type ProcessFailure, type RunOptions, showArgv } from "./tool.js";
 
-/** What describeFailure() needs to say how a process failed. */
-export interface Failure {
-  readonly exitCode?: number;
-  readonly signal?: string;
-  readonly timedOut?: boolean;
+/** How a spawnPiped() process failed, its stderr's tail always there (empty when it never started). */
+export interface Failure extends ProcessFailure {
   readonly stderr: string;
-  /** errno of a process that could not start (ENOENT: not installed). */
-  readonly code?: string;
 }
 
 /** A spawnPiped() process that failed: the message says how, `failure` holds the parts. */

@@ -47,11 +47,18 @@ function tail(text: string, lines = 15): string {
   return all.slice(-lines).join("\n");
 }
 
+/** How a process failed, as describeFailure() says it. */
+export interface ProcessFailure {
+  readonly exitCode?: number;
+  readonly signal?: string;
+  readonly timedOut?: boolean;
+  readonly stderr?: string;
+  /** errno of a process that could not start (ENOENT: not installed). */
+  readonly code?: string;
+}
+
 /** Describes why a process failed: killed by signal, not found, timed out, or exit N. */
-export function describeFailure(
-  argv: readonly string[],
-  r: { exitCode?: number; signal?: string; timedOut?: boolean; stderr?: string; code?: string },
-): string {
+export function describeFailure(argv: readonly string[], r: ProcessFailure): string {
   const cmd = argv[0] ?? "?";
   let why: string;
   if (r.code === "ENOENT" || r.exitCode === 127) why = `not found (exit 127): is ${cmd} installed and on PATH?`;
