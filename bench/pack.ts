@@ -82,10 +82,9 @@ const ZSTD = ["zstd", "-T0", "-q", "-3", "-c", "-"];
 /** Processes started under time, each with its own report file; sum() adds them up once they are done. */
 class Timed {
   private readonly reports: string[] = [];
-  private n = 0;
   constructor(private readonly dir: string) {}
   start(argv: readonly string[], opts: PipedOptions = {}): Piped {
-    const report = join(this.dir, `time-${this.n++}`);
+    const report = join(this.dir, `time-${this.reports.length}`);
     this.reports.push(report);
     return spawnPiped(timedArgv(report, argv), opts);
   }
@@ -177,6 +176,7 @@ async function treeBytes(dir: string): Promise<number> {
 async function main(): Promise<void> {
   checkTool("zstd", "run the benchmark", "apt-get install zstd");
   checkTool("time", "measure wall time and peak memory", "apt-get install time");
+  checkTool("openssl", "hash as the bare tools would (the same-work pipeline)", "apt-get install openssl");
   const out = join(projectDir(), "bench", "out");
   mkdirSync(out, { recursive: true });
   const rootfs = process.env.BENCH_ROOTFS ?? join(out, "debian-rootfs");
