@@ -6,7 +6,7 @@ import { createWriteStream, openSync, type WriteStream } from "node:fs";
 import { Duplex, type Writable } from "node:stream";
 import { createGunzip, createGzip } from "node:zlib";
 import { ToolError } from "../errors.js";
-import { checkTool, describeFailure, pipedFailure, spawnPiped, stdinOf, stdoutOf } from "../exec/run.js";
+import { checkTool, spawnPiped, stdinOf, stdoutOf } from "../exec/run.js";
 import type { Compression } from "./types.js";
 
 /** A byte sink. write() resolves once the chunk is consumed, so its buffer may be reused. */
@@ -54,11 +54,10 @@ function zstdSink(c: { readonly level?: number; readonly threads?: number }, out
   const stdin = stdinOf(proc);
   // A failed zstd surfaces through `proc`; the EPIPE that stdin would also raise adds nothing.
   stdin.on("error", () => undefined);
+  // spawnPiped rejects with a PipedError, whose message already says how zstd failed.
   const result = proc.then(
     () => undefined,
-    (e: unknown) => {
-      return new ToolError(describeFailure(argv, pipedFailure(e)), { cause: e });
-    },
+    (e: unknown) => (e instanceof ToolError ? e : new ToolError(String(e), { cause: e })),
   );
   return {
     write: async (chunk) => {
@@ -152,9 +151,7 @@ export function openDecompressor(kind: "zstd" | "gzip"): Decompressor {
   const done = proc.then(
     () => undefined,
     (e: unknown) => {
-      if (stopped) return;
-      const r = pipedFailure(e);
-      throw new ToolError(describeFailure(argv, { exitCode: r.exitCode, signal: r.signal, stderr: r.stderr }), { cause: e });
+      if (!stopped) throw e; // a PipedError: how zstd failed, with its stderr
     },
   );
   done.catch(() => undefined);
